@@ -1,0 +1,326 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/newsbot/newsbot/answer"
+	"github.com/newsbot/newsbot/retrieval"
+	"github.com/newsbot/newsbot/retrieval/article"
+)
+
+// evalQuestion is one line of a question file.
+type evalQuestion struct {
+	ID       string   `json:"id"`
+	Question string   `json:"question"`
+	Answers  []string `json:"answers"`
+	Relevant []string `json:"relevant"`
+}
+
+// readQuestions parses a JSON Lines question file, naming the line of any
+// malformed entry.
+func readQuestions(path string) ([]evalQuestion, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("questions: %w", err)
+	}
+	defer f.Close()
+	var qs []evalQuestion
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 4<<20)
+	line := 0
+	for sc.Scan() {
+		line++
+		text := strings.TrimSpace(sc.Text())
+		if text == "" {
+			continue
+		}
+		var q evalQuestion
+		dec := json.NewDecoder(strings.NewReader(text))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&q); err != nil {
+			return nil, fmt.Errorf("%s:%d: malformed question: %v", path, line, err)
+		}
+		if strings.TrimSpace(q.Question) == "" {
+			return nil, fmt.Errorf("%s:%d: question is empty", path, line)
+		}
+		if q.ID == "" {
+			q.ID = fmt.Sprintf("line%d", line)
+		}
+		qs = append(qs, q)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s:%d: %w", path, line+1, err)
+	}
+	if len(qs) == 0 {
+		return nil, fmt.Errorf("%s: no questions", path)
+	}
+	return qs, nil
+}
+
+// evalMetrics is what `bot eval -json` prints: exactly these keys.
+type evalMetrics struct {
+	RecallAt5       float64 `json:"recall_at_5"`
+	MRRAt10         float64 `json:"mrr_at_10"`
+	AnswerHitAt5    float64 `json:"answer_hit_at_5"`
+	AnswerHit       float64 `json:"answer_hit"`
+	DeclineAccuracy float64 `json:"decline_accuracy"`
+	RetrievalMsP50  float64 `json:"retrieval_ms_p50"`
+	RetrievalMsP95  float64 `json:"retrieval_ms_p95"`
+	AnswerMsP50     float64 `json:"answer_ms_p50"`
+	AnswerMsP95     float64 `json:"answer_ms_p95"`
+	IndexSeconds    float64 `json:"index_seconds"`
+	Passages        int     `json:"passages"`
+	Questions       int     `json:"questions"`
+	Mode            string  `json:"mode"`
+}
+
+// eval is "bot eval": index a corpus, run a question set, print metrics.
+func (c *cli) eval(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	corpus := fs.String("corpus", "", "folder of articles to index (required)")
+	questions := fs.String("questions", "", "JSON Lines question file (required)")
+	data := fs.String("data", "", "data folder for the index (default: a temporary folder)")
+	k := fs.Int("k", 0, "passages retrieved per answer (default: the engine's)")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	verbose := fs.Bool("v", false, "list each failed question with what was retrieved")
+	if err := fs.Parse(args); err != nil {
+		return usageError{}
+	}
+	if *corpus == "" || *questions == "" {
+		return usageError{"eval needs -corpus DIR and -questions FILE"}
+	}
+	if err := checkCorpus(*corpus); err != nil {
+		return err
+	}
+	qs, err := readQuestions(*questions)
+	if err != nil {
+		return err
+	}
+	dir := *data
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "newsbot-eval-")
+		if err != nil {
+			return fmt.Errorf("eval: temporary data folder: %w", err)
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	}
+	emb, err := c.embedder(ctx)
+	if err != nil {
+		return err
+	}
+	ix, err := retrieval.Open(retrieval.Options{Dir: dir, Embedder: emb, Logger: c.logger()})
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	sum, err := ix.Reindex(ctx, *corpus, nil)
+	if err != nil {
+		return err
+	}
+	m := evalMetrics{IndexSeconds: time.Since(start).Seconds(), Passages: sum.Passages, Questions: len(qs)}
+
+	eng, err := c.engine(ix, *k)
+	if err != nil {
+		return err
+	}
+	m.Mode = answer.ModeExtractive
+	if !eng.Offline() {
+		m.Mode = answer.ModeLLM
+	}
+
+	var retrievalMs, answerMs []float64
+	var nRel, nAns int
+	var failures []string
+	for _, q := range qs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		t0 := time.Now()
+		top, err := ix.Search(ctx, retrieval.Query{Text: q.Question, K: 5})
+		retrievalMs = append(retrievalMs, ms(time.Since(t0)))
+		if err != nil {
+			return fmt.Errorf("eval %s: %w", q.ID, err)
+		}
+		deep, err := ix.Search(ctx, retrieval.Query{Text: q.Question, K: 40})
+		if err != nil {
+			return fmt.Errorf("eval %s: %w", q.ID, err)
+		}
+		t1 := time.Now()
+		res, err := eng.Answer(ctx, answer.Question{Text: q.Question}, nil)
+		answerMs = append(answerMs, ms(time.Since(t1)))
+		if err != nil {
+			return fmt.Errorf("eval %s: %w", q.ID, err)
+		}
+
+		var why []string
+		if len(q.Relevant) > 0 {
+			nRel++
+			if hasRelevant(top, q.Relevant) {
+				m.RecallAt5++
+			} else {
+				why = append(why, "no relevant article in the top 5")
+			}
+			m.MRRAt10 += reciprocalRank(deep, q.Relevant, 10)
+		}
+		if len(q.Answers) > 0 {
+			nAns++
+			var texts []string
+			for _, r := range top {
+				texts = append(texts, r.Text)
+			}
+			if containsAny(strings.Join(texts, "\n"), q.Answers) {
+				m.AnswerHitAt5++
+			} else {
+				why = append(why, "no expected answer in the top 5 passages")
+			}
+			if containsAny(res.Text, q.Answers) {
+				m.AnswerHit++
+			} else {
+				why = append(why, "no expected answer in the answer")
+			}
+		}
+		shouldDecline := len(q.Relevant) == 0 && len(q.Answers) == 0
+		if res.Declined == shouldDecline {
+			m.DeclineAccuracy++
+		} else if shouldDecline {
+			why = append(why, "answered a question the corpus can't answer")
+		} else {
+			why = append(why, "declined an answerable question")
+		}
+		if len(why) > 0 {
+			failures = append(failures, describeFailure(q, why, top, res))
+		}
+	}
+	m.RecallAt5 = ratio(m.RecallAt5, nRel)
+	m.MRRAt10 = ratio(m.MRRAt10, nRel)
+	m.AnswerHitAt5 = ratio(m.AnswerHitAt5, nAns)
+	m.AnswerHit = ratio(m.AnswerHit, nAns)
+	m.DeclineAccuracy = ratio(m.DeclineAccuracy, len(qs))
+	m.RetrievalMsP50, m.RetrievalMsP95 = percentile(retrievalMs, 50), percentile(retrievalMs, 95)
+	m.AnswerMsP50, m.AnswerMsP95 = percentile(answerMs, 50), percentile(answerMs, 95)
+
+	if *verbose {
+		for _, f := range failures {
+			fmt.Fprintln(c.stderr, f)
+		}
+	}
+	if *asJSON {
+		return json.NewEncoder(c.stdout).Encode(m)
+	}
+	printMetrics(c.stdout, m, len(failures))
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func ratio(x float64, n int) float64 {
+	if n == 0 {
+		return 0
+	}
+	return round3(x / float64(n))
+}
+
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+// percentile returns the p-th percentile (nearest rank) of xs.
+func percentile(xs []float64, p float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	sort.Float64s(s)
+	i := int(math.Ceil(p/100*float64(len(s)))) - 1
+	i = max(0, min(i, len(s)-1))
+	return round3(s[i])
+}
+
+func hasRelevant(rs []retrieval.Result, relevant []string) bool {
+	for _, r := range rs {
+		if slices.Contains(relevant, r.ArticleID) {
+			return true
+		}
+	}
+	return false
+}
+
+// reciprocalRank is 1/rank of the first relevant article among the distinct
+// articles of rs, 0 when it is not within the first n.
+func reciprocalRank(rs []retrieval.Result, relevant []string, n int) float64 {
+	seen := map[string]bool{}
+	for _, r := range rs {
+		if seen[r.ArticleID] {
+			continue
+		}
+		seen[r.ArticleID] = true
+		if len(seen) > n {
+			break
+		}
+		if slices.Contains(relevant, r.ArticleID) {
+			return 1 / float64(len(seen))
+		}
+	}
+	return 0
+}
+
+// containsAny reports whether text contains one of the answers, ignoring
+// case, spacing and quote styles.
+func containsAny(text string, answers []string) bool {
+	t := matchFold(text)
+	for _, a := range answers {
+		if a = matchFold(a); a != "" && strings.Contains(t, a) {
+			return true
+		}
+	}
+	return false
+}
+
+func matchFold(s string) string {
+	return strings.Join(strings.Fields(strings.ToLower(article.Fold(s))), " ")
+}
+
+func describeFailure(q evalQuestion, why []string, top []retrieval.Result, res answer.Result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "FAIL %s %q: %s\n", q.ID, q.Question, strings.Join(why, "; "))
+	for i, r := range top {
+		fmt.Fprintf(&b, "  %d. %s (cov %.2f, score %.4f) %s\n", i+1, r.ID, r.Coverage, r.Score, excerpt(r.Text, 90))
+	}
+	fmt.Fprintf(&b, "  answer (declined=%v): %s\n", res.Declined, excerpt(res.Text, 300))
+	return b.String()
+}
+
+func excerpt(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := []rune(s)
+	if len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
+func printMetrics(w io.Writer, m evalMetrics, failed int) {
+	fmt.Fprintf(w, "questions         %d (%s mode; %d with a failure, -v lists them)\n", m.Questions, m.Mode, failed)
+	fmt.Fprintf(w, "recall_at_5       %.3f\n", m.RecallAt5)
+	fmt.Fprintf(w, "mrr_at_10         %.3f\n", m.MRRAt10)
+	fmt.Fprintf(w, "answer_hit_at_5   %.3f\n", m.AnswerHitAt5)
+	fmt.Fprintf(w, "answer_hit        %.3f\n", m.AnswerHit)
+	fmt.Fprintf(w, "decline_accuracy  %.3f\n", m.DeclineAccuracy)
+	fmt.Fprintf(w, "retrieval ms      p50 %.2f  p95 %.2f\n", m.RetrievalMsP50, m.RetrievalMsP95)
+	fmt.Fprintf(w, "answer ms         p50 %.2f  p95 %.2f\n", m.AnswerMsP50, m.AnswerMsP95)
+	fmt.Fprintf(w, "index             %d passages in %.1fs\n", m.Passages, m.IndexSeconds)
+}
+
+var errNoQuestion = errors.New("no question given")

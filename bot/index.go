@@ -1,0 +1,206 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/newsbot/newsbot/retrieval"
+)
+
+// defaultCorpus is indexed when no corpus is named and no index exists, so
+// that a fresh clone answers questions with no set-up.
+const defaultCorpus = "testdata/articles"
+
+// indexFlags are the flags of every command that uses the index.
+type indexFlags struct {
+	data   string
+	corpus string
+}
+
+func (c *cli) addIndexFlags(fs *flag.FlagSet) *indexFlags {
+	f := &indexFlags{}
+	fs.StringVar(&f.data, "data", "", "data folder holding the index (default $NEWSBOT_DATA or the user cache folder)")
+	fs.StringVar(&f.corpus, "corpus", "", "folder of articles to index (default $NEWSBOT_CORPUS, the index's own, or "+defaultCorpus+")")
+	return f
+}
+
+// dataDir resolves the data folder: flag, environment, user cache folder.
+func (c *cli) dataDir(f *indexFlags) (string, error) {
+	if f.data != "" {
+		return f.data, nil
+	}
+	if d := c.getenv("NEWSBOT_DATA"); d != "" {
+		return d, nil
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no data folder: give -data DIR or set NEWSBOT_DATA (%w)", err)
+	}
+	return filepath.Join(cache, "newsbot"), nil
+}
+
+// corpusDir resolves the corpus folder: flag, environment, the one the
+// index was built from, the bundled seed articles.
+func (c *cli) corpusDir(f *indexFlags, ix *retrieval.Index) string {
+	switch {
+	case f.corpus != "":
+		return f.corpus
+	case c.getenv("NEWSBOT_CORPUS") != "":
+		return c.getenv("NEWSBOT_CORPUS")
+	case ix != nil && ix.Corpus() != "":
+		return ix.Corpus()
+	}
+	return defaultCorpus
+}
+
+// openIndex opens the index in the data folder. When build is set, it
+// indexes the corpus first if -corpus was given or the index is missing,
+// damaged or stale.
+func (c *cli) openIndex(ctx context.Context, f *indexFlags, build bool) (*retrieval.Index, error) {
+	dir, err := c.dataDir(f)
+	if err != nil {
+		return nil, err
+	}
+	emb, err := c.embedder(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ix, err := retrieval.Open(retrieval.Options{Dir: dir, Embedder: emb, Logger: c.logger()})
+	if err != nil {
+		return nil, err
+	}
+	if !build {
+		return ix, nil
+	}
+	corpus := c.corpusDir(f, ix)
+	if f.corpus == "" && ix.Stale() == "" && len(ix.Articles()) > 0 {
+		return ix, nil
+	}
+	if err := checkCorpus(corpus); err != nil {
+		if ix.Stale() != "" {
+			return nil, fmt.Errorf("%s, and %w", ix.Stale(), err)
+		}
+		return nil, err
+	}
+	if reason := ix.Stale(); reason != "" {
+		fmt.Fprintf(c.stderr, "Indexing %s first: %s.\n", corpus, reason)
+	}
+	sum, err := ix.Reindex(ctx, corpus, c.progress())
+	if err != nil {
+		return nil, err
+	}
+	c.printSummary(c.stderr, sum, corpus)
+	return ix, nil
+}
+
+// checkCorpus gives a clear message for a missing or non-folder corpus.
+func checkCorpus(dir string) error {
+	st, err := os.Stat(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("corpus folder %s does not exist (give -corpus DIR)", dir)
+	}
+	if err != nil {
+		return fmt.Errorf("corpus folder %s: %w", dir, err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("corpus %s is not a folder", dir)
+	}
+	return nil
+}
+
+// logger returns the operator log for command-line use: warnings and errors
+// only, to stderr.
+func (c *cli) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// isTerminal reports whether w is an interactive terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// progress reports reindex progress on stderr: a bar redrawn in place on a
+// terminal, a line per stage (and every 10%) otherwise.
+func (c *cli) progress() func(retrieval.Progress) {
+	tty := isTerminal(c.stderr)
+	lastPct := -1
+	lastStage := ""
+	return func(p retrieval.Progress) {
+		if p.Stage == "done" {
+			if tty {
+				fmt.Fprint(c.stderr, "\r\033[K")
+			}
+			return
+		}
+		pct := 0
+		if p.Total > 0 {
+			pct = p.Done * 100 / p.Total
+		}
+		if tty {
+			const width = 30
+			fill := width * pct / 100
+			fmt.Fprintf(c.stderr, "\r\033[K%-9s [%s%s] %d/%d", p.Stage, strings.Repeat("#", fill), strings.Repeat(".", width-fill), p.Done, p.Total)
+			return
+		}
+		if p.Stage != lastStage || pct/10 != lastPct/10 {
+			if p.Total > 0 {
+				fmt.Fprintf(c.stderr, "%s: %d/%d articles\n", p.Stage, p.Done, p.Total)
+			} else {
+				fmt.Fprintf(c.stderr, "%s...\n", p.Stage)
+			}
+			lastStage, lastPct = p.Stage, pct
+		}
+	}
+}
+
+func (c *cli) printSummary(w io.Writer, s retrieval.Summary, corpus string) {
+	fmt.Fprintf(w, "Indexed %s: %d articles, %d passages in %.1fs (added %d, changed %d, removed %d, unchanged %d, skipped %d).\n",
+		corpus, s.Articles, s.Passages, s.Duration.Seconds(), len(s.Added), len(s.Changed), len(s.Removed), s.Unchanged, len(s.Skipped))
+	for _, p := range s.Skipped {
+		where := p.Path
+		if p.Line > 0 {
+			where = fmt.Sprintf("%s:%d", p.Path, p.Line)
+		}
+		fmt.Fprintf(w, "  skipped %s: %s\n", where, p.Reason)
+	}
+}
+
+// index is "bot index": build or update the index and print a summary.
+func (c *cli) index(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("index", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	f := c.addIndexFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return usageError{}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("index takes no arguments, got %q", fs.Args())}
+	}
+	ix, err := c.openIndex(ctx, f, false)
+	if err != nil {
+		return err
+	}
+	corpus := c.corpusDir(f, ix)
+	if err := checkCorpus(corpus); err != nil {
+		return err
+	}
+	start := time.Now()
+	sum, err := ix.Reindex(ctx, corpus, c.progress())
+	if err != nil {
+		return err
+	}
+	sum.Duration = time.Since(start)
+	c.printSummary(c.stdout, sum, corpus)
+	return nil
+}

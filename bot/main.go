@@ -1,0 +1,97 @@
+// Command bot is a Discord bot that answers questions about a corpus of news
+// articles, citing the passages it used. It also runs from the command line:
+//
+//	bot ask "Will Iran allow inspections of its military sites?"
+//	bot source "missile sanctions"
+//	bot index -corpus ./articles
+//	bot eval -corpus ./articles -questions questions.jsonl
+//	bot serve
+//
+// With no configuration it works offline: a local embedder and extractive
+// answers quoted from the articles.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		var u usageError
+		if !errors.As(err, &u) || u.msg != "" {
+			fmt.Fprintln(os.Stderr, "bot:", err)
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+// usageError is a mistake in the command line; it exits with status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func exitCode(err error) int {
+	var u usageError
+	if errors.As(err, &u) {
+		return 2
+	}
+	return 1
+}
+
+// cli carries what every subcommand needs from the outside world.
+type cli struct {
+	getenv func(string) string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+const usage = `bot answers questions about a folder of news articles, citing its sources.
+
+Usage:
+  bot ask [-data DIR] [-corpus DIR] [-k N] [-json] QUESTION   answer a question
+  bot source [-data DIR] [-corpus DIR] [-k N] [-json] QUERY   show the best passages
+  bot index [-data DIR] [-corpus DIR]                         build or update the index
+  bot eval -corpus DIR -questions FILE [-data DIR] [-k N] [-json] [-v]
+                                                              measure answer quality and speed
+  bot serve                                                   run the Discord bot
+
+Run "bot COMMAND -h" for a command's flags. Environment variables are listed in README.md.
+`
+
+// run is the whole program: main only wires it to the process.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	c := &cli{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) < 2 {
+		fmt.Fprint(stderr, usage)
+		return usageError{"no command given"}
+	}
+	cmd, rest := args[1], args[2:]
+	switch cmd {
+	case "index":
+		return c.index(ctx, rest)
+	case "source":
+		return c.source(ctx, rest)
+	case "ask":
+		return c.ask(ctx, rest)
+	case "eval":
+		return c.eval(ctx, rest)
+	case "serve":
+		return c.serve(ctx, rest)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return usageError{fmt.Sprintf("unknown command %q", cmd)}
+	}
+}

@@ -1,0 +1,58 @@
+// Package corpora locates the shared corpora that tests and benchmarks use
+// when they are present beside the repository (../shared/corpora), and
+// skips them when they are not. The corpora are never committed.
+package corpora
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Find returns the path of shared/corpora/NAME, looked for beside every
+// folder from the working directory up, or "" when there is none.
+func Find(name string) string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		for _, cand := range []string{
+			filepath.Join(dir, "..", "shared", "corpora", name),
+			filepath.Join(dir, "shared", "corpora", name),
+		} {
+			if st, err := os.Stat(cand); err == nil && st.IsDir() {
+				return filepath.Clean(cand)
+			}
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+// BBC returns the BBC news corpus folder, or skips tb when it is absent.
+func BBC(tb testing.TB) string {
+	tb.Helper()
+	p := Find("bbc")
+	if p == "" {
+		tb.Skip("../shared/corpora/bbc is not present")
+	}
+	return p
+}
+
+// Seeds returns the shared seed articles folder (../shared/seeds), or ""
+// when it is absent.
+func Seeds() string {
+	p := Find("bbc")
+	if p == "" {
+		return ""
+	}
+	s := filepath.Join(filepath.Dir(filepath.Dir(p)), "seeds")
+	if _, err := os.Stat(s); err != nil {
+		return ""
+	}
+	return s
+}

@@ -1,0 +1,267 @@
+package retrieval
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/newsbot/newsbot/internal/corpora"
+)
+
+// TestBBCReloadKeepsEveryPassage indexes the whole BBC corpus, reopens it
+// and checks that every passage and vector came back: the check that would
+// catch a store losing documents on disk (chromem-go's persistent mode
+// does, through 32-bit file-name hashes).
+func TestBBCReloadKeepsEveryPassage(t *testing.T) {
+	bbc := corpora.BBC(t)
+	if testing.Short() {
+		t.Skip("indexes 2,225 articles")
+	}
+	data := t.TempDir()
+	ix := openTest(t, data, nil)
+	sum, err := ix.Reindex(context.Background(), bbc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Articles < 2200 || sum.Passages < 5000 {
+		t.Fatalf("indexed %d articles, %d passages: fewer than the corpus holds", sum.Articles, sum.Passages)
+	}
+	again := openTest(t, data, nil)
+	assertSameIndex(t, ix, again)
+	for _, id := range []string{"sport/199#1", "business/001#1", "tech/401#1"} {
+		if _, ok := again.Passage(id); !ok {
+			t.Errorf("passage %s missing after reopen", id)
+		}
+	}
+	var all string
+	for i := 1; ; i++ {
+		p, ok := again.Passage(fmt.Sprintf("sport/199#%d", i))
+		if !ok {
+			break
+		}
+		all += p.Text
+	}
+	if !containsRune(all, '£') {
+		t.Errorf("sport/199 lost its pound sign: %.300q", all)
+	}
+}
+
+func containsRune(s string, r rune) bool {
+	for _, c := range s {
+		if c == r {
+			return true
+		}
+	}
+	return false
+}
+
+// BenchmarkIndexBBC indexes the BBC corpus from scratch.
+func BenchmarkIndexBBC(b *testing.B) {
+	bbc := corpora.BBC(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		data := b.TempDir()
+		ix, err := Open(Options{Dir: data})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		sum, err := ix.Reindex(context.Background(), bbc, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(sum.Passages), "passages")
+	}
+	reportPeakRSS(b)
+}
+
+// BenchmarkReindexUnchangedBBC reindexes the BBC corpus when nothing changed.
+func BenchmarkReindexUnchangedBBC(b *testing.B) {
+	bbc := corpora.BBC(b)
+	ix := indexedBBC(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ix.Reindex(context.Background(), bbc, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReindexOneChangedBBC reindexes the BBC corpus after one article
+// changed: one article embedded, the snapshot rebuilt and saved.
+func BenchmarkReindexOneChangedBBC(b *testing.B) {
+	bbc := corpora.BBC(b)
+	corpus := b.TempDir()
+	for _, topic := range []string{"business", "entertainment", "politics", "sport", "tech"} {
+		if err := os.Symlink(filepath.Join(bbc, topic), filepath.Join(corpus, topic)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	extra := filepath.Join(corpus, "extra.txt")
+	os.WriteFile(extra, []byte("Extra story\n\nFirst version."), 0o644)
+	ix, err := Open(Options{Dir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := ix.Reindex(context.Background(), corpus, nil); err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	for b.Loop() {
+		i++
+		os.WriteFile(extra, []byte(fmt.Sprintf("Extra story\n\nVersion %d.", i)), 0o644)
+		sum, err := ix.Reindex(context.Background(), corpus, nil)
+		if err != nil || len(sum.Changed) != 1 {
+			b.Fatalf("reindex: %v, changed %v", err, sum.Changed)
+		}
+	}
+}
+
+// BenchmarkOpenBBC reopens a saved BBC index.
+func BenchmarkOpenBBC(b *testing.B) {
+	ix := indexedBBC(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		again, err := Open(Options{Dir: ix.Dir()})
+		if err != nil || again.Stale() != "" {
+			b.Fatal(err, again.Stale())
+		}
+	}
+}
+
+var benchQueries = []string{
+	"Will Iran allow inspections of its military sites?",
+	"interest rates rise Bank of England",
+	"Chelsea striker injury",
+	"mobile phone sales growth",
+	"Oscar nominations best film",
+	"Blair election campaign tax",
+	"broadband prices in Europe",
+	"record profits for oil companies",
+}
+
+// BenchmarkSearchBBC is one hybrid query against the BBC index.
+func BenchmarkSearchBBC(b *testing.B) {
+	ix := indexedBBC(b)
+	benchSearch(b, ix)
+}
+
+func benchSearch(b *testing.B, ix *Index) {
+	b.Helper()
+	ctx := context.Background()
+	b.ReportAllocs()
+	i := 0
+	start := time.Now()
+	for b.Loop() {
+		if _, err := ix.Search(ctx, Query{Text: benchQueries[i%len(benchQueries)], K: 5}); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(time.Since(start).Microseconds())/1000/float64(i), "ms/query")
+	b.ReportMetric(float64(ix.Stats().Passages), "passages")
+}
+
+// BenchmarkSearchSynthetic measures a hybrid query on synthetic indexes of
+// 100k and 1M passages (random vectors and texts drawn from a small
+// vocabulary), to show how query time grows with exhaustive vector search.
+func BenchmarkSearchSynthetic(b *testing.B) {
+	for _, n := range []int{100_000, 1_000_000} {
+		b.Run(fmt.Sprintf("passages=%d", n), func(b *testing.B) {
+			if n > 100_000 && os.Getenv("NEWSBOT_BENCH_1M") == "" {
+				b.Skip("set NEWSBOT_BENCH_1M=1: builds a 1M-passage index (several GB)")
+			}
+			ix := syntheticIndex(b, n)
+			benchSearch(b, ix)
+			reportPeakRSS(b)
+		})
+	}
+}
+
+func syntheticIndex(b *testing.B, n int) *Index {
+	b.Helper()
+	ix, err := Open(Options{Dir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	dim := ix.emb.Info().Dim
+	rng := rand.New(rand.NewPCG(1, 2))
+	vocab := make([]string, 20000)
+	for i := range vocab {
+		vocab[i] = fmt.Sprintf("w%d", i)
+	}
+	vocab = append(vocab, "iran", "missil", "bank", "rate", "chelsea", "mobil", "oscar", "blair", "tax", "broadband", "oil", "profit")
+	ps := make([]livePassage, n)
+	for i := range ps {
+		terms := make([]string, 60)
+		for j := range terms {
+			terms[j] = vocab[int(rng.ExpFloat64()*2000)%len(vocab)]
+		}
+		v := make([]float32, dim)
+		for j := range v {
+			v[j] = float32(rng.NormFloat64())
+		}
+		normalize(v)
+		aid := fmt.Sprintf("synthetic/%07d", i)
+		ps[i] = livePassage{storedPassage: storedPassage{Passage: Passage{ID: aid + "#1", ArticleID: aid, Title: aid, Ordinal: 1, Text: "synthetic"}, Terms: countTerms(terms)}, vec: v}
+	}
+	snap, err := buildSnapshot(ix.newManifest(), ps, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ix.cur.Store(snap)
+	ix.stale.Store(nil)
+	runtime.GC()
+	return ix
+}
+
+// indexedBBC returns an index of the BBC corpus, built once per process.
+func indexedBBC(b *testing.B) *Index {
+	b.Helper()
+	bbc := corpora.BBC(b)
+	bbcOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "newsbot-bench-")
+		if err != nil {
+			bbcErr = err
+			return
+		}
+		ix, err := Open(Options{Dir: dir})
+		if err != nil {
+			bbcErr = err
+			return
+		}
+		if _, err := ix.Reindex(context.Background(), bbc, nil); err != nil {
+			bbcErr = err
+			return
+		}
+		bbcIndex = ix
+	})
+	if bbcErr != nil {
+		b.Fatal(bbcErr)
+	}
+	return bbcIndex
+}
+
+// reportPeakRSS reports the process's peak resident memory so far (Linux).
+func reportPeakRSS(b *testing.B) {
+	b.Helper()
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		b.ReportMetric(float64(ru.Maxrss)/1024, "peak-RSS-MB") // Maxrss is in KiB on Linux
+	}
+}
+
+// The BBC index is built once per benchmark process and shared.
+var (
+	bbcOnce  sync.Once
+	bbcIndex *Index
+	bbcErr   error
+)

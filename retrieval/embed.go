@@ -1,0 +1,174 @@
+package retrieval
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// Embedder turns texts into vectors. Implementations must return
+// L2-normalised vectors of Info().Dim components: chromem-go stores vectors
+// as given and scores by dot product.
+type Embedder interface {
+	Info() EmbedderInfo
+	Embed(ctx context.Context, texts []string) ([][]float32, error)
+}
+
+// EmbedderInfo identifies the vectors an embedder makes. The index records
+// it; an index built by a different embedder is re-embedded, never mixed.
+type EmbedderInfo struct {
+	Name  string `json:"name"`
+	Model string `json:"model,omitempty"`
+	Dim   int    `json:"dim"`
+}
+
+func (i EmbedderInfo) String() string {
+	if i.Model != "" {
+		return fmt.Sprintf("%s/%s (%d dims)", i.Name, i.Model, i.Dim)
+	}
+	return fmt.Sprintf("%s (%d dims)", i.Name, i.Dim)
+}
+
+// LocalEmbedder is the default embedder: in-process, deterministic, no model
+// download and no network. It hashes features of the text into a signed
+// vector (the "hashing trick"): stemmed content words, pairs of adjacent
+// content words, and character 4-grams of each word, which make spelling
+// variants ("defence", "defense") and inflections land near each other.
+// Term counts are damped (1 + ln tf) so one repeated word cannot dominate.
+type LocalEmbedder struct {
+	dim  int
+	stem *stemmer
+}
+
+// localEmbedderVersion changes whenever the features or weights change, so
+// that indexes built by the old version are re-embedded.
+const localEmbedderVersion = "hash-v1"
+
+// NewLocalEmbedder returns a hashing embedder with dim components (512 when
+// dim <= 0).
+func NewLocalEmbedder(dim int) *LocalEmbedder {
+	if dim <= 0 {
+		dim = 512
+	}
+	return &LocalEmbedder{dim: dim, stem: newStemmer()}
+}
+
+// Info implements Embedder.
+func (e *LocalEmbedder) Info() EmbedderInfo {
+	return EmbedderInfo{Name: "local", Model: localEmbedderVersion, Dim: e.dim}
+}
+
+// Embed implements Embedder. It uses all cores for large batches.
+func (e *LocalEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	out := make([][]float32, len(texts))
+	if len(texts) < 64 {
+		for i, t := range texts {
+			out[i] = e.vector(t)
+		}
+		return out, ctx.Err()
+	}
+	var g errgroup.Group
+	workers := runtime.GOMAXPROCS(0)
+	for w := 0; w < workers; w++ {
+		g.Go(func() error {
+			for i := w; i < len(texts); i += workers {
+				if i%256 == w && ctx.Err() != nil {
+					return ctx.Err()
+				}
+				out[i] = e.vector(texts[i])
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, fmt.Errorf("local embedder: %w", err)
+	}
+	return out, nil
+}
+
+// Feature weights, relative to a content word.
+const (
+	bigramWeight = 0.6
+	gramWeight   = 0.35
+)
+
+func (e *LocalEmbedder) vector(text string) []float32 {
+	words := e.stem.words(text, true)
+	counts := make(map[uint64]float64, len(words)*4)
+	prev := ""
+	for _, w := range words {
+		counts[fnv("w", w.term, "")]++
+		if prev != "" {
+			counts[fnv("b", prev, w.term)] += bigramWeight
+		}
+		prev = w.term
+		folded := foldWord(w.surface)
+		if len(folded) >= 4 && !strings.ContainsAny(folded, "0123456789") {
+			padded := "<" + folded + ">"
+			// Character 4-grams over bytes: for non-ASCII words a gram may
+			// cut a rune, which is fine for hashing.
+			n := len(padded) - 3
+			for i := 0; i < n; i++ {
+				counts[fnv("g", padded[i:i+4], "")] += gramWeight / float64(n) * 4
+			}
+		}
+	}
+	v := make([]float32, e.dim)
+	for h, c := range counts {
+		idx := int(h % uint64(e.dim))
+		val := float32(1 + math.Log(c))
+		if c < 1 {
+			val = float32(c)
+		}
+		if h>>63 == 1 {
+			val = -val
+		}
+		v[idx] += val
+	}
+	normalize(v)
+	return v
+}
+
+// normalize scales v to unit length in place; a zero vector stays zero.
+func normalize(v []float32) {
+	var sum float64
+	for _, x := range v {
+		sum += float64(x) * float64(x)
+	}
+	if sum == 0 {
+		return
+	}
+	inv := float32(1 / math.Sqrt(sum))
+	for i := range v {
+		v[i] *= inv
+	}
+}
+
+// fnv hashes kind, a and b with FNV-1a (64 bit) without allocating.
+func fnv(kind, a, b string) uint64 {
+	const prime = 1099511628211
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(kind); i++ {
+		h = (h ^ uint64(kind[i])) * prime
+	}
+	h = (h ^ 0xff) * prime
+	for i := 0; i < len(a); i++ {
+		h = (h ^ uint64(a[i])) * prime
+	}
+	if b != "" {
+		h = (h ^ 0xfe) * prime
+		for i := 0; i < len(b); i++ {
+			h = (h ^ uint64(b[i])) * prime
+		}
+	}
+	// Final avalanche so that the low bits used for the index and the top
+	// bit used for the sign are independent.
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	return h
+}

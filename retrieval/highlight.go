@@ -1,0 +1,30 @@
+package retrieval
+
+import "strings"
+
+// Highlight wraps the words of text that match a term of query (after
+// folding and stemming, stop words aside) in open and close, e.g. "**" and
+// "**" for Discord, so a reader sees why a passage was found.
+func (ix *Index) Highlight(text, query, open, close string) string {
+	want := map[string]bool{}
+	for _, t := range ix.stem.terms(query) {
+		want[t] = true
+	}
+	if len(want) == 0 {
+		return text
+	}
+	var b strings.Builder
+	last := 0
+	for _, w := range ix.stem.words(text, true) {
+		if !want[w.term] {
+			continue
+		}
+		b.WriteString(text[last:w.start])
+		b.WriteString(open)
+		b.WriteString(w.surface)
+		b.WriteString(close)
+		last = w.start + len(w.surface)
+	}
+	b.WriteString(text[last:])
+	return b.String()
+}

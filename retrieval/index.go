@@ -1,0 +1,280 @@
+// Package retrieval turns a folder of news articles into a searchable index
+// and answers "which passages speak to this?". It loads and cleans articles
+// (package article), cuts them into passages, embeds them (a local hashing
+// embedder by default, or any OpenAI-compatible endpoint), keeps the vectors
+// in a chromem-go collection next to a BM25 keyword index, and fuses both in
+// a hybrid search. Reindexing is incremental and atomic: readers keep the
+// previous snapshot until the new one is complete and saved.
+//
+// It knows nothing of Discord, prompts or answers.
+package retrieval
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	chromem "github.com/philippgille/chromem-go"
+
+	"github.com/newsbot/newsbot/retrieval/article"
+)
+
+// Sentinel errors callers branch on.
+var (
+	// ErrReindexRunning is returned when a reindex is asked for while one runs.
+	ErrReindexRunning = errors.New("a reindex is already running")
+	// ErrEmptyCorpus is returned when the corpus folder holds no article.
+	ErrEmptyCorpus = errors.New("no articles found")
+)
+
+// ArticleInfo describes one indexed article.
+type ArticleInfo struct {
+	ID        string    `json:"id"`
+	Path      string    `json:"path"`
+	Title     string    `json:"title"`
+	Source    string    `json:"source,omitempty"`
+	URL       string    `json:"url,omitempty"`
+	Published time.Time `json:"published,omitzero"`
+	Hash      string    `json:"hash"`
+	Passages  int       `json:"passages"`
+}
+
+// Options configures an Index.
+type Options struct {
+	// Dir is the data folder holding the saved index.
+	Dir string
+	// Embedder makes the vectors; NewLocalEmbedder(0) when nil.
+	Embedder Embedder
+	// Chunk bounds passage sizes; DefaultChunkOptions when zero.
+	Chunk ChunkOptions
+	// Load limits article loading (file size).
+	Load article.Options
+	// Logger receives operator messages; discarded when nil.
+	Logger *slog.Logger
+}
+
+// Index is the live, searchable index. It is safe for concurrent use:
+// searches read an immutable snapshot that a reindex replaces in one atomic
+// step.
+type Index struct {
+	dir   string
+	emb   Embedder
+	chunk ChunkOptions
+	load  article.Options
+	log   *slog.Logger
+	stem  *stemmer
+
+	cur       atomic.Pointer[snapshot]
+	reindexMu sync.Mutex // held for the whole of a reindex; TryLock refuses a second one
+	stale     atomic.Pointer[string]
+
+	saveHook func(tmp string) // tests only: called halfway through a save
+}
+
+// snapshot is one immutable state of the index.
+type snapshot struct {
+	manifest manifest
+	passages []livePassage
+	byID     map[string]int
+	articles []ArticleInfo // sorted by ID
+	db       *chromem.DB
+	col      *chromem.Collection
+	kw       *bm25
+	sources  []string // distinct outlets, sorted
+}
+
+// livePassage is a stored passage with its vector (shared with chromem-go).
+type livePassage struct {
+	storedPassage
+	vec []float32
+}
+
+// Open opens the index saved in opts.Dir. A missing index is not an error:
+// the index is empty and Stale says why, so the caller can build it. A
+// damaged one, or one built by another embedder or chunker, is treated the
+// same way: the next Reindex rebuilds it from the corpus.
+func Open(opts Options) (*Index, error) {
+	if opts.Dir == "" {
+		return nil, errors.New("open index: no data folder given")
+	}
+	if opts.Embedder == nil {
+		opts.Embedder = NewLocalEmbedder(0)
+	}
+	if opts.Chunk.MaxWords == 0 {
+		opts.Chunk = DefaultChunkOptions
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	ix := &Index{dir: opts.Dir, emb: opts.Embedder, chunk: opts.Chunk, load: opts.Load, log: opts.Logger, stem: newStemmer()}
+	empty, err := buildSnapshot(ix.newManifest(), nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	ix.cur.Store(empty)
+	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("open index: create data folder: %w", err)
+	}
+	removeStaleTemps(opts.Dir)
+
+	snap, err := loadSnapshot(opts.Dir, ix.stem)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		ix.setStale("no index has been built yet")
+	case errors.Is(err, ErrDamaged):
+		ix.log.Warn("index file is damaged; it will be rebuilt by the next reindex", "err", err)
+		ix.setStale(fmt.Sprintf("the saved index is damaged (%v); run reindex to rebuild it", err))
+	case err != nil:
+		return nil, fmt.Errorf("open index: %w", err)
+	case snap.manifest.Embedder != ix.emb.Info():
+		ix.setStale(fmt.Sprintf("the saved index was built by embedder %s, not %s; run reindex to re-embed it", snap.manifest.Embedder, ix.emb.Info()))
+	case snap.manifest.Chunker != ix.chunkerID():
+		ix.setStale(fmt.Sprintf("the saved index was chunked as %s, not %s; run reindex", snap.manifest.Chunker, ix.chunkerID()))
+	default:
+		ix.cur.Store(snap)
+	}
+	return ix, nil
+}
+
+// Stale returns why the index must be rebuilt before it can serve, or ""
+// when it is ready.
+func (ix *Index) Stale() string {
+	if p := ix.stale.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+func (ix *Index) setStale(reason string) { ix.stale.Store(&reason) }
+
+// Corpus returns the corpus folder the live index was built from, or "".
+func (ix *Index) Corpus() string { return ix.cur.Load().manifest.Corpus }
+
+// Dir returns the data folder.
+func (ix *Index) Dir() string { return ix.dir }
+
+// Embedder returns the embedder's identity.
+func (ix *Index) Embedder() EmbedderInfo { return ix.emb.Info() }
+
+func (ix *Index) chunkerID() string {
+	return fmt.Sprintf("%s/%d-%d", chunkerVersion, ix.chunk.MinWords, ix.chunk.MaxWords)
+}
+
+func (ix *Index) newManifest() manifest {
+	return manifest{Format: formatVersion, Embedder: ix.emb.Info(), Chunker: ix.chunkerID(), Created: time.Now().UTC()}
+}
+
+// Stats summarises the live index.
+type Stats struct {
+	Articles int          `json:"articles"`
+	Passages int          `json:"passages"`
+	Sources  []string     `json:"sources"`
+	Oldest   time.Time    `json:"oldest,omitzero"`
+	Newest   time.Time    `json:"newest,omitzero"`
+	Embedder EmbedderInfo `json:"embedder"`
+	Built    time.Time    `json:"built,omitzero"`
+}
+
+// Stats returns counts, outlets and the date range of the live index.
+func (ix *Index) Stats() Stats {
+	s := ix.cur.Load()
+	st := Stats{Articles: len(s.articles), Passages: len(s.passages), Sources: s.sources, Embedder: s.manifest.Embedder}
+	if len(s.passages) > 0 {
+		st.Built = s.manifest.Created
+	}
+	for _, a := range s.articles {
+		if a.Published.IsZero() {
+			continue
+		}
+		if st.Oldest.IsZero() || a.Published.Before(st.Oldest) {
+			st.Oldest = a.Published
+		}
+		if a.Published.After(st.Newest) {
+			st.Newest = a.Published
+		}
+	}
+	return st
+}
+
+// Articles returns the indexed articles sorted by ID. The slice is shared:
+// don't modify it.
+func (ix *Index) Articles() []ArticleInfo { return ix.cur.Load().articles }
+
+// Passage returns a passage by ID.
+func (ix *Index) Passage(id string) (Passage, bool) {
+	s := ix.cur.Load()
+	i, ok := s.byID[id]
+	if !ok {
+		return Passage{}, false
+	}
+	return s.passages[i].Passage, true
+}
+
+// buildSnapshot assembles an immutable snapshot from passages (with their
+// vectors and term counts) and article infos.
+func buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo) (*snapshot, error) {
+	sort.Slice(ps, func(i, j int) bool {
+		if ps[i].ArticleID != ps[j].ArticleID {
+			return ps[i].ArticleID < ps[j].ArticleID
+		}
+		return ps[i].Ordinal < ps[j].Ordinal
+	})
+	sort.Slice(arts, func(i, j int) bool { return arts[i].ID < arts[j].ID })
+	db := chromem.NewDB()
+	col, err := db.CreateCollection(collection, map[string]string{"embedder": m.Embedder.String()}, noEmbed)
+	if err != nil {
+		return nil, fmt.Errorf("create collection: %w", err)
+	}
+	s := &snapshot{manifest: m, passages: ps, byID: make(map[string]int, len(ps)), articles: arts, db: db, col: col}
+	docs := make([][]termCount, len(ps))
+	srcs := map[string]bool{}
+	for i := range ps {
+		p := &ps[i]
+		if _, dup := s.byID[p.ID]; dup {
+			return nil, fmt.Errorf("duplicate passage ID %q", p.ID)
+		}
+		s.byID[p.ID] = i
+		docs[i] = p.Terms
+		if p.Source != "" {
+			srcs[p.Source] = true
+		}
+		doc := chromem.Document{ID: p.ID, Embedding: p.vec, Metadata: map[string]string{"source": foldKey(p.Source)}}
+		if err := col.AddDocument(context.Background(), doc); err != nil {
+			return nil, fmt.Errorf("add passage %s: %w", p.ID, err)
+		}
+	}
+	for src := range srcs {
+		s.sources = append(s.sources, src)
+	}
+	sort.Strings(s.sources)
+	s.kw = newBM25(docs)
+	s.manifest.Articles = len(arts)
+	s.manifest.Passages = len(ps)
+	return s, nil
+}
+
+// noEmbed is the collection's embedding function: the index always passes
+// vectors itself, so chromem-go must never embed on its own (its default
+// would call OpenAI over the network).
+func noEmbed(context.Context, string) ([]float32, error) {
+	return nil, errors.New("the index embeds passages itself")
+}
+
+// foldKey folds a metadata value for equality filters.
+func foldKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// embedText is what is embedded and keyword-indexed for a passage: the
+// article title gives every passage its topic.
+func embedText(p Passage) string {
+	if p.Title == "" {
+		return p.Text
+	}
+	return p.Title + "\n\n" + p.Text
+}

@@ -1,0 +1,229 @@
+package retrieval
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/newsbot/newsbot/retrieval/article"
+)
+
+// Progress reports how far a reindex has come.
+type Progress struct {
+	Stage string // "loading", "embedding", "saving", "done"
+	Done  int    // articles processed in this stage
+	Total int    // articles to process in this stage
+}
+
+// Summary is the outcome of a reindex.
+type Summary struct {
+	Articles  int               `json:"articles"`
+	Passages  int               `json:"passages"`
+	Added     []string          `json:"added"`
+	Changed   []string          `json:"changed"`
+	Removed   []string          `json:"removed"`
+	Unchanged int               `json:"unchanged"`
+	Embedded  int               `json:"embedded_passages"`
+	Skipped   []article.Problem `json:"skipped"`
+	Duration  time.Duration     `json:"duration_ns"`
+}
+
+// embedBatch is how many passages go to the embedder at once; progress is
+// reported between batches.
+const embedBatch = 256
+
+// Reindex brings the index in line with the articles under corpus: new and
+// changed articles are chunked and embedded, removed ones dropped, unchanged
+// ones reused as they are (vectors included). Searches go on against the
+// previous snapshot throughout; the new one replaces it only once it is
+// complete and saved. On any error — embedder down, disk full, context
+// cancelled — the previous index stays live and on disk, untouched.
+//
+// Only one reindex runs at a time: a second call returns ErrReindexRunning.
+// progress, when not nil, is called from this goroutine.
+func (ix *Index) Reindex(ctx context.Context, corpus string, progress func(Progress)) (Summary, error) {
+	if !ix.reindexMu.TryLock() {
+		return Summary{}, ErrReindexRunning
+	}
+	defer ix.reindexMu.Unlock()
+	start := time.Now()
+	report := func(p Progress) {
+		if progress != nil {
+			progress(p)
+		}
+	}
+
+	report(Progress{Stage: "loading"})
+	arts, problems, err := article.LoadDir(ctx, corpus, ix.load)
+	if err != nil {
+		return Summary{}, fmt.Errorf("reindex %s: %w", corpus, err)
+	}
+	sum := Summary{Skipped: problems}
+	if len(arts) == 0 {
+		return sum, fmt.Errorf("reindex %s: %w (supported: .txt .md .html .htm .json .jsonl)", corpus, ErrEmptyCorpus)
+	}
+
+	old := ix.cur.Load()
+	reuse := ix.Stale() == "" // a stale snapshot's vectors must not be mixed in
+	oldByArticle := map[string]ArticleInfo{}
+	if reuse {
+		for _, a := range old.articles {
+			oldByArticle[a.ID] = a
+		}
+	}
+
+	var (
+		keep    []livePassage
+		infos   = make([]ArticleInfo, 0, len(arts))
+		fresh   []livePassage
+		freshOf []int // index into infos of each fresh passage's article
+		seen    = make(map[string]bool, len(arts))
+	)
+	for _, a := range arts {
+		seen[a.ID] = true
+		info := ArticleInfo{ID: a.ID, Path: a.Path, Title: a.Title, Source: a.Source, URL: a.URL, Published: a.Published, Hash: a.Hash}
+		if prev, ok := oldByArticle[a.ID]; ok && prev.Hash == a.Hash {
+			keep = append(keep, old.articlePassages(a.ID)...)
+			info.Passages = prev.Passages
+			infos = append(infos, info)
+			sum.Unchanged++
+			continue
+		}
+		if _, ok := oldByArticle[a.ID]; ok {
+			sum.Changed = append(sum.Changed, a.ID)
+		} else {
+			sum.Added = append(sum.Added, a.ID)
+		}
+		ps := Chunk(a, ix.chunk)
+		info.Passages = len(ps)
+		for _, p := range ps {
+			fresh = append(fresh, livePassage{storedPassage: storedPassage{Passage: p, ArticleHash: a.Hash}})
+			freshOf = append(freshOf, len(infos))
+		}
+		infos = append(infos, info)
+	}
+	for id := range oldByArticle {
+		if !seen[id] {
+			sum.Removed = append(sum.Removed, id)
+		}
+	}
+	sum.Articles = len(infos)
+
+	if len(fresh) == 0 && len(sum.Removed) == 0 && reuse && len(old.passages) > 0 {
+		// Nothing changed: the live snapshot is already right.
+		sum.Passages = len(old.passages)
+		sum.Duration = time.Since(start)
+		report(Progress{Stage: "done", Done: len(arts), Total: len(arts)})
+		return sum, nil
+	}
+
+	// Embed new and changed passages in batches, reporting articles done.
+	toEmbed := len(sum.Added) + len(sum.Changed)
+	report(Progress{Stage: "embedding", Done: 0, Total: toEmbed})
+	articlesDone := 0
+	lastArticle := -1
+	for b := 0; b < len(fresh); b += embedBatch {
+		if err := ctx.Err(); err != nil {
+			return sum, fmt.Errorf("reindex cancelled: %w", err)
+		}
+		end := min(b+embedBatch, len(fresh))
+		texts := make([]string, end-b)
+		for i := b; i < end; i++ {
+			texts[i-b] = embedText(fresh[i].Passage)
+			fresh[i].Terms = countTerms(ix.stem.terms(texts[i-b]))
+		}
+		vecs, err := ix.emb.Embed(ctx, texts)
+		if err != nil {
+			return sum, fmt.Errorf("reindex: embed passages %s to %s: %w", fresh[b].ID, fresh[end-1].ID, err)
+		}
+		if len(vecs) != len(texts) {
+			return sum, fmt.Errorf("reindex: embedder returned %d vectors for %d passages", len(vecs), len(texts))
+		}
+		for i, v := range vecs {
+			if len(v) != ix.emb.Info().Dim {
+				return sum, fmt.Errorf("reindex: embedder returned %d dims, expected %d", len(v), ix.emb.Info().Dim)
+			}
+			fresh[b+i].vec = usableVector(v)
+		}
+		for i := b; i < end; i++ {
+			if freshOf[i] != lastArticle {
+				lastArticle = freshOf[i]
+				articlesDone++
+			}
+		}
+		report(Progress{Stage: "embedding", Done: min(articlesDone, toEmbed), Total: toEmbed})
+	}
+	sum.Embedded = len(fresh)
+
+	report(Progress{Stage: "saving"})
+	all := append(keep, fresh...)
+	m := ix.newManifest()
+	if abs, err := filepath.Abs(corpus); err == nil {
+		m.Corpus = abs
+	}
+	snap, err := buildSnapshot(m, all, infos)
+	if err != nil {
+		return sum, fmt.Errorf("reindex: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return sum, fmt.Errorf("reindex cancelled: %w", err)
+	}
+	if err := snap.save(ix.dir, ix.saveHook); err != nil {
+		return sum, fmt.Errorf("reindex: save index in %s: %w", ix.dir, err)
+	}
+	ix.cur.Store(snap)
+	ix.stale.Store(nil)
+	sum.Passages = len(all)
+	sum.Duration = time.Since(start)
+	report(Progress{Stage: "done", Done: len(arts), Total: len(arts)})
+	ix.log.Info("reindexed", "articles", sum.Articles, "passages", sum.Passages, "added", len(sum.Added),
+		"changed", len(sum.Changed), "removed", len(sum.Removed), "skipped", len(sum.Skipped), "embedded", sum.Embedded,
+		"seconds", sum.Duration.Seconds())
+	return sum, nil
+}
+
+// articlePassages returns the passages of one article, in order.
+func (s *snapshot) articlePassages(id string) []livePassage {
+	i, ok := s.byID[id+"#1"]
+	if !ok {
+		return nil
+	}
+	j := i
+	for j < len(s.passages) && s.passages[j].ArticleID == id {
+		j++
+	}
+	return s.passages[i:j]
+}
+
+// usableVector returns v normalised, or a fixed unit vector when v is zero
+// (a passage with no content words): chromem-go would divide by zero.
+func usableVector(v []float32) []float32 {
+	normalize(v)
+	for _, x := range v {
+		if x != 0 {
+			return v
+		}
+	}
+	v[0] = 1
+	return v
+}
+
+// EnsureBuilt reindexes corpus when the index is empty or stale, and does
+// nothing otherwise. Command-line tools call it so that a fresh clone works
+// with no set-up.
+func (ix *Index) EnsureBuilt(ctx context.Context, corpus string, progress func(Progress)) (built bool, sum Summary, err error) {
+	if ix.Stale() == "" && len(ix.cur.Load().passages) > 0 {
+		return false, Summary{}, nil
+	}
+	if _, err := os.Stat(corpus); err != nil {
+		return false, Summary{}, fmt.Errorf("the index is not built (%s) and the corpus folder is unavailable: %w", ix.Stale(), err)
+	}
+	sum, err = ix.Reindex(ctx, corpus, progress)
+	if err != nil && !errors.Is(err, ErrReindexRunning) {
+		return false, sum, err
+	}
+	return err == nil, sum, err
+}

@@ -1,0 +1,288 @@
+package retrieval
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Query is a search request.
+type Query struct {
+	Text string
+	// K is the number of results wanted (5 when <= 0). Asking for more than
+	// the index holds returns what there is.
+	K int
+	// PerArticle caps the passages of one article among the results (3 when
+	// 0; negative means no cap), so one long article can't crowd out others.
+	PerArticle int
+	// Source keeps only passages from this outlet (case-insensitive).
+	Source string
+	// After and Before keep only articles published in [After, Before).
+	// Articles with no known date are excluded when either is set.
+	After, Before time.Time
+}
+
+// Result is one passage found by Search.
+type Result struct {
+	Passage
+	// Score is the fused rank score (higher is better); comparable within
+	// one search only.
+	Score float64 `json:"score"`
+	// Similarity is the cosine similarity of the query and passage vectors.
+	Similarity float64 `json:"similarity"`
+	// Keyword is the passage's BM25 score for the query.
+	Keyword float64 `json:"keyword"`
+	// Coverage is the share of the query's information (its terms weighted
+	// by rarity) that the passage contains, from 0 to 1. Unlike Score it
+	// means the same across queries, which makes it usable for deciding
+	// that the index doesn't cover a question.
+	Coverage float64 `json:"coverage"`
+	// Matched are the query's index terms found in the passage.
+	Matched []string `json:"-"`
+}
+
+// Fusion weights and depths. The keyword list is weighted above the vector
+// one because the default hashing embedder is lexical too, only fuzzier;
+// with a semantic embedder equal weights do better (tune with `bot eval`).
+const (
+	rrfK          = 60
+	vectorWeight  = 1.0
+	keywordWeight = 1.0
+	candidates    = 60
+)
+
+// Search returns the passages that best match q: the vector and keyword
+// result lists fused by reciprocal rank, near-duplicates collapsed, at most
+// q.PerArticle per article.
+func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
+	s := ix.cur.Load()
+	k := q.K
+	if k <= 0 {
+		k = 5
+	}
+	per := q.PerArticle
+	if per == 0 {
+		per = 3
+	}
+	text := strings.TrimSpace(q.Text)
+	if text == "" || len(s.passages) == 0 {
+		return nil, nil
+	}
+	qTerms := ix.stem.terms(text)
+	keep := s.filter(q)
+
+	// Keyword list.
+	depth := max(candidates, k*4)
+	scores := make([]float32, len(s.passages))
+	s.kw.score(qTerms, scores)
+	kwList := topN(scores, depth, keep)
+
+	// Vector list. chromem-go errors when asked for more results than it
+	// holds, so clamp; with a date filter it can't apply, fetch more and
+	// filter here.
+	vecs, err := ix.emb.Embed(ctx, []string{text})
+	if err != nil {
+		return nil, fmt.Errorf("search: embed query: %w", err)
+	}
+	n := depth
+	if !q.After.IsZero() || !q.Before.IsZero() {
+		n = depth * 10
+	}
+	n = min(n, s.col.Count())
+	var where map[string]string
+	if q.Source != "" {
+		where = map[string]string{"source": foldKey(q.Source)}
+	}
+	var vecList []int
+	sims := map[int]float64{}
+	if n > 0 {
+		res, err := s.col.QueryEmbedding(ctx, usableVector(vecs[0]), n, where, nil)
+		if err != nil {
+			return nil, fmt.Errorf("search: vector query: %w", err)
+		}
+		for _, r := range res {
+			i, ok := s.byID[r.ID]
+			if !ok || (keep != nil && !keep(i)) {
+				continue
+			}
+			vecList = append(vecList, i)
+			sims[i] = float64(r.Similarity)
+		}
+	}
+
+	// Reciprocal rank fusion.
+	fused := map[int]float64{}
+	for rank, i := range vecList {
+		fused[i] += vectorWeight / float64(rrfK+rank+1)
+	}
+	for rank, i := range kwList {
+		fused[i] += keywordWeight / float64(rrfK+rank+1)
+	}
+	order := make([]int, 0, len(fused))
+	for i := range fused {
+		order = append(order, i)
+	}
+	sort.Slice(order, func(a, b int) bool {
+		if fused[order[a]] != fused[order[b]] {
+			return fused[order[a]] > fused[order[b]]
+		}
+		return s.passages[order[a]].ID < s.passages[order[b]].ID
+	})
+
+	weights, total := s.termWeights(qTerms)
+	var out []Result
+	perArticle := map[string]int{}
+	var kept [][]termCount
+	for _, i := range order {
+		if len(out) >= k {
+			break
+		}
+		p := &s.passages[i]
+		if per > 0 && perArticle[p.ArticleID] >= per {
+			continue
+		}
+		if isNearDuplicate(p.Terms, kept) {
+			continue
+		}
+		perArticle[p.ArticleID]++
+		kept = append(kept, p.Terms)
+		sim, ok := sims[i]
+		if !ok {
+			sim = float64(dot(vecs[0], p.vec))
+		}
+		cov, matched := coverage(p.Terms, weights, total)
+		out = append(out, Result{
+			Passage:    p.Passage,
+			Score:      fused[i],
+			Similarity: sim,
+			Keyword:    float64(scores[i]),
+			Coverage:   cov,
+			Matched:    matched,
+		})
+	}
+	return out, nil
+}
+
+// filter returns a predicate over passage indexes for q's filters, or nil
+// when q has none.
+func (s *snapshot) filter(q Query) func(int) bool {
+	if q.Source == "" && q.After.IsZero() && q.Before.IsZero() {
+		return nil
+	}
+	src := foldKey(q.Source)
+	return func(i int) bool {
+		p := &s.passages[i]
+		if src != "" && foldKey(p.Source) != src {
+			return false
+		}
+		if !q.After.IsZero() && (p.Published.IsZero() || p.Published.Before(q.After)) {
+			return false
+		}
+		if !q.Before.IsZero() && (p.Published.IsZero() || !p.Published.Before(q.Before)) {
+			return false
+		}
+		return true
+	}
+}
+
+// topN returns the indexes of the n highest positive scores, best first.
+func topN(scores []float32, n int, keep func(int) bool) []int {
+	var idx []int
+	for i, sc := range scores {
+		if sc > 0 && (keep == nil || keep(i)) {
+			idx = append(idx, i)
+		}
+	}
+	sort.Slice(idx, func(a, b int) bool {
+		if scores[idx[a]] != scores[idx[b]] {
+			return scores[idx[a]] > scores[idx[b]]
+		}
+		return idx[a] < idx[b]
+	})
+	if len(idx) > n {
+		idx = idx[:n]
+	}
+	return idx
+}
+
+// termWeights gives each distinct query term its idf; total is their sum.
+func (s *snapshot) termWeights(qTerms []string) (map[string]float64, float64) {
+	w := map[string]float64{}
+	total := 0.0
+	for _, t := range qTerms {
+		if _, ok := w[t]; ok {
+			continue
+		}
+		w[t] = s.kw.idf(t)
+		total += w[t]
+	}
+	return w, total
+}
+
+// coverage is the idf-weighted share of the query terms present in a
+// passage, with the terms found.
+func coverage(terms []termCount, weights map[string]float64, total float64) (float64, []string) {
+	if total == 0 {
+		return 0, nil
+	}
+	got := 0.0
+	var matched []string
+	for t, w := range weights {
+		j := sort.Search(len(terms), func(j int) bool { return terms[j].Term >= t })
+		if j < len(terms) && terms[j].Term == t {
+			got += w
+			matched = append(matched, t)
+		}
+	}
+	sort.Strings(matched)
+	return got / total, matched
+}
+
+// isNearDuplicate reports whether a passage's term set overlaps one already
+// kept by 90% or more (Jaccard): syndicated copies of one story.
+func isNearDuplicate(terms []termCount, kept [][]termCount) bool {
+	for _, k := range kept {
+		inter, i, j := 0, 0, 0
+		for i < len(terms) && j < len(k) {
+			switch {
+			case terms[i].Term == k[j].Term:
+				inter++
+				i++
+				j++
+			case terms[i].Term < k[j].Term:
+				i++
+			default:
+				j++
+			}
+		}
+		union := len(terms) + len(k) - inter
+		if union > 0 && float64(inter)/float64(union) >= 0.9 {
+			return true
+		}
+	}
+	return false
+}
+
+func dot(a, b []float32) float32 {
+	var s float32
+	for i := range a {
+		if i < len(b) {
+			s += a[i] * b[i]
+		}
+	}
+	return s
+}
+
+// Terms returns the index terms of text (folded, stemmed, stop words
+// dropped), as the keyword index sees them.
+func (ix *Index) Terms(text string) []string { return ix.stem.terms(text) }
+
+// TermWeights returns each distinct index term of text with its weight in
+// the live index (BM25 idf: rare terms weigh more; a term no passage has
+// weighs most).
+func (ix *Index) TermWeights(text string) map[string]float64 {
+	w, _ := ix.cur.Load().termWeights(ix.stem.terms(text))
+	return w
+}
