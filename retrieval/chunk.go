@@ -34,10 +34,11 @@ type ChunkOptions struct {
 // carry a claim with its attribution, short enough to cite precisely.
 var DefaultChunkOptions = ChunkOptions{MinWords: 80, MaxWords: 200}
 
-// chunkerVersion names the chunking rules. Changing the rules or defaults
-// changes passage IDs and texts: bump it, and the next reindex re-chunks and
+// chunkerVersion names the chunking rules and what is indexed of each
+// passage (embedText). Changing either changes passages or their vectors:
+// bump it, and the next reindex re-chunks and
 // re-embeds every article.
-const chunkerVersion = "para-v1"
+const chunkerVersion = "para-v2"
 
 // Chunk splits an article into passages. Paragraphs are kept whole and
 // grouped until MaxWords; a paragraph longer than that is split at sentence

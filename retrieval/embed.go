@@ -97,15 +97,28 @@ const (
 )
 
 func (e *LocalEmbedder) vector(text string) []float32 {
+	return e.weightedVector(text, nil)
+}
+
+// weightedVector is vector with each word's features scaled by weight(term)
+// when weight is not nil. Search weights the query's words by their rarity
+// in the index (idf), so that a name matters more than "reported"; passage
+// vectors stay unweighted, so they don't depend on the rest of the corpus.
+func (e *LocalEmbedder) weightedVector(text string, weight func(term string) float64) []float32 {
 	words := e.stem.words(text, true)
 	counts := make(map[uint64]float64, len(words)*4)
 	prev := ""
+	prevW := 1.0
 	for _, w := range words {
-		counts[fnv("w", w.term, "")]++
-		if prev != "" {
-			counts[fnv("b", prev, w.term)] += bigramWeight
+		wt := 1.0
+		if weight != nil {
+			wt = weight(w.term)
 		}
-		prev = w.term
+		counts[fnv("w", w.term, "")] += wt
+		if prev != "" {
+			counts[fnv("b", prev, w.term)] += bigramWeight * (wt + prevW) / 2
+		}
+		prev, prevW = w.term, wt
 		folded := foldWord(w.surface)
 		if len(folded) >= 4 && !strings.ContainsAny(folded, "0123456789") {
 			padded := "<" + folded + ">"
@@ -113,16 +126,16 @@ func (e *LocalEmbedder) vector(text string) []float32 {
 			// cut a rune, which is fine for hashing.
 			n := len(padded) - 3
 			for i := 0; i < n; i++ {
-				counts[fnv("g", padded[i:i+4], "")] += gramWeight / float64(n) * 4
+				counts[fnv("g", padded[i:i+4], "")] += wt * gramWeight / float64(n) * 4
 			}
 		}
 	}
 	v := make([]float32, e.dim)
 	for h, c := range counts {
 		idx := int(h % uint64(e.dim))
-		val := float32(1 + math.Log(c))
-		if c < 1 {
-			val = float32(c)
+		val := float32(c)
+		if c > 1 {
+			val = float32(1 + math.Log(c))
 		}
 		if h>>63 == 1 {
 			val = -val

@@ -271,10 +271,17 @@ func noEmbed(context.Context, string) ([]float32, error) {
 func foldKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 // embedText is what is embedded and keyword-indexed for a passage: the
-// article title gives every passage its topic.
+// article's title gives every passage its topic, and its outlet lets
+// "which agency reported..." find it. Changing it changes every passage's
+// vector and terms: bump chunkerVersion.
 func embedText(p Passage) string {
-	if p.Title == "" {
-		return p.Text
+	var b strings.Builder
+	for _, s := range []string{p.Title, p.Source} {
+		if s != "" {
+			b.WriteString(s)
+			b.WriteString("\n\n")
+		}
 	}
-	return p.Title + "\n\n" + p.Text
+	b.WriteString(p.Text)
+	return b.String()
 }

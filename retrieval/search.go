@@ -47,10 +47,11 @@ type Result struct {
 // one because the default hashing embedder is lexical too, only fuzzier;
 // with a semantic embedder equal weights do better (tune with `bot eval`).
 const (
-	rrfK          = 60
-	vectorWeight  = 1.0
-	keywordWeight = 1.0
-	candidates    = 60
+	rrfK           = 60
+	vectorWeight   = 1.0
+	keywordWeight  = 1.0
+	coverageWeight = 1.0
+	candidates     = 60
 )
 
 // Search returns the passages that best match q: the vector and keyword
@@ -82,9 +83,9 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 	// Vector list. chromem-go errors when asked for more results than it
 	// holds, so clamp; with a date filter it can't apply, fetch more and
 	// filter here.
-	vecs, err := ix.emb.Embed(ctx, []string{text})
+	qvec, err := ix.embedQuery(ctx, s, text)
 	if err != nil {
-		return nil, fmt.Errorf("search: embed query: %w", err)
+		return nil, err
 	}
 	n := depth
 	if !q.After.IsZero() || !q.Before.IsZero() {
@@ -98,7 +99,7 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 	var vecList []int
 	sims := map[int]float64{}
 	if n > 0 {
-		res, err := s.col.QueryEmbedding(ctx, usableVector(vecs[0]), n, where, nil)
+		res, err := s.col.QueryEmbedding(ctx, qvec, n, where, nil)
 		if err != nil {
 			return nil, fmt.Errorf("search: vector query: %w", err)
 		}
@@ -112,16 +113,42 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 		}
 	}
 
-	// Reciprocal rank fusion.
-	fused := map[int]float64{}
-	for rank, i := range vecList {
-		fused[i] += vectorWeight / float64(rrfK+rank+1)
+	// Fuse the candidates of both lists by a weighted sum of three
+	// normalised signals: BM25 (relative to the best), cosine similarity
+	// (relative to the best), and coverage, the share of the question's
+	// information a passage holds. Coverage favours the passage that
+	// matches every distinct term of a question over one that repeats a
+	// few of them; scores rather than ranks are fused so that a passage far
+	// ahead on one signal keeps its lead (rank fusion flattens it).
+	weights, total := s.termWeights(qTerms)
+	cand := map[int]bool{}
+	for _, i := range vecList {
+		cand[i] = true
 	}
-	for rank, i := range kwList {
-		fused[i] += keywordWeight / float64(rrfK+rank+1)
+	for _, i := range kwList {
+		cand[i] = true
 	}
-	order := make([]int, 0, len(fused))
-	for i := range fused {
+	var maxKw, maxSim float64
+	for i := range cand {
+		if _, ok := sims[i]; !ok {
+			sims[i] = float64(dot(qvec, s.passages[i].vec))
+		}
+		maxKw = max(maxKw, float64(scores[i]))
+		maxSim = max(maxSim, sims[i])
+	}
+	fused := make(map[int]float64, len(cand))
+	covs := make(map[int]float64, len(cand))
+	order := make([]int, 0, len(cand))
+	for i := range cand {
+		covs[i], _ = coverage(s.passages[i].Terms, weights, total)
+		f := coverageWeight * covs[i]
+		if maxKw > 0 {
+			f += keywordWeight * float64(scores[i]) / maxKw
+		}
+		if maxSim > 0 {
+			f += vectorWeight * max(sims[i], 0) / maxSim
+		}
+		fused[i] = f
 		order = append(order, i)
 	}
 	sort.Slice(order, func(a, b int) bool {
@@ -131,7 +158,6 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 		return s.passages[order[a]].ID < s.passages[order[b]].ID
 	})
 
-	weights, total := s.termWeights(qTerms)
 	var out []Result
 	perArticle := map[string]int{}
 	var kept [][]termCount
@@ -148,10 +174,7 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 		}
 		perArticle[p.ArticleID]++
 		kept = append(kept, p.Terms)
-		sim, ok := sims[i]
-		if !ok {
-			sim = float64(dot(vecs[0], p.vec))
-		}
+		sim := sims[i]
 		cov, matched := coverage(p.Terms, weights, total)
 		out = append(out, Result{
 			Passage:    p.Passage,
@@ -163,6 +186,22 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 		})
 	}
 	return out, nil
+}
+
+// embedQuery embeds the query text. With the local embedder, the query's
+// words are weighted by their idf in this snapshot.
+func (ix *Index) embedQuery(ctx context.Context, s *snapshot, text string) ([]float32, error) {
+	if le, ok := ix.emb.(*LocalEmbedder); ok {
+		return usableVector(le.weightedVector(text, s.kw.idf)), nil
+	}
+	vecs, err := ix.emb.Embed(ctx, []string{text})
+	if err != nil {
+		return nil, fmt.Errorf("search: embed query: %w", err)
+	}
+	if len(vecs) != 1 {
+		return nil, fmt.Errorf("search: embed query: got %d vectors", len(vecs))
+	}
+	return usableVector(vecs[0]), nil
 }
 
 // filter returns a predicate over passage indexes for q's filters, or nil
@@ -279,10 +318,32 @@ func dot(a, b []float32) float32 {
 // dropped), as the keyword index sees them.
 func (ix *Index) Terms(text string) []string { return ix.stem.terms(text) }
 
-// TermWeights returns each distinct index term of text with its weight in
-// the live index (BM25 idf: rare terms weigh more; a term no passage has
-// weighs most).
-func (ix *Index) TermWeights(text string) map[string]float64 {
-	w, _ := ix.cur.Load().termWeights(ix.stem.terms(text))
-	return w
+// QueryTerm is one distinct word of a query as the index sees it.
+type QueryTerm struct {
+	Word   string  // as written in the query
+	Term   string  // index term (folded, stemmed)
+	Weight float64 // BM25 idf in the live index: rare terms weigh more
+	Known  bool    // some passage contains the term
+	// Rare is set for a term that at most a handful of passages contain
+	// (none, or at most 3 and at most 1% of the index): a year, a name, a
+	// technical word. A passage that answers the question must contain it.
+	Rare bool
+}
+
+// Analyze returns the distinct content words of text with their weight in
+// the live index, in query order.
+func (ix *Index) Analyze(text string) []QueryTerm {
+	s := ix.cur.Load()
+	var out []QueryTerm
+	seen := map[string]bool{}
+	for _, w := range ix.stem.words(text, true) {
+		if seen[w.term] {
+			continue
+		}
+		seen[w.term] = true
+		df := len(s.kw.postings[w.term])
+		out = append(out, QueryTerm{Word: w.surface, Term: w.term, Weight: s.kw.idf(w.term), Known: df > 0,
+			Rare: df <= min(3, s.kw.n/100)})
+	}
+	return out
 }
