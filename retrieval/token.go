@@ -163,7 +163,9 @@ var stopWords = func() map[string]bool {
 	ours she so than that the their theirs them then there these they this those to too us was we
 	were what when where which while who whom why will with would you your yours also about after
 	before over under again further once here all any both each few more most other some such only
-	own same very just should now said says say whatever whichever however whoever`) {
+	own same very just should now said says say whatever whichever however whoever many much get gets
+	got getting make makes made let lets may might must shall am ever yet either neither nor per via
+	upon onto within without among whether`) {
 		m[w] = true
 	}
 	return m

@@ -1,0 +1,129 @@
+// Package prompts holds the prompt templates sent to the chat model and the
+// typed functions that render them.
+//
+// The templates are text/template files embedded in the binary and parsed
+// once by New, so a broken template fails at start rather than on the first
+// question. Everything that comes from outside the bot (article text, titles,
+// the user's question, earlier answers) is fenced in tags that the text
+// itself cannot forge or close; see fence and attr in escape.go.
+//
+// The package knows nothing of retrieval, the model client or Discord.
+package prompts
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"regexp"
+	"strings"
+	"text/template"
+)
+
+// NotCovered is the exact reply the model is told to give when the passages
+// don't answer the question. The answer pipeline looks for it; changing it
+// changes the prompt too, since the templates render this constant.
+const NotCovered = "NOT_IN_ARTICLES"
+
+//go:embed *.tmpl
+var files embed.FS
+
+// Passage is one numbered excerpt shown to the model. N is the number the
+// model cites as [N]. ID is carried for the caller's convenience and is not
+// shown to the model.
+type Passage struct {
+	N         int
+	ID        string
+	Title     string
+	Source    string
+	Published string
+	URL       string
+	Text      string
+}
+
+// Turn is an earlier question and answer in the same conversation. Citation
+// marks in Answer are dropped when rendered, because they refer to the
+// passages of that earlier turn, not to the current ones.
+type Turn struct {
+	Question string
+	Answer   string
+}
+
+// AnswerInput is everything the answer prompt needs. Today is an optional
+// date ("2025-06-01") that helps the model place "on Saturday" in time.
+type AnswerInput struct {
+	Question string
+	Passages []Passage
+	History  []Turn
+	Today    string
+}
+
+// Set is the parsed prompt templates. It is safe for concurrent use.
+type Set struct {
+	system *template.Template
+	answer *template.Template
+}
+
+// New parses the embedded templates. An error means a template is broken and
+// the bot should not start.
+func New() (*Set, error) {
+	marks := regexp.MustCompile(citationMarkPattern)
+	funcs := template.FuncMap{
+		"fence": fence,
+		"attr":  attr,
+		"dropMarks": func(s string) string {
+			return dropMarks(marks, s)
+		},
+	}
+	root, err := template.New("prompts").Funcs(funcs).Option("missingkey=error").ParseFS(files, "*.tmpl")
+	if err != nil {
+		return nil, fmt.Errorf("parse prompt templates: %w", err)
+	}
+	s := &Set{system: root.Lookup("system.tmpl"), answer: root.Lookup("answer.tmpl")}
+	if s.system == nil || s.answer == nil {
+		return nil, fmt.Errorf("parse prompt templates: system.tmpl or answer.tmpl missing")
+	}
+	return s, nil
+}
+
+// MustNew is New for tests and examples; it panics if a template is broken.
+func MustNew() *Set {
+	s, err := New()
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// System renders the system prompt: the rules the model answers by.
+func (s *Set) System() (string, error) {
+	return render(s.system, struct{ NotCovered string }{NotCovered})
+}
+
+// Answer renders the user message: the optional date and earlier turns, the
+// fenced passages, the fenced question and a short reminder of the rules.
+// It fails if the question is blank or a passage number is below 1 or
+// repeated, since the model's citations could then not be checked.
+func (s *Set) Answer(in AnswerInput) (string, error) {
+	if strings.TrimSpace(in.Question) == "" {
+		return "", fmt.Errorf("render answer prompt: empty question")
+	}
+	seen := make(map[int]bool, len(in.Passages))
+	for _, p := range in.Passages {
+		if p.N < 1 || seen[p.N] {
+			return "", fmt.Errorf("render answer prompt: passage %q has bad or repeated number %d", p.ID, p.N)
+		}
+		seen[p.N] = true
+	}
+	return render(s.answer, struct {
+		AnswerInput
+		NotCovered string
+	}{in, NotCovered})
+}
+
+func render(t *template.Template, data any) (string, error) {
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, data); err != nil {
+		return "", fmt.Errorf("render %s: %w", t.Name(), err)
+	}
+	return strings.TrimSpace(buf.String()) + "\n", nil
+}
