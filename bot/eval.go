@@ -96,8 +96,12 @@ func (c *cli) eval(ctx context.Context, args []string) error {
 	k := fs.Int("k", 0, "passages retrieved per answer (default: the engine's)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	verbose := fs.Bool("v", false, "list each failed question with what was retrieved")
+	mode := fs.String("mode", "", `ranking for the retrieval metrics: "" (hybrid), "keyword" (BM25 alone) or "vector"`)
 	if err := fs.Parse(args); err != nil {
 		return usageError{}
+	}
+	if *mode != retrieval.ModeHybrid && *mode != retrieval.ModeKeyword && *mode != retrieval.ModeVector {
+		return usageError{fmt.Sprintf("-mode must be keyword or vector (or empty for hybrid), got %q", *mode)}
 	}
 	if *corpus == "" || *questions == "" {
 		return usageError{"eval needs -corpus DIR and -questions FILE"}
@@ -150,12 +154,12 @@ func (c *cli) eval(ctx context.Context, args []string) error {
 			return err
 		}
 		t0 := time.Now()
-		top, err := ix.Search(ctx, retrieval.Query{Text: q.Question, K: 5})
+		top, err := ix.Search(ctx, retrieval.Query{Text: q.Question, K: 5, Mode: *mode})
 		retrievalMs = append(retrievalMs, ms(time.Since(t0)))
 		if err != nil {
 			return fmt.Errorf("eval %s: %w", q.ID, err)
 		}
-		deep, err := ix.Search(ctx, retrieval.Query{Text: q.Question, K: 40})
+		deep, err := ix.Search(ctx, retrieval.Query{Text: q.Question, K: 40, Mode: *mode})
 		if err != nil {
 			return fmt.Errorf("eval %s: %w", q.ID, err)
 		}

@@ -22,7 +22,18 @@ type Query struct {
 	// After and Before keep only articles published in [After, Before).
 	// Articles with no known date are excluded when either is set.
 	After, Before time.Time
+	// Mode selects the ranking: "" (hybrid), ModeKeyword (BM25 alone) or
+	// ModeVector (vector similarity alone). The single modes exist to
+	// measure what each signal contributes (`bot eval -mode`).
+	Mode string
 }
+
+// Ranking modes for Query.Mode.
+const (
+	ModeHybrid  = ""
+	ModeKeyword = "keyword"
+	ModeVector  = "vector"
+)
 
 // Result is one passage found by Search.
 type Result struct {
@@ -122,11 +133,15 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 	// ahead on one signal keeps its lead (rank fusion flattens it).
 	weights, total := s.termWeights(qTerms)
 	cand := map[int]bool{}
-	for _, i := range vecList {
-		cand[i] = true
+	if q.Mode != ModeKeyword {
+		for _, i := range vecList {
+			cand[i] = true
+		}
 	}
-	for _, i := range kwList {
-		cand[i] = true
+	if q.Mode != ModeVector {
+		for _, i := range kwList {
+			cand[i] = true
+		}
 	}
 	var maxKw, maxSim float64
 	for i := range cand {
@@ -141,14 +156,21 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 	order := make([]int, 0, len(cand))
 	for i := range cand {
 		covs[i], _ = coverage(s.passages[i].Terms, weights, total)
-		f := coverageWeight * covs[i]
-		if maxKw > 0 {
-			f += keywordWeight * float64(scores[i]) / maxKw
+		switch q.Mode {
+		case ModeKeyword:
+			fused[i] = float64(scores[i])
+		case ModeVector:
+			fused[i] = sims[i]
+		default:
+			f := coverageWeight * covs[i]
+			if maxKw > 0 {
+				f += keywordWeight * float64(scores[i]) / maxKw
+			}
+			if maxSim > 0 {
+				f += vectorWeight * max(sims[i], 0) / maxSim
+			}
+			fused[i] = f
 		}
-		if maxSim > 0 {
-			f += vectorWeight * max(sims[i], 0) / maxSim
-		}
-		fused[i] = f
 		order = append(order, i)
 	}
 	sort.Slice(order, func(a, b int) bool {
