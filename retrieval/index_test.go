@@ -48,10 +48,10 @@ func fixtureCorpus(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	stories := map[string]string{
-		"world/iran.txt": "Iran rejects missile talks\n\nTEHRAN (Tasnim) – Iran's missile programme is not negotiable, a senior commander said on Saturday.\n\nHe said no inspection of military sites would be allowed.",
+		"world/iran.txt":   "Iran rejects missile talks\n\nTEHRAN (Tasnim) – Iran's missile programme is not negotiable, a senior commander said on Saturday.\n\nHe said no inspection of military sites would be allowed.",
 		"world/whales.txt": "Whales return to the bay\n\nHumpback whales were seen in the bay for the first time in a decade, marine biologists said.\n\nThe whales feed on krill that has returned with cleaner water.",
-		"sport/final.txt": "Rovers win the cup final\n\nRovers beat United 2-1 in the cup final at Wembley on Sunday.\n\nThe winning goal came in the last minute of extra time.",
-		"tech/chips.txt": "Chip maker opens factory\n\nA chip maker opened a new factory that will make processors for phones.\n\nThe factory will employ 2,000 people.",
+		"sport/final.txt":  "Rovers win the cup final\n\nRovers beat United 2-1 in the cup final at Wembley on Sunday.\n\nThe winning goal came in the last minute of extra time.",
+		"tech/chips.txt":   "Chip maker opens factory\n\nA chip maker opened a new factory that will make processors for phones.\n\nThe factory will employ 2,000 people.",
 		"business/oil.txt": "Oil prices climb\n\nOil prices rose sharply after producers agreed to cut output.\n\nAnalysts expect petrol prices to follow within weeks.",
 	}
 	for name, text := range stories {
