@@ -112,7 +112,11 @@ func (e *Engine) extractive(query string, passages []retrieval.Result, res *Resu
 		if src := passages[c.passage].Source; src != "" {
 			fmt.Fprintf(&b, "%s: ", src)
 		}
-		fmt.Fprintf(&b, "“%s” [%d]", strings.Join(strings.Fields(c.text), " "), n)
+		quote := strings.Join(strings.Fields(c.text), " ")
+		if !strings.ContainsAny(quote[:1], "\"“‘'") && !strings.HasPrefix(quote, "“") {
+			quote = "“" + quote + "”" // sentences that open with a quote are quoted already
+		}
+		fmt.Fprintf(&b, "%s [%d]", quote, n)
 	}
 	res.Text = StripMentions(b.String())
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -326,5 +325,3 @@ func printMetrics(w io.Writer, m evalMetrics, failed int) {
 	fmt.Fprintf(w, "answer ms         p50 %.2f  p95 %.2f\n", m.AnswerMsP50, m.AnswerMsP95)
 	fmt.Fprintf(w, "index             %d passages in %.1fs\n", m.Passages, m.IndexSeconds)
 }
-
-var errNoQuestion = errors.New("no question given")

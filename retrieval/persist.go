@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -239,35 +238,4 @@ func loadSnapshot(dir string, stem *stemmer) (*snapshot, error) {
 		ps[i] = livePassage{storedPassage: sp, vec: doc.Embedding}
 	}
 	return buildSnapshot(m, ps, table.Articles)
-}
-
-// readManifest returns just the manifest of dir's index, for status output.
-func readManifest(dir string) (manifest, error) {
-	f, err := os.Open(filepath.Join(dir, indexFileName))
-	if err != nil {
-		return manifest{}, err
-	}
-	defer f.Close()
-	r := bufio.NewReader(f)
-	magic := make([]byte, len(indexMagic))
-	if _, err := io.ReadFull(r, magic); err != nil || string(magic) != indexMagic {
-		return manifest{}, ErrDamaged
-	}
-	var n [8]byte
-	if _, err := io.ReadFull(r, n[:]); err != nil {
-		return manifest{}, ErrDamaged
-	}
-	hl := binary.LittleEndian.Uint64(n[:])
-	if hl > 1<<20 {
-		return manifest{}, ErrDamaged
-	}
-	head := make([]byte, hl)
-	if _, err := io.ReadFull(r, head); err != nil {
-		return manifest{}, ErrDamaged
-	}
-	var m manifest
-	if err := json.Unmarshal(head, &m); err != nil {
-		return manifest{}, ErrDamaged
-	}
-	return m, nil
 }

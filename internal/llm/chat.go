@@ -98,6 +98,7 @@ func buildChatRequest(model string, req ChatRequest) openai.ChatCompletionReques
 	}
 	v := openai.NewReasoningValidator()
 	if errors.Is(v.Validate(r), openai.ErrReasoningModelMaxTokensDeprecated) {
+		//lint:ignore SA1019 max_tokens is what Ollama, llama.cpp and vLLM read; only reasoning models get max_completion_tokens.
 		r.MaxCompletionTokens, r.MaxTokens = r.MaxTokens, 0
 	}
 	if err := v.Validate(r); errors.Is(err, openai.ErrReasoningModelLimitationsOther) ||

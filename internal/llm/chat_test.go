@@ -1,3 +1,5 @@
+//lint:file-ignore SA1019 the tests check which of max_tokens and max_completion_tokens was sent.
+
 package llm
 
 import (
