@@ -265,3 +265,20 @@ var (
 	bbcIndex *Index
 	bbcErr   error
 )
+
+// BenchmarkMemoryBandwidth copies a buffer far larger than the caches: the
+// machine's memory bandwidth, against which an exhaustive vector scan is
+// compared (bytes of vectors read per query ÷ bandwidth = the fastest such
+// a scan can be).
+func BenchmarkMemoryBandwidth(b *testing.B) {
+	const size = 256 << 20
+	src := make([]byte, size)
+	dst := make([]byte, size)
+	for i := range src {
+		src[i] = byte(i)
+	}
+	b.SetBytes(size)
+	for b.Loop() {
+		copy(dst, src)
+	}
+}

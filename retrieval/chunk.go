@@ -235,7 +235,7 @@ func SentenceSpans(text string) [][2]int {
 				m++
 			}
 			if m < len(text) && text[m] == '[' {
-				end := strings.IndexByte(text[m:], ']')
+				end := strings.IndexByte(text[m:min(len(text), m+13)], ']')
 				if end > 0 && end <= 12 && isCitationBody(text[m+1:m+end]) {
 					k = m + end + 1
 					continue
@@ -267,7 +267,7 @@ func SentenceSpans(text string) [][2]int {
 			break
 		}
 		next, _ := utf8.DecodeRuneInString(text[m:])
-		if r == '.' && (isAbbreviation(text[start:i-1]) || (unicode.IsDigit(next) && strings.HasSuffix(strings.ToLower(text[start:i-1]), " no"))) {
+		if r == '.' && (isAbbreviation(text[start:i-1]) || (unicode.IsDigit(next) && isNumberAbbrev(text[max(start, i-4):i-1]))) {
 			i = j
 			continue
 		}
@@ -281,6 +281,12 @@ func SentenceSpans(text string) [][2]int {
 		spans = append(spans, [2]int{start, len(text)})
 	}
 	return spans
+}
+
+// isNumberAbbrev reports whether the text before a period is the word
+// "No" (as in "No. 10"), looking at the last few bytes only.
+func isNumberAbbrev(before string) bool {
+	return strings.EqualFold(before, " no") || strings.EqualFold(before, "no")
 }
 
 func isCitationBody(s string) bool {
@@ -298,6 +304,15 @@ func isCitationBody(s string) bool {
 // isAbbreviation reports whether the text before a period ends with a
 // common abbreviation or an initial ("Gen", "U.S", "Mr", "J").
 func isAbbreviation(before string) bool {
+	if len(before) > 16 {
+		// Abbreviations are short: look at the last few bytes only, so that
+		// a long run without spaces costs linear time, not quadratic.
+		cut := len(before) - 16
+		for cut < len(before) && !utf8.RuneStart(before[cut]) {
+			cut++
+		}
+		before = before[cut:]
+	}
 	k := len(before)
 	for k > 0 {
 		r, s := utf8.DecodeLastRuneInString(before[:k])
