@@ -48,11 +48,11 @@ type LocalEmbedder struct {
 // that indexes built by the old version are re-embedded.
 const localEmbedderVersion = "hash-v1"
 
-// NewLocalEmbedder returns a hashing embedder with dim components (512 when
+// NewLocalEmbedder returns a hashing embedder with dim components (256 when
 // dim <= 0).
 func NewLocalEmbedder(dim int) *LocalEmbedder {
 	if dim <= 0 {
-		dim = 512
+		dim = 256
 	}
 	return &LocalEmbedder{dim: dim, stem: newStemmer()}
 }

@@ -248,24 +248,60 @@ func (s *snapshot) filter(q Query) func(int) bool {
 	}
 }
 
-// topN returns the indexes of the n highest positive scores, best first.
+// topN returns the indexes of the n highest positive scores, best first
+// (ties by index). A bounded min-heap keeps it O(N log n): a common query
+// word gives most passages a positive score, and sorting them all would
+// dominate the query at 100k passages.
 func topN(scores []float32, n int, keep func(int) bool) []int {
-	var idx []int
+	if n <= 0 {
+		return nil
+	}
+	worse := func(a, b int) bool { // a ranks below b
+		if scores[a] != scores[b] {
+			return scores[a] < scores[b]
+		}
+		return a > b
+	}
+	h := make([]int, 0, n)
+	down := func(i int) {
+		for {
+			l, r, m := 2*i+1, 2*i+2, i
+			if l < len(h) && worse(h[l], h[m]) {
+				m = l
+			}
+			if r < len(h) && worse(h[r], h[m]) {
+				m = r
+			}
+			if m == i {
+				return
+			}
+			h[i], h[m] = h[m], h[i]
+			i = m
+		}
+	}
 	for i, sc := range scores {
-		if sc > 0 && (keep == nil || keep(i)) {
-			idx = append(idx, i)
+		if sc <= 0 || (keep != nil && !keep(i)) {
+			continue
+		}
+		if len(h) < n {
+			h = append(h, i)
+			for j := len(h) - 1; j > 0; {
+				p := (j - 1) / 2
+				if !worse(h[j], h[p]) {
+					break
+				}
+				h[j], h[p] = h[p], h[j]
+				j = p
+			}
+			continue
+		}
+		if worse(h[0], i) {
+			h[0] = i
+			down(0)
 		}
 	}
-	sort.Slice(idx, func(a, b int) bool {
-		if scores[idx[a]] != scores[idx[b]] {
-			return scores[idx[a]] > scores[idx[b]]
-		}
-		return idx[a] < idx[b]
-	})
-	if len(idx) > n {
-		idx = idx[:n]
-	}
-	return idx
+	sort.Slice(h, func(a, b int) bool { return worse(h[b], h[a]) })
+	return h
 }
 
 // termWeights gives each distinct query term its idf; total is their sum.
