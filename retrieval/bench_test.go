@@ -174,9 +174,9 @@ func benchSearch(b *testing.B, ix *Index) {
 // 100k and 1M passages (random vectors and texts drawn from a small
 // vocabulary), to show how query time grows with exhaustive vector search.
 func BenchmarkSearchSynthetic(b *testing.B) {
-	for _, n := range []int{100_000, 1_000_000} {
+	for _, n := range []int{10_000, 30_000, 100_000, 300_000, 1_000_000} {
 		b.Run(fmt.Sprintf("passages=%d", n), func(b *testing.B) {
-			if n > 100_000 && os.Getenv("NEWSBOT_BENCH_1M") == "" {
+			if n > 300_000 && os.Getenv("NEWSBOT_BENCH_1M") == "" {
 				b.Skip("set NEWSBOT_BENCH_1M=1: builds a 1M-passage index (several GB)")
 			}
 			ix := syntheticIndex(b, n)

@@ -1,0 +1,332 @@
+// Package config is the one place the bot's settings are read: command-line
+// flags first, then environment variables, then an optional TOML file, then
+// defaults that work offline. Every setting is declared once in Settings,
+// with its key, variable, default and whether it is a secret; unknown keys
+// and invalid values are errors that name the key and where it came from.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Kind is the type of a setting's value.
+type Kind int
+
+// Kinds of settings.
+const (
+	String Kind = iota
+	Bool
+	Int
+	Duration
+	List // comma-separated
+	URL  // http or https
+)
+
+// Setting declares one configuration key.
+type Setting struct {
+	Key     string // as in the file: "openai.model" is model under [openai]
+	Env     string // environment variable
+	Flag    string // command-line flag, when there is one
+	Default string
+	Kind    Kind
+	Secret  bool // masked when printed, never logged
+	Help    string
+}
+
+// Settings are every setting the bot reads.
+var Settings = []Setting{
+	{Key: "index.data", Env: "NEWSBOT_DATA", Flag: "data", Help: "data folder holding the index (default: the user cache folder)"},
+	{Key: "index.corpus", Env: "NEWSBOT_CORPUS", Flag: "corpus", Help: "folder of articles (default: the index's own, else testdata/articles)"},
+	{Key: "index.embed_model", Env: "NEWSBOT_EMBED_MODEL", Help: "embeddings model on an OpenAI-compatible endpoint; empty: the local embedder"},
+	{Key: "index.embed_base_url", Env: "NEWSBOT_EMBED_BASE_URL", Kind: URL, Help: "embeddings endpoint (default: openai.base_url)"},
+	{Key: "index.embed_api_key", Env: "NEWSBOT_EMBED_API_KEY", Secret: true, Help: "embeddings API key (default: openai.api_key)"},
+	{Key: "openai.base_url", Env: "OPENAI_BASE_URL", Kind: URL, Help: "OpenAI-compatible API for answers; setting it or the key turns the model on"},
+	{Key: "openai.api_key", Env: "OPENAI_API_KEY", Secret: true, Help: "API key for answers"},
+	{Key: "openai.model", Env: "OPENAI_MODEL", Default: "gpt-4o-mini", Help: "chat model"},
+	{Key: "openai.timeout", Env: "NEWSBOT_MODEL_TIMEOUT", Default: "45s", Kind: Duration, Help: "time allowed for one model request"},
+	{Key: "answer.offline", Env: "NEWSBOT_OFFLINE", Default: "false", Kind: Bool, Help: "answer by quoting the articles even when a model is configured"},
+	{Key: "discord.token", Env: "DISCORD_TOKEN", Secret: true, Help: "bot token (environment or file only, never a flag)"},
+	{Key: "discord.guild_id", Env: "DISCORD_GUILD_ID", Help: "register commands to this server only (instant updates while testing)"},
+	{Key: "discord.app_id", Env: "DISCORD_APP_ID", Help: "application ID (default: learnt from the session)"},
+	{Key: "discord.public_key", Env: "DISCORD_PUBLIC_KEY", Help: "application public key (hex), for the HTTP interactions endpoint"},
+	{Key: "discord.admin_roles", Env: "NEWSBOT_ADMIN_ROLES", Kind: List, Help: "role IDs allowed to run /reindex and /ingest besides Manage Server"},
+	{Key: "serve.http", Env: "NEWSBOT_HTTP", Flag: "http", Help: "serve Discord interactions over HTTP at this address (/interactions) instead of the gateway"},
+	{Key: "serve.metrics", Env: "NEWSBOT_METRICS", Flag: "metrics", Help: "address for /healthz, /readyz and /metrics (off when empty)"},
+	{Key: "serve.mentions", Env: "NEWSBOT_MENTIONS", Default: "false", Kind: Bool, Help: "also answer messages that mention the bot (Message Content intent)"},
+	{Key: "serve.cooldown", Env: "NEWSBOT_COOLDOWN", Default: "10s", Kind: Duration, Help: "per-user wait between /ask"},
+	{Key: "serve.max_concurrent", Env: "NEWSBOT_MAX_CONCURRENT", Default: "4", Kind: Int, Help: "answers generated at once"},
+	{Key: "serve.queue", Env: "NEWSBOT_QUEUE", Default: "32", Kind: Int, Help: "answers waiting for a slot before users are told to retry"},
+	{Key: "serve.feedback", Env: "NEWSBOT_FEEDBACK", Help: "feedback log file (default: feedback.jsonl in the data folder)"},
+	{Key: "log.format", Env: "NEWSBOT_LOG_FORMAT", Default: "auto", Help: "text, json, or auto (text on a terminal, JSON otherwise)"},
+	{Key: "log.level", Env: "NEWSBOT_LOG_LEVEL", Default: "info", Help: "debug, info, warn or error"},
+}
+
+// Source says where a value came from.
+type Source string
+
+// Sources of values, in order of precedence.
+const (
+	FromFlag    Source = "flag"
+	FromEnv     Source = "env"
+	FromFile    Source = "file"
+	FromDefault Source = "default"
+)
+
+type value struct {
+	raw string
+	src Source
+}
+
+// Config is the effective configuration.
+type Config struct {
+	values map[string]value
+	file   string
+}
+
+// Load resolves every setting. flags holds the flags given on the command
+// line (by flag name); file, when not empty, is a TOML file that must exist.
+func Load(flags map[string]string, getenv func(string) string, file string) (*Config, error) {
+	c := &Config{values: map[string]value{}, file: file}
+	fromFile := map[string]string{}
+	if file != "" {
+		var err error
+		if fromFile, err = readFile(file); err != nil {
+			return nil, err
+		}
+	}
+	byFlag := map[string]Setting{}
+	for _, s := range Settings {
+		if s.Flag != "" {
+			byFlag[s.Flag] = s
+		}
+	}
+	for name := range flags {
+		if _, ok := byFlag[name]; !ok {
+			return nil, fmt.Errorf("config: unknown flag -%s", name)
+		}
+	}
+	var errs []error
+	for _, s := range Settings {
+		v := value{raw: s.Default, src: FromDefault}
+		if raw, ok := fromFile[s.Key]; ok {
+			v = value{raw, FromFile}
+		}
+		if raw := getenv(s.Env); raw != "" {
+			v = value{raw, FromEnv}
+		}
+		if raw, ok := flags[s.Flag]; ok && s.Flag != "" {
+			v = value{raw, FromFlag}
+		}
+		v.raw = strings.TrimSpace(v.raw)
+		if err := check(s, v.raw); err != nil {
+			errs = append(errs, fmt.Errorf("config: %s (%s): %w", s.Key, describe(s, v.src), err))
+		}
+		c.values[s.Key] = v
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func describe(s Setting, src Source) string {
+	switch src {
+	case FromFlag:
+		return "flag -" + s.Flag
+	case FromEnv:
+		return "$" + s.Env
+	case FromFile:
+		return "config file"
+	}
+	return "default"
+}
+
+// readFile reads a TOML file into flat "section.key" strings, refusing keys
+// no setting declares.
+func readFile(path string) (map[string]string, error) {
+	var raw map[string]any
+	md, err := toml.DecodeFile(path, &raw)
+	if err != nil {
+		return nil, fmt.Errorf("config file %s: %w", path, err)
+	}
+	known := map[string]bool{}
+	for _, s := range Settings {
+		known[s.Key] = true
+	}
+	out := map[string]string{}
+	var errs []error
+	for _, key := range md.Keys() {
+		k := key.String()
+		v := lookup(raw, key)
+		if _, isTable := v.(map[string]any); isTable {
+			continue
+		}
+		if !known[k] {
+			errs = append(errs, fmt.Errorf("config file %s: unknown key %q", path, k))
+			continue
+		}
+		switch x := v.(type) {
+		case []any:
+			parts := make([]string, len(x))
+			for i, p := range x {
+				parts[i] = fmt.Sprint(p)
+			}
+			out[k] = strings.Join(parts, ",")
+		default:
+			out[k] = fmt.Sprint(x)
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+func lookup(m map[string]any, key toml.Key) any {
+	var cur any = m
+	for _, part := range key {
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = mm[part]
+	}
+	return cur
+}
+
+// check validates a raw value for its kind.
+func check(s Setting, raw string) error {
+	if raw == "" {
+		return nil
+	}
+	switch s.Kind {
+	case Bool:
+		if _, err := strconv.ParseBool(raw); err != nil {
+			return fmt.Errorf("%q is not true or false", raw)
+		}
+	case Int:
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 {
+			return fmt.Errorf("%q is not a positive whole number", raw)
+		}
+	case Duration:
+		d, err := time.ParseDuration(raw)
+		if err != nil || d < 0 {
+			return fmt.Errorf("%q is not a duration such as 30s or 2m", raw)
+		}
+	case URL:
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("%q is not an http(s) URL", mask(s, raw))
+		}
+	}
+	return nil
+}
+
+func (c *Config) get(key string) value {
+	v, ok := c.values[key]
+	if !ok {
+		panic("config: undeclared key " + key) // a programming error, caught by tests
+	}
+	return v
+}
+
+// String returns a setting's value ("" when unset).
+func (c *Config) String(key string) string { return c.get(key).raw }
+
+// Bool returns a boolean setting.
+func (c *Config) Bool(key string) bool {
+	b, _ := strconv.ParseBool(c.get(key).raw)
+	return b
+}
+
+// Int returns an integer setting.
+func (c *Config) Int(key string) int {
+	n, _ := strconv.Atoi(c.get(key).raw)
+	return n
+}
+
+// Duration returns a duration setting.
+func (c *Config) Duration(key string) time.Duration {
+	d, _ := time.ParseDuration(c.get(key).raw)
+	return d
+}
+
+// List returns a comma-separated setting's items, trimmed, empty ones
+// dropped.
+func (c *Config) List(key string) []string {
+	var out []string
+	for _, p := range strings.Split(c.get(key).raw, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Source returns where a setting's value came from.
+func (c *Config) Source(key string) Source { return c.get(key).src }
+
+// Print writes the effective configuration, one setting a line with its
+// source; secrets are masked.
+func (c *Config) Print(w io.Writer) {
+	keys := make([]string, 0, len(Settings))
+	byKey := map[string]Setting{}
+	for _, s := range Settings {
+		keys = append(keys, s.Key)
+		byKey[s.Key] = s
+	}
+	sort.Strings(keys)
+	if c.file != "" {
+		fmt.Fprintf(w, "# config file: %s\n", c.file)
+	}
+	for _, k := range keys {
+		s, v := byKey[k], c.values[k]
+		shown := mask(s, v.raw)
+		if shown == "" {
+			shown = `""`
+		}
+		fmt.Fprintf(w, "%-22s = %-28s # %s, $%s\n", k, shown, describe(s, v.src), s.Env)
+	}
+}
+
+// mask hides a secret: empty stays empty, anything else shows its length
+// class only.
+func mask(s Setting, raw string) string {
+	if !s.Secret || raw == "" {
+		return raw
+	}
+	return "****** (set)"
+}
+
+// Secrets returns the values of the secret settings that are set, so that
+// logs can be checked (or scrubbed) for them.
+func (c *Config) Secrets() []string {
+	var out []string
+	for _, s := range Settings {
+		if v := c.values[s.Key].raw; s.Secret && v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// FileFromEnv returns the config file named by $NEWSBOT_CONFIG, checking it
+// exists.
+func FileFromEnv(getenv func(string) string) (string, error) {
+	f := getenv("NEWSBOT_CONFIG")
+	if f == "" {
+		return "", nil
+	}
+	if _, err := os.Stat(f); err != nil {
+		return "", fmt.Errorf("config file from $NEWSBOT_CONFIG: %w", err)
+	}
+	return f, nil
+}

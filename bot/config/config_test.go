@@ -1,0 +1,144 @@
+package config
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func writeTOML(t *testing.T, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "newsbot.toml")
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestDefaultsWorkOffline(t *testing.T) {
+	c, err := Load(nil, env(nil), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.String("openai.api_key") != "" || c.String("openai.base_url") != "" || c.String("discord.token") != "" {
+		t.Error("defaults must not configure a model or Discord")
+	}
+	if c.Duration("serve.cooldown") != 10*time.Second || c.Int("serve.max_concurrent") != 4 || c.Source("serve.queue") != FromDefault {
+		t.Errorf("defaults: cooldown %v, max_concurrent %d", c.Duration("serve.cooldown"), c.Int("serve.max_concurrent"))
+	}
+}
+
+func TestPrecedenceFlagEnvFile(t *testing.T) {
+	file := writeTOML(t, `
+[index]
+data = "/from/file"
+corpus = "/corpus/from/file"
+[openai]
+model = "file-model"
+[discord]
+admin_roles = ["1", "2"]
+`)
+	c, err := Load(map[string]string{"data": "/from/flag"}, env(map[string]string{"NEWSBOT_DATA": "/from/env", "OPENAI_MODEL": "env-model"}), file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		key, want string
+		src       Source
+	}{
+		{"index.data", "/from/flag", FromFlag},
+		{"openai.model", "env-model", FromEnv},
+		{"index.corpus", "/corpus/from/file", FromFile},
+		{"openai.timeout", "45s", FromDefault},
+	} {
+		if got := c.String(tc.key); got != tc.want || c.Source(tc.key) != tc.src {
+			t.Errorf("%s = %q from %s, want %q from %s", tc.key, got, c.Source(tc.key), tc.want, tc.src)
+		}
+	}
+	if got := strings.Join(c.List("discord.admin_roles"), ","); got != "1,2" {
+		t.Errorf("admin roles %q", got)
+	}
+}
+
+func TestErrorsNameTheKey(t *testing.T) {
+	tests := []struct {
+		name  string
+		flags map[string]string
+		env   map[string]string
+		file  string
+		want  []string
+	}{
+		{"unknown file key", nil, nil, "[openai]\nmodle = \"x\"\n", []string{`unknown key "openai.modle"`}},
+		{"unknown section", nil, nil, "[discrod]\ntoken = \"x\"\n", []string{`unknown key "discrod.token"`}},
+		{"bad duration from env", nil, map[string]string{"NEWSBOT_COOLDOWN": "ten"}, "", []string{"serve.cooldown", "$NEWSBOT_COOLDOWN", `"ten"`}},
+		{"bad int from file", nil, nil, "[serve]\nqueue = -3\n", []string{"serve.queue", "config file", "positive whole number"}},
+		{"bad bool", nil, map[string]string{"NEWSBOT_OFFLINE": "yes please"}, "", []string{"answer.offline", "true or false"}},
+		{"bad URL", nil, map[string]string{"OPENAI_BASE_URL": "localhost:11434"}, "", []string{"openai.base_url", "http(s) URL"}},
+		{"unknown flag", map[string]string{"token": "abc"}, nil, "", []string{"unknown flag -token"}},
+		{"malformed TOML", nil, nil, "[openai\nmodel = 1", []string{"newsbot.toml"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			file := ""
+			if tc.file != "" {
+				file = writeTOML(t, tc.file)
+			}
+			_, err := Load(tc.flags, env(tc.env), file)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestPrintMasksSecrets(t *testing.T) {
+	secret := "sk-live-abcdefghijklmnopqrstuvwxyz"
+	token := "MTE3MDAwMDAwMDAwMDAwMDAwMQ.Gx1234.abcdefghijklmnopqrstuvwxyz0123"
+	c, err := Load(nil, env(map[string]string{"OPENAI_API_KEY": secret, "DISCORD_TOKEN": token, "OPENAI_MODEL": "llama3.1"}), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	c.Print(&b)
+	out := b.String()
+	if strings.Contains(out, secret) || strings.Contains(out, token) || strings.Contains(out, "abcdefghijklmnop") {
+		t.Fatalf("printed config leaks a secret:\n%s", out)
+	}
+	for _, want := range []string{"openai.api_key", "****** (set)", "openai.model", "llama3.1", "$OPENAI_MODEL"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("printed config lacks %q:\n%s", want, out)
+		}
+	}
+	if got := c.Secrets(); len(got) != 2 {
+		t.Errorf("Secrets() returned %d values, want 2", len(got))
+	}
+}
+
+func TestEverySettingIsWellFormed(t *testing.T) {
+	seen := map[string]bool{}
+	for _, s := range Settings {
+		if s.Key == "" || s.Env == "" || s.Help == "" || !strings.Contains(s.Key, ".") {
+			t.Errorf("setting %+v lacks a key, variable or help", s)
+		}
+		if seen[s.Key] || seen["$"+s.Env] {
+			t.Errorf("setting %s declared twice", s.Key)
+		}
+		seen[s.Key], seen["$"+s.Env] = true, true
+		if s.Secret && s.Flag != "" {
+			t.Errorf("secret %s must not be settable by a flag (it would show in ps)", s.Key)
+		}
+		if err := check(s, s.Default); err != nil {
+			t.Errorf("default of %s invalid: %v", s.Key, err)
+		}
+	}
+}
