@@ -518,3 +518,41 @@ func TestTopN(t *testing.T) {
 		}
 	}
 }
+
+// TestDiskFullKeepsThePreviousIndex fills a small tmpfs during a save: the
+// reindex fails with a clear error, the previous index keeps serving, and
+// the file on disk still opens to the previous state. Needs root to mount;
+// skipped otherwise.
+func TestDiskFullKeepsThePreviousIndex(t *testing.T) {
+	data := t.TempDir()
+	if err := exec.Command("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", data).Run(); err != nil {
+		t.Skipf("cannot mount a small tmpfs here (%v)", err)
+	}
+	t.Cleanup(func() { exec.Command("umount", data).Run() })
+	corpus := fixtureCorpus(t)
+	ix := openTest(t, data, nil)
+	first, err := ix.Reindex(context.Background(), corpus, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 300; i++ {
+		writeFile(t, filepath.Join(corpus, fmt.Sprintf("bulk/%03d.txt", i)), fmt.Sprintf("Bulk story %d\n\n%s", i, strings.Repeat(fmt.Sprintf("Sentence %d about topic %d. ", i, i), 40)))
+	}
+	_, err = ix.Reindex(context.Background(), corpus, nil)
+	if err == nil || !strings.Contains(err.Error(), "no space left on device") || !strings.Contains(err.Error(), "save index") {
+		t.Fatalf("reindex on a full disk: err = %v, want a save error naming the full disk", err)
+	}
+	if got := ix.Stats().Passages; got != first.Passages {
+		t.Fatalf("live index has %d passages, want the previous %d", got, first.Passages)
+	}
+	again := openTest(t, data, nil)
+	if again.Stale() != "" || again.Stats().Passages != first.Passages {
+		t.Fatalf("saved index after the failed save: stale %q, %d passages", again.Stale(), again.Stats().Passages)
+	}
+	entries, _ := os.ReadDir(data)
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".tmp-") {
+			t.Errorf("temporary file %s left on the full disk", e.Name())
+		}
+	}
+}

@@ -96,13 +96,23 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 	// filter here.
 	qvec, err := ix.embedQuery(ctx, s, text)
 	if err != nil {
-		return nil, err
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		// The embeddings endpoint is down: answer from the keyword index
+		// rather than not at all.
+		ix.log.Warn("query embedding failed; searching by keywords only", "err", err)
+		q.Mode = ModeKeyword
+		qvec = nil
 	}
 	n := depth
 	if !q.After.IsZero() || !q.Before.IsZero() {
 		n = depth * 10
 	}
 	n = min(n, s.col.Count())
+	if qvec == nil {
+		n = 0
+	}
 	var where map[string]string
 	if q.Source != "" {
 		where = map[string]string{"source": foldKey(q.Source)}
@@ -145,7 +155,7 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 	}
 	var maxKw, maxSim float64
 	for i := range cand {
-		if _, ok := sims[i]; !ok {
+		if _, ok := sims[i]; !ok && qvec != nil {
 			sims[i] = float64(dot(qvec, s.passages[i].vec))
 		}
 		maxKw = max(maxKw, float64(scores[i]))
