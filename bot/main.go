@@ -64,6 +64,7 @@ Usage:
   bot eval -corpus DIR -questions FILE [-data DIR] [-k N] [-json] [-v]
                                                               measure answer quality and speed
   bot serve                                                   run the Discord bot
+  bot health [-addr ADDR]                                     check a running bot's /healthz
 
 Run "bot COMMAND -h" for a command's flags. Environment variables are listed in README.md.
 `
@@ -87,6 +88,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return c.eval(ctx, rest)
 	case "serve":
 		return c.serve(ctx, rest)
+	case "health":
+		return c.health(ctx, rest)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

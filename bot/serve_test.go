@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/newsbot/newsbot/internal/discordtest"
+)
+
+// lockedBuffer is a log destination safe for concurrent writes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestServeRefusesTokenOnCommandLine(t *testing.T) {
+	const token = "MTE3MDAwMDAwMDAwMDAwMDAwMQ.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789"
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"-token flag", []string{"-token", "abc"}},
+		{"--token= flag", []string{"--token=abc"}},
+		{"bare token", []string{"-data", t.TempDir(), token}},
+		{"Bot-prefixed token", []string{"Bot " + token}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := runBot(t, map[string]string{"DISCORD_TOKEN": ""}, append([]string{"serve"}, tt.args...)...)
+			var u usageError
+			if !errors.As(err, &u) || !strings.Contains(err.Error(), "DISCORD_TOKEN") {
+				t.Fatalf("err = %v, want a usage error pointing at DISCORD_TOKEN", err)
+			}
+			if strings.Contains(err.Error(), token) || strings.Contains(err.Error(), "abc") {
+				t.Errorf("the error repeats the token: %v", err)
+			}
+		})
+	}
+}
+
+func TestServeNeedsToken(t *testing.T) {
+	_, _, err := runBot(t, map[string]string{"NEWSBOT_DATA": t.TempDir()}, "serve")
+	if err == nil || !strings.Contains(err.Error(), "DISCORD_TOKEN is not set") {
+		t.Errorf("err = %v, want DISCORD_TOKEN is not set", err)
+	}
+}
+
+// copySeeds copies the seed articles into a new corpus folder.
+func copySeeds(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "corpus")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join("..", "testdata", "articles")
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, e.Name()), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestServeEndToEnd runs "bot serve" against the fake Discord: a failed
+// command registration is retried, commands land in the guild, an /ask is
+// answered, an admin role from the environment may /reindex, and a
+// cancelled context shuts the bot down cleanly.
+func TestServeEndToEnd(t *testing.T) {
+	fake := discordtest.New(t, discordtest.StrictMentions(t))
+	fake.FailNext("PUT /applications/", 1, http.StatusInternalServerError)
+	fake.RateLimitNext("PUT /applications/", 1, 200*time.Millisecond)
+	env := map[string]string{
+		"DISCORD_TOKEN":       "test-token",
+		"DISCORD_GUILD_ID":    discordtest.GuildID,
+		"NEWSBOT_ADMIN_ROLES": "777, 888",
+		"NEWSBOT_OFFLINE":     "1",
+		"NEWSBOT_FEEDBACK":    filepath.Join(t.TempDir(), "votes.jsonl"),
+	}
+	logs := &lockedBuffer{}
+	c := &cli{getenv: func(k string) string { return env[k] }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: logs}
+	var intents discordgo.Intent
+	opts := serveOptions{
+		Configure: func(ds *discordgo.Session) {
+			intents = ds.Identify.Intents
+			fake.Configure(ds)
+		},
+		RegisterBackoff: 50 * time.Millisecond,
+		ShutdownGrace:   5 * time.Second,
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- c.serveWith(ctx, []string{"-data", t.TempDir(), "-corpus", copySeeds(t)}, opts)
+	}()
+
+	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer wcancel()
+	if _, err := fake.WaitFor(wctx, func(r discordtest.Request) bool {
+		return r.Method == http.MethodPut && r.Status == http.StatusOK
+	}); err != nil {
+		t.Fatalf("commands never registered: %v\n%s", err, logs)
+	}
+	if n := len(fake.Commands(discordtest.GuildID)); n != 6 {
+		t.Errorf("%d commands in the guild, want 6", n)
+	}
+	if n := len(fake.Commands("")); n != 0 {
+		t.Errorf("%d global commands, want none with DISCORD_GUILD_ID set", n)
+	}
+	if n := strings.Count(logs.String(), "command registration failed; retrying"); n != 2 {
+		t.Errorf("%d failed registrations logged, want 2 (a 500, then a 429):\n%s", n, logs)
+	}
+	if intents != discordgo.IntentsGuilds {
+		t.Errorf("intents = %v, want only guilds without -mentions", intents)
+	}
+
+	ask := discordtest.CommandInteraction("ask", map[string]any{"question": "Will Iran allow inspections of its military sites?"}, discordtest.UserSpec{Username: "alice"})
+	reindex := discordtest.CommandInteraction("reindex", nil, discordtest.UserSpec{Username: "mod", Roles: []string{"888"}})
+	for _, i := range []*discordgo.Interaction{ask, reindex} {
+		if err := fake.DispatchInteraction(i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitResponse := func(i *discordgo.Interaction, want string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			m, ok := fake.OriginalResponse(i.Token)
+			if ok && strings.Contains(m.Content, want) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("response %+v lacks %q", m, want)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitResponse(ask, "[1]")
+	waitResponse(reindex, "Reindex finished")
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve = %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop after its context was cancelled")
+	}
+	out := logs.String()
+	if !strings.Contains(out, "command=ask") || !strings.Contains(out, "shutting down") {
+		t.Errorf("log lacks the ask line or the shutdown:\n%s", out)
+	}
+	if strings.Contains(out, "test-token") || strings.Contains(out, ask.Member.User.ID) {
+		t.Errorf("the log shows the token or a raw user ID:\n%s", out)
+	}
+}
+
+func TestServeRejectsBadLimits(t *testing.T) {
+	for _, tt := range []struct{ name, value string }{
+		{"NEWSBOT_COOLDOWN", "soon"},
+		{"NEWSBOT_MAX_CONCURRENT", "0"},
+		{"NEWSBOT_QUEUE", "-3"},
+	} {
+		env := map[string]string{"DISCORD_TOKEN": "test-token", "NEWSBOT_DATA": t.TempDir(), tt.name: tt.value}
+		_, _, err := runBot(t, env, "serve")
+		if err == nil || !strings.Contains(err.Error(), tt.name) {
+			t.Errorf("%s=%s: err = %v, want one naming the variable", tt.name, tt.value, err)
+		}
+	}
+}

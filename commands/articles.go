@@ -1,0 +1,153 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/newsbot/newsbot/retrieval"
+)
+
+const (
+	articlesPerPage = 10
+	// maxArticleSearch keeps the search within a button's custom ID
+	// (100 characters, "articles:PAGE:" included).
+	maxArticleSearch = 80
+)
+
+func (r *Router) articlesCommand() *command {
+	return &command{
+		def: &discordgo.ApplicationCommand{
+			Name:        "articles",
+			Description: "List the indexed articles, newest first",
+			Options: []*discordgo.ApplicationCommandOption{{
+				Type:        discordgo.ApplicationCommandOptionString,
+				Name:        "search",
+				Description: "Only articles whose title or outlet contains these words",
+				MaxLength:   maxArticleSearch,
+			}},
+		},
+		handle:    r.handleArticles,
+		component: r.handleArticlesPage,
+	}
+}
+
+// handleArticles answers /articles with the first page, privately.
+func (r *Router) handleArticles(ctx context.Context, x *exchange) error {
+	search := ""
+	if s := optString(x.i, "search"); strings.TrimSpace(s) != "" {
+		var err error
+		if search, err = SanitizeQuestion(s); err != nil {
+			return err
+		}
+		if width(search) > maxArticleSearch {
+			return userErrorf("Please keep the search under %d characters.", maxArticleSearch)
+		}
+	}
+	if err := x.deferReply(ctx, true); err != nil {
+		return err
+	}
+	return x.edit(ctx, renderArticles(r.cfg.Searcher.Articles(), search, 0))
+}
+
+// handleArticlesPage turns the page: the custom ID is
+// "articles:PAGE:SEARCH".
+func (r *Router) handleArticlesPage(ctx context.Context, x *exchange, args []string) error {
+	if len(args) < 2 {
+		return userErrorf("That button no longer works; run /articles again.")
+	}
+	page, err := strconv.Atoi(args[0])
+	if err != nil || page < 0 {
+		return userErrorf("That button no longer works; run /articles again.")
+	}
+	search := strings.Join(args[1:], ":")
+	if err := x.deferUpdate(ctx); err != nil {
+		return err
+	}
+	return x.edit(ctx, renderArticles(r.cfg.Searcher.Articles(), search, page))
+}
+
+// renderArticles shows one page of the articles matching search (all when
+// empty), newest first, with Previous and Next buttons. A page past the
+// end shows the last one.
+func renderArticles(all []retrieval.ArticleInfo, search string, page int) message {
+	arts := filterArticles(all, search)
+	if len(arts) == 0 {
+		if search == "" {
+			return message{Content: "No article is indexed yet.", Ephemeral: true}
+		}
+		return message{Content: fmt.Sprintf("No indexed article matches “%s”.", escapeMarkdown(neutralise(search))), Ephemeral: true}
+	}
+	pages := (len(arts) + articlesPerPage - 1) / articlesPerPage
+	page = min(max(page, 0), pages-1)
+	var lines []string
+	for n, a := range arts[page*articlesPerPage : min(len(arts), (page+1)*articlesPerPage)] {
+		line := fmt.Sprintf("**%d.** %s", page*articlesPerPage+n+1, link(clip(orUntitled(a.Title), 200), a.URL))
+		if meta := joinNonEmpty(", ", escapeMarkdown(neutralise(clip(oneLine(a.Source), 60))), date(a.Published)); meta != "" {
+			line += " — " + meta
+		}
+		lines = append(lines, line)
+	}
+	title := "Indexed articles"
+	if search != "" {
+		title = truncateTitle(fmt.Sprintf("Indexed articles matching “%s”", neutralise(search)))
+	}
+	noun := "articles"
+	if len(arts) == 1 {
+		noun = "article"
+	}
+	e := &discordgo.MessageEmbed{
+		Title:       title,
+		Description: strings.Join(lines, "\n"),
+		Color:       embedColor,
+		Footer:      &discordgo.MessageEmbedFooter{Text: fmt.Sprintf("Page %d of %d · %d %s", page+1, pages, len(arts), noun)},
+	}
+	m := message{Embeds: []*discordgo.MessageEmbed{e}, Ephemeral: true}
+	if pages > 1 {
+		m.Components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+			discordgo.Button{Label: "Previous", Style: discordgo.SecondaryButton, CustomID: pageID(page-1, search), Disabled: page == 0},
+			discordgo.Button{Label: "Next", Style: discordgo.SecondaryButton, CustomID: pageID(page+1, search), Disabled: page == pages-1},
+		}}}
+	}
+	return m
+}
+
+// pageID is the custom ID of a button showing page of a search. Disabled
+// buttons still need a distinct ID.
+func pageID(page int, search string) string {
+	if page < 0 {
+		page = 0
+	}
+	return "articles:" + strconv.Itoa(page) + ":" + search
+}
+
+// filterArticles keeps the articles whose title, outlet or ID contains
+// every word of search (case-insensitive), newest first.
+func filterArticles(all []retrieval.ArticleInfo, search string) []retrieval.ArticleInfo {
+	words := strings.Fields(strings.ToLower(search))
+	var out []retrieval.ArticleInfo
+	for _, a := range all {
+		hay := strings.ToLower(a.Title + " " + a.Source + " " + a.ID)
+		ok := true
+		for _, w := range words {
+			if !strings.Contains(hay, w) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			out = append(out, a)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].Published.Equal(out[j].Published) {
+			return out[i].Published.After(out[j].Published)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}

@@ -1,0 +1,307 @@
+// Package commands is the Discord side of the bot: the slash-command
+// definitions, the interaction router, one handler per command, the
+// rendering of results as Discord messages and embeds, permissions and fair
+// use (cooldowns, a cap on concurrent answers).
+//
+// Each command lives in its own file with its definition, handler and
+// renderer side by side. Handlers acknowledge an interaction before doing
+// any work, then work under a context carrying the interaction's deadline.
+// Every message the package sends is built by one function that sets empty
+// allowed mentions, so nothing the bot says can ping anyone.
+//
+// It knows Discord; it knows nothing of embeddings, prompts or models: the
+// answers, passages and reindexing come through the small Answerer,
+// Searcher and Indexer interfaces declared here.
+package commands
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/newsbot/newsbot/answer"
+	"github.com/newsbot/newsbot/internal/fetch"
+	"github.com/newsbot/newsbot/retrieval"
+)
+
+// Answerer answers a question; *answer.Engine implements it. onPartial,
+// when not nil, receives the whole answer so far each time it grows.
+type Answerer interface {
+	Answer(ctx context.Context, q answer.Question, onPartial func(string)) (answer.Result, error)
+}
+
+// Searcher finds and describes passages; *retrieval.Index implements it.
+type Searcher interface {
+	Search(ctx context.Context, q retrieval.Query) ([]retrieval.Result, error)
+	// Highlight wraps the words of text matching query in open and close.
+	Highlight(text, query, open, close string) string
+	// Passage returns a passage by ID, for "Show sources".
+	Passage(id string) (retrieval.Passage, bool)
+	Stats() retrieval.Stats
+	Articles() []retrieval.ArticleInfo
+}
+
+// Indexer rebuilds the index from the corpus folder; *retrieval.Index
+// implements it. It returns retrieval.ErrReindexRunning when a reindex is
+// already running.
+type Indexer interface {
+	Reindex(ctx context.Context, corpus string, progress func(retrieval.Progress)) (retrieval.Summary, error)
+}
+
+// Fetcher downloads a web page for /ingest url:; *fetch.Fetcher implements
+// it. Its errors of type *fetch.Error are shown to the user as they are.
+type Fetcher interface {
+	Get(ctx context.Context, url string) (fetch.Page, error)
+}
+
+// Config configures a Router. Zero values take the defaults named.
+type Config struct {
+	Answerer Answerer
+	Searcher Searcher
+	Indexer  Indexer
+	// CorpusDir is the folder of articles the index is built from; /ingest
+	// saves into its "ingested" subfolder and /reindex reindexes it.
+	CorpusDir string
+	// FeedbackLog is the file 👍/👎 votes are appended to, one JSON object a
+	// line; votes are acknowledged but not kept when it is empty.
+	FeedbackLog string
+	// AdminRoleIDs are roles whose members may use /reindex and /ingest
+	// besides those with Manage Server or Administrator.
+	AdminRoleIDs []string
+	// Cooldown is the least time between two /ask of one user (10s);
+	// negative disables it.
+	Cooldown time.Duration
+	// MaxConcurrentAnswers caps the answers being worked on at once (4).
+	MaxConcurrentAnswers int
+	// QueueSize is how many more /ask may wait for a free slot (32); beyond
+	// it users are told the bot is busy.
+	QueueSize int
+	// EditInterval is the least time between two edits of a message that is
+	// being updated (a streaming answer, reindex progress): 1s.
+	EditInterval time.Duration
+	// InteractionTimeout bounds the work on one interaction (14 minutes:
+	// Discord accepts edits and follow-ups for 15).
+	InteractionTimeout time.Duration
+	// MaxUploadBytes is the largest file /ingest accepts (10 MiB).
+	MaxUploadBytes int64
+	// Fetcher downloads pages for /ingest url:; URLs are refused when nil.
+	Fetcher Fetcher
+	// Mentions turns on answering messages that mention the bot (see
+	// HandleMessage); the session then needs the message-content intent.
+	Mentions bool
+	// UserHashKey keys the hash that stands for user IDs in logs and the
+	// feedback file; a random key (stable for the process only) when empty.
+	UserHashKey []byte
+	// Logger receives one line per interaction; discarded when nil.
+	Logger *slog.Logger
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// Defaults for the zero values of Config.
+const (
+	DefaultCooldown             = 10 * time.Second
+	DefaultMaxConcurrentAnswers = 4
+	DefaultQueueSize            = 32
+	DefaultEditInterval         = time.Second
+	DefaultInteractionTimeout   = 14 * time.Minute
+	DefaultMaxUploadBytes       = 10 << 20
+)
+
+// Router dispatches interactions to the command handlers. It is safe for
+// concurrent use: discordgo calls its handlers on a goroutine per event.
+type Router struct {
+	cfg      Config
+	log      *slog.Logger
+	commands map[string]*command
+	limiter  *limiter
+	hashKey  []byte
+
+	// base is the parent of every handler's context; Shutdown cancels it
+	// when in-flight work outlives its grace period.
+	base       context.Context
+	cancelBase context.CancelFunc
+
+	// mu guards closing; wg counts the interactions being handled.
+	mu      sync.Mutex
+	closing bool
+	wg      sync.WaitGroup
+
+	// ingestMu serialises /ingest's choice of a file name and its save.
+	ingestMu sync.Mutex
+}
+
+// command is one slash command: its definition and its handler. Component
+// interactions are routed by the prefix of their custom ID, "name:".
+type command struct {
+	def       *discordgo.ApplicationCommand
+	handle    func(ctx context.Context, x *exchange) error
+	component func(ctx context.Context, x *exchange, args []string) error
+}
+
+// New returns a Router for cfg.
+func New(cfg Config) (*Router, error) {
+	if cfg.Answerer == nil || cfg.Searcher == nil || cfg.Indexer == nil {
+		return nil, errors.New("commands: Answerer, Searcher and Indexer are required")
+	}
+	if cfg.Cooldown == 0 {
+		cfg.Cooldown = DefaultCooldown
+	}
+	if cfg.MaxConcurrentAnswers <= 0 {
+		cfg.MaxConcurrentAnswers = DefaultMaxConcurrentAnswers
+	}
+	if cfg.QueueSize <= 0 {
+		cfg.QueueSize = DefaultQueueSize
+	}
+	if cfg.EditInterval <= 0 {
+		cfg.EditInterval = DefaultEditInterval
+	}
+	if cfg.InteractionTimeout <= 0 {
+		cfg.InteractionTimeout = DefaultInteractionTimeout
+	}
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = DefaultMaxUploadBytes
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	key := cfg.UserHashKey
+	if len(key) == 0 {
+		key = make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return nil, fmt.Errorf("commands: user hash key: %w", err)
+		}
+	}
+	r := &Router{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		limiter: newLimiter(cfg.Cooldown, cfg.MaxConcurrentAnswers, cfg.QueueSize),
+		hashKey: key,
+	}
+	r.base, r.cancelBase = context.WithCancel(context.Background())
+	r.commands = map[string]*command{}
+	for _, c := range []*command{
+		r.askCommand(), r.sourceCommand(), r.articlesCommand(),
+		r.reindexCommand(), r.ingestCommand(), r.helpCommand(),
+	} {
+		r.commands[c.def.Name] = c
+	}
+	return r, nil
+}
+
+// Definitions returns the slash commands to register with Discord, in a
+// stable order.
+func (r *Router) Definitions() []*discordgo.ApplicationCommand {
+	names := []string{"ask", "source", "articles", "help", "reindex", "ingest"}
+	out := make([]*discordgo.ApplicationCommand, 0, len(names))
+	for _, n := range names {
+		out = append(out, r.commands[n].def)
+	}
+	return out
+}
+
+// HandleInteraction handles one interaction; register it with
+// Session.AddHandler. It returns when the interaction has been dealt with.
+func (r *Router) HandleInteraction(s *discordgo.Session, ic *discordgo.InteractionCreate) {
+	if ic == nil || ic.Interaction == nil {
+		return
+	}
+	x := r.newExchange(s, ic.Interaction)
+	r.mu.Lock()
+	if r.closing {
+		r.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		x.trace.setOutcome("restarting")
+		x.refuse(ctx, "The bot is restarting; try again shortly.")
+		x.finish()
+		return
+	}
+	r.wg.Add(1)
+	r.mu.Unlock()
+	defer r.wg.Done()
+
+	ctx, cancel := context.WithTimeout(r.base, r.cfg.InteractionTimeout)
+	defer cancel()
+	defer x.finish()
+	defer func() {
+		// A bug in a handler must not take the bot down with it, nor show
+		// the user a stack: log it and say something went wrong.
+		if p := recover(); p != nil {
+			x.fail(ctx, fmt.Errorf("panic: %v\n%s", p, debug.Stack()))
+		}
+	}()
+
+	var err error
+	switch ic.Type {
+	case discordgo.InteractionApplicationCommand:
+		data := ic.ApplicationCommandData()
+		x.trace.command = data.Name
+		c := r.commands[data.Name]
+		if c == nil {
+			err = userErrorf("I don't know the command /%s; it may have been removed.", data.Name)
+			break
+		}
+		err = c.handle(ctx, x)
+	case discordgo.InteractionMessageComponent:
+		id := ic.MessageComponentData().CustomID
+		parts := strings.Split(id, ":")
+		x.trace.command = parts[0] + ":" + firstOr(parts[1:], "")
+		c := r.commands[parts[0]]
+		if c == nil || c.component == nil {
+			err = userErrorf("That button no longer works; run the command again.")
+			break
+		}
+		err = c.component(ctx, x, parts[1:])
+	default:
+		return // pings, autocomplete and modals are not used
+	}
+	if err != nil {
+		x.fail(ctx, err)
+	}
+}
+
+// Shutdown stops taking new interactions (they are told the bot is
+// restarting) and waits for those in flight to finish. When ctx ends first
+// it cancels their work, waits briefly for them to notice, and returns
+// ctx's error.
+func (r *Router) Shutdown(ctx context.Context) error {
+	r.mu.Lock()
+	r.closing = true
+	r.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		r.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		r.cancelBase()
+		return nil
+	case <-ctx.Done():
+	}
+	r.cancelBase()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+	}
+	return fmt.Errorf("commands: shutdown: %w", ctx.Err())
+}
+
+func firstOr(xs []string, def string) string {
+	if len(xs) > 0 {
+		return xs[0]
+	}
+	return def
+}

@@ -1,0 +1,314 @@
+package commands
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/newsbot/newsbot/answer"
+	"github.com/newsbot/newsbot/internal/discordtest"
+	"github.com/newsbot/newsbot/internal/llm"
+	"github.com/newsbot/newsbot/internal/openaitest"
+	"github.com/newsbot/newsbot/retrieval"
+)
+
+const testToken = "Bot test-token"
+
+// copyCorpus copies the seed articles (and extra files, name to content)
+// into a new corpus folder.
+func copyCorpus(t *testing.T, extra map[string]string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "corpus")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join("..", "testdata", "articles")
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, e.Name()), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, content := range extra {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// newIndex builds an index of corpus in a temporary data folder.
+func newIndex(t *testing.T, corpus string) *retrieval.Index {
+	t.Helper()
+	ix, err := retrieval.Open(retrieval.Options{Dir: filepath.Join(t.TempDir(), "data")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ix.Reindex(context.Background(), corpus, nil); err != nil {
+		t.Fatal(err)
+	}
+	return ix
+}
+
+// syncBuffer is a log destination safe for concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// env is a bot wired to a fake Discord.
+type env struct {
+	t      *testing.T
+	fake   *discordtest.Server
+	ds     *discordgo.Session
+	router *Router
+	ix     *retrieval.Index
+	corpus string
+	log    *syncBuffer
+}
+
+// envOptions tune newEnv.
+type envOptions struct {
+	extra    map[string]string // extra corpus files
+	config   func(*Config)     // adjusts the router's configuration
+	open     bool              // connect the gateway (else interactions are handled directly)
+	fakeOpts []discordtest.Option
+}
+
+// newEnv builds an index over the seed articles, a Router with an offline
+// engine over it, and a fake Discord whose every message must carry empty
+// allowed mentions.
+func newEnv(t *testing.T, o envOptions) *env {
+	t.Helper()
+	corpus := copyCorpus(t, o.extra)
+	ix := newIndex(t, corpus)
+	eng, err := answer.New(ix, answer.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	cfg := Config{
+		Answerer:     eng,
+		Searcher:     ix,
+		Indexer:      ix,
+		CorpusDir:    corpus,
+		FeedbackLog:  filepath.Join(t.TempDir(), "feedback.jsonl"),
+		Cooldown:     -1,
+		EditInterval: 50 * time.Millisecond,
+		Logger:       slog.New(slog.NewJSONHandler(logs, nil)),
+		UserHashKey:  []byte("test-key"),
+	}
+	if o.config != nil {
+		o.config(&cfg)
+	}
+	router, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := discordtest.New(t, append([]discordtest.Option{discordtest.StrictMentions(t)}, o.fakeOpts...)...)
+	ds := fake.Session(testToken)
+	ds.AddHandler(router.HandleInteraction)
+	ds.AddHandler(router.HandleMessage)
+	e := &env{t: t, fake: fake, ds: ds, router: router, ix: ix, corpus: corpus, log: logs}
+	if o.open {
+		if err := ds.Open(); err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		if err := fake.WaitConnected(ctxFor(t, 5*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return e
+}
+
+// handle runs an interaction through the router directly, as discordgo
+// would, and returns when it has been handled.
+func (e *env) handle(i *discordgo.Interaction) {
+	e.t.Helper()
+	e.router.HandleInteraction(e.ds, &discordgo.InteractionCreate{Interaction: i})
+}
+
+// response returns the current original response of an interaction.
+func (e *env) response(i *discordgo.Interaction) *discordgo.Message {
+	e.t.Helper()
+	m, ok := e.fake.OriginalResponse(i.Token)
+	if !ok {
+		e.t.Fatalf("interaction %s has no original response", i.ID)
+	}
+	return m
+}
+
+// waitResponse waits until the original response of a dispatched
+// interaction satisfies done.
+func (e *env) waitResponse(i *discordgo.Interaction, timeout time.Duration, done func(*discordgo.Message) bool) *discordgo.Message {
+	e.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		if m, ok := e.fake.OriginalResponse(i.Token); ok && done(m) {
+			return m
+		}
+		if time.Now().After(deadline) {
+			m, _ := e.fake.OriginalResponse(i.Token)
+			e.t.Fatalf("interaction %s: response not as expected after %v: %+v", i.ID, timeout, m)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// answered reports whether an answer message is final: it has buttons.
+func answered(m *discordgo.Message) bool { return len(m.Components) > 0 }
+
+// isEphemeral reports whether a message is only shown to its user.
+func isEphemeral(m *discordgo.Message) bool { return m.Flags&discordgo.MessageFlagsEphemeral != 0 }
+
+func ctxFor(t *testing.T, d time.Duration) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+var (
+	member = discordtest.UserSpec{Username: "alice"}
+	admin  = discordtest.UserSpec{Username: "root", Admin: true}
+)
+
+// ingestedFiles lists the files under corpus/ingested.
+func ingestedFiles(t *testing.T, corpus string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(corpus, ingestDir))
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// blockingAnswerer answers once released, recording the questions.
+type blockingAnswerer struct {
+	release chan struct{}
+	started chan string
+	mu      sync.Mutex
+	qs      []answer.Question
+}
+
+func newBlockingAnswerer() *blockingAnswerer {
+	return &blockingAnswerer{release: make(chan struct{}), started: make(chan string, 100)}
+}
+
+func (b *blockingAnswerer) Answer(ctx context.Context, q answer.Question, onPartial func(string)) (answer.Result, error) {
+	b.mu.Lock()
+	b.qs = append(b.qs, q)
+	b.mu.Unlock()
+	b.started <- q.Text
+	select {
+	case <-b.release:
+	case <-ctx.Done():
+		return answer.Result{}, ctx.Err()
+	}
+	return answer.Result{Question: q.Text, Text: "Done.", Mode: answer.ModeExtractive}, nil
+}
+
+func (b *blockingAnswerer) questions() []answer.Question {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]answer.Question(nil), b.qs...)
+}
+
+func receive[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(5 * time.Second):
+		t.Fatalf("timed out waiting for %s", what)
+		panic("unreachable")
+	}
+}
+
+// readAll reads a file or fails.
+func readAll(t *testing.T, path string) string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// contentAndEmbeds joins a message's text for assertions.
+func contentAndEmbeds(m *discordgo.Message) string {
+	var b strings.Builder
+	b.WriteString(m.Content)
+	for _, e := range m.Embeds {
+		b.WriteString("\n" + e.Title + "\n" + e.Description)
+		if e.Footer != nil {
+			b.WriteString("\n" + e.Footer.Text)
+		}
+	}
+	return b.String()
+}
+
+// toMessage turns a rendered message into the message Discord would store.
+func toMessage(m message) *discordgo.Message {
+	return &discordgo.Message{ID: "1", Content: m.Content, Embeds: m.Embeds, Components: m.Components}
+}
+
+// openaiStreaming returns a model client whose fake server streams text
+// eight characters at a time, waiting perChunk after each.
+func openaiStreaming(t *testing.T, text string, perChunk time.Duration) *llm.Client {
+	t.Helper()
+	srv := openaitest.New(t)
+	srv.Reply(func(openai.ChatCompletionRequest) openaitest.Response {
+		return openaitest.Response{Text: text, ChunkSize: 8, DelayPerChunk: perChunk}
+	})
+	c, err := llm.New(llm.Config{BaseURL: srv.URL + "/v1", Model: "fake-chat", Timeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}

@@ -1,0 +1,138 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/newsbot/newsbot/answer"
+	"github.com/newsbot/newsbot/prompts"
+)
+
+// HandleMessage answers a message that mentions the bot, in a channel or a
+// thread, as /ask would: the answer is a reply to it. A reply to one of the
+// bot's answers is a follow-up: the earlier question and answer go to the
+// model as history. Register it with Session.AddHandler when
+// Config.Mentions is set; the session then needs the Message Content
+// intent. Other messages are ignored.
+func (r *Router) HandleMessage(s *discordgo.Session, mc *discordgo.MessageCreate) {
+	if !r.cfg.Mentions || mc == nil || mc.Message == nil || mc.Author == nil || mc.Author.Bot {
+		return
+	}
+	botID := botUserID(s)
+	if botID == "" || mc.Author.ID == botID {
+		return
+	}
+	ref := mc.ReferencedMessage
+	followUp := ref != nil && ref.Author != nil && ref.Author.ID == botID && questionOf(ref.Content) != ""
+	if !followUp && !mentionsUser(mc.Message, botID) {
+		return
+	}
+	r.mu.Lock()
+	if r.closing {
+		r.mu.Unlock()
+		return
+	}
+	r.wg.Add(1)
+	r.mu.Unlock()
+	defer r.wg.Done()
+
+	tr := r.newUserTrace(mc.Author.ID)
+	tr.command = "mention"
+	defer tr.log(r.log)
+	ctx, cancel := context.WithTimeout(r.base, r.cfg.InteractionTimeout)
+	defer cancel()
+	defer func() {
+		if p := recover(); p != nil {
+			tr.fail(fmt.Errorf("panic: %v\n%s", p, debug.Stack()))
+		}
+	}()
+	if err := r.answerMessage(ctx, s, mc.Message, botID, followUp, tr); err != nil {
+		tr.fail(err)
+	}
+}
+
+func (r *Router) answerMessage(ctx context.Context, s *discordgo.Session, m *discordgo.Message, botID string, followUp bool, tr *trace) error {
+	reply := func(text string) error {
+		_, err := s.ChannelMessageSendComplex(m.ChannelID, message{Content: text}.messageSend(m.Reference()), discordgo.WithContext(ctx))
+		return err
+	}
+	q, err := SanitizeQuestion(stripMention(m.Content, botID))
+	if err != nil {
+		tr.setOutcome("refused")
+		return reply(userText(err))
+	}
+	adm := r.limiter.admit(m.Author.ID, r.cfg.Now())
+	switch {
+	case adm.wait > 0:
+		tr.setOutcome("cooldown")
+		return reply(cooldownText(adm.wait))
+	case adm.busy:
+		tr.setOutcome("busy")
+		return reply(busyText)
+	}
+	defer adm.ticket.release()
+	sent, err := s.ChannelMessageSendComplex(m.ChannelID,
+		message{Content: quoteQuestion(q) + "\n\nThinking…"}.messageSend(m.Reference()), discordgo.WithContext(ctx))
+	tr.stage("ack", time.Since(tr.start))
+	if err != nil {
+		return err
+	}
+	edit := func(ctx context.Context, msg message) error {
+		_, err := s.ChannelMessageEditComplex(msg.messageEdit(sent.ChannelID, sent.ID), discordgo.WithContext(ctx))
+		return err
+	}
+	if err := adm.ticket.acquire(ctx); err != nil {
+		return err
+	}
+	question := answer.Question{Text: q}
+	if followUp {
+		ref := m.ReferencedMessage
+		question.History = []prompts.Turn{{Question: questionOf(ref.Content), Answer: answerOf(ref.Content)}}
+	}
+	msgs, err := r.answerInto(ctx, tr, question, edit)
+	if err != nil {
+		if editErr := edit(ctx, message{Content: userText(err)}); editErr != nil {
+			tr.fail(editErr)
+		}
+		return err
+	}
+	for _, msg := range msgs[1:] {
+		if _, err := s.ChannelMessageSendComplex(m.ChannelID, msg.messageSend(nil), discordgo.WithContext(ctx)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// botUserID is the bot's own user ID, from the session's state.
+func botUserID(s *discordgo.Session) string {
+	if s == nil || s.State == nil {
+		return ""
+	}
+	s.State.RLock()
+	defer s.State.RUnlock()
+	if s.State.User != nil {
+		return s.State.User.ID
+	}
+	return ""
+}
+
+// mentionsUser reports whether m mentions the user id.
+func mentionsUser(m *discordgo.Message, id string) bool {
+	for _, u := range m.Mentions {
+		if u != nil && u.ID == id {
+			return true
+		}
+	}
+	return strings.Contains(m.Content, "<@"+id+">") || strings.Contains(m.Content, "<@!"+id+">")
+}
+
+// stripMention removes the mentions of the bot from a message.
+func stripMention(content, id string) string {
+	return strings.NewReplacer("<@"+id+">", " ", "<@!"+id+">", " ").Replace(content)
+}

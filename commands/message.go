@@ -1,0 +1,227 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// message is everything the bot sends, before it becomes one of discordgo's
+// payload types. Renderers return messages; only the methods below turn
+// them into payloads, and each of them sets empty allowed mentions, so no
+// code path can send a message that pings.
+type message struct {
+	Content    string                       `json:"content,omitempty"`
+	Embeds     []*discordgo.MessageEmbed    `json:"embeds,omitempty"`
+	Components []discordgo.MessageComponent `json:"components,omitempty"`
+	Ephemeral  bool                         `json:"ephemeral,omitempty"`
+}
+
+// noMentions is the allowed-mentions value of every message: parse nothing,
+// so neither @everyone nor a user or role in the text notifies anyone.
+func noMentions() *discordgo.MessageAllowedMentions {
+	return &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}
+}
+
+func (m message) flags() discordgo.MessageFlags {
+	if m.Ephemeral {
+		return discordgo.MessageFlagsEphemeral
+	}
+	return 0
+}
+
+// responseData is m as an interaction response (type 4 or 7).
+func (m message) responseData() *discordgo.InteractionResponseData {
+	return &discordgo.InteractionResponseData{
+		Content:         m.Content,
+		Embeds:          orEmpty(m.Embeds),
+		Components:      orEmpty(m.Components),
+		Flags:           m.flags(),
+		AllowedMentions: noMentions(),
+	}
+}
+
+// webhookEdit is m as an edit of a sent message: content, embeds and
+// components are all replaced, so an edit never leaves stale parts behind.
+func (m message) webhookEdit() *discordgo.WebhookEdit {
+	content := m.Content
+	embeds := orEmpty(m.Embeds)
+	components := orEmpty(m.Components)
+	return &discordgo.WebhookEdit{
+		Content:         &content,
+		Embeds:          &embeds,
+		Components:      &components,
+		AllowedMentions: noMentions(),
+	}
+}
+
+// webhookParams is m as a follow-up message.
+func (m message) webhookParams() *discordgo.WebhookParams {
+	return &discordgo.WebhookParams{
+		Content:         m.Content,
+		Embeds:          m.Embeds,
+		Components:      orEmpty(m.Components),
+		Flags:           m.flags(),
+		AllowedMentions: noMentions(),
+	}
+}
+
+// messageSend is m as a channel message replying to ref (nil for none).
+func (m message) messageSend(ref *discordgo.MessageReference) *discordgo.MessageSend {
+	return &discordgo.MessageSend{
+		Content:         m.Content,
+		Embeds:          m.Embeds,
+		Components:      m.Components,
+		Reference:       ref,
+		AllowedMentions: noMentions(),
+	}
+}
+
+// messageEdit is m as an edit of the channel message id.
+func (m message) messageEdit(channelID, id string) *discordgo.MessageEdit {
+	content := m.Content
+	embeds := orEmpty(m.Embeds)
+	components := orEmpty(m.Components)
+	return &discordgo.MessageEdit{
+		ID:              id,
+		Channel:         channelID,
+		Content:         &content,
+		Embeds:          &embeds,
+		Components:      &components,
+		AllowedMentions: noMentions(),
+	}
+}
+
+func orEmpty[T any](xs []T) []T {
+	if xs == nil {
+		return []T{}
+	}
+	return xs
+}
+
+// exchange is one interaction being handled: the session it came on, what
+// has been sent so far, and the trace logged when it ends. Every REST call
+// takes the handler's context.
+type exchange struct {
+	r     *Router
+	s     *discordgo.Session
+	i     *discordgo.Interaction
+	trace *trace
+
+	acked     bool
+	ephemeral bool // the acknowledgement was ephemeral
+}
+
+func (r *Router) newExchange(s *discordgo.Session, i *discordgo.Interaction) *exchange {
+	return &exchange{r: r, s: s, i: i, trace: r.newTrace(i)}
+}
+
+// deferReply acknowledges a command (or a button that answers with a new
+// message) with "thinking…"; the answer then edits the original response.
+func (x *exchange) deferReply(ctx context.Context, ephemeral bool) error {
+	resp := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource}
+	if ephemeral {
+		resp.Data = &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral}
+	}
+	return x.ack(ctx, resp, ephemeral)
+}
+
+// deferUpdate acknowledges a button that edits the message it sits on.
+func (x *exchange) deferUpdate(ctx context.Context) error {
+	return x.ack(ctx, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}, false)
+}
+
+// respond acknowledges with a complete message (for replies that need no
+// work, such as refusals).
+func (x *exchange) respond(ctx context.Context, m message) error {
+	return x.ack(ctx, &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseChannelMessageWithSource,
+		Data: m.responseData(),
+	}, m.Ephemeral)
+}
+
+func (x *exchange) ack(ctx context.Context, resp *discordgo.InteractionResponse, ephemeral bool) error {
+	if x.acked {
+		return errors.New("interaction already acknowledged")
+	}
+	err := x.s.InteractionRespond(x.i, resp, discordgo.WithContext(ctx))
+	x.trace.stage("ack", time.Since(x.trace.start))
+	if err != nil {
+		return fmt.Errorf("acknowledge: %w", err)
+	}
+	x.acked, x.ephemeral = true, ephemeral
+	return nil
+}
+
+// edit replaces the original response.
+func (x *exchange) edit(ctx context.Context, m message) error {
+	if _, err := x.s.InteractionResponseEdit(x.i, m.webhookEdit(), discordgo.WithContext(ctx)); err != nil {
+		return fmt.Errorf("edit response: %w", err)
+	}
+	return nil
+}
+
+// followup sends one more message after the original response.
+func (x *exchange) followup(ctx context.Context, m message) error {
+	if _, err := x.s.FollowupMessageCreate(x.i, true, m.webhookParams(), discordgo.WithContext(ctx)); err != nil {
+		return fmt.Errorf("follow-up: %w", err)
+	}
+	return nil
+}
+
+// sendAll edits the original response into msgs[0] and sends the rest as
+// follow-ups, ephemeral when the acknowledgement was.
+func (x *exchange) sendAll(ctx context.Context, msgs []message) error {
+	for n, m := range msgs {
+		m.Ephemeral = x.ephemeral
+		var err error
+		if n == 0 {
+			err = x.edit(ctx, m)
+		} else {
+			err = x.followup(ctx, m)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refuse tells the user why nothing happens: as an ephemeral reply when the
+// interaction was not acknowledged yet, else by editing the response.
+func (x *exchange) refuse(ctx context.Context, text string) {
+	m := message{Content: text, Ephemeral: true}
+	var err error
+	if x.acked {
+		err = x.edit(ctx, m)
+	} else {
+		err = x.respond(ctx, m)
+	}
+	if err != nil {
+		x.trace.fail(err)
+	}
+}
+
+// fail records err for the log and shows the user what it means for them.
+func (x *exchange) fail(ctx context.Context, err error) {
+	var ue *userError
+	if !errors.As(err, &ue) {
+		x.trace.fail(err)
+	} else {
+		x.trace.setOutcome("refused")
+	}
+	// The interaction's own context may be what ended; the message still
+	// deserves a short try.
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+	}
+	x.refuse(ctx, userText(err))
+}
+
+// finish writes the interaction's log line.
+func (x *exchange) finish() { x.trace.log(x.r.log) }

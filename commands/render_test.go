@@ -1,0 +1,221 @@
+package commands
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newsbot/newsbot/answer"
+	"github.com/newsbot/newsbot/retrieval"
+	"github.com/newsbot/newsbot/retrieval/article"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// golden compares v, as indented JSON, with testdata/NAME.golden.
+func golden(t *testing.T, name string, v any) {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	got := buf.Bytes()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("%s differs from the golden file (run go test -update if the change is intended):\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+var (
+	pub1 = time.Date(2017, 7, 29, 0, 0, 0, 0, time.UTC)
+	pub2 = time.Date(2017, 8, 2, 0, 0, 0, 0, time.UTC)
+	p1   = retrieval.Passage{ID: "000_e22c96a855d117b2#1", ArticleID: "000_e22c96a855d117b2", Title: "Iran’s missile might not up for negotiations: Army commander",
+		Source: "Press TV", URL: "https://www.presstv.com/Detail/2017/07/29/530059/Iran-missile", Published: pub1, Ordinal: 1,
+		Text: "A senior Iranian military commander says the Islamic Republic will never allow any inspection of its military sites, stressing that the country’s missile capabilities are not up for negotiations."}
+	p2 = retrieval.Passage{ID: "004_8dd51ad8917eaa10#2", ArticleID: "004_8dd51ad8917eaa10", Title: "Iran’s defense programs not influenced by diplomatic ties: Commander",
+		Source: "Tasnim", Published: pub2, Ordinal: 2,
+		Text: "The remarks came after the US Treasury Department on Sunday imposed fresh financial sanctions over Iran’s missile program, which Tehran insists is rightful. Ask @everyone and <@123456789> about *it*."}
+)
+
+func TestRenderGolden(t *testing.T) {
+	cited := answer.Result{
+		Text:      "Press TV reports that Iran will not allow inspections of its military sites [1]. Tasnim says new US sanctions targeted the missile program [2].",
+		Citations: []answer.Citation{{N: 1, Passage: p1}, {N: 2, Passage: p2}},
+		Mode:      answer.ModeLLM,
+	}
+	declined := answer.Result{
+		Text:     "The indexed articles don't cover this question, so I won't guess. The closest articles are: “a”; “b”.",
+		Declined: true,
+		Passages: []retrieval.Result{{Passage: p1}, {Passage: p1}, {Passage: p2}},
+	}
+	long := answer.Result{
+		Text:      strings.Repeat("A long sentence about sanctions that keeps going [1]. ", 60),
+		Citations: []answer.Citation{{N: 1, Passage: p1}},
+	}
+	var many []answer.Citation
+	for n := 1; n <= 30; n++ {
+		p := p1
+		p.ID = fmt.Sprintf("article-%02d#1", n)
+		p.Text = strings.Repeat("Lengthy passage text. ", 40)
+		many = append(many, answer.Citation{N: n, Passage: p})
+	}
+	hl := func(s string) string {
+		return strings.NewReplacer("missile", markOpen+"missile"+markClose, "sanctions", markOpen+"sanctions"+markClose).Replace(s)
+	}
+	var arts []retrieval.ArticleInfo
+	for n := 1; n <= 23; n++ {
+		arts = append(arts, retrieval.ArticleInfo{ID: fmt.Sprintf("a%02d", n), Title: fmt.Sprintf("Article %d [draft]", n), Source: "BBC",
+			URL: "https://bbc.co.uk/" + fmt.Sprint(n), Published: pub1.AddDate(0, 0, n), Passages: 3})
+	}
+	sum := retrieval.Summary{Articles: 40, Passages: 300, Added: []string{"ingested/new-story"}, Changed: []string{"bbc/01"},
+		Removed: []string{"old`name"}, Unchanged: 37, Duration: 1500 * time.Millisecond,
+		Skipped: []article.Problem{{Path: "bad.json", Line: 3, Reason: "invalid JSON at line 3: @everyone"}}}
+	var bigSum retrieval.Summary
+	for n := range 500 {
+		bigSum.Added = append(bigSum.Added, fmt.Sprintf("bbc/business/%03d", n))
+		bigSum.Skipped = append(bigSum.Skipped, article.Problem{Path: fmt.Sprintf("junk/%03d.txt", n), Reason: "empty file"})
+	}
+	tests := []struct {
+		name string
+		v    any
+	}{
+		{"answer_cited", renderAnswer("Will Iran allow inspections? @everyone", cited)},
+		{"answer_declined", renderAnswer("Who won the 2022 World Cup?", declined)},
+		{"answer_long", renderAnswer("Tell me everything", long)},
+		{"answer_many_sources", renderAnswer("Everything?", answer.Result{Text: "See [1].", Citations: many})},
+		{"answer_partial", renderPartial("Will Iran allow inspections?", "Press TV reports [1]")},
+		{"source", renderSource("missile sanctions", []retrieval.Result{{Passage: p1}, {Passage: p2}}, hl)},
+		{"source_none", renderSource("ibuprofen", nil, hl)},
+		{"full_sources", renderFullSources([]answer.Citation{{N: 1, Passage: p1}, {N: 2, Passage: p2}}, []int{3})},
+		{"articles_page2", renderArticles(arts, "", 1)},
+		{"articles_search", renderArticles(arts, "article 2", 0)},
+		{"articles_none", renderArticles(arts, "zebra", 0)},
+		{"reindex_summary", renderSummary(sum)},
+		{"reindex_summary_truncated", renderSummary(bigSum)},
+		{"reindex_progress", renderProgress(retrieval.Progress{Stage: "embedding", Done: 12, Total: 40})},
+		{"help", renderHelp(retrieval.Stats{Articles: 2, Passages: 5, Sources: []string{"Press TV", "Tasnim"}, Oldest: pub1, Newest: pub2}, false)},
+		{"help_empty", renderHelp(retrieval.Stats{}, true)},
+		{"ingested", renderIngested(savedFile{rel: "ingested/story.txt", articles: []article.Article{{ID: "ingested/story"}}},
+			retrieval.Summary{}, []retrieval.ArticleInfo{{ID: "ingested/story", Path: "ingested/story.txt", Title: "A story", Source: "BBC", Passages: 4}})},
+		{"ingested_skipped", renderIngested(savedFile{rel: "ingested/x.json", articles: []article.Article{{ID: "dup"}}},
+			retrieval.Summary{Skipped: []article.Problem{{Path: "ingested/x.json", Reason: `duplicate ID "dup"`}}}, nil)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			golden(t, tt.name, tt.v)
+			checkLimits(t, tt.v)
+		})
+	}
+}
+
+// checkLimits asserts Discord's limits on rendered messages.
+func checkLimits(t *testing.T, v any) {
+	t.Helper()
+	var msgs []message
+	switch v := v.(type) {
+	case message:
+		msgs = []message{v}
+	case []message:
+		msgs = v
+	}
+	for i, m := range msgs {
+		if w := width(m.Content); w > MessageLimit {
+			t.Errorf("message %d: %d characters of content", i, w)
+		}
+		if len(m.Embeds) > maxEmbedsPerMessage {
+			t.Errorf("message %d: %d embeds", i, len(m.Embeds))
+		}
+		total := 0
+		for _, e := range m.Embeds {
+			total += embedSize(e)
+			if width(e.Title) > maxEmbedTitle || width(e.Description) > maxEmbedDescription {
+				t.Errorf("message %d: embed title %d or description %d too long", i, width(e.Title), width(e.Description))
+			}
+		}
+		if total > maxEmbedTotal {
+			t.Errorf("message %d: %d characters of embeds", i, total)
+		}
+		if strings.Contains(m.Content, "@everyone") || mentionRE.MatchString(m.Content) {
+			t.Errorf("message %d: a live mention in %q", i, m.Content)
+		}
+	}
+}
+
+func TestSourcesRoundTrip(t *testing.T) {
+	// The buttons read the citations back from the rendered Sources embed.
+	msgs := renderAnswer("q", answer.Result{Text: "x [1] y [2]", Citations: []answer.Citation{{N: 1, Passage: p1}, {N: 2, Passage: p2}}})
+	m := toMessage(msgs[0])
+	got := citationsOf(m)
+	want := []citedPassage{{1, p1.ID}, {2, p2.ID}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("citationsOf = %v, want %v", got, want)
+	}
+	if q := questionOf(m.Content); q != "q" {
+		t.Errorf("questionOf = %q", q)
+	}
+	if a := answerOf(m.Content); a != "x [1] y [2]" {
+		t.Errorf("answerOf = %q", a)
+	}
+}
+
+func TestSafeFileName(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"story.txt", "story.txt"},
+		{"../../etc/passwd.txt", "passwd.txt"},
+		{`..\..\windows\evil.md`, "evil.md"},
+		{"..", "article.txt"},
+		{".hidden.json", "hidden.json"},
+		{"a..b.HTML", "a.b.html"},
+		{"news\u202egnp.txt", "newsgnp.txt"},
+		{"line\nbreak\x00.txt", "linebreak.txt"},
+		{"spaces and (parens).jsonl", "spaces_and_parens.jsonl"},
+		{"ایران.txt", "ایران.txt"},
+		{"noext", "noext.txt"},
+		{"page.php", "page.php.txt"},
+		{strings.Repeat("x", 300) + ".txt", strings.Repeat("x", maxFileStem) + ".txt"},
+	}
+	for _, tt := range tests {
+		if got := safeFileName(tt.in); got != tt.want {
+			t.Errorf("safeFileName(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestUserText(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("x: %w", retrieval.ErrReindexRunning), "already running"},
+		{fmt.Errorf("parse: %w", article.ErrEmpty), "empty"},
+		{fmt.Errorf("disk on fire: /secret/path"), genericFailure},
+		{userErrorf("exact words"), "exact words"},
+	}
+	for _, tt := range tests {
+		if got := userText(tt.err); !strings.Contains(got, tt.want) {
+			t.Errorf("userText(%v) = %q, want it to contain %q", tt.err, got, tt.want)
+		}
+	}
+}
