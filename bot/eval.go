@@ -134,7 +134,7 @@ func (c *cli) eval(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	m := evalMetrics{IndexSeconds: time.Since(start).Seconds(), Passages: sum.Passages, Questions: len(qs)}
+	m := evalMetrics{IndexSeconds: round3(time.Since(start).Seconds()), Passages: sum.Passages, Questions: len(qs)}
 
 	eng, err := c.engine(ix, *k)
 	if err != nil {
