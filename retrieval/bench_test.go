@@ -174,21 +174,23 @@ func benchSearch(b *testing.B, ix *Index) {
 // 100k and 1M passages (random vectors and texts drawn from a small
 // vocabulary), to show how query time grows with exhaustive vector search.
 func BenchmarkSearchSynthetic(b *testing.B) {
-	for _, n := range []int{10_000, 30_000, 100_000, 300_000, 1_000_000} {
-		b.Run(fmt.Sprintf("passages=%d", n), func(b *testing.B) {
-			if n > 300_000 && os.Getenv("NEWSBOT_BENCH_1M") == "" {
-				b.Skip("set NEWSBOT_BENCH_1M=1: builds a 1M-passage index (several GB)")
-			}
-			ix := syntheticIndex(b, n)
-			benchSearch(b, ix)
-			reportPeakRSS(b)
-		})
+	for _, store := range []string{StoreChromem, StoreFlat} {
+		for _, n := range []int{10_000, 30_000, 100_000, 300_000, 1_000_000} {
+			b.Run(fmt.Sprintf("store=%s/passages=%d", store, n), func(b *testing.B) {
+				if n > 300_000 && os.Getenv("NEWSBOT_BENCH_1M") == "" {
+					b.Skip("set NEWSBOT_BENCH_1M=1: builds a 1M-passage index (several GB)")
+				}
+				ix := syntheticIndex(b, n, store)
+				benchSearch(b, ix)
+				reportPeakRSS(b)
+			})
+		}
 	}
 }
 
-func syntheticIndex(b *testing.B, n int) *Index {
+func syntheticIndex(b *testing.B, n int, store string) *Index {
 	b.Helper()
-	ix, err := Open(Options{Dir: b.TempDir()})
+	ix, err := Open(Options{Dir: b.TempDir(), Store: store})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -213,7 +215,7 @@ func syntheticIndex(b *testing.B, n int) *Index {
 		aid := fmt.Sprintf("synthetic/%07d", i)
 		ps[i] = livePassage{storedPassage: storedPassage{Passage: Passage{ID: aid + "#1", ArticleID: aid, Title: aid, Ordinal: 1, Text: "synthetic"}, Terms: countTerms(terms)}, vec: v}
 	}
-	snap, err := buildSnapshot(ix.newManifest(), ps, nil)
+	snap, err := ix.buildSnapshot(ix.newManifest(), ps, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

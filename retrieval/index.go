@@ -58,6 +58,9 @@ type Options struct {
 	Load article.Options
 	// Logger receives operator messages; discarded when nil.
 	Logger *slog.Logger
+	// Store selects the vector search: StoreChromem (default) or
+	// StoreFlat, a contiguous scan for large indexes (docs/scaling.md).
+	Store string
 }
 
 // Index is the live, searchable index. It is safe for concurrent use:
@@ -70,6 +73,7 @@ type Index struct {
 	load  article.Options
 	log   *slog.Logger
 	stem  *stemmer
+	store string
 
 	cur       atomic.Pointer[snapshot]
 	reindexMu sync.Mutex // held for the whole of a reindex; TryLock refuses a second one
@@ -86,6 +90,7 @@ type snapshot struct {
 	articles []ArticleInfo // sorted by ID
 	db       *chromem.DB
 	col      *chromem.Collection
+	vectors  VectorStore // searches the same vectors as col
 	kw       *bm25
 	sources  []string // distinct outlets, sorted
 }
@@ -113,8 +118,15 @@ func Open(opts Options) (*Index, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	ix := &Index{dir: opts.Dir, emb: opts.Embedder, chunk: opts.Chunk, load: opts.Load, log: opts.Logger, stem: newStemmer()}
-	empty, err := buildSnapshot(ix.newManifest(), nil, nil)
+	switch opts.Store {
+	case "":
+		opts.Store = StoreChromem
+	case StoreChromem, StoreFlat:
+	default:
+		return nil, fmt.Errorf("open index: unknown vector store %q (want %s or %s)", opts.Store, StoreChromem, StoreFlat)
+	}
+	ix := &Index{dir: opts.Dir, emb: opts.Embedder, chunk: opts.Chunk, load: opts.Load, log: opts.Logger, stem: newStemmer(), store: opts.Store}
+	empty, err := ix.buildSnapshot(ix.newManifest(), nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +136,7 @@ func Open(opts Options) (*Index, error) {
 	}
 	removeStaleTemps(opts.Dir)
 
-	snap, err := loadSnapshot(opts.Dir, ix.stem)
+	snap, err := ix.loadSnapshot(opts.Dir)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		ix.setStale("no index has been built yet")
@@ -217,8 +229,21 @@ func (ix *Index) Passage(id string) (Passage, bool) {
 	return s.passages[i].Passage, true
 }
 
+// buildSnapshot assembles an immutable snapshot with the index's vector
+// store.
+func (ix *Index) buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo) (*snapshot, error) {
+	s, err := buildSnapshot(m, ps, arts)
+	if err != nil {
+		return nil, err
+	}
+	if ix.store == StoreFlat {
+		s.vectors = newFlatStore(s.passages, m.Embedder.Dim)
+	}
+	return s, nil
+}
+
 // buildSnapshot assembles an immutable snapshot from passages (with their
-// vectors and term counts) and article infos.
+// vectors and term counts) and article infos, searched through chromem-go.
 func buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo) (*snapshot, error) {
 	sort.Slice(ps, func(i, j int) bool {
 		if ps[i].ArticleID != ps[j].ArticleID {
@@ -255,6 +280,7 @@ func buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo) (*snapshot,
 	}
 	sort.Strings(s.sources)
 	s.kw = newBM25(docs)
+	s.vectors = chromemStore{col: col, byID: s.byID}
 	s.manifest.Articles = len(arts)
 	s.manifest.Passages = len(ps)
 	return s, nil

@@ -556,3 +556,33 @@ func TestDiskFullKeepsThePreviousIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestFlatStoreMatchesChromem: both vector stores rank the same passages
+// for the same queries, filters included.
+func TestFlatStoreMatchesChromem(t *testing.T) {
+	corpus := fixtureCorpus(t)
+	writeFile(t, filepath.Join(corpus, "x.md"), "---\ntitle: Missile test\nsource: Press TV\n---\nIran tested a ballistic missile, Press TV reported.")
+	results := map[string][]string{}
+	for _, store := range []string{StoreChromem, StoreFlat} {
+		ix, err := Open(Options{Dir: t.TempDir(), Store: store})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ix.Reindex(context.Background(), corpus, nil); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []Query{{Text: "whales in the bay", K: 3}, {Text: "missile", K: 3, Source: "Press TV"}, {Text: "prices", K: 10, Mode: ModeVector}} {
+			res, err := ix.Search(context.Background(), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			results[store] = append(results[store], fmt.Sprint(ids(res)))
+		}
+	}
+	if fmt.Sprint(results[StoreChromem]) != fmt.Sprint(results[StoreFlat]) {
+		t.Fatalf("stores disagree:\nchromem %v\nflat    %v", results[StoreChromem], results[StoreFlat])
+	}
+	if _, err := Open(Options{Dir: t.TempDir(), Store: "faiss"}); err == nil || !strings.Contains(err.Error(), "unknown vector store") {
+		t.Fatalf("unknown store: err = %v", err)
+	}
+}

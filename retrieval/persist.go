@@ -161,7 +161,7 @@ func removeStaleTemps(dir string) {
 // loadSnapshot reads dir/index.bin. It returns os.ErrNotExist (wrapped) when
 // there is no index yet and ErrDamaged (wrapped) when the file can't be
 // trusted.
-func loadSnapshot(dir string, stem *stemmer) (*snapshot, error) {
+func (ix *Index) loadSnapshot(dir string) (*snapshot, error) {
 	path := filepath.Join(dir, indexFileName)
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -237,5 +237,5 @@ func loadSnapshot(dir string, stem *stemmer) (*snapshot, error) {
 		}
 		ps[i] = livePassage{storedPassage: sp, vec: doc.Embedding}
 	}
-	return buildSnapshot(m, ps, table.Articles)
+	return ix.buildSnapshot(m, ps, table.Articles)
 }

@@ -91,9 +91,7 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 	s.kw.score(qTerms, scores)
 	kwList := topN(scores, depth, keep)
 
-	// Vector list. chromem-go errors when asked for more results than it
-	// holds, so clamp; with a date filter it can't apply, fetch more and
-	// filter here.
+	// Vector list.
 	qvec, err := ix.embedQuery(ctx, s, text)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -105,32 +103,22 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 		q.Mode = ModeKeyword
 		qvec = nil
 	}
-	n := depth
-	if !q.After.IsZero() || !q.Before.IsZero() {
-		n = depth * 10
-	}
-	n = min(n, s.col.Count())
-	if qvec == nil {
-		n = 0
-	}
-	var where map[string]string
-	if q.Source != "" {
-		where = map[string]string{"source": foldKey(q.Source)}
-	}
 	var vecList []int
 	sims := map[int]float64{}
-	if n > 0 {
-		res, err := s.col.QueryEmbedding(ctx, qvec, n, where, nil)
-		if err != nil {
-			return nil, fmt.Errorf("search: vector query: %w", err)
+	if qvec != nil && q.Mode != ModeKeyword {
+		// The stores filter by source and date through keep; chromem-go
+		// ranks everything anyway, so with a filter ask it for all of it.
+		n := depth
+		if keep != nil {
+			n = len(s.passages)
 		}
-		for _, r := range res {
-			i, ok := s.byID[r.ID]
-			if !ok || (keep != nil && !keep(i)) {
-				continue
-			}
-			vecList = append(vecList, i)
-			sims[i] = float64(r.Similarity)
+		hits, err := s.vectors.Nearest(ctx, qvec, n, keep)
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		for _, h := range hits {
+			vecList = append(vecList, h.Index)
+			sims[h.Index] = float64(h.Similarity)
 		}
 	}
 

@@ -139,10 +139,22 @@ func queryTimePlot(benchFile, out string) error {
 		return err
 	}
 	defer f.Close()
-	byN := map[float64][]float64{}
+	// series → passages → ms/query samples; the series is the store named
+	// in the benchmark ("store=flat"), chromem-go when none is named.
+	series := map[string]map[float64][]float64{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		fields := strings.Fields(sc.Text())
+		if len(fields) == 0 {
+			continue
+		}
+		name := "chromem-go (default)"
+		if _, after, ok := strings.Cut(fields[0], "store="); ok {
+			store, _, _ := strings.Cut(after, "/")
+			if store == "flat" {
+				name = "contiguous scan (index.store=flat)"
+			}
+		}
 		var ms, n float64
 		for i := 1; i < len(fields); i++ {
 			v, err := strconv.ParseFloat(fields[i-1], 64)
@@ -157,18 +169,15 @@ func queryTimePlot(benchFile, out string) error {
 			}
 		}
 		if ms > 0 && n > 0 {
-			byN[n] = append(byN[n], ms)
+			if series[name] == nil {
+				series[name] = map[float64][]float64{}
+			}
+			series[name][n] = append(series[name][n], ms)
 		}
 	}
-	if len(byN) == 0 {
+	if len(series) == 0 {
 		return fmt.Errorf("%s: no benchmark line with ms/query and passages", benchFile)
 	}
-	var pts plotter.XYs
-	for n, v := range byN {
-		sort.Float64s(v)
-		pts = append(pts, plotter.XY{X: n, Y: v[len(v)/2]}) // median
-	}
-	sort.Slice(pts, func(i, j int) bool { return pts[i].X < pts[j].X })
 	p := plot.New()
 	p.Title.Text = "Hybrid query time against index size (median)"
 	p.X.Label.Text = "passages"
@@ -178,18 +187,36 @@ func queryTimePlot(benchFile, out string) error {
 	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
 	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
 	p.Add(plotter.NewGrid())
-	line, points, err := plotter.NewLinePoints(pts)
-	if err != nil {
-		return err
+	p.Legend.Top = true
+	p.Legend.Left = true
+	names := make([]string, 0, len(series))
+	for name := range series {
+		names = append(names, name)
 	}
-	p.Add(line, points)
-	labels, err := plotter.NewLabels(plotter.XYLabels{XYs: pts, Labels: labelsOf(pts)})
-	if err != nil {
-		return err
-	}
-	p.Add(labels)
-	for _, pt := range pts {
-		fmt.Printf("%8.0f passages  %8.2f ms/query\n", pt.X, pt.Y)
+	sort.Strings(names)
+	colors := []color.RGBA{{R: 200, A: 255}, {B: 200, A: 255}}
+	for k, name := range names {
+		var pts plotter.XYs
+		for n, v := range series[name] {
+			sort.Float64s(v)
+			pts = append(pts, plotter.XY{X: n, Y: v[len(v)/2]}) // median
+		}
+		sort.Slice(pts, func(i, j int) bool { return pts[i].X < pts[j].X })
+		line, points, err := plotter.NewLinePoints(pts)
+		if err != nil {
+			return err
+		}
+		line.Color, points.Color = colors[k%len(colors)], colors[k%len(colors)]
+		p.Add(line, points)
+		p.Legend.Add(name, line, points)
+		labels, err := plotter.NewLabels(plotter.XYLabels{XYs: pts, Labels: labelsOf(pts)})
+		if err != nil {
+			return err
+		}
+		p.Add(labels)
+		for _, pt := range pts {
+			fmt.Printf("%-36s %8.0f passages  %8.2f ms/query\n", name, pt.X, pt.Y)
+		}
 	}
 	return p.Save(6*vg.Inch, 4*vg.Inch, out)
 }
