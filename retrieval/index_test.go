@@ -586,3 +586,16 @@ func TestFlatStoreMatchesChromem(t *testing.T) {
 		t.Fatalf("unknown store: err = %v", err)
 	}
 }
+
+func TestCoverageCountsVariants(t *testing.T) {
+	passage := countTerms([]string{"advisor", "coordin", "iranian", "syria"})
+	weights := map[string]float64{"advis": 1, "syrian": 1, "iranian": 1, "troop": 1}
+	got, matched := coverage(passage, weights, 4)
+	// iranian exact (1), advis~advisor and syrian~syria variants (0.7 each), troop absent.
+	if want := (1 + 2*variantWeight) / 4; got < want-1e-9 || got > want+1e-9 || fmt.Sprint(matched) != "[iranian]" {
+		t.Fatalf("coverage = %v (matched %v), want %v", got, matched, want)
+	}
+	if hasVariant(countTerms([]string{"cooper"}), "coordin") || hasVariant(countTerms([]string{"state"}), "statement") {
+		t.Fatal("words sharing only a short prefix counted as variants")
+	}
+}

@@ -329,10 +329,42 @@ func coverage(terms []termCount, weights map[string]float64, total float64) (flo
 		if j < len(terms) && terms[j].Term == t {
 			got += w
 			matched = append(matched, t)
+			continue
+		}
+		if hasVariant(terms, t) {
+			got += w * variantWeight
 		}
 	}
 	sort.Strings(matched)
 	return got / total, matched
+}
+
+// variantWeight is what a spelling or derivation variant of a query term
+// counts for in coverage, against 1 for the term itself.
+const variantWeight = 0.7
+
+// hasVariant reports whether the sorted passage terms hold a variant of
+// term: a word sharing its first five letters and at least 70% of the
+// longer of the two ("syria"/"syrian", "advis"/"advisor", but not
+// "state"/"statement"), which stemming leaves apart. The candidates are one contiguous run of the sorted terms.
+func hasVariant(terms []termCount, term string) bool {
+	const prefix = 5
+	if len(term) < prefix {
+		return false
+	}
+	p := term[:prefix]
+	j := sort.Search(len(terms), func(j int) bool { return terms[j].Term >= p })
+	for ; j < len(terms) && strings.HasPrefix(terms[j].Term, p); j++ {
+		u := terms[j].Term
+		common := 0
+		for common < len(u) && common < len(term) && u[common] == term[common] {
+			common++
+		}
+		if float64(common) >= 0.7*float64(max(len(u), len(term))) {
+			return true
+		}
+	}
+	return false
 }
 
 // isNearDuplicate reports whether a passage's term set overlaps one already
