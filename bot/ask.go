@@ -37,7 +37,8 @@ type jsonAnswer struct {
 func (c *cli) ask(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("ask", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
-	f := c.addIndexFlags(fs)
+	addIndexFlags(fs)
+	file := addConfigFlag(fs)
 	k := fs.Int("k", 0, "passages retrieved for the answer (default 6)")
 	asJSON := fs.Bool("json", false, "print one JSON document")
 	if err := fs.Parse(args); err != nil {
@@ -50,10 +51,14 @@ func (c *cli) ask(ctx context.Context, args []string) error {
 	if *k < 0 || *k > 50 {
 		return usageError{fmt.Sprintf("-k must be between 1 and 50, got %d", *k)}
 	}
-	ix, err := c.openIndex(ctx, f, true)
+	if err := c.configure(fs, *file, false); err != nil {
+		return err
+	}
+	ix, err := c.openIndex(ctx, true, nil)
 	if err != nil {
 		return err
 	}
+	defer ix.Close()
 	eng, err := c.engine(ix, *k)
 	if err != nil {
 		return err

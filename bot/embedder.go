@@ -10,17 +10,17 @@ import (
 	"github.com/newsbot/newsbot/retrieval"
 )
 
-// embedder builds the embedder the environment asks for: the local one
-// unless NEWSBOT_EMBED_MODEL names a model of an OpenAI-compatible
+// embedder builds the embedder the configuration asks for: the local one
+// unless index.embed_model names a model of an OpenAI-compatible
 // embeddings endpoint.
 func (c *cli) embedder(ctx context.Context) (retrieval.Embedder, error) {
-	model := c.getenv("NEWSBOT_EMBED_MODEL")
+	model := c.cfg.String("index.embed_model")
 	if model == "" {
 		return retrieval.NewLocalEmbedder(0), nil
 	}
-	base := firstNonEmpty(c.getenv("NEWSBOT_EMBED_BASE_URL"), c.getenv("OPENAI_BASE_URL"))
-	key := firstNonEmpty(c.getenv("NEWSBOT_EMBED_API_KEY"), c.getenv("OPENAI_API_KEY"))
-	client, err := llm.New(llm.Config{BaseURL: base, APIKey: key, Timeout: 60 * time.Second, Logger: c.logger()})
+	base := firstNonEmpty(c.cfg.String("index.embed_base_url"), c.cfg.String("openai.base_url"))
+	key := firstNonEmpty(c.cfg.String("index.embed_api_key"), c.cfg.String("openai.api_key"))
+	client, err := llm.New(llm.Config{BaseURL: base, APIKey: key, Timeout: 60 * time.Second, Logger: c.log})
 	if err != nil {
 		return nil, err
 	}
@@ -36,18 +36,18 @@ func (c *cli) embedder(ctx context.Context) (retrieval.Embedder, error) {
 }
 
 // chatModel returns the configured chat model, or nil for offline mode:
-// offline unless OPENAI_API_KEY or OPENAI_BASE_URL is set (or forced with
-// NEWSBOT_OFFLINE=1).
+// offline unless openai.api_key or openai.base_url is set (or forced with
+// answer.offline).
 func (c *cli) chatModel() (*llm.Client, error) {
-	if c.getenv("NEWSBOT_OFFLINE") == "1" {
+	if c.cfg.Bool("answer.offline") {
 		return nil, nil
 	}
-	base, key := c.getenv("OPENAI_BASE_URL"), c.getenv("OPENAI_API_KEY")
+	base, key := c.cfg.String("openai.base_url"), c.cfg.String("openai.api_key")
 	if base == "" && key == "" {
 		return nil, nil
 	}
-	model := firstNonEmpty(c.getenv("OPENAI_MODEL"), "gpt-4o-mini")
-	return llm.New(llm.Config{BaseURL: base, APIKey: key, Model: model, Timeout: 45 * time.Second, Logger: c.logger()})
+	return llm.New(llm.Config{BaseURL: base, APIKey: key, Model: c.cfg.String("openai.model"),
+		Timeout: c.cfg.Duration("openai.timeout"), Logger: c.log})
 }
 
 // engine builds the answer engine over ix; k <= 0 keeps the default.
@@ -56,7 +56,7 @@ func (c *cli) engine(ix *retrieval.Index, k int) (*answer.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := answer.Config{K: k, Logger: c.logger()}
+	cfg := answer.Config{K: k, Logger: c.log}
 	if model != nil {
 		cfg.Model = model
 		cfg.ModelName = model.Model()

@@ -96,6 +96,7 @@ func (c *cli) eval(ctx context.Context, args []string) error {
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	verbose := fs.Bool("v", false, "list each failed question with what was retrieved")
 	mode := fs.String("mode", "", `ranking for the retrieval metrics: "" (hybrid), "keyword" (BM25 alone) or "vector"`)
+	file := addConfigFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return usageError{}
 	}
@@ -104,6 +105,11 @@ func (c *cli) eval(ctx context.Context, args []string) error {
 	}
 	if *corpus == "" || *questions == "" {
 		return usageError{"eval needs -corpus DIR and -questions FILE"}
+	}
+	// The model and embedder come from the configuration; -corpus and
+	// -data are eval's own (a temporary index unless -data is given).
+	if err := c.configure(fs, *file, false); err != nil {
+		return err
 	}
 	if err := checkCorpus(*corpus); err != nil {
 		return err
@@ -125,10 +131,12 @@ func (c *cli) eval(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	ix, err := retrieval.Open(retrieval.Options{Dir: dir, Embedder: emb, Logger: c.logger()})
+	ix, err := retrieval.Open(retrieval.Options{Dir: dir, Embedder: emb, Logger: c.log,
+		Store: c.cfg.String("index.store"), Postgres: c.cfg.String("index.postgres")})
 	if err != nil {
 		return err
 	}
+	defer ix.Close()
 	start := time.Now()
 	sum, err := ix.Reindex(ctx, *corpus, nil)
 	if err != nil {

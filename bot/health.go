@@ -23,14 +23,18 @@ const healthTimeout = 3 * time.Second
 func (c *cli) health(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("health", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
-	addr := fs.String("addr", "", "metrics address of the running bot, as given to serve (default $NEWSBOT_METRICS)")
+	addr := fs.String("addr", "", "metrics address of the running bot, as given to serve (default serve.metrics: $NEWSBOT_METRICS)")
+	file := addConfigFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return usageError{}
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("health takes no arguments, got %q", fs.Args())}
 	}
-	listen := firstNonEmpty(strings.TrimSpace(*addr), strings.TrimSpace(c.getenv("NEWSBOT_METRICS")))
+	if err := c.configure(fs, *file, false); err != nil {
+		return err
+	}
+	listen := firstNonEmpty(strings.TrimSpace(*addr), c.cfg.String("serve.metrics"))
 	if listen == "" {
 		return errors.New("health: no metrics address (set NEWSBOT_METRICS)")
 	}

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/newsbot/newsbot/bot/config"
 	"github.com/newsbot/newsbot/retrieval"
 )
 
@@ -21,25 +21,17 @@ import (
 // that a fresh clone answers questions with no set-up.
 const defaultCorpus = "testdata/articles"
 
-// indexFlags are the flags of every command that uses the index.
-type indexFlags struct {
-	data   string
-	corpus string
+// addIndexFlags adds -data and -corpus to a command that uses the index;
+// their values are read through the configuration (index.data,
+// index.corpus).
+func addIndexFlags(fs *flag.FlagSet) {
+	fs.String("data", "", "data folder holding the index (default $NEWSBOT_DATA or the user cache folder)")
+	fs.String("corpus", "", "folder of articles to index (default $NEWSBOT_CORPUS, the index's own, or "+defaultCorpus+")")
 }
 
-func (c *cli) addIndexFlags(fs *flag.FlagSet) *indexFlags {
-	f := &indexFlags{}
-	fs.StringVar(&f.data, "data", "", "data folder holding the index (default $NEWSBOT_DATA or the user cache folder)")
-	fs.StringVar(&f.corpus, "corpus", "", "folder of articles to index (default $NEWSBOT_CORPUS, the index's own, or "+defaultCorpus+")")
-	return f
-}
-
-// dataDir resolves the data folder: flag, environment, user cache folder.
-func (c *cli) dataDir(f *indexFlags) (string, error) {
-	if f.data != "" {
-		return f.data, nil
-	}
-	if d := c.getenv("NEWSBOT_DATA"); d != "" {
+// dataDir resolves the data folder: index.data, else the user cache folder.
+func (c *cli) dataDir() (string, error) {
+	if d := c.cfg.String("index.data"); d != "" {
 		return d, nil
 	}
 	cache, err := os.UserCacheDir()
@@ -49,14 +41,12 @@ func (c *cli) dataDir(f *indexFlags) (string, error) {
 	return filepath.Join(cache, "newsbot"), nil
 }
 
-// corpusDir resolves the corpus folder: flag, environment, the one the
-// index was built from, the bundled seed articles.
-func (c *cli) corpusDir(f *indexFlags, ix *retrieval.Index) string {
+// corpusDir resolves the corpus folder: index.corpus, the one the index
+// was built from, the bundled seed articles.
+func (c *cli) corpusDir(ix *retrieval.Index) string {
 	switch {
-	case f.corpus != "":
-		return f.corpus
-	case c.getenv("NEWSBOT_CORPUS") != "":
-		return c.getenv("NEWSBOT_CORPUS")
+	case c.cfg.String("index.corpus") != "":
+		return c.cfg.String("index.corpus")
 	case ix != nil && ix.Corpus() != "":
 		return ix.Corpus()
 	}
@@ -65,9 +55,10 @@ func (c *cli) corpusDir(f *indexFlags, ix *retrieval.Index) string {
 
 // openIndex opens the index in the data folder. When build is set, it
 // indexes the corpus first if -corpus was given or the index is missing,
-// damaged or stale.
-func (c *cli) openIndex(ctx context.Context, f *indexFlags, build bool) (*retrieval.Index, error) {
-	dir, err := c.dataDir(f)
+// damaged or stale; observe, when not nil, is told how that went (and the
+// progress goes to the log instead of the terminal).
+func (c *cli) openIndex(ctx context.Context, build bool, observe func(time.Duration, error)) (*retrieval.Index, error) {
+	dir, err := c.dataDir()
 	if err != nil {
 		return nil, err
 	}
@@ -75,15 +66,16 @@ func (c *cli) openIndex(ctx context.Context, f *indexFlags, build bool) (*retrie
 	if err != nil {
 		return nil, err
 	}
-	ix, err := retrieval.Open(retrieval.Options{Dir: dir, Embedder: emb, Logger: c.logger()})
+	ix, err := retrieval.Open(retrieval.Options{Dir: dir, Embedder: emb, Logger: c.log,
+		Store: c.cfg.String("index.store"), Postgres: c.cfg.String("index.postgres")})
 	if err != nil {
 		return nil, err
 	}
 	if !build {
 		return ix, nil
 	}
-	corpus := c.corpusDir(f, ix)
-	if f.corpus == "" && ix.Stale() == "" && len(ix.Articles()) > 0 {
+	corpus := c.corpusDir(ix)
+	if c.cfg.Source("index.corpus") != config.FromFlag && ix.Stale() == "" && len(ix.Articles()) > 0 {
 		return ix, nil
 	}
 	if err := checkCorpus(corpus); err != nil {
@@ -92,14 +84,30 @@ func (c *cli) openIndex(ctx context.Context, f *indexFlags, build bool) (*retrie
 		}
 		return nil, err
 	}
-	if reason := ix.Stale(); reason != "" {
-		fmt.Fprintf(c.stderr, "Indexing %s first: %s.\n", corpus, reason)
+	// A command-line tool shows its progress; "serve" (observe set) only
+	// logs, as the index logs what the reindex did.
+	progress := c.progress()
+	if observe != nil {
+		progress = nil
 	}
-	sum, err := ix.Reindex(ctx, corpus, c.progress())
+	if reason := ix.Stale(); reason != "" {
+		if observe != nil {
+			c.log.Info("indexing the corpus first", "corpus", corpus, "reason", reason)
+		} else {
+			fmt.Fprintf(c.stderr, "Indexing %s first: %s.\n", corpus, reason)
+		}
+	}
+	start := time.Now()
+	sum, err := ix.Reindex(ctx, corpus, progress)
+	if observe != nil {
+		observe(time.Since(start), err)
+	}
 	if err != nil {
 		return nil, err
 	}
-	c.printSummary(c.stderr, sum, corpus)
+	if observe == nil {
+		c.printSummary(c.stderr, sum, corpus)
+	}
 	return ix, nil
 }
 
@@ -116,12 +124,6 @@ func checkCorpus(dir string) error {
 		return fmt.Errorf("corpus %s is not a folder", dir)
 	}
 	return nil
-}
-
-// logger returns the operator log for command-line use: warnings and errors
-// only, to stderr.
-func (c *cli) logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
 // isTerminal reports whether w is an interactive terminal.
@@ -180,18 +182,23 @@ func (c *cli) printSummary(w io.Writer, s retrieval.Summary, corpus string) {
 func (c *cli) index(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("index", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
-	f := c.addIndexFlags(fs)
+	addIndexFlags(fs)
+	file := addConfigFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return usageError{}
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("index takes no arguments, got %q", fs.Args())}
 	}
-	ix, err := c.openIndex(ctx, f, false)
+	if err := c.configure(fs, *file, false); err != nil {
+		return err
+	}
+	ix, err := c.openIndex(ctx, false, nil)
 	if err != nil {
 		return err
 	}
-	corpus := c.corpusDir(f, ix)
+	defer ix.Close()
+	corpus := c.corpusDir(ix)
 	if err := checkCorpus(corpus); err != nil {
 		return err
 	}

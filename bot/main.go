@@ -6,6 +6,7 @@
 //	bot index -corpus ./articles
 //	bot eval -corpus ./articles -questions questions.jsonl
 //	bot serve
+//	bot config
 //
 // With no configuration it works offline: a local embedder and extractive
 // answers quoted from the articles.
@@ -16,9 +17,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/newsbot/newsbot/bot/config"
 )
 
 func main() {
@@ -26,11 +31,21 @@ func main() {
 	err := run(ctx, os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		var u usageError
-		if !errors.As(err, &u) || u.msg != "" {
-			fmt.Fprintln(os.Stderr, "bot:", err)
-		}
+		report(os.Stderr, err)
 		os.Exit(exitCode(err))
+	}
+}
+
+// report prints an error for the person at the terminal: each line of it
+// prefixed with "bot:" (a configuration can have several mistakes at
+// once), nothing for a usage error the flag package already explained.
+func report(w io.Writer, err error) {
+	var u usageError
+	if errors.As(err, &u) && u.msg == "" {
+		return
+	}
+	for _, line := range strings.Split(strings.TrimSpace(err.Error()), "\n") {
+		fmt.Fprintln(w, "bot:", line)
 	}
 }
 
@@ -47,12 +62,16 @@ func exitCode(err error) int {
 	return 1
 }
 
-// cli carries what every subcommand needs from the outside world.
+// cli carries what every subcommand needs from the outside world, and,
+// once the command has read them (see configure), its settings and logger.
 type cli struct {
 	getenv func(string) string
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+
+	cfg *config.Config
+	log *slog.Logger
 }
 
 const usage = `bot answers questions about a folder of news articles, citing its sources.
@@ -63,10 +82,12 @@ Usage:
   bot index [-data DIR] [-corpus DIR]                         build or update the index
   bot eval -corpus DIR -questions FILE [-data DIR] [-k N] [-json] [-v]
                                                               measure answer quality and speed
-  bot serve                                                   run the Discord bot
+  bot serve [-http ADDR] [-metrics ADDR] [-mentions]          run the Discord bot
   bot health [-addr ADDR]                                     check a running bot's /healthz
+  bot config                                                  print the effective settings (secrets masked)
 
-Run "bot COMMAND -h" for a command's flags. Environment variables are listed in README.md.
+Every command also takes -config FILE, a TOML file of settings (default $NEWSBOT_CONFIG).
+Run "bot COMMAND -h" for a command's flags. Settings are listed in docs/deploy.md.
 `
 
 // run is the whole program: main only wires it to the process.
@@ -90,6 +111,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return c.serve(ctx, rest)
 	case "health":
 		return c.health(ctx, rest)
+	case "config":
+		return c.printConfig(ctx, rest)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -2,14 +2,17 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,6 +21,8 @@ import (
 
 	"github.com/newsbot/newsbot/commands"
 	"github.com/newsbot/newsbot/internal/fetch"
+	"github.com/newsbot/newsbot/internal/metrics"
+	"github.com/newsbot/newsbot/retrieval"
 )
 
 // serveOptions are the seams tests use to run "bot serve" against a fake
@@ -34,6 +39,13 @@ type serveOptions struct {
 	RegisterBackoff time.Duration
 	// Router adjusts the commands configuration (tests shorten limits).
 	Router func(*commands.Config)
+	// Listening, when not nil, is told the address each listener is bound
+	// to ("metrics", "interactions") once it accepts connections, so that
+	// tests can ask for port 0.
+	Listening func(name string, addr net.Addr)
+	// Now is the clock of the interactions endpoint's timestamp check
+	// (time.Now).
+	Now func() time.Time
 }
 
 // serve is "bot serve": run the Discord bot until interrupted.
@@ -58,15 +70,20 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 	}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
-	f := c.addIndexFlags(fs)
-	feedback := fs.String("feedback", "", "file the 👍/👎 votes are appended to (default $NEWSBOT_FEEDBACK or feedback.jsonl in the data folder)")
-	mentionsEnv, _ := strconv.ParseBool(c.getenv("NEWSBOT_MENTIONS"))
-	mentions := fs.Bool("mentions", mentionsEnv, "also answer messages that mention the bot (needs the Message Content intent; default $NEWSBOT_MENTIONS)")
+	addIndexFlags(fs)
+	fs.String("feedback", "", "file the 👍/👎 votes are appended to (default $NEWSBOT_FEEDBACK or feedback.jsonl in the data folder)")
+	fs.Bool("mentions", false, "also answer messages that mention the bot (needs the Message Content intent; default $NEWSBOT_MENTIONS)")
+	fs.String("http", "", "serve Discord's interactions endpoint (POST /interactions) at this address instead of using the gateway (default $NEWSBOT_HTTP)")
+	fs.String("metrics", "", "serve /healthz, /readyz and /metrics at this address (default $NEWSBOT_METRICS; off when empty)")
+	file := addConfigFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return usageError{}
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("serve takes no arguments, got %q", fs.Args())}
+	}
+	if err := c.configure(fs, *file, true); err != nil {
+		return err
 	}
 	if opts.ShutdownGrace <= 0 {
 		opts.ShutdownGrace = 20 * time.Second
@@ -74,66 +91,35 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 	if opts.RegisterBackoff <= 0 {
 		opts.RegisterBackoff = time.Second
 	}
-	token := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(c.getenv("DISCORD_TOKEN")), "Bot "))
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	cfg, log := c.cfg, c.log
+	token := strings.TrimSpace(strings.TrimPrefix(cfg.String("discord.token"), "Bot "))
 	if token == "" {
 		return errors.New("DISCORD_TOKEN is not set: put the bot token from the Discord developer portal in the DISCORD_TOKEN environment variable")
 	}
-	guildID := strings.TrimSpace(c.getenv("DISCORD_GUILD_ID"))
-	var adminRoles []string
-	for _, r := range strings.Split(c.getenv("NEWSBOT_ADMIN_ROLES"), ",") {
-		if r = strings.TrimSpace(r); r != "" {
-			adminRoles = append(adminRoles, r)
+	httpAddr := cfg.String("serve.http")
+	var publicKey ed25519.PublicKey
+	if httpAddr != "" {
+		key, err := hex.DecodeString(cfg.String("discord.public_key"))
+		switch {
+		case cfg.String("discord.public_key") == "":
+			return errors.New("DISCORD_PUBLIC_KEY is not set: HTTP interactions (-http, NEWSBOT_HTTP) need the application's public key from the Discord developer portal")
+		case err != nil || len(key) != ed25519.PublicKeySize:
+			return fmt.Errorf("DISCORD_PUBLIC_KEY is not a public key: want %d hexadecimal digits", 2*ed25519.PublicKeySize)
 		}
+		publicKey = key
 	}
-
-	cooldown, err := envDuration(c.getenv, "NEWSBOT_COOLDOWN")
-	if err != nil {
-		return err
+	guildID := cfg.String("discord.guild_id")
+	cooldown := cfg.Duration("serve.cooldown")
+	if cooldown == 0 && cfg.String("serve.cooldown") != "" {
+		cooldown = -1 // an explicit 0 turns the cooldown off
 	}
-	maxConcurrent, err := envInt(c.getenv, "NEWSBOT_MAX_CONCURRENT")
-	if err != nil {
-		return err
-	}
-	queue, err := envInt(c.getenv, "NEWSBOT_QUEUE")
-	if err != nil {
-		return err
-	}
-
-	ix, err := c.openIndex(ctx, f, true)
-	if err != nil {
-		return err
-	}
-	eng, err := c.engine(ix, 0)
-	if err != nil {
-		return err
-	}
-	dataDir, err := c.dataDir(f)
-	if err != nil {
-		return err
-	}
-	feedbackPath := firstNonEmpty(*feedback, c.getenv("NEWSBOT_FEEDBACK"), filepath.Join(dataDir, "feedback.jsonl"))
-	log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	cfg := commands.Config{
-		Answerer:             eng,
-		Searcher:             ix,
-		Indexer:              ix,
-		CorpusDir:            c.corpusDir(f, ix),
-		FeedbackLog:          feedbackPath,
-		AdminRoleIDs:         adminRoles,
-		Cooldown:             cooldown,
-		MaxConcurrentAnswers: maxConcurrent,
-		QueueSize:            queue,
-		Fetcher:              fetch.New(fetch.Config{MaxBytes: commands.DefaultMaxUploadBytes}),
-		Mentions:             *mentions,
-		UserHashKey:          []byte(c.getenv("NEWSBOT_USER_HASH_KEY")),
-		Logger:               log,
-	}
-	if opts.Router != nil {
-		opts.Router(&cfg)
-	}
-	router, err := commands.New(cfg)
-	if err != nil {
-		return err
+	mentions := cfg.Bool("serve.mentions")
+	if mentions && httpAddr != "" {
+		log.Warn("mentions are answered only over the gateway; ignoring serve.mentions in HTTP interactions mode")
+		mentions = false
 	}
 
 	ds, err := discordgo.New("Bot " + token)
@@ -141,7 +127,7 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 		return fmt.Errorf("discord session: %w", err)
 	}
 	ds.Identify.Intents = discordgo.IntentsGuilds
-	if cfg.Mentions {
+	if mentions {
 		ds.Identify.Intents |= discordgo.IntentsGuildMessages | discordgo.IntentsDirectMessages | discordgo.IntentsMessageContent
 	}
 	if opts.HTTPClient != nil {
@@ -150,23 +136,106 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 	if opts.Configure != nil {
 		opts.Configure(ds)
 	}
-	ds.AddHandler(router.HandleInteraction)
-	if cfg.Mentions {
-		ds.AddHandler(router.HandleMessage)
+
+	// The health endpoints come first: /healthz answers while the corpus
+	// is being indexed, /readyz once the bot can answer: the index loaded
+	// and, over the gateway, connected to Discord.
+	m := metrics.New()
+	ready := &readiness{}
+	if httpAddr == "" {
+		ready.connected = func() bool {
+			ds.RLock()
+			defer ds.RUnlock()
+			return ds.DataReady
+		}
 	}
-	if err := ds.Open(); err != nil {
-		return fmt.Errorf("connect to Discord: %w", err)
+	var servers serverGroup
+	defer servers.close(log)
+	if addr := cfg.String("serve.metrics"); addr != "" {
+		if err := servers.start("metrics", addr, observabilityMux(m, ready), log, opts.Listening); err != nil {
+			return err
+		}
 	}
-	appID := firstNonEmpty(c.getenv("DISCORD_APP_ID"), applicationID(ds))
-	if appID == "" {
-		_ = ds.Close()
-		return errors.New("connect to Discord: READY named no application; set DISCORD_APP_ID")
+
+	ix, err := c.openIndex(ctx, true, func(d time.Duration, err error) { m.ObserveReindex(d, err != nil) })
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	st := ix.Stats()
+	m.SetIndexSize(st.Articles, st.Passages)
+	eng, err := c.engine(ix, 0)
+	if err != nil {
+		return err
+	}
+	dataDir, err := c.dataDir()
+	if err != nil {
+		return err
+	}
+	rcfg := commands.Config{
+		Answerer:             eng,
+		Searcher:             ix,
+		Indexer:              observedIndexer{ix: ix, m: m},
+		CorpusDir:            c.corpusDir(ix),
+		FeedbackLog:          firstNonEmpty(cfg.String("serve.feedback"), filepath.Join(dataDir, "feedback.jsonl")),
+		AdminRoleIDs:         cfg.List("discord.admin_roles"),
+		Cooldown:             cooldown,
+		MaxConcurrentAnswers: cfg.Int("serve.max_concurrent"),
+		QueueSize:            cfg.Int("serve.queue"),
+		Fetcher:              fetch.New(fetch.Config{MaxBytes: commands.DefaultMaxUploadBytes}),
+		Mentions:             mentions,
+		UserHashKey:          []byte(cfg.String("serve.user_hash_key")),
+		Logger:               log,
+		Observer:             m,
+	}
+	if opts.Router != nil {
+		opts.Router(&rcfg)
+	}
+	router, err := commands.New(rcfg)
+	if err != nil {
+		return err
+	}
+	ready.index.Store(true)
+
+	var appID string
+	if httpAddr == "" {
+		ds.AddHandler(router.HandleInteraction)
+		if rcfg.Mentions {
+			ds.AddHandler(router.HandleMessage)
+		}
+		if err := ds.Open(); err != nil {
+			return fmt.Errorf("connect to Discord: %w", err)
+		}
+		defer func() {
+			if err := ds.Close(); err != nil {
+				log.Warn("close Discord session", "err", err)
+			}
+		}()
+		appID = firstNonEmpty(cfg.String("discord.app_id"), applicationID(ds))
+		if appID == "" {
+			return errors.New("connect to Discord: READY named no application; set DISCORD_APP_ID")
+		}
+	} else {
+		appID = cfg.String("discord.app_id")
+		if appID == "" {
+			if appID, err = fetchApplicationID(ctx, ds); err != nil {
+				return fmt.Errorf("learn the application ID (or set DISCORD_APP_ID): %w", err)
+			}
+		}
+		ep := &interactionsEndpoint{key: publicKey, router: router, ds: ds, log: log, now: opts.Now}
+		if err := servers.start("interactions", httpAddr, ep.mux(), log, opts.Listening); err != nil {
+			return err
+		}
 	}
 	scope := "globally (may take up to an hour to appear)"
 	if guildID != "" {
 		scope = "in guild " + guildID
 	}
-	log.Info("serving", "application", appID, "commands", scope, "articles", len(ix.Articles()), "offline", eng.Offline())
+	mode := "gateway"
+	if httpAddr != "" {
+		mode = "HTTP interactions at " + httpAddr
+	}
+	log.Info("serving", "application", appID, "mode", mode, "commands", scope, "articles", st.Articles, "offline", eng.Offline())
 
 	// Registration retries in the background: the bot answers commands
 	// registered earlier even when Discord refuses the update.
@@ -178,8 +247,14 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 		registerCommands(regCtx, ds, appID, guildID, router.Definitions(), opts.RegisterBackoff, log)
 	}()
 
-	<-ctx.Done()
-	log.Info("shutting down: finishing the interactions in flight", "grace", opts.ShutdownGrace)
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-servers.failed:
+		log.Error("a listener failed; shutting down", "err", serveErr)
+	}
+	log.Info("shutting down: finishing the interactions in flight", "grace", opts.ShutdownGrace.String())
+	ready.stopping.Store(true)
 	stopReg()
 	wg.Wait()
 	sctx, cancel := context.WithTimeout(context.Background(), opts.ShutdownGrace)
@@ -187,41 +262,27 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 	if err := router.Shutdown(sctx); err != nil {
 		log.Warn("shutdown: interactions cut short", "err", err)
 	}
-	if err := ds.Close(); err != nil {
-		log.Warn("close Discord session", "err", err)
-	}
-	return nil
+	return serveErr
 }
 
-// envDuration reads a duration ("10s") from the environment; 0 when unset,
-// which keeps the default.
-func envDuration(getenv func(string) string, name string) (time.Duration, error) {
-	v := strings.TrimSpace(getenv(name))
-	if v == "" {
-		return 0, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("%s=%q is not a duration such as 10s", name, v)
-	}
-	if d == 0 {
-		d = -1 // an explicit 0 turns the limit off
-	}
-	return d, nil
+// observedIndexer is the index as the commands reindex it, reporting each
+// reindex to the metrics and keeping the index size current there.
+type observedIndexer struct {
+	ix *retrieval.Index
+	m  *metrics.Metrics
 }
 
-// envInt reads a positive whole number from the environment; 0 when unset,
-// which keeps the default.
-func envInt(getenv func(string) string, name string) (int, error) {
-	v := strings.TrimSpace(getenv(name))
-	if v == "" {
-		return 0, nil
+// Reindex implements commands.Indexer.
+func (o observedIndexer) Reindex(ctx context.Context, corpus string, progress func(retrieval.Progress)) (retrieval.Summary, error) {
+	start := time.Now()
+	sum, err := o.ix.Reindex(ctx, corpus, progress)
+	if errors.Is(err, retrieval.ErrReindexRunning) {
+		return sum, err // refused, not run
 	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 {
-		return 0, fmt.Errorf("%s=%q is not a whole number of at least 1", name, v)
-	}
-	return n, nil
+	o.m.ObserveReindex(time.Since(start), err != nil)
+	st := o.ix.Stats()
+	o.m.SetIndexSize(st.Articles, st.Passages)
+	return sum, err
 }
 
 // applicationID is the bot's application ID as READY gave it.
@@ -235,6 +296,26 @@ func applicationID(ds *discordgo.Session) string {
 		return u.ID
 	}
 	return ""
+}
+
+// fetchApplicationID asks Discord's REST API for the bot's application,
+// for HTTP interactions mode, where no READY tells it.
+func fetchApplicationID(ctx context.Context, ds *discordgo.Session) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	body, err := ds.RequestWithBucketID(http.MethodGet, discordgo.EndpointApplication("@me"), nil,
+		discordgo.EndpointApplication(""), discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false))
+	if err != nil {
+		return "", err
+	}
+	var app discordgo.Application
+	if err := json.Unmarshal(body, &app); err != nil {
+		return "", fmt.Errorf("decode application: %w", err)
+	}
+	if app.ID == "" {
+		return "", errors.New("the answer named no application")
+	}
+	return app.ID, nil
 }
 
 // registerCommands overwrites the application's commands (in one guild, or
@@ -261,7 +342,7 @@ func registerCommands(ctx context.Context, ds *discordgo.Session, appID, guildID
 		if errors.As(err, &rl) && rl.RateLimit != nil && rl.TooManyRequests != nil {
 			wait = max(wait, rl.RetryAfter)
 		}
-		log.Warn("command registration failed; retrying", "err", err, "retry_in", wait)
+		log.Warn("command registration failed; retrying", "err", err, "retry_in", wait.String())
 		select {
 		case <-ctx.Done():
 			return

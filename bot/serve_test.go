@@ -105,6 +105,7 @@ func TestServeEndToEnd(t *testing.T) {
 		"NEWSBOT_ADMIN_ROLES": "777, 888",
 		"NEWSBOT_OFFLINE":     "1",
 		"NEWSBOT_FEEDBACK":    filepath.Join(t.TempDir(), "votes.jsonl"),
+		"NEWSBOT_LOG_FORMAT":  "text",
 	}
 	logs := &lockedBuffer{}
 	c := &cli{getenv: func(k string) string { return env[k] }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: logs}

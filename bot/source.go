@@ -34,7 +34,8 @@ func toJSONPassage(r retrieval.Result) jsonPassage {
 func (c *cli) source(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("source", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
-	f := c.addIndexFlags(fs)
+	addIndexFlags(fs)
+	file := addConfigFlag(fs)
 	k := fs.Int("k", 5, "number of passages")
 	asJSON := fs.Bool("json", false, "print one JSON document")
 	src := fs.String("outlet", "", "only passages from this outlet")
@@ -48,10 +49,14 @@ func (c *cli) source(ctx context.Context, args []string) error {
 	if *k < 1 || *k > 100 {
 		return usageError{fmt.Sprintf("-k must be between 1 and 100, got %d", *k)}
 	}
-	ix, err := c.openIndex(ctx, f, true)
+	if err := c.configure(fs, *file, false); err != nil {
+		return err
+	}
+	ix, err := c.openIndex(ctx, true, nil)
 	if err != nil {
 		return err
 	}
+	defer ix.Close()
 	res, err := ix.Search(ctx, retrieval.Query{Text: query, K: *k, Source: *src})
 	if err != nil {
 		return err

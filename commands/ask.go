@@ -97,12 +97,7 @@ func (r *Router) answerInto(ctx context.Context, tr *trace, q answer.Question, s
 	}
 	tr.stage("retrieve", res.Timings.Retrieve)
 	tr.stage("generate", res.Timings.Generate)
-	tr.set(slog.String("mode", res.Mode), slog.String("model", res.Model),
-		slog.Bool("declined", res.Declined), slog.Int("citations", len(res.Citations)),
-		slog.Int("prompt_tokens", res.Usage.PromptTokens), slog.Int("completion_tokens", res.Usage.CompletionTokens))
-	if res.Fallback != "" {
-		tr.set(slog.String("fallback", res.Fallback))
-	}
+	tr.answered(res)
 	msgs := renderAnswer(q.Text, res)
 	sendStart := time.Now()
 	err = th.finish(ctx, msgs[0])
@@ -251,7 +246,7 @@ func questionOf(content string) string {
 	if !ok {
 		return ""
 	}
-	return strings.ReplaceAll(q, "\u200b", "")
+	return unquoteQuestion(q)
 }
 
 // answerOf reads the answer text back from an answer message.

@@ -102,6 +102,9 @@ type Config struct {
 	UserHashKey []byte
 	// Logger receives one line per interaction; discarded when nil.
 	Logger *slog.Logger
+	// Observer, when not nil, is told about every interaction when it
+	// ends (for metrics).
+	Observer Observer
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -218,20 +221,131 @@ func (r *Router) HandleInteraction(s *discordgo.Session, ic *discordgo.Interacti
 		return
 	}
 	x := r.newExchange(s, ic.Interaction)
-	r.mu.Lock()
-	if r.closing {
-		r.mu.Unlock()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		x.trace.setOutcome("restarting")
-		x.refuse(ctx, "The bot is restarting; try again shortly.")
-		x.finish()
+	if !r.enter() {
+		r.refuseRestarting(x)
 		return
 	}
-	r.wg.Add(1)
-	r.mu.Unlock()
 	defer r.wg.Done()
+	r.run(x)
+}
 
+// ErrNoResponse is returned by HandleHTTP when the router has no response
+// for an interaction (a type it doesn't handle, such as autocomplete).
+var ErrNoResponse = errors.New("commands: no response to this interaction")
+
+// HandleHTTP handles an interaction that arrived over HTTP, at Discord's
+// interactions endpoint, where the initial response goes back in the HTTP
+// response body. respond is called once, with the handler's first response
+// (a deferred reply, or a complete one such as a refusal), and should write
+// it as that body; HandleHTTP returns as soon as it has, with respond's
+// error. The handler goes on in the background, under the router's own
+// context rather than ctx, editing the response and sending follow-ups
+// through s's REST methods; Shutdown waits for it.
+//
+// When ctx ends before the handler responds, HandleHTTP returns ctx's
+// error and respond is never called (the handler fails to acknowledge, and
+// logs it). It returns ErrNoResponse when the handler ended without
+// responding.
+func (r *Router) HandleHTTP(ctx context.Context, s *discordgo.Session, i *discordgo.Interaction, respond func(*discordgo.InteractionResponse) error) error {
+	if i == nil {
+		return ErrNoResponse
+	}
+	x := r.newExchange(s, i)
+	hr := &httpReply{respond: respond, done: make(chan struct{})}
+	x.reply = hr.send
+	if !r.enter() {
+		r.refuseRestarting(x)
+		return hr.result()
+	}
+	handled := make(chan struct{})
+	go func() {
+		defer r.wg.Done()
+		defer close(handled)
+		r.run(x)
+	}()
+	select {
+	case <-hr.done:
+	case <-handled:
+	case <-ctx.Done():
+		if hr.abandon() {
+			return fmt.Errorf("commands: no response in time: %w", ctx.Err())
+		}
+	}
+	return hr.result()
+}
+
+// httpReply passes an exchange's acknowledgement to the HTTP handler that
+// waits for it, once, and only while it waits.
+type httpReply struct {
+	respond func(*discordgo.InteractionResponse) error
+	done    chan struct{} // closed once respond has been called
+
+	// mu guards the fields below and serialises send and abandon.
+	mu     sync.Mutex
+	closed bool
+	sent   bool
+	err    error
+}
+
+// errReplyGone is the acknowledgement's error when the HTTP request it
+// should have answered is gone.
+var errReplyGone = errors.New("the HTTP request ended before the response was ready")
+
+func (h *httpReply) send(resp *discordgo.InteractionResponse) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return errReplyGone
+	}
+	h.closed, h.sent = true, true
+	h.err = h.respond(resp)
+	close(h.done)
+	return h.err
+}
+
+// abandon stops any later send; it reports false when a response was
+// already sent.
+func (h *httpReply) abandon() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	return !h.sent
+}
+
+// result is what HandleHTTP returns once the waiting is over.
+func (h *httpReply) result() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.sent {
+		h.closed = true
+		return ErrNoResponse
+	}
+	return h.err
+}
+
+// enter counts one more interaction in flight; it reports false when the
+// router is shutting down.
+func (r *Router) enter() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closing {
+		return false
+	}
+	r.wg.Add(1)
+	return true
+}
+
+// refuseRestarting tells the user the bot is shutting down.
+func (r *Router) refuseRestarting(x *exchange) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	x.trace.setOutcome("restarting")
+	x.refuse(ctx, "The bot is restarting; try again shortly.")
+	x.finish()
+}
+
+// run handles an interaction admitted by enter.
+func (r *Router) run(x *exchange) {
 	ctx, cancel := context.WithTimeout(r.base, r.cfg.InteractionTimeout)
 	defer cancel()
 	defer x.finish()
@@ -244,9 +358,9 @@ func (r *Router) HandleInteraction(s *discordgo.Session, ic *discordgo.Interacti
 	}()
 
 	var err error
-	switch ic.Type {
+	switch x.i.Type {
 	case discordgo.InteractionApplicationCommand:
-		data := ic.ApplicationCommandData()
+		data := x.i.ApplicationCommandData()
 		x.trace.command = data.Name
 		c := r.commands[data.Name]
 		if c == nil {
@@ -255,7 +369,7 @@ func (r *Router) HandleInteraction(s *discordgo.Session, ic *discordgo.Interacti
 		}
 		err = c.handle(ctx, x)
 	case discordgo.InteractionMessageComponent:
-		id := ic.MessageComponentData().CustomID
+		id := x.i.MessageComponentData().CustomID
 		parts := strings.Split(id, ":")
 		x.trace.command = parts[0] + ":" + firstOr(parts[1:], "")
 		c := r.commands[parts[0]]
@@ -265,6 +379,7 @@ func (r *Router) HandleInteraction(s *discordgo.Session, ic *discordgo.Interacti
 		}
 		err = c.component(ctx, x, parts[1:])
 	default:
+		x.trace.setOutcome("ignored")
 		return // pings, autocomplete and modals are not used
 	}
 	if err != nil {

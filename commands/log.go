@@ -6,10 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/newsbot/newsbot/answer"
 )
 
 // trace collects what the log line of one interaction reports: the
@@ -23,8 +26,9 @@ type trace struct {
 	mu       sync.Mutex
 	command  string
 	user     string
-	stages   []slog.Attr
+	stages   []Stage
 	attrs    []slog.Attr
+	answer   *answerFacts // set when an answer was generated
 	outcome  string
 	err      error
 	loggedAt time.Time
@@ -64,7 +68,24 @@ func interactionUserID(i *discordgo.Interaction) string {
 func (t *trace) stage(name string, d time.Duration) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.stages = append(t.stages, slog.Float64(name+"_ms", float64(d.Microseconds())/1000))
+	t.stages = append(t.stages, Stage{Name: name, Duration: d})
+}
+
+// answerFacts are what the log line and observers learn of an answer.
+type answerFacts struct {
+	mode, model, fallback string
+	declined              bool
+	citations             int
+	usage                 answer.Usage
+}
+
+// answered notes the facts of a generated answer: mode, model, tokens,
+// whether it declined or fell back to quoting.
+func (t *trace) answered(res answer.Result) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.answer = &answerFacts{mode: res.Mode, model: res.Model, fallback: res.Fallback,
+		declined: res.Declined, citations: len(res.Citations), usage: res.Usage}
 }
 
 // set adds attributes to the log line.
@@ -91,21 +112,35 @@ func (t *trace) fail(err error) {
 	}
 }
 
-// log writes the line, once.
-func (t *trace) log(l *slog.Logger) {
+// end writes the log line and returns the event for observers; ok is false
+// when the trace had already ended.
+func (t *trace) end(l *slog.Logger) (ev Event, ok bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if !t.loggedAt.IsZero() {
-		return
+		return Event{}, false
 	}
 	t.loggedAt = time.Now()
+	ev = Event{Command: t.command, Outcome: t.outcome, Stages: append([]Stage(nil), t.stages...), Total: t.loggedAt.Sub(t.start)}
 	attrs := []slog.Attr{
 		slog.String("command", t.command),
 		slog.String("user", t.user),
 		slog.String("outcome", t.outcome),
-		slog.Float64("total_ms", float64(t.loggedAt.Sub(t.start).Microseconds())/1000),
+		slog.Float64("total_ms", millis(ev.Total)),
 	}
-	attrs = append(attrs, t.stages...)
+	for _, s := range t.stages {
+		attrs = append(attrs, slog.Float64(s.Name+"_ms", millis(s.Duration)))
+	}
+	if a := t.answer; a != nil {
+		ev.Answered, ev.Mode, ev.Model, ev.Declined, ev.Fallback = true, a.mode, a.model, a.declined, a.fallback
+		ev.PromptTokens, ev.CompletionTokens = a.usage.PromptTokens, a.usage.CompletionTokens
+		attrs = append(attrs, slog.String("mode", a.mode), slog.String("model", a.model),
+			slog.Bool("declined", a.declined), slog.Int("citations", a.citations),
+			slog.Int("prompt_tokens", a.usage.PromptTokens), slog.Int("completion_tokens", a.usage.CompletionTokens))
+		if a.fallback != "" {
+			attrs = append(attrs, slog.String("fallback", a.fallback))
+		}
+	}
 	attrs = append(attrs, t.attrs...)
 	level := slog.LevelInfo
 	if t.err != nil {
@@ -113,4 +148,27 @@ func (t *trace) log(l *slog.Logger) {
 		attrs = append(attrs, slog.String("err", t.err.Error()))
 	}
 	l.LogAttrs(context.Background(), level, "interaction", attrs...)
+	return ev, true
+}
+
+func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// endTrace ends t: its log line, then the observer's event.
+func (r *Router) endTrace(t *trace) {
+	ev, ok := t.end(r.log)
+	if !ok || r.cfg.Observer == nil {
+		return
+	}
+	ev.Command = r.commandLabel(ev.Command)
+	r.cfg.Observer.Observe(ev)
+}
+
+// commandLabel is the command as observers see it: "unknown" unless the
+// router has it.
+func (r *Router) commandLabel(name string) string {
+	base, _, _ := strings.Cut(name, ":")
+	if _, ok := r.commands[base]; ok || name == "mention" {
+		return name
+	}
+	return "unknown"
 }

@@ -43,7 +43,7 @@ func (r *Router) HandleMessage(s *discordgo.Session, mc *discordgo.MessageCreate
 
 	tr := r.newUserTrace(mc.Author.ID)
 	tr.command = "mention"
-	defer tr.log(r.log)
+	defer r.endTrace(tr)
 	ctx, cancel := context.WithTimeout(r.base, r.cfg.InteractionTimeout)
 	defer cancel()
 	defer func() {

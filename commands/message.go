@@ -110,6 +110,10 @@ type exchange struct {
 	s     *discordgo.Session
 	i     *discordgo.Interaction
 	trace *trace
+	// reply, when not nil, takes the acknowledgement instead of the
+	// session's InteractionRespond (HTTP interactions: it becomes the
+	// HTTP response body).
+	reply func(*discordgo.InteractionResponse) error
 
 	acked     bool
 	ephemeral bool // the acknowledgement was ephemeral
@@ -147,7 +151,12 @@ func (x *exchange) ack(ctx context.Context, resp *discordgo.InteractionResponse,
 	if x.acked {
 		return errors.New("interaction already acknowledged")
 	}
-	err := x.s.InteractionRespond(x.i, resp, discordgo.WithContext(ctx))
+	var err error
+	if x.reply != nil {
+		err = x.reply(resp)
+	} else {
+		err = x.s.InteractionRespond(x.i, resp, discordgo.WithContext(ctx))
+	}
 	x.trace.stage("ack", time.Since(x.trace.start))
 	if err != nil {
 		return fmt.Errorf("acknowledge: %w", err)
@@ -224,4 +233,4 @@ func (x *exchange) fail(ctx context.Context, err error) {
 }
 
 // finish writes the interaction's log line.
-func (x *exchange) finish() { x.trace.log(x.r.log) }
+func (x *exchange) finish() { x.r.endTrace(x.trace) }

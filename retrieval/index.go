@@ -58,9 +58,13 @@ type Options struct {
 	Load article.Options
 	// Logger receives operator messages; discarded when nil.
 	Logger *slog.Logger
-	// Store selects the vector search: StoreChromem (default) or
-	// StoreFlat, a contiguous scan for large indexes (docs/scaling.md).
+	// Store selects the vector search: StoreChromem (default), StoreFlat,
+	// a contiguous scan for large indexes (docs/scaling.md), or StorePG, a
+	// PostgreSQL + pgvector table shared by several replicas.
 	Store string
+	// Postgres is the PostgreSQL connection string (a URL or key=value
+	// pairs) for StorePG.
+	Postgres string
 }
 
 // Index is the live, searchable index. It is safe for concurrent use:
@@ -78,6 +82,7 @@ type Index struct {
 	cur       atomic.Pointer[snapshot]
 	reindexMu sync.Mutex // held for the whole of a reindex; TryLock refuses a second one
 	stale     atomic.Pointer[string]
+	pg        *pgShared // the shared vector table, for StorePG; nil otherwise
 
 	saveHook func(tmp string) // tests only: called halfway through a save
 }
@@ -122,8 +127,12 @@ func Open(opts Options) (*Index, error) {
 	case "":
 		opts.Store = StoreChromem
 	case StoreChromem, StoreFlat:
+	case StorePG:
+		if opts.Postgres == "" {
+			return nil, errors.New("open index: the pgvector store needs a PostgreSQL connection string")
+		}
 	default:
-		return nil, fmt.Errorf("open index: unknown vector store %q (want %s or %s)", opts.Store, StoreChromem, StoreFlat)
+		return nil, fmt.Errorf("open index: unknown vector store %q (want %s, %s or %s)", opts.Store, StoreChromem, StoreFlat, StorePG)
 	}
 	ix := &Index{dir: opts.Dir, emb: opts.Embedder, chunk: opts.Chunk, load: opts.Load, log: opts.Logger, stem: newStemmer(), store: opts.Store}
 	empty, err := ix.buildSnapshot(ix.newManifest(), nil, nil)
@@ -131,6 +140,11 @@ func Open(opts Options) (*Index, error) {
 		return nil, err
 	}
 	ix.cur.Store(empty)
+	if opts.Store == StorePG {
+		if ix.pg, err = openShared(opts.Postgres, ix.emb.Info(), ix.chunkerID(), ix.log); err != nil {
+			return nil, fmt.Errorf("open index: %w", err)
+		}
+	}
 	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("open index: create data folder: %w", err)
 	}
@@ -144,15 +158,28 @@ func Open(opts Options) (*Index, error) {
 		ix.log.Warn("index file is damaged; it will be rebuilt by the next reindex", "err", err)
 		ix.setStale(fmt.Sprintf("the saved index is damaged (%v); run reindex to rebuild it", err))
 	case err != nil:
+		ix.Close()
 		return nil, fmt.Errorf("open index: %w", err)
 	case snap.manifest.Embedder != ix.emb.Info():
 		ix.setStale(fmt.Sprintf("the saved index was built by embedder %s, not %s; run reindex to re-embed it", snap.manifest.Embedder, ix.emb.Info()))
 	case snap.manifest.Chunker != ix.chunkerID():
 		ix.setStale(fmt.Sprintf("the saved index was chunked as %s, not %s; run reindex", snap.manifest.Chunker, ix.chunkerID()))
 	default:
-		ix.cur.Store(snap)
+		if reason := ix.pg.attach(snap); reason != "" {
+			ix.setStale(reason)
+		} else {
+			ix.cur.Store(snap)
+		}
 	}
 	return ix, nil
+}
+
+// Close releases the connections of the shared vector store (StorePG); it
+// does nothing for the other stores. The index must not be used after it.
+func (ix *Index) Close() {
+	if ix.pg != nil {
+		ix.pg.pool.Close()
+	}
 }
 
 // Stale returns why the index must be rebuilt before it can serve, or ""
@@ -238,6 +265,9 @@ func (ix *Index) buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo)
 	}
 	if ix.store == StoreFlat {
 		s.vectors = newFlatStore(s.passages, m.Embedder.Dim)
+	}
+	if ix.pg != nil {
+		s.vectors = &pgVectors{sh: ix.pg, snap: s, local: s.vectors}
 	}
 	return s, nil
 }

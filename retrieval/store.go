@@ -15,7 +15,8 @@ import (
 // chromem-go is the default (StoreChromem); StoreFlat scans a contiguous
 // copy of the vectors, several times faster past ~30k passages (see
 // docs/scaling.md). Both hold the same vectors: chromem-go remains what is
-// saved and loaded.
+// saved and loaded. StorePG searches a PostgreSQL table that several
+// replicas share (pgvector.go).
 type VectorStore interface {
 	// Nearest returns up to n passage indexes with their cosine
 	// similarity, best first. keep, when not nil, filters indexes.
@@ -32,13 +33,13 @@ type Neighbor struct {
 const (
 	StoreChromem = "chromem"
 	StoreFlat    = "flat"
+	StorePG      = "pgvector" // needs Options.Postgres
 )
 
 // chromemStore searches the snapshot's chromem-go collection.
 type chromemStore struct {
 	col  *chromem.Collection
 	byID map[string]int
-	src  func(i int) string // folded source of passage i, for chromem's where filter
 }
 
 func (c chromemStore) Nearest(ctx context.Context, q []float32, n int, keep func(int) bool) ([]Neighbor, error) {

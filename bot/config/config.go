@@ -6,11 +6,14 @@
 package config
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,6 +33,8 @@ const (
 	Duration
 	List // comma-separated
 	URL  // http or https
+	Addr // a listen address, host:port ("" host means every interface)
+	Hex  // hexadecimal bytes
 )
 
 // Setting declares one configuration key.
@@ -40,6 +45,8 @@ type Setting struct {
 	Default string
 	Kind    Kind
 	Secret  bool // masked when printed, never logged
+	// Choices, when not empty, are the only values allowed.
+	Choices []string
 	Help    string
 }
 
@@ -47,6 +54,8 @@ type Setting struct {
 var Settings = []Setting{
 	{Key: "index.data", Env: "NEWSBOT_DATA", Flag: "data", Help: "data folder holding the index (default: the user cache folder)"},
 	{Key: "index.corpus", Env: "NEWSBOT_CORPUS", Flag: "corpus", Help: "folder of articles (default: the index's own, else testdata/articles)"},
+	{Key: "index.store", Env: "NEWSBOT_INDEX_STORE", Default: "chromem", Choices: []string{"chromem", "flat", "pgvector"}, Help: "vector search: chromem (chromem-go), flat (contiguous scan, fastest past ~30k passages) or pgvector (shared PostgreSQL, see docs/scaling.md)"},
+	{Key: "index.postgres", Env: "NEWSBOT_POSTGRES", Secret: true, Help: "PostgreSQL connection string for index.store = pgvector (e.g. postgres://user:pass@host/db)"},
 	{Key: "index.embed_model", Env: "NEWSBOT_EMBED_MODEL", Help: "embeddings model on an OpenAI-compatible endpoint; empty: the local embedder"},
 	{Key: "index.embed_base_url", Env: "NEWSBOT_EMBED_BASE_URL", Kind: URL, Help: "embeddings endpoint (default: openai.base_url)"},
 	{Key: "index.embed_api_key", Env: "NEWSBOT_EMBED_API_KEY", Secret: true, Help: "embeddings API key (default: openai.api_key)"},
@@ -58,17 +67,18 @@ var Settings = []Setting{
 	{Key: "discord.token", Env: "DISCORD_TOKEN", Secret: true, Help: "bot token (environment or file only, never a flag)"},
 	{Key: "discord.guild_id", Env: "DISCORD_GUILD_ID", Help: "register commands to this server only (instant updates while testing)"},
 	{Key: "discord.app_id", Env: "DISCORD_APP_ID", Help: "application ID (default: learnt from the session)"},
-	{Key: "discord.public_key", Env: "DISCORD_PUBLIC_KEY", Help: "application public key (hex), for the HTTP interactions endpoint"},
+	{Key: "discord.public_key", Env: "DISCORD_PUBLIC_KEY", Kind: Hex, Help: "application public key (hex), for the HTTP interactions endpoint"},
 	{Key: "discord.admin_roles", Env: "NEWSBOT_ADMIN_ROLES", Kind: List, Help: "role IDs allowed to run /reindex and /ingest besides Manage Server"},
-	{Key: "serve.http", Env: "NEWSBOT_HTTP", Flag: "http", Help: "serve Discord interactions over HTTP at this address (/interactions) instead of the gateway"},
-	{Key: "serve.metrics", Env: "NEWSBOT_METRICS", Flag: "metrics", Help: "address for /healthz, /readyz and /metrics (off when empty)"},
-	{Key: "serve.mentions", Env: "NEWSBOT_MENTIONS", Default: "false", Kind: Bool, Help: "also answer messages that mention the bot (Message Content intent)"},
-	{Key: "serve.cooldown", Env: "NEWSBOT_COOLDOWN", Default: "10s", Kind: Duration, Help: "per-user wait between /ask"},
+	{Key: "serve.http", Env: "NEWSBOT_HTTP", Flag: "http", Kind: Addr, Help: "serve Discord interactions over HTTP at this address (/interactions) instead of the gateway"},
+	{Key: "serve.metrics", Env: "NEWSBOT_METRICS", Flag: "metrics", Kind: Addr, Help: "address for /healthz, /readyz and /metrics (off when empty)"},
+	{Key: "serve.mentions", Env: "NEWSBOT_MENTIONS", Flag: "mentions", Default: "false", Kind: Bool, Help: "also answer messages that mention the bot (Message Content intent)"},
+	{Key: "serve.cooldown", Env: "NEWSBOT_COOLDOWN", Default: "10s", Kind: Duration, Help: "per-user wait between /ask (0 turns it off)"},
 	{Key: "serve.max_concurrent", Env: "NEWSBOT_MAX_CONCURRENT", Default: "4", Kind: Int, Help: "answers generated at once"},
 	{Key: "serve.queue", Env: "NEWSBOT_QUEUE", Default: "32", Kind: Int, Help: "answers waiting for a slot before users are told to retry"},
-	{Key: "serve.feedback", Env: "NEWSBOT_FEEDBACK", Help: "feedback log file (default: feedback.jsonl in the data folder)"},
-	{Key: "log.format", Env: "NEWSBOT_LOG_FORMAT", Default: "auto", Help: "text, json, or auto (text on a terminal, JSON otherwise)"},
-	{Key: "log.level", Env: "NEWSBOT_LOG_LEVEL", Default: "info", Help: "debug, info, warn or error"},
+	{Key: "serve.feedback", Env: "NEWSBOT_FEEDBACK", Flag: "feedback", Help: "feedback log file (default: feedback.jsonl in the data folder)"},
+	{Key: "serve.user_hash_key", Env: "NEWSBOT_USER_HASH_KEY", Secret: true, Help: "key of the hash standing for user IDs in logs and the feedback file (default: random at each start)"},
+	{Key: "log.format", Env: "NEWSBOT_LOG_FORMAT", Default: "auto", Choices: []string{"auto", "text", "json"}, Help: "text, json, or auto (text on a terminal, JSON otherwise)"},
+	{Key: "log.level", Env: "NEWSBOT_LOG_LEVEL", Default: "info", Choices: []string{"debug", "info", "warn", "error"}, Help: "debug, info, warn or error (command-line tools show warnings and errors unless set)"},
 }
 
 // Source says where a value came from.
@@ -206,6 +216,9 @@ func check(s Setting, raw string) error {
 	if raw == "" {
 		return nil
 	}
+	if len(s.Choices) > 0 && !slices.Contains(s.Choices, strings.ToLower(raw)) {
+		return fmt.Errorf("%q is not one of %s", raw, strings.Join(s.Choices, ", "))
+	}
 	switch s.Kind {
 	case Bool:
 		if _, err := strconv.ParseBool(raw); err != nil {
@@ -225,6 +238,15 @@ func check(s Setting, raw string) error {
 		u, err := url.Parse(raw)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("%q is not an http(s) URL", mask(s, raw))
+		}
+	case Addr:
+		_, port, err := net.SplitHostPort(raw)
+		if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
+			return fmt.Errorf("%q is not an address such as :9090 or 127.0.0.1:9090", raw)
+		}
+	case Hex:
+		if _, err := hex.DecodeString(raw); err != nil {
+			return fmt.Errorf("%q is not hexadecimal", mask(s, raw))
 		}
 	}
 	return nil
@@ -271,6 +293,9 @@ func (c *Config) List(key string) []string {
 	return out
 }
 
+// File returns the TOML file the configuration was read from, "" when none.
+func (c *Config) File() string { return c.file }
+
 // Source returns where a setting's value came from.
 func (c *Config) Source(key string) Source { return c.get(key).src }
 
@@ -293,7 +318,11 @@ func (c *Config) Print(w io.Writer) {
 		if shown == "" {
 			shown = `""`
 		}
-		fmt.Fprintf(w, "%-22s = %-28s # %s, $%s\n", k, shown, describe(s, v.src), s.Env)
+		where := describe(s, v.src)
+		if v.src != FromEnv {
+			where += " (variable $" + s.Env + ")"
+		}
+		fmt.Fprintf(w, "%-22s = %-28s # %s\n", k, shown, where)
 	}
 }
 

@@ -81,6 +81,11 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"bad URL", nil, map[string]string{"OPENAI_BASE_URL": "localhost:11434"}, "", []string{"openai.base_url", "http(s) URL"}},
 		{"unknown flag", map[string]string{"token": "abc"}, nil, "", []string{"unknown flag -token"}},
 		{"malformed TOML", nil, nil, "[openai\nmodel = 1", []string{"newsbot.toml"}},
+		{"address without a port", map[string]string{"metrics": "9090"}, nil, "", []string{"serve.metrics", "flag -metrics", `"9090"`}},
+		{"address with a bad port", nil, map[string]string{"NEWSBOT_HTTP": ":http-alt"}, "", []string{"serve.http", "$NEWSBOT_HTTP"}},
+		{"public key not hex", nil, map[string]string{"DISCORD_PUBLIC_KEY": "xyz"}, "", []string{"discord.public_key", "hexadecimal"}},
+		{"log format not a choice", nil, nil, "[log]\nformat = \"xml\"\n", []string{"log.format", `"xml"`, "auto, text, json"}},
+		{"zero concurrency", nil, map[string]string{"NEWSBOT_MAX_CONCURRENT": "0"}, "", []string{"serve.max_concurrent"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -98,6 +103,34 @@ func TestErrorsNameTheKey(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestValidValues checks values that must be accepted: a zero cooldown
+// (off), listen addresses of every form, choices in any case.
+func TestValidValues(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		flag map[string]string
+	}{
+		{env: map[string]string{"NEWSBOT_COOLDOWN": "0"}},
+		{env: map[string]string{"NEWSBOT_COOLDOWN": "0s", "NEWSBOT_LOG_LEVEL": "DEBUG", "NEWSBOT_LOG_FORMAT": "json"}},
+		{env: map[string]string{"NEWSBOT_METRICS": ":9090", "NEWSBOT_HTTP": "[::]:8080"}},
+		{flag: map[string]string{"metrics": "127.0.0.1:0", "http": "localhost:8080", "mentions": "true", "feedback": "/tmp/votes.jsonl"}},
+		{env: map[string]string{"DISCORD_PUBLIC_KEY": "0123456789abcdefABCDEF0123456789abcdef0123456789abcdef0123456789"}},
+	} {
+		c, err := Load(tc.flag, env(tc.env), "")
+		if err != nil {
+			t.Errorf("Load(%v, %v) = %v", tc.flag, tc.env, err)
+			continue
+		}
+		if v, ok := tc.env["NEWSBOT_COOLDOWN"]; ok && (c.Duration("serve.cooldown") != 0 || c.String("serve.cooldown") != v) {
+			t.Errorf("cooldown %q read as %v", v, c.Duration("serve.cooldown"))
+		}
+	}
+	c, err := Load(map[string]string{"mentions": "true"}, env(map[string]string{"NEWSBOT_MENTIONS": "false"}), "")
+	if err != nil || !c.Bool("serve.mentions") || c.Source("serve.mentions") != FromFlag {
+		t.Errorf("-mentions over $NEWSBOT_MENTIONS: %v, %v", err, c.Bool("serve.mentions"))
 	}
 }
 
