@@ -18,6 +18,7 @@ func adminDefinition(def *discordgo.ApplicationCommand) *discordgo.ApplicationCo
 	perm := adminPermissions
 	dm := false
 	def.DefaultMemberPermissions = &perm
+	//lint:ignore SA1019 Contexts (below) replaces it, but Discord still honours the older field where Contexts is unset.
 	def.DMPermission = &dm
 	def.Contexts = &[]discordgo.InteractionContextType{discordgo.InteractionContextGuild}
 	return def

@@ -255,7 +255,7 @@ func (r *Router) saveIngested(name string, data []byte) (savedFile, error) {
 // writeNew writes data to final atomically, failing with fs.ErrExist when
 // final exists.
 func writeNew(dir, final string, data []byte) (err error) {
-	tmp, err := os.CreateTemp(dir, "ingest-*.txt") // MUTATION // dot files are skipped by the loader
+	tmp, err := os.CreateTemp(dir, ".ingest-*.tmp") // dot files are skipped by the loader
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)
 	}
