@@ -193,6 +193,7 @@ func New(cfg Config) (*Router, error) {
 		hashKey: key,
 	}
 	r.base, r.cancelBase = context.WithCancel(context.Background())
+	removeIngestTemps(cfg.CorpusDir, cfg.Logger)
 	r.commands = map[string]*command{}
 	for _, c := range []*command{
 		r.askCommand(), r.sourceCommand(), r.articlesCommand(),

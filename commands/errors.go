@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"syscall"
 
 	"github.com/newsbot/newsbot/internal/fetch"
 	"github.com/newsbot/newsbot/retrieval"
@@ -64,6 +65,8 @@ func userText(err error) string {
 		return "I can only add " + supportedList + " files."
 	case errors.Is(err, article.ErrNoText):
 		return "I found no article text in that file, so nothing was saved."
+	case errors.Is(err, syscall.ENOSPC):
+		return "The bot's disk is full, so nothing was saved and the index was left as it was. Please tell the bot's operator."
 	case errors.Is(err, context.DeadlineExceeded):
 		return "That took too long and was stopped. Try again in a little while."
 	case errors.Is(err, context.Canceled):

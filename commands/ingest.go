@@ -464,3 +464,19 @@ func formatBytes(n int64) string {
 	}
 	return fmt.Sprintf("%d bytes", n)
 }
+
+// removeIngestTemps deletes the temporary files an /ingest killed mid-write
+// left in the ingest folder. It runs when the router is built, before any
+// /ingest of this process can have started one.
+func removeIngestTemps(corpusDir string, log *slog.Logger) {
+	if corpusDir == "" {
+		return
+	}
+	dir := filepath.Join(corpusDir, ingestDir)
+	names, _ := filepath.Glob(filepath.Join(dir, ".ingest-*.tmp"))
+	for _, n := range names {
+		if err := os.Remove(n); err == nil {
+			log.Info("removed a temporary file left by an interrupted /ingest", "file", n)
+		}
+	}
+}

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -212,10 +214,30 @@ func TestUserText(t *testing.T) {
 		{fmt.Errorf("parse: %w", article.ErrEmpty), "empty"},
 		{fmt.Errorf("disk on fire: /secret/path"), genericFailure},
 		{userErrorf("exact words"), "exact words"},
+		{fmt.Errorf("save: %w", &os.PathError{Op: "write", Path: "/data/x", Err: syscall.ENOSPC}), "disk is full"},
 	}
 	for _, tt := range tests {
 		if got := userText(tt.err); !strings.Contains(got, tt.want) {
 			t.Errorf("userText(%v) = %q, want it to contain %q", tt.err, got, tt.want)
 		}
+	}
+}
+
+func TestRouterRemovesInterruptedIngestTemps(t *testing.T) {
+	corpus := t.TempDir()
+	dir := filepath.Join(corpus, ingestDir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	leftover := filepath.Join(dir, ".ingest-123.tmp")
+	kept := filepath.Join(dir, "story.txt")
+	os.WriteFile(leftover, []byte("half an artic"), 0o644)
+	os.WriteFile(kept, []byte("Story\n\nWhole."), 0o644)
+	removeIngestTemps(corpus, slog.New(slog.DiscardHandler))
+	if _, err := os.Stat(leftover); !os.IsNotExist(err) {
+		t.Errorf("temporary file left: %v", err)
+	}
+	if _, err := os.Stat(kept); err != nil {
+		t.Errorf("an ingested article was removed: %v", err)
 	}
 }

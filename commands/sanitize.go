@@ -53,7 +53,11 @@ func SanitizeQuestion(s string) (string, error) {
 // control (Cc) and format (Cf) characters.
 func invisible(r rune) bool {
 	switch r {
-	case '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', // zero-width
+	case '\u200c', '\u200d':
+		// Zero-width non-joiner and joiner are spelling in Persian, Arabic
+		// and Indic scripts (and glue emoji sequences): kept.
+		return false
+	case '\u200b', '\u2060', '\ufeff', // zero-width space, word joiner, BOM
 		'\u200e', '\u200f', '\u061c', // bidi marks
 		'\u00ad', '\u034f', '\u180e': // soft hyphen, combining grapheme joiner, Mongolian vowel separator
 		return true

@@ -199,6 +199,7 @@ func TestSanitizeQuestion(t *testing.T) {
 	}{
 		{"trims and collapses", "  Will\tIran \n\n allow   inspections?  ", "Will Iran allow inspections?", ""},
 		{"removes zero-width and bidi", "Who\u200b won\u202e the\u2066 vote\ufeff?", "Who won the vote?", ""},
+		{"keeps the Persian zero-width non-joiner", "موشک\u200cها چیست؟", "موشک\u200cها چیست؟", ""},
 		{"removes controls", "a\x00b\x07c", "abc", ""},
 		{"drops invalid UTF-8", "ok\xffay", "okay", ""},
 		{"keeps other scripts", "  ایران  چه گفت؟ ", "ایران چه گفت؟", ""},

@@ -156,6 +156,12 @@ func Open(opts Options) (*Index, error) {
 		ix.setStale("no index has been built yet")
 	case errors.Is(err, ErrDamaged):
 		ix.log.Warn("index file is damaged; it will be rebuilt by the next reindex", "err", err)
+		// The manifest at the head of the file often survives damage
+		// further on (a truncated write): keep its corpus folder, so the
+		// rebuild reads the right articles.
+		if m, err := readManifest(opts.Dir); err == nil {
+			ix.cur.Load().manifest.Corpus = m.Corpus
+		}
 		ix.setStale(fmt.Sprintf("the saved index is damaged (%v); run reindex to rebuild it", err))
 	case err != nil:
 		ix.Close()

@@ -364,6 +364,11 @@ func TestDamagedIndexIsDetectedAndRebuilt(t *testing.T) {
 			if !strings.Contains(again.Stale(), "damaged") || !strings.Contains(again.Stale(), "reindex") {
 				t.Fatalf("Stale() = %q, want it to say the index is damaged and to reindex", again.Stale())
 			}
+			// Damage after the manifest leaves the corpus folder known, so the
+			// rebuild reads the same articles without being told where.
+			if abs, _ := filepath.Abs(corpus); tc.name != "not an index" && again.Corpus() != abs {
+				t.Errorf("Corpus() = %q after %s damage, want %q", again.Corpus(), tc.name, abs)
+			}
 			if _, err := again.Reindex(context.Background(), corpus, nil); err != nil {
 				t.Fatal(err)
 			}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -238,4 +239,31 @@ func (ix *Index) loadSnapshot(dir string) (*snapshot, error) {
 		ps[i] = livePassage{storedPassage: sp, vec: doc.Embedding}
 	}
 	return ix.buildSnapshot(m, ps, table.Articles)
+}
+
+// readManifest reads only the manifest at the head of dir's index file,
+// without checking the sections after it.
+func readManifest(dir string) (manifest, error) {
+	f, err := os.Open(filepath.Join(dir, indexFileName))
+	if err != nil {
+		return manifest{}, err
+	}
+	defer f.Close()
+	head := make([]byte, len(indexMagic)+8)
+	if _, err := io.ReadFull(f, head); err != nil || string(head[:len(indexMagic)]) != indexMagic {
+		return manifest{}, ErrDamaged
+	}
+	n := binary.LittleEndian.Uint64(head[len(indexMagic):])
+	if n > 1<<20 {
+		return manifest{}, ErrDamaged
+	}
+	body := make([]byte, n)
+	if _, err := io.ReadFull(f, body); err != nil {
+		return manifest{}, ErrDamaged
+	}
+	var m manifest
+	if err := json.Unmarshal(body, &m); err != nil {
+		return manifest{}, ErrDamaged
+	}
+	return m, nil
 }

@@ -1,0 +1,805 @@
+package retrieval
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+
+	"golang.org/x/sync/errgroup"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/mat"
+)
+
+// This file holds an embedder that learns related words from the corpus
+// itself: word vectors from a truncated SVD of the PPMI-weighted term
+// co-occurrence matrix (latent semantic analysis), concatenated with the
+// hashing embedder's vector. It answers the retrieval issue's "an embedder
+// that learns related words from the corpus, so that 'defence chief' finds
+// 'Defense Minister'". `go run ./internal/lsaeval` measures it against the
+// hashing embedder on the dev sets; docs/benchmarks.md has the figures.
+
+// LSAOptions configures TrainLSA. Zero fields take the defaults.
+type LSAOptions struct {
+	// Vocab is the number of index terms kept, the most frequent first
+	// (20,000).
+	Vocab int
+	// MinDF is the number of texts a term must occur in to be kept (2).
+	MinDF int
+	// Window is how many words on each side of a word count as its context
+	// (5); nearer words count more, (Window-d+1)/Window at distance d.
+	Window int
+	// Dim is the number of dimensions of the word vectors (128).
+	Dim int
+	// Alpha is the exponent applied to the singular values in the word
+	// vectors U·Σ^Alpha (0.5).
+	Alpha float64
+	// Smoothing is the exponent applied to context counts in PPMI (0.75),
+	// which keeps rare contexts from dominating.
+	Smoothing float64
+	// PowerIters is the number of power iterations of the randomized SVD
+	// (2).
+	PowerIters int
+	// Seed seeds the random projection; training is deterministic for a
+	// given seed and corpus.
+	Seed uint64
+}
+
+func (o LSAOptions) withDefaults() LSAOptions {
+	if o.Vocab <= 0 {
+		o.Vocab = 20000
+	}
+	if o.MinDF <= 0 {
+		o.MinDF = 2
+	}
+	if o.Window <= 0 {
+		o.Window = 5
+	}
+	if o.Dim <= 0 {
+		o.Dim = 128
+	}
+	if o.Alpha == 0 {
+		o.Alpha = 0.5
+	}
+	if o.Smoothing == 0 {
+		o.Smoothing = 0.75
+	}
+	if o.PowerIters <= 0 {
+		o.PowerIters = 2
+	}
+	if o.Seed == 0 {
+		o.Seed = 0x6e657773626f74 // "newsbot"
+	}
+	return o
+}
+
+// LSAModel is a trained set of word vectors: for each vocabulary term
+// (an index term, folded and stemmed) a unit vector and its idf in the
+// training corpus. It is immutable once trained or loaded and safe for
+// concurrent use.
+type LSAModel struct {
+	terms []string
+	index map[string]int32
+	idf   []float32
+	vecs  []float32 // len(terms) rows of dim components
+	mean  []float32 // the mean of the training texts' vectors
+	dim   int
+	sum   [sha256.Size]byte // checksum of the encoded model
+}
+
+// ErrLSACorpusTooSmall is returned by TrainLSA when the texts hold too few
+// repeated terms to learn from.
+var ErrLSACorpusTooSmall = errors.New("lsa: corpus too small to learn word vectors")
+
+// TrainLSA learns word vectors from texts (articles or passages). The
+// result depends only on texts and opts: the same input gives the same
+// model, byte for byte.
+func TrainLSA(ctx context.Context, texts []string, opts LSAOptions) (*LSAModel, error) {
+	opts = opts.withDefaults()
+	st := newStemmer()
+	docs := make([][]string, len(texts))
+	for i, t := range texts {
+		if i%256 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		docs[i] = st.terms(t)
+	}
+
+	// Vocabulary: the most frequent terms that occur in at least MinDF
+	// texts.
+	count := map[string]int{}
+	df := map[string]int{}
+	for _, d := range docs {
+		seen := make(map[string]bool, len(d))
+		for _, t := range d {
+			count[t]++
+			if !seen[t] {
+				seen[t] = true
+				df[t]++
+			}
+		}
+	}
+	var terms []string
+	for t, n := range df {
+		if n >= opts.MinDF {
+			terms = append(terms, t)
+		}
+	}
+	sort.Slice(terms, func(a, b int) bool {
+		if count[terms[a]] != count[terms[b]] {
+			return count[terms[a]] > count[terms[b]]
+		}
+		return terms[a] < terms[b]
+	})
+	if len(terms) > opts.Vocab {
+		terms = terms[:opts.Vocab]
+	}
+	if len(terms) < 2 {
+		return nil, ErrLSACorpusTooSmall
+	}
+	index := make(map[string]int32, len(terms))
+	for i, t := range terms {
+		index[t] = int32(i)
+	}
+	n := len(terms)
+	idf := make([]float32, n)
+	for i, t := range terms {
+		idf[i] = float32(lsaIDF(float64(df[t]), float64(len(docs))))
+	}
+
+	m, err := ppmiMatrix(ctx, docs, index, opts)
+	if err != nil {
+		return nil, err
+	}
+	if m.nnz() == 0 {
+		return nil, ErrLSACorpusTooSmall
+	}
+	u, sigma, err := randomizedSVD(ctx, m, opts)
+	if err != nil {
+		return nil, err
+	}
+	dim := len(sigma)
+	vecs := make([]float32, n*dim)
+	for i := 0; i < n; i++ {
+		row := vecs[i*dim : (i+1)*dim]
+		for j := 0; j < dim; j++ {
+			row[j] = float32(u.At(i, j) * math.Pow(sigma[j], opts.Alpha))
+		}
+		normalize(row)
+	}
+	model := &LSAModel{terms: terms, index: index, idf: idf, vecs: vecs, dim: dim, mean: make([]float32, dim)}
+	// The mean text vector: every text shares it (the first singular
+	// direction follows word frequency), so embedders can subtract it to
+	// spread similarities out.
+	v := make([]float32, dim)
+	for _, d := range docs {
+		clear(v)
+		model.addText(v, d)
+		normalize(v)
+		for j, x := range v {
+			model.mean[j] += x / float32(len(docs))
+		}
+	}
+	model.sum = model.checksum()
+	return model, nil
+}
+
+// addText adds to v the sum of the word vectors of terms, each weighted by
+// its idf and damped term count, in vocabulary order so that the result
+// doesn't depend on map iteration order.
+func (m *LSAModel) addText(v []float32, terms []string) {
+	tf := map[int32]int{}
+	for _, t := range terms {
+		if i, ok := m.index[t]; ok {
+			tf[i]++
+		}
+	}
+	ids := make([]int32, 0, len(tf))
+	for i := range tf {
+		ids = append(ids, i)
+	}
+	slices.Sort(ids)
+	for _, i := range ids {
+		w := m.idf[i] * float32(1+math.Log(float64(tf[i])))
+		for j, x := range m.vector(i) {
+			v[j] += w * x
+		}
+	}
+}
+
+// lsaIDF is the BM25 idf of a term found in df of n texts.
+func lsaIDF(df, n float64) float64 { return math.Log(1 + (n-df+0.5)/(df+0.5)) }
+
+// sparse is a square matrix in compressed sparse row form.
+type sparse struct {
+	n      int
+	rowPtr []int
+	cols   []int32
+	vals   []float32
+}
+
+func (s *sparse) nnz() int { return len(s.vals) }
+
+// transpose returns sᵀ.
+func (s *sparse) transpose() *sparse {
+	t := &sparse{n: s.n, rowPtr: make([]int, s.n+1), cols: make([]int32, len(s.cols)), vals: make([]float32, len(s.vals))}
+	for _, c := range s.cols {
+		t.rowPtr[c+1]++
+	}
+	for i := 0; i < s.n; i++ {
+		t.rowPtr[i+1] += t.rowPtr[i]
+	}
+	next := slices.Clone(t.rowPtr[:s.n])
+	for i := 0; i < s.n; i++ {
+		for k := s.rowPtr[i]; k < s.rowPtr[i+1]; k++ {
+			c := s.cols[k]
+			t.cols[next[c]] = int32(i)
+			t.vals[next[c]] = s.vals[k]
+			next[c]++
+		}
+	}
+	return t
+}
+
+// mulDense returns s·x for a dense x of s.n rows, using all cores. Each
+// output row is summed in a fixed order, so the result is deterministic.
+func (s *sparse) mulDense(ctx context.Context, x *mat.Dense) (*mat.Dense, error) {
+	_, l := x.Dims()
+	out := mat.NewDense(s.n, l, nil)
+	xr, or := x.RawMatrix(), out.RawMatrix()
+	blas := blas64.Implementation()
+	workers := runtime.GOMAXPROCS(0)
+	var g errgroup.Group
+	for w := 0; w < workers; w++ {
+		g.Go(func() error {
+			for i := w; i < s.n; i += workers {
+				if i%1024 == w && ctx.Err() != nil {
+					return ctx.Err()
+				}
+				dst := or.Data[i*or.Stride : i*or.Stride+l]
+				for k := s.rowPtr[i]; k < s.rowPtr[i+1]; k++ {
+					src := xr.Data[int(s.cols[k])*xr.Stride : int(s.cols[k])*xr.Stride+l]
+					blas.Daxpy(l, float64(s.vals[k]), src, 1, dst, 1)
+				}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ppmiMatrix counts co-occurrences of vocabulary terms within the window
+// and weighs them by positive pointwise mutual information, with context
+// counts smoothed by opts.Smoothing.
+func ppmiMatrix(ctx context.Context, docs [][]string, index map[string]int32, opts LSAOptions) (*sparse, error) {
+	n := len(index)
+	// Each co-occurrence goes to the bucket of its lower term id, then each
+	// bucket is summed into a row of the upper triangle. Buckets fill in
+	// text order, so the sums are deterministic.
+	type pair struct {
+		col int32
+		w   float32
+	}
+	buckets := make([][]pair, n)
+	ids := make([]int32, 0, 1024)
+	for di, d := range docs {
+		if di%256 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		// Out-of-vocabulary words keep their place, so distances are
+		// distances in the text.
+		ids = ids[:0]
+		for _, t := range d {
+			if id, ok := index[t]; ok {
+				ids = append(ids, id)
+			} else {
+				ids = append(ids, -1)
+			}
+		}
+		for i, a := range ids {
+			if a < 0 {
+				continue
+			}
+			for d := 1; d <= opts.Window && i+d < len(ids); d++ {
+				b := ids[i+d]
+				if b < 0 || b == a {
+					continue
+				}
+				w := float32(opts.Window-d+1) / float32(opts.Window)
+				lo, hi := min(a, b), max(a, b)
+				buckets[lo] = append(buckets[lo], pair{hi, w})
+			}
+		}
+	}
+	upper := &sparse{n: n, rowPtr: make([]int, n+1)}
+	var counts []float64
+	acc := make([]float64, n)
+	var touched []int32
+	for lo, bucket := range buckets {
+		touched = touched[:0]
+		for _, p := range bucket {
+			if acc[p.col] == 0 {
+				touched = append(touched, p.col)
+			}
+			acc[p.col] += float64(p.w)
+		}
+		slices.Sort(touched)
+		for _, c := range touched {
+			upper.cols = append(upper.cols, c)
+			counts = append(counts, acc[c])
+			acc[c] = 0
+		}
+		upper.rowPtr[lo+1] = len(upper.cols)
+		buckets[lo] = nil
+	}
+
+	// Marginals of the symmetric matrix, and the smoothed context
+	// distribution.
+	rowSum := make([]float64, n)
+	for lo := 0; lo < n; lo++ {
+		for k := upper.rowPtr[lo]; k < upper.rowPtr[lo+1]; k++ {
+			rowSum[lo] += counts[k]
+			rowSum[upper.cols[k]] += counts[k]
+		}
+	}
+	ctxSum := 0.0
+	ctxW := make([]float64, n)
+	for i, r := range rowSum {
+		ctxW[i] = math.Pow(r, opts.Smoothing)
+		ctxSum += ctxW[i]
+	}
+
+	// The full matrix is upper + upperᵀ: row i holds the entries of
+	// upperᵀ's row i (columns below i) then upper's (columns above i).
+	upper.vals = make([]float32, len(counts))
+	for k, c := range counts {
+		upper.vals[k] = float32(c)
+	}
+	lower := upper.transpose()
+	s := &sparse{n: n, rowPtr: make([]int, n+1)}
+	s.cols = make([]int32, 0, 2*len(counts))
+	s.vals = make([]float32, 0, 2*len(counts))
+	for i := 0; i < n; i++ {
+		for _, half := range []*sparse{lower, upper} {
+			for k := half.rowPtr[i]; k < half.rowPtr[i+1]; k++ {
+				j := half.cols[k]
+				pmi := math.Log(float64(half.vals[k]) * ctxSum / (rowSum[i] * ctxW[j]))
+				if pmi > 0 {
+					s.cols = append(s.cols, j)
+					s.vals = append(s.vals, float32(pmi))
+				}
+			}
+		}
+		s.rowPtr[i+1] = len(s.cols)
+	}
+	return s, nil
+}
+
+// randomizedSVD returns the leading left singular vectors of m (as columns)
+// and their singular values, largest first (Halko, Martinsson and Tropp's
+// range finder with power iterations). Only n×(Dim+16) dense matrices are
+// formed.
+func randomizedSVD(ctx context.Context, m *sparse, opts LSAOptions) (*mat.Dense, []float64, error) {
+	n := m.n
+	k := min(opts.Dim, n)
+	l := min(k+16, n)
+	rng := rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15))
+	omega := mat.NewDense(n, l, nil)
+	raw := omega.RawMatrix()
+	for i := range raw.Data {
+		raw.Data[i] = rng.NormFloat64()
+	}
+	mt := m.transpose()
+
+	y, err := m.mulDense(ctx, omega)
+	if err != nil {
+		return nil, nil, err
+	}
+	q := orthonormalize(y)
+	for it := 0; it < opts.PowerIters; it++ {
+		z, err := mt.mulDense(ctx, q)
+		if err != nil {
+			return nil, nil, err
+		}
+		y, err := m.mulDense(ctx, orthonormalize(z))
+		if err != nil {
+			return nil, nil, err
+		}
+		q = orthonormalize(y)
+	}
+	// B = Qᵀ·M is l×n; its transpose Mᵀ·Q = Ub·Σ·Vbᵀ gives B = Vb·Σ·Ubᵀ,
+	// so M ≈ (Q·Vb)·Σ·Ubᵀ.
+	bt, err := mt.mulDense(ctx, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	var svd mat.SVD
+	if !svd.Factorize(bt, mat.SVDThinV) {
+		return nil, nil, errors.New("lsa: SVD did not converge")
+	}
+	sigma := svd.Values(nil)[:k]
+	var vb mat.Dense
+	svd.VTo(&vb)
+	var u mat.Dense
+	u.Mul(q, vb.Slice(0, l, 0, k))
+	return &u, sigma, nil
+}
+
+// orthonormalize returns an orthonormal basis of the columns of y (n×l,
+// n >= l): two passes of Cholesky QR, or a thin SVD when y is too close to
+// rank-deficient for that.
+func orthonormalize(y *mat.Dense) *mat.Dense {
+	q := y
+	for pass := 0; pass < 2; pass++ {
+		var g mat.SymDense
+		g.SymOuterK(1, q.T())
+		var ch mat.Cholesky
+		if !ch.Factorize(&g) || ch.Cond() > 1e10 {
+			return orthonormalizeSVD(y)
+		}
+		var r, rinv mat.TriDense
+		ch.UTo(&r)
+		if err := rinv.InverseTri(&r); err != nil {
+			return orthonormalizeSVD(y)
+		}
+		var next mat.Dense
+		next.Mul(q, &rinv)
+		q = &next
+	}
+	return q
+}
+
+func orthonormalizeSVD(y *mat.Dense) *mat.Dense {
+	var svd mat.SVD
+	var u mat.Dense
+	if svd.Factorize(y, mat.SVDThinU) {
+		svd.UTo(&u)
+		return &u
+	}
+	// Not expected for finite input; a basis of unit vectors keeps the
+	// training going with a worse approximation.
+	r, c := y.Dims()
+	e := mat.NewDense(r, c, nil)
+	for j := 0; j < c && j < r; j++ {
+		e.Set(j, j, 1)
+	}
+	return e
+}
+
+// Dim returns the number of components of the word vectors.
+func (m *LSAModel) Dim() int { return m.dim }
+
+// Len returns the number of vocabulary terms.
+func (m *LSAModel) Len() int { return len(m.terms) }
+
+// ID returns a short hash of the encoded model: it changes whenever the
+// model does, which makes vectors of an older model re-embedded.
+func (m *LSAModel) ID() string { return hex.EncodeToString(m.sum[:6]) }
+
+// Neighbours returns up to n vocabulary terms most similar to word (folded
+// and stemmed like an index term), most similar first, with their cosine
+// similarity. It returns nil for a word outside the vocabulary.
+func (m *LSAModel) Neighbours(word string, n int) []LSANeighbour {
+	st := newStemmer()
+	ts := st.terms(word)
+	if len(ts) != 1 {
+		return nil
+	}
+	i, ok := m.index[ts[0]]
+	if !ok {
+		return nil
+	}
+	v := m.vector(i)
+	out := make([]LSANeighbour, 0, len(m.terms)-1)
+	for j := range m.terms {
+		if int32(j) != i {
+			out = append(out, LSANeighbour{Term: m.terms[j], Similarity: float64(dot(v, m.vector(int32(j))))})
+		}
+	}
+	sort.Slice(out, func(a, b int) bool {
+		if out[a].Similarity != out[b].Similarity {
+			return out[a].Similarity > out[b].Similarity
+		}
+		return out[a].Term < out[b].Term
+	})
+	return out[:min(n, len(out))]
+}
+
+// LSANeighbour is a term similar to another, and how similar (cosine).
+type LSANeighbour struct {
+	Term       string
+	Similarity float64
+}
+
+func (m *LSAModel) vector(i int32) []float32 {
+	return m.vecs[int(i)*m.dim : (int(i)+1)*m.dim]
+}
+
+// The saved model: lsaMagic, then little-endian uint32 term count and
+// dimension, each term as a uvarint length and its bytes, the idf of each
+// term (float32), the vectors (float32, term by term), the mean text
+// vector (float32), and the SHA-256 of
+// all that.
+const lsaMagic = "NBLSA01\n"
+
+// Limits on a model file, so a damaged one is refused before it allocates.
+const (
+	maxLSATerms = 1 << 21
+	maxLSADim   = 4096
+)
+
+// WriteTo writes the model in its binary form.
+func (m *LSAModel) WriteTo(w io.Writer) (int64, error) {
+	cw := &countingWriter{w: w}
+	bw := bufio.NewWriter(cw)
+	m.writeBody(bw)
+	bw.Write(m.sum[:])
+	if err := bw.Flush(); err != nil {
+		return cw.n, fmt.Errorf("write lsa model: %w", err)
+	}
+	return cw.n, nil
+}
+
+// writeBody writes everything the checksum covers; errors surface at
+// Flush.
+func (m *LSAModel) writeBody(bw *bufio.Writer) {
+	bw.WriteString(lsaMagic)
+	var buf []byte
+	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(m.terms)))
+	buf = binary.LittleEndian.AppendUint32(buf, uint32(m.dim))
+	bw.Write(buf)
+	for _, t := range m.terms {
+		buf = binary.AppendUvarint(buf[:0], uint64(len(t)))
+		bw.Write(buf)
+		bw.WriteString(t)
+	}
+	for _, fs := range [][]float32{m.idf, m.vecs, m.mean} {
+		for _, f := range fs {
+			buf = binary.LittleEndian.AppendUint32(buf[:0], math.Float32bits(f))
+			bw.Write(buf)
+		}
+	}
+}
+
+// checksum returns the SHA-256 of the model's encoded body.
+func (m *LSAModel) checksum() [sha256.Size]byte {
+	h := sha256.New()
+	bw := bufio.NewWriter(h)
+	m.writeBody(bw)
+	bw.Flush() // a hash never fails to write
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return sum
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	k, err := c.w.Write(p)
+	c.n += int64(k)
+	return k, err
+}
+
+// ReadLSAModel reads a model written by WriteTo, refusing one whose
+// checksum does not match.
+func ReadLSAModel(r io.Reader) (*LSAModel, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read lsa model: %w", err)
+	}
+	bad := func(why string) error { return fmt.Errorf("read lsa model: damaged (%s)", why) }
+	if len(data) < len(lsaMagic)+8+sha256.Size || string(data[:len(lsaMagic)]) != lsaMagic {
+		return nil, bad("not a model file")
+	}
+	body, sum := data[:len(data)-sha256.Size], data[len(data)-sha256.Size:]
+	if got := sha256.Sum256(body); !bytes.Equal(got[:], sum) {
+		return nil, bad("checksum mismatch")
+	}
+	p := body[len(lsaMagic):]
+	n := int(binary.LittleEndian.Uint32(p))
+	dim := int(binary.LittleEndian.Uint32(p[4:]))
+	p = p[8:]
+	if n < 1 || n > maxLSATerms || dim < 1 || dim > maxLSADim {
+		return nil, bad("sizes out of range")
+	}
+	m := &LSAModel{terms: make([]string, n), index: make(map[string]int32, n), dim: dim}
+	for i := range m.terms {
+		l, k := binary.Uvarint(p)
+		if k <= 0 || l > uint64(len(p)-k) {
+			return nil, bad("truncated vocabulary")
+		}
+		m.terms[i] = string(p[k : k+int(l)])
+		m.index[m.terms[i]] = int32(i)
+		p = p[k+int(l):]
+	}
+	if len(p) != 4*(n+n*dim+dim) {
+		return nil, bad("wrong length")
+	}
+	floats := func(k int) []float32 {
+		out := make([]float32, k)
+		for i := range out {
+			out[i] = math.Float32frombits(binary.LittleEndian.Uint32(p[4*i:]))
+		}
+		p = p[4*k:]
+		return out
+	}
+	m.idf = floats(n)
+	m.vecs = floats(n * dim)
+	m.mean = floats(dim)
+	copy(m.sum[:], sum)
+	return m, nil
+}
+
+// Save writes the model to path atomically: a temporary file in the same
+// folder, synced, then renamed over path.
+func (m *LSAModel) Save(path string) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".lsa-*.tmp")
+	if err != nil {
+		return fmt.Errorf("save lsa model: %w", err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // fails harmlessly once renamed
+	if _, err := m.WriteTo(f); err != nil {
+		f.Close()
+		return fmt.Errorf("save lsa model %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("save lsa model %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("save lsa model %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("save lsa model: %w", err)
+	}
+	return nil
+}
+
+// LoadLSAModel reads a model saved with Save.
+func LoadLSAModel(path string) (*LSAModel, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("load lsa model: %w", err)
+	}
+	defer f.Close()
+	m, err := ReadLSAModel(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
+}
+
+// LSAEmbedOptions weighs the two halves of an LSAEmbedder's vectors.
+type LSAEmbedOptions struct {
+	// HashWeight and LSAWeight scale the hashing and LSA halves (each of
+	// unit length) before the whole is normalised: the cosine of two
+	// vectors is the weighted mean of the halves' cosines, with weights
+	// HashWeight² and LSAWeight². Both 0 means 1 and 1.
+	HashWeight, LSAWeight float64
+	// WeightHash weights the words of the hashing half by their idf in the
+	// model, as search does for the hashing embedder's queries (an
+	// LSAEmbedder can't tell a query from a passage).
+	WeightHash bool
+	// Center subtracts the mean text vector from the LSA half, so that
+	// similarities measure what a text has beyond what every text shares.
+	Center bool
+}
+
+// LSAEmbedder embeds a text as its hashing vector followed by its LSA
+// vector, the idf- and tf-weighted sum of its words' vectors in the model:
+// two texts that share no word but speak of the same things ("defence
+// chief", "Defense Minister") get close LSA vectors.
+type LSAEmbedder struct {
+	model  *LSAModel
+	hash   *LocalEmbedder
+	wHash  float32
+	wLSA   float32
+	idfW   bool
+	center bool
+	maxIDF float64
+}
+
+// NewLSAEmbedder returns an embedder over model with a 256-dimension
+// hashing half.
+func NewLSAEmbedder(model *LSAModel, opts LSAEmbedOptions) *LSAEmbedder {
+	if opts.HashWeight == 0 && opts.LSAWeight == 0 {
+		opts.HashWeight, opts.LSAWeight = 1, 1
+	}
+	e := &LSAEmbedder{model: model, hash: NewLocalEmbedder(0), wHash: float32(opts.HashWeight), wLSA: float32(opts.LSAWeight), idfW: opts.WeightHash, center: opts.Center}
+	for _, f := range model.idf {
+		e.maxIDF = max(e.maxIDF, float64(f))
+	}
+	return e
+}
+
+// Info implements Embedder. The model names the hashing version, the
+// model's hash and the weights, so that any change re-embeds the index.
+func (e *LSAEmbedder) Info() EmbedderInfo {
+	model := fmt.Sprintf("%s+lsa-%s-%g-%g", localEmbedderVersion, e.model.ID(), e.wHash, e.wLSA)
+	if e.idfW {
+		model += "-idf"
+	}
+	if e.center {
+		model += "-c"
+	}
+	return EmbedderInfo{Name: "local-lsa", Model: model, Dim: e.hash.dim + e.model.dim}
+}
+
+// Embed implements Embedder.
+func (e *LSAEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	out := make([][]float32, len(texts))
+	var g errgroup.Group
+	workers := 1
+	if len(texts) >= 64 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	for w := 0; w < workers; w++ {
+		g.Go(func() error {
+			for i := w; i < len(texts); i += workers {
+				if i%256 == w && ctx.Err() != nil {
+					return ctx.Err()
+				}
+				out[i] = e.vector(texts[i])
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, fmt.Errorf("lsa embedder: %w", err)
+	}
+	return out, ctx.Err()
+}
+
+// idf returns a term's idf in the model; a term outside the vocabulary
+// counts as the rarest.
+func (e *LSAEmbedder) idf(term string) float64 {
+	if i, ok := e.model.index[term]; ok {
+		return float64(e.model.idf[i])
+	}
+	return e.maxIDF
+}
+
+func (e *LSAEmbedder) vector(text string) []float32 {
+	var weight func(string) float64
+	if e.idfW {
+		weight = e.idf
+	}
+	h := e.hash.weightedVector(text, weight)
+	v := make([]float32, len(h)+e.model.dim)
+	for i, x := range h {
+		v[i] = x * e.wHash
+	}
+	l := v[len(h):]
+	e.model.addText(l, e.hash.stem.terms(text))
+	if e.center {
+		normalize(l)
+		for j, m := range e.model.mean {
+			l[j] -= m
+		}
+	}
+	normalize(l)
+	for j := range l {
+		l[j] *= e.wLSA
+	}
+	normalize(v)
+	return v
+}
