@@ -20,6 +20,7 @@ func SanitizeQuestion(s string) (string, error) {
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
+	var prev rune
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
 		i += n
@@ -29,9 +30,10 @@ func SanitizeQuestion(s string) (string, error) {
 		case unicode.IsSpace(r):
 			space = b.Len() > 0
 			continue
-		case invisible(r):
+		case invisible(r) && !(isJoiner(r) && joinsScript(prev)):
 			continue
 		}
+		prev = r
 		if space {
 			b.WriteByte(' ')
 			space = false
@@ -53,11 +55,7 @@ func SanitizeQuestion(s string) (string, error) {
 // control (Cc) and format (Cf) characters.
 func invisible(r rune) bool {
 	switch r {
-	case '\u200c', '\u200d':
-		// Zero-width non-joiner and joiner are spelling in Persian, Arabic
-		// and Indic scripts (and glue emoji sequences): kept.
-		return false
-	case '\u200b', '\u2060', '\ufeff', // zero-width space, word joiner, BOM
+	case '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', // zero-width space, word joiner, BOM
 		'\u200e', '\u200f', '\u061c', // bidi marks
 		'\u00ad', '\u034f', '\u180e': // soft hyphen, combining grapheme joiner, Mongolian vowel separator
 		return true
@@ -69,6 +67,18 @@ func invisible(r rune) bool {
 		return true
 	}
 	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
+}
+
+// isJoiner reports whether r is the zero-width non-joiner or joiner.
+func isJoiner(r rune) bool { return r == '\u200c' || r == '\u200d' }
+
+// joinsScript reports whether a zero-width (non-)joiner after r is spelling
+// rather than noise: Persian, Arabic and the Indic scripts write with them
+// ("می‌خواهم"); after a Latin letter or a space they only hide text.
+func joinsScript(r rune) bool {
+	return unicode.In(r, unicode.Arabic, unicode.Syriac, unicode.Devanagari, unicode.Bengali,
+		unicode.Gurmukhi, unicode.Gujarati, unicode.Oriya, unicode.Tamil, unicode.Telugu,
+		unicode.Kannada, unicode.Malayalam, unicode.Sinhala)
 }
 
 // quoteQuestion shows a question at the top of an answer as a Markdown
