@@ -192,3 +192,27 @@ func TestEvalRejectsMalformedQuestions(t *testing.T) {
 		t.Fatalf("err = %v, want the missing file named", err)
 	}
 }
+
+// TestLSAEmbedderTrainsOnceAndIsReused: with index.embedder = lsa the model
+// is trained on the corpus at the first run, saved in the data folder, and
+// reused afterwards (a retrained model would re-embed every passage).
+func TestLSAEmbedderTrainsOnceAndIsReused(t *testing.T) {
+	data := t.TempDir()
+	env := map[string]string{"NEWSBOT_DATA": data, "NEWSBOT_EMBEDDER": "lsa", "NEWSBOT_CORPUS": "../testdata/articles"}
+	out, errs, err := runBot(t, env, "ask", "What did Jazayeri say about missiles?")
+	if err != nil || !strings.Contains(out, "Sources:") {
+		t.Fatalf("ask with lsa: %v\n%s\n%s", err, out, errs)
+	}
+	model := filepath.Join(data, lsaModelFile)
+	st, err := os.Stat(model)
+	if err != nil {
+		t.Fatalf("no LSA model saved: %v", err)
+	}
+	out, errs, err = runBot(t, env, "index")
+	if err != nil || !strings.Contains(out, "unchanged 2") {
+		t.Fatalf("second run re-embedded: %v\n%s\n%s", err, out, errs)
+	}
+	if st2, _ := os.Stat(model); !st2.ModTime().Equal(st.ModTime()) {
+		t.Error("the LSA model was retrained on the second run")
+	}
+}

@@ -2,20 +2,30 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/newsbot/newsbot/answer"
 	"github.com/newsbot/newsbot/internal/llm"
 	"github.com/newsbot/newsbot/retrieval"
+	"github.com/newsbot/newsbot/retrieval/article"
 )
 
-// embedder builds the embedder the configuration asks for: the local one
-// unless index.embed_model names a model of an OpenAI-compatible
-// embeddings endpoint.
-func (c *cli) embedder(ctx context.Context) (retrieval.Embedder, error) {
+// embedder builds the embedder the configuration asks for: a model of an
+// OpenAI-compatible embeddings endpoint when index.embed_model names one,
+// else the local hashing embedder, or with index.embedder = "lsa" the
+// hashing embedder joined by word vectors learnt from the corpus (the model
+// is trained on the first run and kept as lsa.model in dataDir).
+func (c *cli) embedder(ctx context.Context, dataDir, corpus string) (retrieval.Embedder, error) {
 	model := c.cfg.String("index.embed_model")
 	if model == "" {
+		if c.cfg.String("index.embedder") == "lsa" {
+			return c.lsaEmbedder(ctx, dataDir, corpus)
+		}
 		return retrieval.NewLocalEmbedder(0), nil
 	}
 	base := firstNonEmpty(c.cfg.String("index.embed_base_url"), c.cfg.String("openai.base_url"))
@@ -71,4 +81,41 @@ func firstNonEmpty(vals ...string) string {
 		}
 	}
 	return ""
+}
+
+// lsaModelFile is the LSA model's file in the data folder. Deleting it
+// retrains the model on the next run, which re-embeds every passage.
+const lsaModelFile = "lsa.model"
+
+// lsaEmbedder loads the LSA model from dataDir, or trains it on corpus and
+// saves it when there is none (or it is damaged).
+func (c *cli) lsaEmbedder(ctx context.Context, dataDir, corpus string) (retrieval.Embedder, error) {
+	path := filepath.Join(dataDir, lsaModelFile)
+	m, err := retrieval.LoadLSAModel(path)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			c.log.Warn("the LSA model is unreadable; training a new one", "file", path, "err", err)
+		}
+		if err := checkCorpus(corpus); err != nil {
+			return nil, fmt.Errorf("train the LSA model: %w", err)
+		}
+		arts, _, err := article.LoadDir(ctx, corpus, article.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("train the LSA model: %w", err)
+		}
+		texts := make([]string, len(arts))
+		for i, a := range arts {
+			texts[i] = a.Title + "\n\n" + a.Text
+		}
+		if m, err = retrieval.TrainLSA(ctx, texts, retrieval.LSAOptions{}); err != nil {
+			return nil, fmt.Errorf("train the LSA model on %s: %w", corpus, err)
+		}
+		if err := os.MkdirAll(dataDir, 0o755); err != nil {
+			return nil, fmt.Errorf("save the LSA model: %w", err)
+		}
+		if err := m.Save(path); err != nil {
+			return nil, err
+		}
+	}
+	return retrieval.NewLSAEmbedder(m, retrieval.LSAEmbedOptions{}), nil
 }

@@ -127,7 +127,7 @@ func (c *cli) eval(ctx context.Context, args []string) error {
 		defer os.RemoveAll(tmp)
 		dir = tmp
 	}
-	emb, err := c.embedder(ctx)
+	emb, err := c.embedder(ctx, dir, *corpus)
 	if err != nil {
 		return err
 	}

@@ -62,7 +62,7 @@ func (c *cli) openIndex(ctx context.Context, build bool, observe func(time.Durat
 	if err != nil {
 		return nil, err
 	}
-	emb, err := c.embedder(ctx)
+	emb, err := c.embedder(ctx, dir, c.corpusDir(nil))
 	if err != nil {
 		return nil, err
 	}

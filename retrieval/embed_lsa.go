@@ -29,7 +29,9 @@ import (
 // hashing embedder's vector. It answers the retrieval issue's "an embedder
 // that learns related words from the corpus, so that 'defence chief' finds
 // 'Defense Minister'". `go run ./internal/lsaeval` measures it against the
-// hashing embedder on the dev sets; docs/benchmarks.md has the figures.
+// hashing embedder on the dev sets: on the paraphrase set the hybrid's
+// recall@5 goes from 0.9 to 1.0 and vector-only recall@5 from 0.4 to 0.9;
+// seeds mixed into BBC and the BBC claims stay where they were.
 
 // LSAOptions configures TrainLSA. Zero fields take the defaults.
 type LSAOptions struct {
@@ -180,17 +182,25 @@ func TrainLSA(ctx context.Context, texts []string, opts LSAOptions) (*LSAModel, 
 		normalize(row)
 	}
 	model := &LSAModel{terms: terms, index: index, idf: idf, vecs: vecs, dim: dim, mean: make([]float32, dim)}
-	// The mean text vector: every text shares it (the first singular
-	// direction follows word frequency), so embedders can subtract it to
-	// spread similarities out.
+	// The mean text vector: all texts share a large component (sums of
+	// many word vectors drift towards the common direction of frequent
+	// words), which embedders subtract to spread similarities out.
 	v := make([]float32, dim)
+	sum := make([]float64, dim)
+	withTerms := 0
 	for _, d := range docs {
 		clear(v)
-		model.addText(v, d)
+		if !model.addText(v, d) {
+			continue
+		}
 		normalize(v)
 		for j, x := range v {
-			model.mean[j] += x / float32(len(docs))
+			sum[j] += float64(x)
 		}
+		withTerms++
+	}
+	for j := range sum {
+		model.mean[j] = float32(sum[j] / float64(max(withTerms, 1)))
 	}
 	model.sum = model.checksum()
 	return model, nil
@@ -198,8 +208,9 @@ func TrainLSA(ctx context.Context, texts []string, opts LSAOptions) (*LSAModel, 
 
 // addText adds to v the sum of the word vectors of terms, each weighted by
 // its idf and damped term count, in vocabulary order so that the result
-// doesn't depend on map iteration order.
-func (m *LSAModel) addText(v []float32, terms []string) {
+// doesn't depend on map iteration order. It reports whether any term is in
+// the vocabulary.
+func (m *LSAModel) addText(v []float32, terms []string) bool {
 	tf := map[int32]int{}
 	for _, t := range terms {
 		if i, ok := m.index[t]; ok {
@@ -217,6 +228,7 @@ func (m *LSAModel) addText(v []float32, terms []string) {
 			v[j] += w * x
 		}
 	}
+	return len(ids) > 0
 }
 
 // lsaIDF is the BM25 idf of a term found in df of n texts.
@@ -295,42 +307,64 @@ func ppmiMatrix(ctx context.Context, docs [][]string, index map[string]int32, op
 		col int32
 		w   float32
 	}
-	buckets := make([][]pair, n)
-	ids := make([]int32, 0, 1024)
+	docIDs := make([][]int32, len(docs))
 	for di, d := range docs {
 		if di%256 == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		// Out-of-vocabulary words keep their place, so distances are
 		// distances in the text.
-		ids = ids[:0]
-		for _, t := range d {
+		ids := make([]int32, len(d))
+		for i, t := range d {
 			if id, ok := index[t]; ok {
-				ids = append(ids, id)
+				ids[i] = id
 			} else {
-				ids = append(ids, -1)
+				ids[i] = -1
 			}
 		}
-		for i, a := range ids {
-			if a < 0 {
-				continue
-			}
-			for d := 1; d <= opts.Window && i+d < len(ids); d++ {
-				b := ids[i+d]
-				if b < 0 || b == a {
+		docIDs[di] = ids
+	}
+	// visit calls f for each co-occurrence of two different terms, lower
+	// id first, in text order.
+	visit := func(f func(lo, hi int32, w float32)) {
+		for _, ids := range docIDs {
+			for i, a := range ids {
+				if a < 0 {
 					continue
 				}
-				w := float32(opts.Window-d+1) / float32(opts.Window)
-				lo, hi := min(a, b), max(a, b)
-				buckets[lo] = append(buckets[lo], pair{hi, w})
+				for d := 1; d <= opts.Window && i+d < len(ids); d++ {
+					b := ids[i+d]
+					if b < 0 || b == a {
+						continue
+					}
+					f(min(a, b), max(a, b), float32(opts.Window-d+1)/float32(opts.Window))
+				}
 			}
 		}
+	}
+	// Two passes, one to size the buckets and one to fill them, spare the
+	// reallocations of growing n slices.
+	start := make([]int, n+1)
+	visit(func(lo, _ int32, _ float32) { start[lo+1]++ })
+	for i := 0; i < n; i++ {
+		start[i+1] += start[i]
+	}
+	flat := make([]pair, start[n])
+	fill := slices.Clone(start[:n])
+	visit(func(lo, hi int32, w float32) {
+		flat[fill[lo]] = pair{hi, w}
+		fill[lo]++
+	})
+	docIDs = nil
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
 	}
 	upper := &sparse{n: n, rowPtr: make([]int, n+1)}
 	var counts []float64
 	acc := make([]float64, n)
 	var touched []int32
-	for lo, bucket := range buckets {
+	for lo := 0; lo < n; lo++ {
+		bucket := flat[start[lo]:start[lo+1]]
 		touched = touched[:0]
 		for _, p := range bucket {
 			if acc[p.col] == 0 {
@@ -345,8 +379,8 @@ func ppmiMatrix(ctx context.Context, docs [][]string, index map[string]int32, op
 			acc[c] = 0
 		}
 		upper.rowPtr[lo+1] = len(upper.cols)
-		buckets[lo] = nil
 	}
+	flat = nil
 
 	// Marginals of the symmetric matrix, and the smoothed context
 	// distribution.
@@ -410,17 +444,23 @@ func randomizedSVD(ctx context.Context, m *sparse, opts LSAOptions) (*mat.Dense,
 	if err != nil {
 		return nil, nil, err
 	}
-	q := orthonormalize(y)
+	// Between power iterations one pass of Cholesky QR is enough to keep
+	// the columns apart; the basis the SVD is taken in gets two.
+	q := orthonormalize(y, 1) // PowerIters >= 1: a second pass comes below
 	for it := 0; it < opts.PowerIters; it++ {
 		z, err := mt.mulDense(ctx, q)
 		if err != nil {
 			return nil, nil, err
 		}
-		y, err := m.mulDense(ctx, orthonormalize(z))
+		y, err := m.mulDense(ctx, orthonormalize(z, 1))
 		if err != nil {
 			return nil, nil, err
 		}
-		q = orthonormalize(y)
+		passes := 1
+		if it == opts.PowerIters-1 {
+			passes = 2
+		}
+		q = orthonormalize(y, passes)
 	}
 	// B = Qᵀ·M is l×n; its transpose Mᵀ·Q = Ub·Σ·Vbᵀ gives B = Vb·Σ·Ubᵀ,
 	// so M ≈ (Q·Vb)·Σ·Ubᵀ.
@@ -440,12 +480,12 @@ func randomizedSVD(ctx context.Context, m *sparse, opts LSAOptions) (*mat.Dense,
 	return &u, sigma, nil
 }
 
-// orthonormalize returns an orthonormal basis of the columns of y (n×l,
-// n >= l): two passes of Cholesky QR, or a thin SVD when y is too close to
-// rank-deficient for that.
-func orthonormalize(y *mat.Dense) *mat.Dense {
+// orthonormalize returns a basis of the columns of y (n×l, n >= l) by
+// passes of Cholesky QR (two make it orthonormal to working precision), or
+// by a thin SVD when y is too close to rank-deficient for that.
+func orthonormalize(y *mat.Dense, passes int) *mat.Dense {
 	q := y
-	for pass := 0; pass < 2; pass++ {
+	for pass := 0; pass < passes; pass++ {
 		var g mat.SymDense
 		g.SymOuterK(1, q.T())
 		var ch mat.Cholesky
@@ -699,9 +739,12 @@ type LSAEmbedOptions struct {
 	// model, as search does for the hashing embedder's queries (an
 	// LSAEmbedder can't tell a query from a passage).
 	WeightHash bool
-	// Center subtracts the mean text vector from the LSA half, so that
-	// similarities measure what a text has beyond what every text shares.
-	Center bool
+	// KeepMean keeps the mean text vector in the LSA half. By default it is
+	// subtracted, so that similarities measure what a text has beyond what
+	// every text shares; kept, every passage looks alike to the hybrid
+	// search, which normalises similarities by the best one (measured:
+	// paraphrase recall@5 0.9 kept, 1.0 subtracted).
+	KeepMean bool
 }
 
 // LSAEmbedder embeds a text as its hashing vector followed by its LSA
@@ -724,7 +767,7 @@ func NewLSAEmbedder(model *LSAModel, opts LSAEmbedOptions) *LSAEmbedder {
 	if opts.HashWeight == 0 && opts.LSAWeight == 0 {
 		opts.HashWeight, opts.LSAWeight = 1, 1
 	}
-	e := &LSAEmbedder{model: model, hash: NewLocalEmbedder(0), wHash: float32(opts.HashWeight), wLSA: float32(opts.LSAWeight), idfW: opts.WeightHash, center: opts.Center}
+	e := &LSAEmbedder{model: model, hash: NewLocalEmbedder(0), wHash: float32(opts.HashWeight), wLSA: float32(opts.LSAWeight), idfW: opts.WeightHash, center: !opts.KeepMean}
 	for _, f := range model.idf {
 		e.maxIDF = max(e.maxIDF, float64(f))
 	}
@@ -738,8 +781,8 @@ func (e *LSAEmbedder) Info() EmbedderInfo {
 	if e.idfW {
 		model += "-idf"
 	}
-	if e.center {
-		model += "-c"
+	if !e.center {
+		model += "-mean"
 	}
 	return EmbedderInfo{Name: "local-lsa", Model: model, Dim: e.hash.dim + e.model.dim}
 }
@@ -766,7 +809,10 @@ func (e *LSAEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, e
 	if err := g.Wait(); err != nil {
 		return nil, fmt.Errorf("lsa embedder: %w", err)
 	}
-	return out, ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("lsa embedder: %w", err)
+	}
+	return out, nil
 }
 
 // idf returns a term's idf in the model; a term outside the vocabulary
@@ -789,7 +835,11 @@ func (e *LSAEmbedder) vector(text string) []float32 {
 		v[i] = x * e.wHash
 	}
 	l := v[len(h):]
-	e.model.addText(l, e.hash.stem.terms(text))
+	if !e.model.addText(l, e.hash.stem.terms(text)) {
+		// No word of the model: the hashing half alone.
+		normalize(v)
+		return v
+	}
 	if e.center {
 		normalize(l)
 		for j, m := range e.model.mean {

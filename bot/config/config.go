@@ -56,6 +56,7 @@ var Settings = []Setting{
 	{Key: "index.corpus", Env: "NEWSBOT_CORPUS", Flag: "corpus", Help: "folder of articles (default: the index's own, else testdata/articles)"},
 	{Key: "index.store", Env: "NEWSBOT_INDEX_STORE", Default: "chromem", Choices: []string{"chromem", "flat", "pgvector"}, Help: "vector search: chromem (chromem-go), flat (contiguous scan, fastest past ~30k passages) or pgvector (shared PostgreSQL, see docs/scaling.md)"},
 	{Key: "index.postgres", Env: "NEWSBOT_POSTGRES", Secret: true, Help: "PostgreSQL connection string for index.store = pgvector (e.g. postgres://user:pass@host/db)"},
+	{Key: "index.embedder", Env: "NEWSBOT_EMBEDDER", Default: "local", Choices: []string{"local", "lsa"}, Help: "offline embedder: local (hashing) or lsa (hashing plus word vectors learnt from the corpus; better on paraphrases, see docs/benchmarks.md)"},
 	{Key: "index.embed_model", Env: "NEWSBOT_EMBED_MODEL", Help: "embeddings model on an OpenAI-compatible endpoint; empty: the local embedder"},
 	{Key: "index.embed_base_url", Env: "NEWSBOT_EMBED_BASE_URL", Kind: URL, Help: "embeddings endpoint (default: openai.base_url)"},
 	{Key: "index.embed_api_key", Env: "NEWSBOT_EMBED_API_KEY", Secret: true, Help: "embeddings API key (default: openai.api_key)"},
