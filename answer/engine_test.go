@@ -1,13 +1,11 @@
 package answer
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 
 	"github.com/newsbot/newsbot/internal/llm"
 	"github.com/newsbot/newsbot/internal/openaitest"
+	"github.com/newsbot/newsbot/internal/testkit"
 	"github.com/newsbot/newsbot/retrieval"
 )
 
@@ -22,18 +21,7 @@ import (
 // temporary folder.
 func seedIndex(t *testing.T, extra map[string]string) *retrieval.Index {
 	t.Helper()
-	corpus := t.TempDir()
-	seeds, err := filepath.Glob("../testdata/articles/*.txt")
-	if err != nil || len(seeds) == 0 {
-		t.Fatalf("seed articles not found: %v", err)
-	}
-	for _, p := range seeds {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		os.WriteFile(filepath.Join(corpus, filepath.Base(p)), b, 0o644)
-	}
+	corpus := testkit.CopySeeds(t)
 	for name, text := range extra {
 		os.WriteFile(filepath.Join(corpus, name), []byte(text), 0o644)
 	}
@@ -66,22 +54,7 @@ func modelEngine(t *testing.T, ix *retrieval.Index, timeout time.Duration) (*Eng
 	return eng, srv, logs
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testkit.Buffer
 
 const inspections = "Will Iran allow inspections of its military sites?"
 

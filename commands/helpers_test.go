@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -19,6 +18,7 @@ import (
 	"github.com/newsbot/newsbot/internal/discordtest"
 	"github.com/newsbot/newsbot/internal/llm"
 	"github.com/newsbot/newsbot/internal/openaitest"
+	"github.com/newsbot/newsbot/internal/testkit"
 	"github.com/newsbot/newsbot/retrieval"
 )
 
@@ -28,24 +28,7 @@ const testToken = "Bot test-token"
 // into a new corpus folder.
 func copyCorpus(t *testing.T, extra map[string]string) string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "corpus")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	src := filepath.Join("..", "testdata", "articles")
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		data, err := os.ReadFile(filepath.Join(src, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, e.Name()), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := testkit.CopySeeds(t)
 	for name, content := range extra {
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -72,22 +55,7 @@ func newIndex(t *testing.T, corpus string) *retrieval.Index {
 }
 
 // syncBuffer is a log destination safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testkit.Buffer
 
 // env is a bot wired to a fake Discord.
 type env struct {
