@@ -106,13 +106,8 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 	var vecList []int
 	sims := map[int]float64{}
 	if qvec != nil && q.Mode != ModeKeyword {
-		// The stores filter by source and date through keep; chromem-go
-		// ranks everything anyway, so with a filter ask it for all of it.
-		n := depth
-		if keep != nil {
-			n = len(s.passages)
-		}
-		hits, err := s.vectors.Nearest(ctx, qvec, n, keep)
+		// The stores filter by source and date through keep.
+		hits, err := s.vectors.Nearest(ctx, qvec, depth, keep)
 		if err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}

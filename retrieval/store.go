@@ -43,6 +43,12 @@ type chromemStore struct {
 }
 
 func (c chromemStore) Nearest(ctx context.Context, q []float32, n int, keep func(int) bool) ([]Neighbor, error) {
+	want := n
+	if keep != nil {
+		// chromem-go can't apply the filter itself and ranks every vector
+		// anyway: ask for all of them and filter here.
+		n = c.col.Count()
+	}
 	// chromem-go errors when asked for more results than it holds: clamp.
 	n = min(n, c.col.Count())
 	if n <= 0 {
@@ -59,6 +65,9 @@ func (c chromemStore) Nearest(ctx context.Context, q []float32, n int, keep func
 			continue
 		}
 		out = append(out, Neighbor{Index: i, Similarity: r.Similarity})
+		if len(out) == want {
+			break
+		}
 	}
 	return out, nil
 }
