@@ -205,9 +205,6 @@ func (ix *Index) Corpus() string { return ix.cur.Load().manifest.Corpus }
 // Dir returns the data folder.
 func (ix *Index) Dir() string { return ix.dir }
 
-// Embedder returns the embedder's identity.
-func (ix *Index) Embedder() EmbedderInfo { return ix.emb.Info() }
-
 func (ix *Index) chunkerID() string {
 	return fmt.Sprintf("%s/%d-%d", chunkerVersion, ix.chunk.MinWords, ix.chunk.MaxWords)
 }

@@ -2,9 +2,7 @@ package retrieval
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -221,21 +219,4 @@ func usableVector(v []float32) []float32 {
 	}
 	v[0] = 1
 	return v
-}
-
-// EnsureBuilt reindexes corpus when the index is empty or stale, and does
-// nothing otherwise. Command-line tools call it so that a fresh clone works
-// with no set-up.
-func (ix *Index) EnsureBuilt(ctx context.Context, corpus string, progress func(Progress)) (built bool, sum Summary, err error) {
-	if ix.Stale() == "" && len(ix.cur.Load().passages) > 0 {
-		return false, Summary{}, nil
-	}
-	if _, err := os.Stat(corpus); err != nil {
-		return false, Summary{}, fmt.Errorf("the index is not built (%s) and the corpus folder is unavailable: %w", ix.Stale(), err)
-	}
-	sum, err = ix.Reindex(ctx, corpus, progress)
-	if err != nil && !errors.Is(err, ErrReindexRunning) {
-		return false, sum, err
-	}
-	return err == nil, sum, err
 }
