@@ -121,6 +121,19 @@ func (d draft) finish() (Article, error) {
 	}
 	body = body[cut+1:]
 
+	// A dateline opening the text ("Sep 11, 2021 - ...") is the publication
+	// date, not content: left in, its year would match every question that
+	// asks about that year.
+	if len(body) > 0 {
+		l := &lines[body[0]]
+		if t, rest, ok := leadingDate(l.raw); ok {
+			if a.Published.IsZero() {
+				a.Published = t
+			}
+			l.raw, l.fold = rest, strings.TrimSpace(Fold(rest))
+		}
+	}
+
 	// Chrome at the end: footers, share buttons, "By <outlet>" signatures,
 	// and the short lines between them.
 	cut = len(body)
@@ -270,8 +283,6 @@ var (
 	// creditRE matches a photo credit in parentheses: "(Photo by AP)",
 	// "(Photo: Reuters)", "(File photo)", "(AP Photo/John Doe)", "(AFP/Getty Images)".
 	creditRE = regexp.MustCompile(`(?i)\s*` + creditPattern)
-	// captionRE matches a line that ends in a photo credit: a caption.
-	captionRE = regexp.MustCompile(`(?i)` + creditPattern + `\.?$`)
 )
 
 const creditPattern = `\((?:` +
@@ -283,19 +294,13 @@ const creditPattern = `\((?:` +
 
 // isBoilerplate reports whether a line is page chrome wherever it appears:
 // share buttons, mirror-site footers, app-store lines, breadcrumbs, photo
-// captions and credits, bare addresses, copyright notices, "follow us".
+// credit lines ("Photo: AFP"), bare addresses, copyright notices, "follow
+// us". A photo caption is not chrome: it says who or what is pictured, often
+// with names and dates found nowhere else, so it is kept and only its credit
+// ("(Photo by AP)") is removed, in assemble.
 // Cheap substring checks guard the regular expressions: this runs on every
 // line of the corpus.
 func isBoilerplate(raw, fold string) bool {
-	if (strings.HasSuffix(raw, ")") || strings.HasSuffix(raw, ").")) && mayHaveCredit(raw) {
-		tail := raw
-		if len(tail) > 200 {
-			tail = tail[len(tail)-200:]
-		}
-		if captionRE.MatchString(tail) {
-			return true
-		}
-	}
 	if len(fold) > 300 {
 		return false
 	}

@@ -31,10 +31,12 @@ func TestCleanBoilerplate(t *testing.T) {
 			wantText:  body,
 		},
 		{
+			// A caption is content (who is pictured, where, when): only its
+			// credit goes. A line that is only a credit goes whole.
 			name:      "photo caption and inline credit",
-			in:        "Talks end\n\nDelegates leave the hall in Vienna on Friday. (Photo by Reuters)\n\nPhoto: AFP\n\n" + body + "\n\nDelegates met in Vienna (AP Photo/John Doe) before the vote.\n\nThe room (pictured) was small.\n\nA view of the hall (File photo)",
+			in:        "Talks end\n\nDelegates leave the hall in Vienna on Friday. (Photo by Reuters)\n\nPhoto: AFP\n\n" + body + "\n\nDelegates met in Vienna (AP Photo/John Doe) before the vote.\n\nThe room (pictured) was small.\n\nA view of the hall (File photo)\n\n(AFP/Getty Images)",
 			wantTitle: "Talks end",
-			wantText:  body + "\n\nDelegates met in Vienna before the vote.\n\nThe room (pictured) was small.",
+			wantText:  "Delegates leave the hall in Vienna on Friday.\n\n" + body + "\n\nDelegates met in Vienna before the vote.\n\nThe room (pictured) was small.\n\nA view of the hall",
 		},
 		{
 			name:       "mirror footer, bare domains and app lines",
@@ -227,5 +229,44 @@ func TestRemoveRepeatedLines(t *testing.T) {
 	}
 	if arts[0].Text != "Alpha body.\n\n"+footer {
 		t.Errorf("input modified")
+	}
+}
+
+// TestLeadingDateline checks that a date opening the text is read as the
+// publication date and removed from the text, so that its year is not
+// indexed as content; a date inside a sentence stays.
+func TestLeadingDateline(t *testing.T) {
+	tests := []struct {
+		name     string
+		first    string // first body paragraph
+		wantText string
+		wantDate string // "" when no date is read
+	}{
+		{"month day, year and a dash", "Sep 11, 2021 - " + body, body, "2021-09-11"},
+		{"full month and a colon", "September 11, 2021: " + body, body, "2021-09-11"},
+		{"day month year", "11 September 2021 – " + body, body, "2021-09-11"},
+		{"weekday and time", "Saturday, Sep 11, 2021 10:42 GMT — " + body, body, "2021-09-11"},
+		{"ISO date", "2021-09-11 " + body, body, "2021-09-11"},
+		{"a sentence that starts with a month name", "May 2021 was wet. " + body, "May 2021 was wet. " + body, ""},
+		{"a date inside the text", "The talks began on Sep 11, 2021. " + body, "The talks began on Sep 11, 2021. " + body, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			arts, _, err := Parse("t.txt", []byte("Talks end\n\n"+tc.first+"\n\nMore text follows here."), Options{})
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			a := arts[0]
+			if want := tc.wantText + "\n\nMore text follows here."; a.Text != want {
+				t.Errorf("Text = %q, want %q", a.Text, want)
+			}
+			got := ""
+			if !a.Published.IsZero() {
+				got = a.Published.Format("2006-01-02")
+			}
+			if got != tc.wantDate {
+				t.Errorf("Published = %q, want %q", got, tc.wantDate)
+			}
+		})
 	}
 }
