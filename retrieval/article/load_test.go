@@ -238,9 +238,9 @@ func TestLoadDirSeeds(t *testing.T) {
 		id, title, source, firstPara, lastPara string
 	}{
 		{
-			id:        "seeds/000_e22c96a855d117b2",
-			title:     "Iran’s missile might not up for negotiations: Army commander",
-			source:    "Press TV",
+			id:     "seeds/000_e22c96a855d117b2",
+			title:  "Iran’s missile might not up for negotiations: Army commander",
+			source: "Press TV",
 			// The photo caption is content; only its credit "(Photo by AP)" goes.
 			firstPara: "This picture released by the official website of the Iranian Defense Ministry on July 22, 2017, shows the Sayyad-3 air defense missiles during the inauguration of its production line.",
 			lastPara:  "Iran has been providing Syria with military advisory assistance in its fight against terrorism on the request of the Damascus government, helping turn around the battle which has been going on for more than six years now.",
