@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -33,6 +32,11 @@ type Retriever interface {
 	// declining and extractive answers use the same measure as retrieval.
 	Terms(text string) []string
 	Analyze(text string) []retrieval.QueryTerm
+	// Matcher measures coverage of any text by a query; Years and Present
+	// tell when the articles were written. The decline decision uses them.
+	Matcher(query string) *retrieval.Matcher
+	Years() retrieval.YearSpan
+	Present(articleID string) int
 }
 
 // ChatModel generates text; *llm.Client implements it. onDelta, when not
@@ -55,11 +59,6 @@ type Config struct {
 	ModelName string
 	// K is how many passages are retrieved and shown to the model (6).
 	K int
-	// MinCoverage is the least share of a question's information (rare
-	// terms weigh more) that the best passage must contain for the question
-	// to count as covered; below it the engine declines. Calibrated with
-	// `bot eval` on testdata/eval/seeds-dev.jsonl.
-	MinCoverage float64
 	// ContextTokens is the budget for passages in the prompt (3000).
 	ContextTokens int
 	// MaxAnswerTokens caps the model's answer (400).
@@ -73,15 +72,12 @@ type Config struct {
 	Now func() time.Time
 }
 
-// DefaultMinCoverage is the decline threshold calibrated on the seeds dev
-// set mixed with the BBC corpus (see docs/benchmarks.md).
-const DefaultMinCoverage = 0.55
-
 // Engine answers questions. It is safe for concurrent use.
 type Engine struct {
 	r       Retriever
 	cfg     Config
 	prompts *prompts.Set
+	model   declineModel // the soft decline decision
 }
 
 // New returns an Engine over r.
@@ -92,9 +88,6 @@ func New(r Retriever, cfg Config) (*Engine, error) {
 	}
 	if cfg.K <= 0 {
 		cfg.K = 6
-	}
-	if cfg.MinCoverage <= 0 {
-		cfg.MinCoverage = DefaultMinCoverage
 	}
 	if cfg.ContextTokens <= 0 {
 		cfg.ContextTokens = 3000
@@ -111,7 +104,7 @@ func New(r Retriever, cfg Config) (*Engine, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Engine{r: r, cfg: cfg, prompts: ps}, nil
+	return &Engine{r: r, cfg: cfg, prompts: ps, model: defaultDecline}, nil
 }
 
 // Offline reports whether the engine answers without a model.
@@ -159,6 +152,8 @@ type Result struct {
 	// then names the nearest articles' titles.
 	Declined bool
 	Closest  []string
+	// Evidence is what the decline decision weighed.
+	Evidence Evidence
 	// Mode is ModeLLM or ModeExtractive.
 	Mode  string
 	Model string
@@ -195,21 +190,18 @@ func (e *Engine) Answer(ctx context.Context, q Question, onPartial func(string))
 	res.Passages = passages
 	defer func() { res.Timings.Total = time.Since(start) }()
 
-	if missing := e.missingWords(query, passages); len(missing) > 0 {
+	res.Evidence = e.evidence(query, passages)
+	if reason := hardReason(res.Evidence); reason != "" {
 		e.decline(&res)
-		res.Text = StripMentions(fmt.Sprintf("The closest passages don't mention %s. ", quoteList(missing)) + res.Text)
-		emit(onPartial, res.Text)
-		res.Timings.Total = time.Since(start)
-		return res, nil
-	}
-	if !e.supported(passages) {
-		e.decline(&res)
+		res.Text = StripMentions(reason + " " + res.Text)
 		emit(onPartial, res.Text)
 		res.Timings.Total = time.Since(start)
 		return res, nil
 	}
 
 	if e.cfg.Model != nil {
+		// Soft evidence is the model's to weigh: it reads the passages
+		// and declines itself when they don't answer.
 		genStart := time.Now()
 		ok := e.generate(ctx, q, passages, &res, onPartial)
 		res.Timings.Generate = time.Since(genStart)
@@ -217,6 +209,12 @@ func (e *Engine) Answer(ctx context.Context, q Question, onPartial func(string))
 			res.Timings.Total = time.Since(start)
 			return res, nil
 		}
+	}
+	if !e.answerable(res.Evidence) {
+		e.decline(&res)
+		emit(onPartial, res.Text)
+		res.Timings.Total = time.Since(start)
+		return res, nil
 	}
 	e.extractive(query, passages, &res)
 	emit(onPartial, res.Text)
@@ -230,53 +228,10 @@ func emit(f func(string), s string) {
 	}
 }
 
-// supported reports whether the best passages carry enough of the
-// question's information to answer it.
-func (e *Engine) supported(ps []retrieval.Result) bool {
-	best := 0.0
-	for i, p := range ps {
-		if i >= 3 {
-			break
-		}
-		best = max(best, p.Coverage)
-	}
-	return best >= e.cfg.MinCoverage
-}
-
-// missingWords returns the rare words of a question (a year, a name, a
-// technical term) that none of the best passages contains: then the
-// passages are about something else ("the 2022 World Cup" against
-// articles on earlier ones; "ibuprofen" against no article at all). Short
-// words are left out, they are too often incidental.
-// A word sharing a long prefix with one in the passages counts as found
-// ("diplomacy", "diplomatic").
-func (e *Engine) missingWords(query string, top []retrieval.Result) []string {
-	var out []string
-	var terms [][]string
-	for _, t := range e.r.Analyze(query) {
-		if !t.Rare || (utf8.RuneCountInString(t.Term) < 4 && !strings.ContainsAny(t.Term, "0123456789")) {
-			continue
-		}
-		if terms == nil {
-			for i, p := range top {
-				if i == 3 {
-					break
-				}
-				terms = append(terms, e.r.Terms(p.Title+"\n"+p.Source+"\n"+p.Text))
-			}
-		}
-		found := false
-		for _, pt := range terms {
-			if slices.Contains(pt, t.Term) || prefixMatch(t.Term, pt) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			out = append(out, t.Word)
-		}
-	}
-	return out
+// answerable applies the soft decision: whether the evidence makes an
+// answer from the passages likely enough to quote them.
+func (e *Engine) answerable(ev Evidence) bool {
+	return e.model.P(ev) >= e.model.Threshold
 }
 
 // quoteList renders words as “a”, “b” and “c”.

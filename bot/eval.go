@@ -96,6 +96,7 @@ func (c *cli) eval(ctx context.Context, args []string) error {
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	verbose := fs.Bool("v", false, "list each failed question with what was retrieved")
 	mode := fs.String("mode", "", `ranking for the retrieval metrics: "" (hybrid), "keyword" (BM25 alone) or "vector"`)
+	evidenceOut := fs.String("evidence", "", "write each question's decline evidence to this JSON Lines file (for internal/declinefit)")
 	file := addConfigFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return usageError{}
@@ -153,6 +154,16 @@ func (c *cli) eval(ctx context.Context, args []string) error {
 		m.Mode = answer.ModeLLM
 	}
 
+	var evidence *json.Encoder
+	if *evidenceOut != "" {
+		f, err := os.Create(*evidenceOut)
+		if err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+		defer f.Close()
+		evidence = json.NewEncoder(f)
+	}
+
 	var retrievalMs, answerMs []float64
 	var nRel, nAns int
 	var failures []string
@@ -205,6 +216,12 @@ func (c *cli) eval(ctx context.Context, args []string) error {
 			}
 		}
 		shouldDecline := len(q.Relevant) == 0 && len(q.Answers) == 0
+		if evidence != nil {
+			line := evidenceLine{ID: q.ID, Answerable: !shouldDecline, Declined: res.Declined, Evidence: res.Evidence}
+			if err := evidence.Encode(line); err != nil {
+				return fmt.Errorf("eval: write evidence: %w", err)
+			}
+		}
 		if res.Declined == shouldDecline {
 			m.DeclineAccuracy++
 		} else if shouldDecline {
@@ -234,6 +251,15 @@ func (c *cli) eval(ctx context.Context, args []string) error {
 	}
 	printMetrics(c.stdout, m, len(failures))
 	return nil
+}
+
+// evidenceLine is one line of `bot eval -evidence`: what the decline
+// decision saw for a question, and whether it should have answered.
+type evidenceLine struct {
+	ID         string          `json:"id"`
+	Answerable bool            `json:"answerable"`
+	Declined   bool            `json:"declined"`
+	Evidence   answer.Evidence `json:"evidence"`
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -75,20 +75,33 @@ func (ix *bm25) idf(term string) float64 {
 	return math.Log(1 + (float64(ix.n)-df+0.5)/(df+0.5))
 }
 
-// score adds the BM25 score of each query term to scores (indexed by
-// passage). Repeated query terms count once.
-func (ix *bm25) score(query []string, scores []float32) {
-	seen := map[string]bool{}
-	for _, t := range query {
-		if seen[t] {
-			continue
+// weightedTerm is a query term with a multiplier of its idf: 1 for the
+// words of the question, less for what the question only implies (a
+// compound's hyphenated form, a synonym).
+type weightedTerm struct {
+	Term   string
+	Weight float64
+}
+
+// score adds the BM25 score of each query term, times its weight, to
+// scores (indexed by passage). Repeated query terms count once, at their
+// highest weight.
+func (ix *bm25) score(query []weightedTerm, scores []float32) {
+	best := make(map[string]float64, len(query))
+	var order []string
+	for _, q := range query {
+		w, seen := best[q.Term]
+		if !seen {
+			order = append(order, q.Term)
 		}
-		seen[t] = true
+		best[q.Term] = max(w, q.Weight)
+	}
+	for _, t := range order {
 		ps := ix.postings[t]
-		if len(ps) == 0 {
+		if len(ps) == 0 || best[t] <= 0 {
 			continue
 		}
-		idf := float32(ix.idf(t))
+		idf := float32(ix.idf(t) * best[t])
 		for _, p := range ps {
 			tf := float32(p.tf)
 			dl := ix.docLen[p.doc]

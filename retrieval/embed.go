@@ -110,6 +110,9 @@ func (e *LocalEmbedder) weightedVector(text string, weight func(term string) flo
 	prev := ""
 	prevW := 1.0
 	for _, w := range words {
+		if w.kind == compoundWord {
+			continue // its parts follow: "fourth-quarter" embeds as "fourth quarter"
+		}
 		wt := 1.0
 		if weight != nil {
 			wt = weight(w.term)

@@ -16,7 +16,9 @@ func (ix *Index) Highlight(text, query, open, close string) string {
 	var b strings.Builder
 	last := 0
 	for _, w := range ix.stem.words(text, true) {
-		if !want[w.term] {
+		// A compound comes before its parts: when it matches, its parts
+		// are inside the highlighted span already.
+		if !want[w.term] || w.start < last {
 			continue
 		}
 		b.WriteString(text[last:w.start])

@@ -77,6 +77,7 @@ type Index struct {
 	load  article.Options
 	log   *slog.Logger
 	stem  *stemmer
+	lex   wordTable // alternatives of query words; nil: none
 	store string
 
 	cur       atomic.Pointer[snapshot]
@@ -98,6 +99,9 @@ type snapshot struct {
 	vectors  VectorStore // searches the same vectors as col
 	kw       *bm25
 	sources  []string // distinct outlets, sorted
+
+	yearsOnce sync.Once // computes years, the span of undated articles (evidence.go)
+	years     YearSpan
 }
 
 // livePassage is a stored passage with its vector (shared with chromem-go).
@@ -206,7 +210,7 @@ func (ix *Index) Corpus() string { return ix.cur.Load().manifest.Corpus }
 func (ix *Index) Dir() string { return ix.dir }
 
 func (ix *Index) chunkerID() string {
-	return fmt.Sprintf("%s/%d-%d", chunkerVersion, ix.chunk.MinWords, ix.chunk.MaxWords)
+	return fmt.Sprintf("%s+%s/%d-%d", chunkerVersion, analyzerVersion, ix.chunk.MinWords, ix.chunk.MaxWords)
 }
 
 func (ix *Index) newManifest() manifest {

@@ -594,8 +594,11 @@ func TestFlatStoreMatchesChromem(t *testing.T) {
 
 func TestCoverageCountsVariants(t *testing.T) {
 	passage := countTerms([]string{"advisor", "coordin", "iranian", "syria"})
-	weights := map[string]float64{"advis": 1, "syrian": 1, "iranian": 1, "troop": 1}
-	got, matched := coverage(passage, weights, 4)
+	q := &queryInfo{weights: map[string]float64{"advis": 1, "syrian": 1, "iranian": 1, "troop": 1}, total: 4}
+	for _, t := range []string{"advis", "syrian", "iranian", "troop"} {
+		q.words = append(q.words, qword{term: t})
+	}
+	got, matched := q.coverage(passage)
 	// iranian exact (1), advis~advisor and syrian~syria variants (0.7 each), troop absent.
 	if want := (1 + 2*variantWeight) / 4; got < want-1e-9 || got > want+1e-9 || fmt.Sprint(matched) != "[iranian]" {
 		t.Fatalf("coverage = %v (matched %v), want %v", got, matched, want)

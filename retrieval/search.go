@@ -82,17 +82,17 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 	if text == "" || len(s.passages) == 0 {
 		return nil, nil
 	}
-	qTerms := ix.stem.terms(text)
+	qi := ix.analyze(s, text)
 	keep := s.filter(q)
 
 	// Keyword list.
 	depth := max(candidates, k*4)
 	scores := make([]float32, len(s.passages))
-	s.kw.score(qTerms, scores)
+	s.kw.score(qi.bm25, scores)
 	kwList := topN(scores, depth, keep)
 
 	// Vector list.
-	qvec, err := ix.embedQuery(ctx, s, text)
+	qvec, err := ix.embedQuery(ctx, s, text, qi)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, err
@@ -124,7 +124,6 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 	// matches every distinct term of a question over one that repeats a
 	// few of them; scores rather than ranks are fused so that a passage far
 	// ahead on one signal keeps its lead (rank fusion flattens it).
-	weights, total := s.termWeights(qTerms)
 	cand := map[int]bool{}
 	if q.Mode != ModeKeyword {
 		for _, i := range vecList {
@@ -148,14 +147,17 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 	covs := make(map[int]float64, len(cand))
 	order := make([]int, 0, len(cand))
 	for i := range cand {
-		covs[i], _ = coverage(s.passages[i].Terms, weights, total)
+		covs[i], _ = qi.coverage(s.passages[i].Terms)
 		switch q.Mode {
 		case ModeKeyword:
 			fused[i] = float64(scores[i])
 		case ModeVector:
 			fused[i] = sims[i]
 		default:
-			f := coverageWeight * covs[i]
+			// A year the question asks about is a constraint, not one more
+			// word: passages naming it rise, passages naming only other
+			// years sink.
+			f := coverageWeight*covs[i] + yearWeight*qi.yearFit(s.passages[i].Terms)
 			if maxKw > 0 {
 				f += keywordWeight * float64(scores[i]) / maxKw
 			}
@@ -190,7 +192,7 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 		perArticle[p.ArticleID]++
 		kept = append(kept, p.Terms)
 		sim := sims[i]
-		cov, matched := coverage(p.Terms, weights, total)
+		cov, matched := qi.coverage(p.Terms)
 		out = append(out, Result{
 			Passage:    p.Passage,
 			Score:      fused[i],
@@ -205,9 +207,9 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 
 // embedQuery embeds the query text. With the local embedder, the query's
 // words are weighted by their idf in this snapshot.
-func (ix *Index) embedQuery(ctx context.Context, s *snapshot, text string) ([]float32, error) {
+func (ix *Index) embedQuery(ctx context.Context, s *snapshot, text string, qi *queryInfo) ([]float32, error) {
 	if le, ok := ix.emb.(*LocalEmbedder); ok {
-		return usableVector(le.weightedVector(text, s.kw.idf)), nil
+		return usableVector(le.weightedVector(text, qi.weightFor(s))), nil
 	}
 	vecs, err := ix.emb.Embed(ctx, []string{text})
 	if err != nil {
@@ -297,43 +299,6 @@ func topN(scores []float32, n int, keep func(int) bool) []int {
 	return h
 }
 
-// termWeights gives each distinct query term its idf; total is their sum.
-func (s *snapshot) termWeights(qTerms []string) (map[string]float64, float64) {
-	w := map[string]float64{}
-	total := 0.0
-	for _, t := range qTerms {
-		if _, ok := w[t]; ok {
-			continue
-		}
-		w[t] = s.kw.idf(t)
-		total += w[t]
-	}
-	return w, total
-}
-
-// coverage is the idf-weighted share of the query terms present in a
-// passage, with the terms found.
-func coverage(terms []termCount, weights map[string]float64, total float64) (float64, []string) {
-	if total == 0 {
-		return 0, nil
-	}
-	got := 0.0
-	var matched []string
-	for t, w := range weights {
-		j := sort.Search(len(terms), func(j int) bool { return terms[j].Term >= t })
-		if j < len(terms) && terms[j].Term == t {
-			got += w
-			matched = append(matched, t)
-			continue
-		}
-		if hasVariant(terms, t) {
-			got += w * variantWeight
-		}
-	}
-	sort.Strings(matched)
-	return got / total, matched
-}
-
 // variantWeight is what a spelling or derivation variant of a query term
 // counts for in coverage, against 1 for the term itself.
 const variantWeight = 0.7
@@ -401,32 +366,41 @@ func dot(a, b []float32) float32 {
 // dropped), as the keyword index sees them.
 func (ix *Index) Terms(text string) []string { return ix.stem.terms(text) }
 
-// QueryTerm is one distinct word of a query as the index sees it.
+// QueryTerm is one distinct content word of a query as the index sees it.
 type QueryTerm struct {
 	Word   string  // as written in the query
 	Term   string  // index term (folded, stemmed)
-	Weight float64 // BM25 idf in the live index: rare terms weigh more
+	Weight float64 // idf in the live index (rare terms weigh more); a word no passage holds gets the mean of the others
+	DF     int     // passages holding the term
 	Known  bool    // some passage contains the term
 	// Rare is set for a term that at most a handful of passages contain
 	// (none, or at most 3 and at most 1% of the index): a year, a name, a
 	// technical word. A passage that answers the question must contain it.
 	Rare bool
+	// Year is set for a year (1800–2099): a constraint on the answer.
+	Year bool
+	// Vocabulary is set for an ordinary English word (the lexicon knows
+	// it), as opposed to a name or a number: a passage may say it in other
+	// words.
+	Vocabulary bool
+	// Meta is set for words about the articles rather than their content
+	// ("article", "reported", "according"): nothing a passage must hold.
+	Meta bool
+	// Alternatives are other ways of writing the word's meaning, as index
+	// terms (derivations, synonyms), each with what a match counts for.
+	Alternatives []Alternative
 }
 
 // Analyze returns the distinct content words of text with their weight in
-// the live index, in query order.
+// the live index, in query order. Hyphenated compounds appear as their
+// parts.
 func (ix *Index) Analyze(text string) []QueryTerm {
 	s := ix.cur.Load()
-	var out []QueryTerm
-	seen := map[string]bool{}
-	for _, w := range ix.stem.words(text, true) {
-		if seen[w.term] {
-			continue
-		}
-		seen[w.term] = true
-		df := len(s.kw.postings[w.term])
-		out = append(out, QueryTerm{Word: w.surface, Term: w.term, Weight: s.kw.idf(w.term), Known: df > 0,
-			Rare: df <= min(3, s.kw.n/100)})
+	qi := ix.analyze(s, text)
+	out := make([]QueryTerm, 0, len(qi.words))
+	for _, w := range qi.words {
+		out = append(out, QueryTerm{Word: w.surface, Term: w.term, Weight: w.idf, DF: w.df, Known: w.df > 0,
+			Rare: w.df <= min(3, s.kw.n/100), Year: isYear(w.term), Meta: w.meta, Alternatives: w.alts})
 	}
 	return out
 }

@@ -10,28 +10,56 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
+// analyzerVersion names the tokenisation rules below. Index terms and
+// vectors depend on them, so it is part of the chunker ID saved with an
+// index: changing the rules must bump it, and indexes built under the old
+// rules are rebuilt.
+const analyzerVersion = "a3"
+
+// wordKind says how a word relates to the hyphenated compounds of a text.
+type wordKind uint8
+
+const (
+	plainWord    wordKind = iota
+	compoundWord          // "fourth-quarter": its parts follow it
+	partWord              // "fourth", "quarter": a part of the compound before it
+)
+
 // A word is one token of running text as the keyword index sees it: its
 // surface form (for highlighting) and its index term (folded, stemmed).
 type word struct {
 	surface string // as written, e.g. "Iran’s"
 	term    string // folded and stemmed, e.g. "iran"
 	start   int    // byte offset of surface in the text
+	kind    wordKind
+}
+
+// Lemmatizer maps an irregular inflection to its base form ("won" ->
+// "win", "children" -> "child"), which stemming cannot do. The lexicon
+// package implements it from WordNet.
+type Lemmatizer interface {
+	Base(word string) (string, bool)
 }
 
 // stemmer folds and stems words with a cache: news text repeats its
 // vocabulary, and snowball is the slowest step of tokenising.
 type stemmer struct {
+	lem Lemmatizer // nil: no irregular forms
+
 	mu    sync.RWMutex
 	cache map[string]string
 }
 
-func newStemmer() *stemmer { return &stemmer{cache: make(map[string]string, 1<<15)} }
+func newStemmer() *stemmer {
+	return &stemmer{cache: make(map[string]string, 1<<15)}
+}
 
-// term maps a folded lower-case word to its index term. Numbers and words
-// with digits stay whole ("p5+1", "2015", "423"); short words are not
-// stemmed, so names and acronyms are not mangled.
+// term maps a folded lower-case word to its index term. Irregular forms
+// take their base form first ("bought" -> "buy"). Numbers and words with
+// digits stay whole ("p5+1", "2015", "423"); short words are not stemmed,
+// so names and acronyms are not mangled.
 func (s *stemmer) term(folded string) string {
-	if len(folded) <= 3 || strings.ContainsAny(folded, "0123456789") {
+	if strings.ContainsAny(folded, "0123456789") {
 		return folded
 	}
 	s.mu.RLock()
@@ -40,9 +68,17 @@ func (s *stemmer) term(folded string) string {
 	if ok {
 		return t
 	}
-	t = english.Stem(folded, true)
-	if t == "" {
-		t = folded
+	w := folded
+	if s.lem != nil {
+		if b, ok := s.lem.Base(w); ok && !strings.Contains(b, " ") {
+			w = b
+		}
+	}
+	t = w
+	if len(w) > 3 {
+		if t = english.Stem(w, true); t == "" {
+			t = w
+		}
 	}
 	s.mu.Lock()
 	if len(s.cache) < 1<<20 {
@@ -52,17 +88,29 @@ func (s *stemmer) term(folded string) string {
 	return t
 }
 
-// words splits text into words: runs of letters and digits, joined across
-// inner apostrophes, periods and commas between digits ("1,000", "2.5"), and
-// hyphens ("second-in-command"). A trailing possessive "'s" is dropped from
-// the term. Stop words are kept out when dropStop is set.
-func (s *stemmer) words(text string, dropStop bool) []word {
-	var out []word
+// rawToken is a run of word characters before analysis.
+type rawToken struct {
+	surface string
+	start   int
+	dotted  bool // an acronym written with periods: "U.S."
+}
+
+// scan splits text into raw tokens: runs of letters and digits, joined
+// across inner apostrophes, periods and commas between digits ("1,000",
+// "2.5"), and hyphens ("second-in-command"). Acronyms written with periods
+// ("U.S.", "U.N.", "u.k.") are one token.
+func scan(text string) []rawToken {
+	var out []rawToken
 	i := 0
 	for i < len(text) {
 		r, size := utf8.DecodeRuneInString(text[i:])
 		if !isWordRune(r) {
 			i += size
+			continue
+		}
+		if end := dottedAcronym(text, i); end > 0 {
+			out = append(out, rawToken{surface: text[i:end], start: i, dotted: true})
+			i = end
 			continue
 		}
 		start := i
@@ -87,21 +135,187 @@ func (s *stemmer) words(text string, dropStop bool) []word {
 			}
 			break
 		}
-		surface := text[start:end]
+		out = append(out, rawToken{surface: text[start:end], start: start})
 		i = end
-		folded := foldWord(surface)
-		if folded == "" {
-			continue
-		}
-		if dropStop && stopWords[folded] {
-			continue
-		}
-		out = append(out, word{surface: surface, term: s.term(folded), start: start})
 	}
 	return out
 }
 
+// dottedAcronym returns the end of an acronym written with periods that
+// starts at i ("U.S." or "U.S.A.": single ASCII letters each followed by a
+// period, at least two), or 0. The token must not continue into a word
+// ("U.S.based" is not one).
+func dottedAcronym(text string, i int) int {
+	if i > 0 {
+		if prev, _ := utf8.DecodeLastRuneInString(text[:i]); isWordRune(prev) {
+			return 0
+		}
+	}
+	j, n := i, 0
+	for j+1 < len(text) && isASCIILetter(text[j]) && text[j+1] == '.' {
+		j += 2
+		n++
+	}
+	if n < 2 {
+		return 0
+	}
+	if j < len(text) {
+		if next, _ := utf8.DecodeRuneInString(text[j:]); isWordRune(next) {
+			return 0
+		}
+	}
+	return j
+}
+
+func isASCIILetter(b byte) bool { return b|0x20 >= 'a' && b|0x20 <= 'z' }
+
+// words analyses text into words. A trailing possessive "'s" is dropped
+// from the term; "U.S." becomes "us". Stop words are kept out when dropStop
+// is set, except acronyms written in capitals ("US", "IT", "WHO"), which
+// are names, not function words — unless the text around them is all
+// capitals too (a shouted headline). A hyphenated compound
+// ("fourth-quarter") is one word followed by its parts ("fourth",
+// "quarter"), so that it matches both its spellings; compounds with a
+// one-letter part or only very short parts ("e-mail", "x-ray", "wi-fi")
+// stay one word, spelt without the hyphen ("email"), and so do compounds
+// with digits ("5-0", "f-16").
+func (s *stemmer) words(text string, dropStop bool) []word {
+	toks := scan(text)
+	var out []word
+	for k, tk := range toks {
+		surface := tk.surface
+		if tk.dotted {
+			t := strings.ToLower(strings.ReplaceAll(surface, ".", ""))
+			if dropStop && stopWords[t] && !isAcronym(surface) {
+				continue // "e.g.", "a.m."
+			}
+			out = append(out, word{surface: surface, term: t, start: tk.start})
+			continue
+		}
+		folded := foldWord(surface)
+		if folded == "" {
+			continue
+		}
+		if y1, y2, ok := yearRange(folded); ok {
+			// "2004-05", a season: the range, and each year in it.
+			out = append(out, word{surface: surface, term: folded, start: tk.start, kind: compoundWord},
+				word{surface: surface, term: y1, start: tk.start, kind: partWord},
+				word{surface: surface, term: y2, start: tk.start, kind: partWord})
+			continue
+		}
+		if !strings.Contains(folded, "-") || strings.ContainsAny(folded, "0123456789") {
+			if dropStop && stopWords[folded] && !(isAcronym(surface) && !shouted(toks, k)) {
+				continue
+			}
+			out = append(out, word{surface: surface, term: s.term(folded), start: tk.start})
+			continue
+		}
+		out = s.compound(out, surface, folded, tk.start, dropStop)
+	}
+	return out
+}
+
+// compound appends a hyphenated word: whole when its parts are too short
+// to stand alone, else the compound and then its parts.
+func (s *stemmer) compound(out []word, surface, folded string, start int, dropStop bool) []word {
+	parts := strings.Split(folded, "-")
+	short := true
+	for _, p := range parts {
+		n := utf8.RuneCountInString(p)
+		if n == 1 || p == "" {
+			return append(out, word{surface: surface, term: s.term(strings.ReplaceAll(folded, "-", "")), start: start})
+		}
+		if n > 2 {
+			short = false
+		}
+	}
+	if short {
+		return append(out, word{surface: surface, term: s.term(strings.ReplaceAll(folded, "-", "")), start: start})
+	}
+	terms := make([]string, len(parts))
+	for i, p := range parts {
+		terms[i] = s.term(p)
+	}
+	out = append(out, word{surface: surface, term: strings.Join(terms, "-"), start: start, kind: compoundWord})
+	spans := hyphenSpans(surface)
+	if len(spans) != len(parts) {
+		return out // folding changed the shape: keep the compound alone
+	}
+	for i, sp := range spans {
+		if dropStop && stopWords[parts[i]] {
+			continue
+		}
+		out = append(out, word{surface: surface[sp[0]:sp[1]], term: terms[i], start: start + sp[0], kind: partWord})
+	}
+	return out
+}
+
+// hyphenSpans returns the byte spans of the pieces of s between hyphens.
+func hyphenSpans(s string) [][2]int {
+	var out [][2]int
+	from := 0
+	for i, r := range s {
+		if r == '-' || r == '‐' || r == '‑' {
+			out = append(out, [2]int{from, i})
+			from = i + utf8.RuneLen(r)
+		}
+	}
+	return append(out, [2]int{from, len(s)})
+}
+
+// yearRange reads a span of years written "2004-05" or "2004-2005": both
+// years, in full.
+func yearRange(folded string) (string, string, bool) {
+	a, b, ok := strings.Cut(folded, "-")
+	if !ok || !isYear(a) {
+		return "", "", false
+	}
+	switch {
+	case len(b) == 2 && b[0] >= '0' && b[0] <= '9' && b[1] >= '0' && b[1] <= '9':
+		b = a[:2] + b
+	case !isYear(b):
+		return "", "", false
+	}
+	if b <= a {
+		return "", "", false
+	}
+	return a, b, true
+}
+
+// isAcronym reports whether a surface word is written in capitals: at
+// least two letters, no lower-case letter ("US", "WHO", "G8").
+func isAcronym(surface string) bool {
+	letters := 0
+	for _, r := range surface {
+		switch {
+		case unicode.IsLower(r):
+			return false
+		case unicode.IsUpper(r):
+			letters++
+		}
+	}
+	return letters >= 2
+}
+
+// shouted reports whether token k sits in a run of capitals: the words on
+// both sides of it (or the one side it has) are written in capitals too,
+// as in "IRAN SAYS IT WILL". There "IT" is the pronoun.
+func shouted(toks []rawToken, k int) bool {
+	caps := func(j int) bool { return j >= 0 && j < len(toks) && isAcronym(toks[j].surface) }
+	hasPrev, hasNext := k > 0, k < len(toks)-1
+	switch {
+	case hasPrev && hasNext:
+		return caps(k-1) && caps(k+1)
+	case hasPrev:
+		return caps(k - 1)
+	case hasNext:
+		return caps(k + 1)
+	}
+	return false
+}
+
 // terms returns the index terms of text, in order, stop words dropped.
+// A compound's parts follow it (see words).
 func (s *stemmer) terms(text string) []string {
 	ws := s.words(text, true)
 	out := make([]string, len(ws))
@@ -122,8 +336,25 @@ func isJoiner(r rune) bool {
 }
 
 // foldWord lower-cases a word, removes diacritics, folds curly apostrophes
-// and dashes, drops a possessive "'s" and thousands separators in numbers.
+// and dashes, drops a possessive "'s", the endings of contractions ("that'd",
+// "they're", "we've", "I'm", "you'll"; "didn't" is "not") and thousands
+// separators in numbers.
 func foldWord(s string) string {
+	w := foldRaw(s)
+	if i := strings.LastIndexByte(w, '\''); i > 0 {
+		switch w[i:] {
+		case "'d", "'re", "'ve", "'m", "'ll":
+			w = w[:i]
+		case "'t":
+			if strings.HasSuffix(w[:i], "n") {
+				w = "not"
+			}
+		}
+	}
+	return w
+}
+
+func foldRaw(s string) string {
 	if isPlainASCII(s) {
 		w := strings.ToLower(s)
 		w = strings.TrimSuffix(w, "'s")
@@ -165,7 +396,7 @@ var stopWords = func() map[string]bool {
 	before over under again further once here all any both each few more most other some such only
 	own same very just should now said says say whatever whichever however whoever many much get gets
 	got getting make makes made let lets may might must shall am ever yet either neither nor per via
-	upon onto within without among whether`) {
+	upon onto within without among whether eg ie pm`) {
 		m[w] = true
 	}
 	return m

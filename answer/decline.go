@@ -1,0 +1,237 @@
+package answer
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/newsbot/newsbot/retrieval"
+)
+
+// Declining is a decision over several kinds of evidence, not one
+// threshold. Hard evidence — a rare name, number or year of the question
+// that none of the closest articles holds, or a year after the articles
+// were written — declines whether or not a model is configured. The soft
+// signals (how much of the question the passages cover, the question words
+// the index has never seen, whether the passages agree on one article)
+// are combined by a logistic model fitted on generated answerable and
+// off-corpus questions (cmd: internal/declinefit); they decline offline
+// only. With a model they are left to the model, which declines itself with
+// NOT_IN_ARTICLES: a soft "no" from lexical evidence is wrong too often to
+// block a model that reads the passages.
+
+// Evidence is what the decision weighs for one question.
+type Evidence struct {
+	// Coverage is the best share of the question's information one of the
+	// top passages holds (rare words weigh more; see retrieval.Result).
+	Coverage float64 `json:"coverage"`
+	// Window is the best coverage by two adjacent sentences of a top
+	// passage with its title: an answer sits in a sentence or two.
+	Window float64 `json:"window"`
+	// Unknown is the share of the question's content words that no
+	// passage of the index holds.
+	Unknown float64 `json:"unknown"`
+	// MissingSoft is the weight share of the question's rare ordinary
+	// words that none of the top articles holds anywhere.
+	MissingSoft float64 `json:"missing_soft"`
+	// Similarity is the best cosine similarity among the top passages.
+	Similarity float64 `json:"similarity"`
+	// Agreement is the share of the top passages from the best passage's
+	// article.
+	Agreement float64 `json:"agreement"`
+	// Words is the number of the question's content words.
+	Words int `json:"words"`
+
+	// Missing are rare names and numbers of the question that none of the
+	// top articles holds: hard evidence.
+	Missing []string `json:"missing,omitempty"`
+	// MissingYear is a year the question asks about that none of the top
+	// articles mentions: hard evidence.
+	MissingYear string `json:"missing_year,omitempty"`
+	// LaterYear is a year the question asks about that comes after every
+	// top article was written, asked about in the past tense: the articles
+	// can't know ("who won the 2010 World Cup" against 2004–05 news).
+	LaterYear int `json:"later_year,omitempty"`
+	// Span is the years the corpus covers, for the message.
+	Span retrieval.YearSpan `json:"-"`
+}
+
+// evidenceDepth is how many top passages the evidence looks at.
+const evidenceDepth = 5
+
+// evidence gathers the evidence for query over the retrieved passages.
+func (e *Engine) evidence(query string, passages []retrieval.Result) Evidence {
+	var ev Evidence
+	top := passages[:min(len(passages), evidenceDepth)]
+	m := e.r.Matcher(query)
+	terms := e.r.Analyze(query)
+
+	var articles []string
+	seen := map[string]bool{}
+	for _, p := range top {
+		ev.Coverage = max(ev.Coverage, p.Coverage)
+		ev.Similarity = max(ev.Similarity, p.Similarity)
+		if !seen[p.ArticleID] {
+			seen[p.ArticleID] = true
+			articles = append(articles, p.ArticleID)
+		}
+		ev.Window = max(ev.Window, bestWindow(m, p))
+	}
+	if len(top) > 0 {
+		same := 0
+		for _, p := range top {
+			if p.ArticleID == top[0].ArticleID {
+				same++
+			}
+		}
+		ev.Agreement = float64(same) / float64(len(top))
+	}
+
+	inTop := func(term string) bool {
+		for _, a := range articles {
+			if m.InArticle(a, term) {
+				return true
+			}
+		}
+		return false
+	}
+	var content, unknown int
+	var rareWeight, missingWeight, total float64
+	for _, t := range terms {
+		if t.Meta {
+			continue
+		}
+		content++
+		total += t.Weight
+		if !t.Known {
+			unknown++
+		}
+		if t.Year {
+			if !inTop(t.Term) && ev.MissingYear == "" {
+				ev.MissingYear = t.Word
+			}
+			continue
+		}
+		// Short words are too often incidental, unless the index has never
+		// seen them ("wii").
+		if n := utf8.RuneCountInString(t.Term); !t.Rare || (n < 4 && t.Known && !hasDigit(t.Term)) || n < 3 {
+			continue
+		}
+		rareWeight += t.Weight
+		if inTop(t.Term) {
+			continue
+		}
+		switch {
+		case hasDigit(t.Term), !t.Vocabulary:
+			// A number or a name: the closest articles are about
+			// something else, or the corpus doesn't know it at all.
+			ev.Missing = append(ev.Missing, t.Word)
+		default:
+			// An ordinary word: the articles may say it otherwise.
+			missingWeight += t.Weight
+		}
+	}
+	ev.Words = content
+	if content > 0 {
+		ev.Unknown = float64(unknown) / float64(content)
+	}
+	if total > 0 {
+		ev.MissingSoft = missingWeight / total
+	}
+	ev.Span = e.r.Years()
+	ev.LaterYear = laterYear(e.r, query, terms, top)
+	return ev
+}
+
+// bestWindow is the best coverage of two adjacent sentences of a passage,
+// with the passage's title.
+func bestWindow(m *retrieval.Matcher, p retrieval.Result) float64 {
+	spans := retrieval.SentenceSpans(p.Text)
+	best := 0.0
+	for i := range spans {
+		j := min(i+1, len(spans)-1)
+		text := p.Title + "\n" + p.Text[spans[i][0]:spans[j][1]]
+		c, _ := m.Coverage(text)
+		best = max(best, c)
+	}
+	return best
+}
+
+// futureWords mark a question about what was expected rather than what
+// happened ("when will the 2006 World Cup start?").
+var futureWords = map[string]bool{"will": true, "going": true, "plan": true, "plans": true, "planned": true,
+	"due": true, "expected": true, "expect": true, "upcoming": true, "next": true, "future": true, "hope": true, "hopes": true}
+
+// laterYear returns a year the question asks about that comes after every
+// top article's year, unless the question looks ahead.
+func laterYear(r Retriever, query string, terms []retrieval.QueryTerm, top []retrieval.Result) int {
+	asked := 0
+	for _, t := range terms {
+		if t.Year {
+			y, _ := strconv.Atoi(t.Term)
+			asked = max(asked, y)
+		}
+	}
+	if asked == 0 || len(top) == 0 {
+		return 0
+	}
+	for _, f := range strings.FieldsFunc(strings.ToLower(query), func(r rune) bool { return !(r >= 'a' && r <= 'z') }) {
+		if futureWords[f] {
+			return 0
+		}
+	}
+	for _, p := range top {
+		if y := r.Present(p.ArticleID); y == 0 || y >= asked {
+			return 0
+		}
+	}
+	return asked
+}
+
+func hasDigit(s string) bool { return strings.ContainsAny(s, "0123456789") }
+
+// declineModel is a logistic model of P(answerable | soft evidence).
+type declineModel struct {
+	Bias        float64 `json:"bias"`
+	Coverage    float64 `json:"coverage"`
+	Window      float64 `json:"window"`
+	Unknown     float64 `json:"unknown"`
+	MissingSoft float64 `json:"missing_soft"`
+	Similarity  float64 `json:"similarity"`
+	Agreement   float64 `json:"agreement"`
+	// Threshold is the least probability at which a question is answered.
+	Threshold float64 `json:"threshold"`
+}
+
+// defaultDecline is a hand-set combination, used until a fitted model is
+// embedded.
+var defaultDecline = declineModel{Bias: -6, Coverage: 4, Window: 5, Unknown: -2, MissingSoft: -3, Similarity: 2, Agreement: 0.5, Threshold: 0.5}
+
+// P returns the probability that the question is answerable.
+func (d declineModel) P(ev Evidence) float64 {
+	z := d.Bias + d.Coverage*ev.Coverage + d.Window*ev.Window + d.Unknown*ev.Unknown +
+		d.MissingSoft*ev.MissingSoft + d.Similarity*ev.Similarity + d.Agreement*ev.Agreement
+	return 1 / (1 + math.Exp(-z))
+}
+
+// hardReason returns why the evidence rules an answer out, or "".
+func hardReason(ev Evidence) string {
+	switch {
+	case ev.LaterYear > 0 && ev.Span.Last > 0:
+		return fmt.Sprintf("The articles were written in %s, before %d: they can't say what happened then.", spanText(ev.Span), ev.LaterYear)
+	case ev.MissingYear != "":
+		return fmt.Sprintf("The closest articles say nothing about %s.", ev.MissingYear)
+	case len(ev.Missing) > 0:
+		return fmt.Sprintf("The closest passages don't mention %s.", quoteList(ev.Missing))
+	}
+	return ""
+}
+
+func spanText(s retrieval.YearSpan) string {
+	if s.First == s.Last || s.First == 0 {
+		return strconv.Itoa(s.Last)
+	}
+	return fmt.Sprintf("%d–%d", s.First, s.Last)
+}

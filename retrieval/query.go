@@ -1,0 +1,296 @@
+package retrieval
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/kljensen/snowball/english"
+)
+
+// A query is analysed once per search: its content words with their
+// weights in the live index, what they may also be written as, and the
+// constraints (years) a passage should meet.
+
+// Alternative is another way of writing what a query word means: a
+// derivation ("French" for "France"), a synonym ("sacked" for "fired"), or
+// the spelled-out form of a shorthand ("fourth quarter" for "Q4"). Terms
+// are index terms; a phrase has several, all of which must be present.
+type Alternative struct {
+	Terms  []string
+	Weight float64 // what a match counts for, against 1 for the word itself
+}
+
+// wordTable gives the derivations and synonyms of lower-case words
+// (package lexicon, from WordNet).
+type wordTable interface {
+	Family(word string) []string
+	Synonyms(word string) []Synonym
+}
+
+// Synonym is a word of the same meaning, weighted by how surely it means
+// the same in news text (0 to 1).
+type Synonym struct {
+	Word   string
+	Weight float64
+}
+
+// qword is one distinct content word of a query.
+type qword struct {
+	surface string
+	term    string
+	df      int     // passages holding the term
+	idf     float64 // weight in coverage and ranking (see analyze)
+	meta    bool    // about the articles, not their content ("reported")
+	alts    []Alternative
+}
+
+// queryInfo is the analysis of one query against one snapshot.
+type queryInfo struct {
+	words []qword        // plain words and compound parts, distinct, in order
+	bm25  []weightedTerm // what the keyword index scores
+	// weights and total are the coverage weights of the known content
+	// words: words no passage holds are left out, so that a typo or a word
+	// of the user's own doesn't lower every passage alike.
+	weights map[string]float64
+	total   float64
+	years   []string // years asked about ("2004", "1963")
+}
+
+// Weights of what a question implies rather than says.
+const (
+	compoundWeight    = 0.5 // "fourth-quarter" as one term, beside its parts
+	alternativeWeight = 0.5 // a derivation or synonym in BM25, times its own weight
+)
+
+// metaWords are words about the articles rather than their content ("what
+// did the article say", "according to reports"): they carry no
+// information a passage must hold.
+var metaWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields("article articles story stories report reports reported reportedly according news piece headline mention mentioned") {
+		m[english.Stem(w, true)] = true
+	}
+	return m
+}()
+
+// shorthands are forms a user types for what articles spell out.
+var shorthands = map[string][]string{
+	"q1": {"first", "quarter"}, "q2": {"second", "quarter"}, "q3": {"third", "quarter"},
+	"q4": {"fourth", "quarter"}, "h1": {"first", "half"}, "h2": {"second", "half"},
+}
+
+// analyze analyses a query against snapshot s.
+func (ix *Index) analyze(s *snapshot, text string) *queryInfo {
+	q := &queryInfo{weights: map[string]float64{}}
+	seen := map[string]bool{}
+	var known []float64
+	for _, w := range ix.stem.words(text, true) {
+		if w.kind == compoundWord {
+			if len(s.kw.postings[w.term]) > 0 {
+				q.bm25 = append(q.bm25, weightedTerm{w.term, compoundWeight})
+			}
+			continue
+		}
+		if seen[w.term] {
+			continue
+		}
+		seen[w.term] = true
+		qw := qword{surface: w.surface, term: w.term, df: len(s.kw.postings[w.term]), meta: metaWords[w.term]}
+		qw.idf = s.kw.idf(w.term)
+		if qw.df > 0 && !qw.meta {
+			known = append(known, qw.idf)
+		}
+		if sh, ok := shorthands[w.term]; ok {
+			qw.alts = append(qw.alts, Alternative{Terms: sh, Weight: 1})
+		}
+		qw.alts = append(qw.alts, ix.alternatives(foldWord(w.surface), w.term)...)
+		if isYear(w.term) {
+			q.years = append(q.years, w.term)
+		}
+		q.words = append(q.words, qw)
+	}
+	// A word no passage holds gets the mean weight of the known ones, not
+	// the highest weight of all: it may be a typo or the user's own word,
+	// and must not dominate the query vector.
+	meanKnown := 0.0
+	for _, k := range known {
+		meanKnown += k
+	}
+	if len(known) > 0 {
+		meanKnown /= float64(len(known))
+	}
+	for i := range q.words {
+		qw := &q.words[i]
+		if qw.df == 0 {
+			qw.idf = meanKnown
+		}
+		if qw.meta {
+			qw.idf *= 0.1
+			continue
+		}
+		q.bm25 = append(q.bm25, weightedTerm{qw.term, 1})
+		for _, a := range qw.alts {
+			for _, t := range a.Terms {
+				q.bm25 = append(q.bm25, weightedTerm{t, a.Weight * alternativeWeight / float64(len(a.Terms))})
+			}
+		}
+		if qw.df == 0 && !anyAltKnown(s, qw.alts) {
+			continue
+		}
+		q.weights[qw.term] = qw.idf
+		q.total += qw.idf
+	}
+	return q
+}
+
+func anyAltKnown(s *snapshot, alts []Alternative) bool {
+	for _, a := range alts {
+		ok := true
+		for _, t := range a.Terms {
+			if len(s.kw.postings[t]) == 0 {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// alternatives returns the derivations and synonyms of a folded query
+// word, as index terms. None without a lexicon.
+func (ix *Index) alternatives(folded, term string) []Alternative {
+	if ix.lex == nil || folded == "" {
+		return nil
+	}
+	var out []Alternative
+	seen := map[string]bool{term: true}
+	add := func(phrase string, weight float64) {
+		terms := ix.stem.terms(phrase)
+		if len(terms) == 0 {
+			return
+		}
+		key := strings.Join(terms, " ")
+		if seen[key] {
+			return
+		}
+		seen[key] = true
+		out = append(out, Alternative{Terms: terms, Weight: weight})
+	}
+	for _, f := range ix.lex.Family(folded) {
+		add(f, familyWeight)
+	}
+	for _, syn := range ix.lex.Synonyms(folded) {
+		add(syn.Word, synonymWeight*syn.Weight)
+	}
+	return out
+}
+
+// What a derivation or synonym of a query word counts for in coverage,
+// against 1 for the word itself.
+const (
+	familyWeight  = 0.8
+	synonymWeight = 0.6
+)
+
+// weightFor returns the query weight of an index term, for the local
+// embedder's query vector: its coverage weight when it is a content word
+// of the query, else its idf.
+func (q *queryInfo) weightFor(s *snapshot) func(term string) float64 {
+	byTerm := make(map[string]float64, len(q.words))
+	for _, w := range q.words {
+		byTerm[w.term] = w.idf
+	}
+	return func(term string) float64 {
+		if w, ok := byTerm[term]; ok {
+			return w
+		}
+		return s.kw.idf(term)
+	}
+}
+
+// coverage is the weighted share of the query's known content words that a
+// passage holds, with the terms found. A word's spelling variant counts
+// variantWeight of it, an alternative its own weight.
+func (q *queryInfo) coverage(terms []termCount) (float64, []string) {
+	if q.total == 0 {
+		return 0, nil
+	}
+	got := 0.0
+	var matched []string
+	for _, w := range q.words {
+		wt, ok := q.weights[w.term]
+		if !ok {
+			continue
+		}
+		if hasTerm(terms, w.term) {
+			got += wt
+			matched = append(matched, w.term)
+			continue
+		}
+		best := 0.0
+		if hasVariant(terms, w.term) {
+			best = variantWeight
+		}
+		for _, a := range w.alts {
+			if a.Weight > best && hasAll(terms, a.Terms) {
+				best = a.Weight
+			}
+		}
+		got += wt * best
+	}
+	sort.Strings(matched)
+	return got / q.total, matched
+}
+
+func hasTerm(terms []termCount, t string) bool {
+	j := sort.Search(len(terms), func(j int) bool { return terms[j].Term >= t })
+	return j < len(terms) && terms[j].Term == t
+}
+
+func hasAll(terms []termCount, ts []string) bool {
+	for _, t := range ts {
+		if !hasTerm(terms, t) {
+			return false
+		}
+	}
+	return len(ts) > 0
+}
+
+// yearFit scores how a passage meets the years a query asks about: +1 when
+// it names one of them, -1 when it names other years but none of them, 0
+// otherwise (or when the query names no year).
+func (q *queryInfo) yearFit(terms []termCount) float64 {
+	if len(q.years) == 0 {
+		return 0
+	}
+	for _, y := range q.years {
+		if hasTerm(terms, y) {
+			return 1
+		}
+	}
+	// Years sort together: digits come before letters.
+	for _, tc := range terms {
+		if tc.Term[0] > '9' {
+			break
+		}
+		if isYear(tc.Term) {
+			return -1
+		}
+	}
+	return 0
+}
+
+// isYear reports whether an index term is a year between 1800 and 2099.
+func isYear(t string) bool {
+	if len(t) != 4 || (t[:2] != "18" && t[:2] != "19" && t[:2] != "20") {
+		return false
+	}
+	return t[2] >= '0' && t[2] <= '9' && t[3] >= '0' && t[3] <= '9'
+}
+
+// yearWeight is how much the year constraint moves a passage's fused score
+// (the three fused signals each range over [0, 1]).
+const yearWeight = 0.3
