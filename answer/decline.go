@@ -43,6 +43,13 @@ type Evidence struct {
 	Agreement float64 `json:"agreement"`
 	// Words is the number of the question's content words.
 	Words int `json:"words"`
+	// Kind is the kind of answer asked for ("person", "date", ... or
+	// "none"); Typed is set when it is not "none". Answer is the reader's
+	// best score for a span of that kind near the question's words in the
+	// top articles (0: none found).
+	Kind   string  `json:"kind"`
+	Typed  bool    `json:"typed"`
+	Answer float64 `json:"answer"`
 
 	// Missing are rare names and numbers of the question that none of the
 	// top articles holds: hard evidence.

@@ -35,6 +35,9 @@ type Retriever interface {
 	// Matcher measures coverage of any text by a query; Years and Present
 	// tell when the articles were written. The decline decision uses them.
 	Matcher(query string) *retrieval.Matcher
+	// ArticlePassages returns an article's passages in order: the reader
+	// reads the neighbours of what was retrieved.
+	ArticlePassages(articleID string) []retrieval.Passage
 	Years() retrieval.YearSpan
 	Present(articleID string) int
 }
@@ -190,7 +193,13 @@ func (e *Engine) Answer(ctx context.Context, q Question, onPartial func(string))
 	res.Passages = passages
 	defer func() { res.Timings.Total = time.Since(start) }()
 
+	rd := e.read(text, query, passages)
 	res.Evidence = e.evidence(query, passages)
+	res.Evidence.Kind = rd.kind.String()
+	if rd.kind != askNone {
+		res.Evidence.Typed = true
+		res.Evidence.Answer = rd.answer
+	}
 	if reason := hardReason(res.Evidence); reason != "" {
 		e.decline(&res)
 		res.Text = StripMentions(reason + " " + res.Text)
@@ -216,7 +225,7 @@ func (e *Engine) Answer(ctx context.Context, q Question, onPartial func(string))
 		res.Timings.Total = time.Since(start)
 		return res, nil
 	}
-	e.extractive(query, passages, &res)
+	e.extractive(rd, &res)
 	emit(onPartial, res.Text)
 	res.Timings.Total = time.Since(start)
 	return res, nil

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/newsbot/newsbot/retrieval"
 )
@@ -12,83 +11,36 @@ import (
 // Extractive answers quote sentences instead of generating text: nothing
 // can be invented, and every sentence carries its citation.
 const (
-	extractPassages   = 4 // sentences come from this many top passages
-	extractSentences  = 4 // at most this many sentences are quoted
+	extractSentences  = 3 // at most this many sentences are quoted
 	perPassageQuotes  = 2 // and at most this many from one passage
-	minSentenceRunes  = 25
-	maxSentenceRunes  = 600
 	offlinePreamble   = "Quoted from the indexed articles (no model is configured, so these are the most relevant sentences, not a summary):"
 	fallbackPreamble  = "The answer model is unavailable right now, so here are the most relevant sentences quoted from the articles:"
 	extractMinOverlap = 0.15
 )
 
-type candidate struct {
-	passage int // index into the passages
-	start   int // byte offset in the passage text, for reading order
-	text    string
-	score   float64
-}
-
-// extractive fills res with the sentences of the top passages that best
-// match the question, grouped by passage in reading order, each cited.
-func (e *Engine) extractive(query string, passages []retrieval.Result, res *Result) {
+// extractive fills res with the sentences the reader found, grouped by
+// passage in reading order, each cited and attributed to its outlet.
+func (e *Engine) extractive(rd *reading, res *Result) {
 	res.Mode = ModeExtractive
-	qterms := e.r.Analyze(query)
-	total := 0.0
-	for _, t := range qterms {
-		total += t.Weight
-	}
-	var cands []candidate
-	for pi, p := range passages {
-		if pi >= extractPassages {
-			break
-		}
-		for _, sp := range retrieval.SentenceSpans(p.Text) {
-			s := strings.TrimSpace(p.Text[sp[0]:sp[1]])
-			n := utf8.RuneCountInString(s)
-			if n < minSentenceRunes || n > maxSentenceRunes {
-				continue
-			}
-			got := overlap(qterms, e.r.Terms(s))
-			if total == 0 || got/total < extractMinOverlap {
-				continue
-			}
-			// Prefer sentences from better-ranked passages a little.
-			score := got/total + 0.05/float64(pi+1)
-			cands = append(cands, candidate{passage: pi, start: sp[0], text: s, score: score})
-		}
-	}
-	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
-
-	var picked []candidate
-	perPassage := map[int]int{}
-	for _, c := range cands {
-		if len(picked) == extractSentences {
-			break
-		}
-		if perPassage[c.passage] >= perPassageQuotes {
-			continue
-		}
-		perPassage[c.passage]++
-		picked = append(picked, c)
-	}
-	if len(picked) == 0 {
+	picks := rd.pick(extractSentences, perPassageQuotes)
+	if len(picks) == 0 {
 		e.decline(res)
 		return
 	}
 
-	// Reading order: passages by their best sentence, sentences in the
-	// order they appear.
+	// Reading order: passages by their best quote, quotes in the order they
+	// appear (a quote's context sentence comes first).
 	rank := map[int]int{}
-	for _, c := range picked {
-		if _, ok := rank[c.passage]; !ok {
-			rank[c.passage] = len(rank)
+	for _, pk := range picks {
+		p := rd.units[pk.u].p
+		if _, ok := rank[p]; !ok {
+			rank[p] = len(rank)
 		}
 	}
-	sort.SliceStable(picked, func(i, j int) bool {
-		a, b := picked[i], picked[j]
-		if rank[a.passage] != rank[b.passage] {
-			return rank[a.passage] < rank[b.passage]
+	sort.SliceStable(picks, func(i, j int) bool {
+		a, b := rd.units[picks[i].u], rd.units[picks[j].u]
+		if rank[a.p] != rank[b.p] {
+			return rank[a.p] < rank[b.p]
 		}
 		return a.start < b.start
 	})
@@ -101,18 +53,23 @@ func (e *Engine) extractive(query string, passages []retrieval.Result, res *Resu
 	}
 	num := map[int]int{}
 	res.Citations = nil
-	for _, c := range picked {
-		n, ok := num[c.passage]
+	for _, pk := range picks {
+		u := rd.units[pk.u]
+		n, ok := num[u.p]
 		if !ok {
 			n = len(num) + 1
-			num[c.passage] = n
-			res.Citations = append(res.Citations, Citation{N: n, Passage: passages[c.passage].Passage})
+			num[u.p] = n
+			res.Citations = append(res.Citations, Citation{N: n, Passage: rd.passages[u.p]})
 		}
 		b.WriteString("\n• ")
-		if src := passages[c.passage].Source; src != "" {
+		if src := rd.passages[u.p].Source; src != "" {
 			fmt.Fprintf(&b, "%s: ", src)
 		}
-		quote := strings.Join(strings.Fields(c.text), " ")
+		text := u.text
+		if pk.context >= 0 {
+			text = rd.units[pk.context].text + " " + text
+		}
+		quote := strings.Join(strings.Fields(text), " ")
 		if !strings.ContainsAny(quote[:1], "\"“‘'") && !strings.HasPrefix(quote, "“") {
 			quote = "“" + quote + "”" // sentences that open with a quote are quoted already
 		}
@@ -132,11 +89,26 @@ func overlap(q []retrieval.QueryTerm, sentence []string) float64 {
 	}
 	got := 0.0
 	for _, t := range q {
+		if t.Meta {
+			continue
+		}
 		switch {
 		case has[t.Term]:
 			got += t.Weight
 		case prefixMatch(t.Term, sentence):
 			got += t.Weight * 2 / 3
+		default:
+			best := 0.0
+			for _, a := range t.Alternatives {
+				all := len(a.Terms) > 0
+				for _, at := range a.Terms {
+					all = all && has[at]
+				}
+				if all {
+					best = max(best, a.Weight)
+				}
+			}
+			got += t.Weight * best
 		}
 	}
 	for i := 1; i < len(q); i++ {

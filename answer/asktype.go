@@ -1,0 +1,66 @@
+package answer
+
+import (
+	"regexp"
+	"strings"
+)
+
+// answerType is what kind of thing a question asks for: the reader looks
+// for spans of that kind in the passages, near the question's words.
+type answerType uint8
+
+const (
+	askNone   answerType = iota
+	askPerson            // who, whose, which company: a person or an organisation
+	askName              // which X, what is X called: a name
+	askNumber            // how many, how much, what share
+	askMoney             // how much did it cost / pay / fetch
+	askAge               // how old
+	askDate              // when, which year, what day
+	askReason            // why, what caused, what did X want
+	askQuote             // what did X say / call / shout
+)
+
+func (t answerType) String() string {
+	return [...]string{"none", "person", "name", "number", "money", "age", "date", "reason", "quote"}[t]
+}
+
+// Question shapes, on the lower-case question. The shape whose match
+// starts first decides (the question word usually leads: "what did Brando
+// say when he threw ..." asks for a quote, not a date); among shapes
+// matching at one place the earlier rule wins, which puts the specific
+// before the general ("how much did it cost" before "how much").
+// Interrogative "who" and "which" must open the question or a clause, and
+// "when" be followed by an auxiliary: "the guy who spied", "when the wage
+// rise came out, what did ..." are not what is asked.
+const (
+	clause = `(?:^|[-–,;:?.!(]\s*|\b(?:and|so|but|then|ok|okay)\s+)`
+	aux    = `(?:did|does|do|is|are|was|were|will|has|have|had|can|could|would|should|'s|’s)`
+)
+
+var askRules = []struct {
+	re *regexp.Regexp
+	t  answerType
+}{
+	{regexp.MustCompile(`\bhow old\b|\bwhat age\b|\bat what age\b`), askAge},
+	{regexp.MustCompile(`\bhow much\b.*\b(cost|costs|pay|paid|pays|price|worth|money|spend|spent|fetch|fetched|sell|sold|go for|went for|earn|earned|earns|raise|raised|offer|offering|offered|bill|fine|fined|charge|charged|pull in|pulled in|prize|fee|fees|salary|wage|budget|invest|invested|bid|value|valued|set .* back|put up|lost|lose|make|made|owe|owed)\b`), askMoney},
+	{regexp.MustCompile(`\bhow (many|much)\b|\bwhat (share|percentage|proportion|fraction|number)\b|\bhow (far|big|large|tall|long is|high|fast)\b`), askNumber},
+	{regexp.MustCompile(`\bwhen\s*` + aux + `\b|\bwhen\s*\?|\b(what|which) (year|month|day|date|time|season)\b|\b(till|until|since) when\b|\bhow long (can|will|until|till)\b`), askDate},
+	{regexp.MustCompile(`\bwhy\b|\bwhat (caused|causes|dragged|drove|prompted|led to|made)\b|\breason\b|\bblame[sd]?\b.*\bfor\b|\bwhat (does|did|do) .* want\b`), askReason},
+	{regexp.MustCompile(clause + `who(m|se|'s|’s)?\b`), askPerson},
+	{regexp.MustCompile(`\b(which|what) (company|firm|group|team|club|band|party|channel|network|bank|studio|organisation|organization|agency|outfit|airline|carmaker|brand|label|business|retailer|newspaper|magazine|broadcaster|player|manager|coach|man|woman|person|singer|actor|actress|director|minister|leader)\b`), askPerson},
+	{regexp.MustCompile(`\bwhat (did|does|do|has|had|was|is|were) .*\b(say|said|says|call|shout|shouted|tell|told|describe|described|sum up|reckon|claim|claimed|warn|warned|admit|admitted|comeback|reply|replied|respond|responded)\b|\bhow did .* (sum up|describe|put it|react|respond)\b|\bwhat was .*\b(comeback|reply|response|message|warning)\b`), askQuote},
+	{regexp.MustCompile(`\bcalled\b|\bthe name of\b|\bwhat('s| is| was) the name\b|` + clause + `which\b|\bwhat (game|film|movie|show|album|song|book|play|drug|substance|treatment|style|product|model|town|city|country|place|plant|factory|studio|stadium)\b`), askName},
+}
+
+// askTypeOf detects the answer type of a question.
+func askTypeOf(question string) answerType {
+	q := strings.ToLower(question)
+	best, at := askNone, len(q)+1
+	for _, r := range askRules {
+		if loc := r.re.FindStringIndex(q); loc != nil && loc[0] < at {
+			best, at = r.t, loc[0]
+		}
+	}
+	return best
+}

@@ -1,0 +1,410 @@
+package answer
+
+import (
+	"slices"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/newsbot/newsbot/retrieval"
+)
+
+// The reader finds the sentences that answer a question, not just the ones
+// that repeat it. It knows what kind of answer is asked for (a person, a
+// number, a date, a reason, a quotation), looks for spans of that kind that
+// the question doesn't already hold, and scores each by the question's
+// words around it. It reads the retrieved passages, their neighbours in the
+// same article (the answer is often one passage on) and the title; a
+// sentence that opens with a pronoun borrows from the one before it, and is
+// quoted with it.
+
+// Reader limits.
+const (
+	readPassages   = 5   // retrieved passages read
+	readNeighbours = 3   // of these, the best few have their neighbours read too
+	proximityWords = 10  // question words this close to a span support it
+	minUnitRunes   = 25  // shorter sentences are merged with their neighbour
+	maxUnitRunes   = 600 // longer ones are not quoted
+)
+
+// unit is a candidate quotation: a sentence of a passage, or a short
+// fragment merged with its neighbour.
+type unit struct {
+	p         int // index into reading.passages
+	start     int // byte offset in the passage text
+	text      string
+	overlap   float64 // share of the question it holds (see overlap)
+	span      float64 // best answer span: 0 none, else in (0, 1]
+	score     float64
+	prev      int  // the unit before it in the same passage, or -1
+	refers    bool // opens with a pronoun or "the company": needs prev to make sense
+	neighbour bool // from a passage next to a retrieved one
+}
+
+// reading is the reader's work on one question.
+type reading struct {
+	kind     answerType
+	passages []retrieval.Passage
+	rank     []int // retrieval rank of each passage (a neighbour: its retrieved one's)
+	units    []unit
+	order    []int   // units by score, best first
+	answer   float64 // best answer-span score among the retrieved passages' articles
+}
+
+// referring openers: a sentence that starts with one of these continues the
+// one before it.
+var referring = []string{"he ", "she ", "it ", "they ", "his ", "her ", "its ", "their ", "this ", "these ", "those ",
+	"the company", "the firm", "the group", "the minister", "the club", "the player", "the bank", "the star",
+	"the singer", "the actor", "the band", "the film", "the government", "the report", "the move", "the deal",
+	"but he ", "but she ", "but it ", "but they ", "and he ", "and she "}
+
+// read reads the passages for question (query is what was searched: the
+// question, or for a follow-up the question with the one before it).
+func (e *Engine) read(question, query string, passages []retrieval.Result) *reading {
+	rd := &reading{kind: askTypeOf(question)}
+	qterms := e.r.Analyze(query)
+	total := 0.0
+	for _, t := range qterms {
+		if !t.Meta {
+			total += t.Weight
+		}
+	}
+	qset := map[string]float64{}
+	for _, t := range qterms {
+		if t.Meta {
+			continue
+		}
+		qset[t.Term] = max(qset[t.Term], t.Weight)
+		for _, a := range t.Alternatives {
+			if len(a.Terms) == 1 {
+				qset[a.Terms[0]] = max(qset[a.Terms[0]], t.Weight*a.Weight)
+			}
+		}
+	}
+	years := map[string]bool{}
+	for _, t := range qterms {
+		if t.Year {
+			years[t.Term] = true
+		}
+	}
+
+	// The passages to read: the retrieved ones, then the neighbours of the
+	// best few, each once.
+	seen := map[string]bool{}
+	add := func(p retrieval.Passage, rank int, neighbour bool) {
+		if seen[p.ID] {
+			return
+		}
+		seen[p.ID] = true
+		rd.passages = append(rd.passages, p)
+		rd.rank = append(rd.rank, rank)
+		rd.addUnits(e, len(rd.passages)-1, neighbour)
+	}
+	top := passages[:min(len(passages), readPassages)]
+	for i, p := range top {
+		add(p.Passage, i, false)
+	}
+	for i, p := range top[:min(len(top), readNeighbours)] {
+		arts := e.r.ArticlePassages(p.ArticleID)
+		for j := range arts {
+			if arts[j].ID == p.ID {
+				if j > 0 {
+					add(arts[j-1], i, true)
+				}
+				if j+1 < len(arts) {
+					add(arts[j+1], i, true)
+				}
+			}
+		}
+	}
+
+	termCache := map[string][]string{}
+	termsOf := func(w string) []string {
+		ts, ok := termCache[w]
+		if !ok {
+			ts = e.r.Terms(w)
+			termCache[w] = ts
+		}
+		return ts
+	}
+	inTop := map[string]bool{}
+	for _, p := range top {
+		inTop[p.ArticleID] = true
+	}
+	unitTerms := make([][]string, len(rd.units))
+	for i := range rd.units {
+		unitTerms[i] = e.r.Terms(rd.units[i].text)
+	}
+	// Words of the question that most of what is read holds are its topic
+	// ("Mittal Steel"), not what picks the answer out ("employ",
+	// "Kazakhstan"): they count for less here, by the share of units that
+	// hold them.
+	local := localWeights(qterms, unitTerms)
+	lset := map[string]float64{}
+	ltotal := 0.0
+	for _, t := range local {
+		if !t.Meta {
+			ltotal += t.Weight
+		}
+		if w, ok := qset[t.Term]; ok && w > 0 {
+			lset[t.Term] = t.Weight
+		}
+	}
+	for term, w := range qset {
+		if _, ok := lset[term]; !ok {
+			lset[term] = w // alternatives keep their weight
+		}
+	}
+	for i := range rd.units {
+		u := &rd.units[i]
+		if ltotal > 0 {
+			u.overlap = min(1, overlap(local, unitTerms[i])/ltotal)
+		}
+		if rd.kind != askNone && total > 0 {
+			// The decline evidence wants the corpus-wide measure; the
+			// choice among sentences the local one.
+			if sp := bestSpan(u.text, rd.kind, qset, total, termsOf); sp > rd.answer && inTop[rd.passages[u.p].ArticleID] {
+				rd.answer = sp
+			}
+			u.span = bestSpan(u.text, rd.kind, lset, ltotal, termsOf)
+		}
+	}
+	titleTerms := map[string][]string{}
+	for i := range rd.units {
+		u := &rd.units[i]
+		ov := u.overlap
+		// A sentence in context: with the one before it and the title, as
+		// a reader sees it. The answer often follows the sentence that
+		// restates the question, and holds few of its words itself.
+		title := rd.passages[u.p].Title
+		tt, ok := titleTerms[title]
+		if !ok {
+			tt = e.r.Terms(title)
+			titleTerms[title] = tt
+		}
+		ctx := append(slices.Clone(tt), unitTerms[i]...)
+		if u.prev >= 0 {
+			ctx = append(ctx, unitTerms[u.prev]...)
+		}
+		ctxOv := 0.0
+		if ltotal > 0 {
+			ctxOv = min(1, overlap(local, ctx)/ltotal)
+		}
+		if u.refers && u.prev >= 0 {
+			ov = min(1, ov+0.5*rd.units[u.prev].overlap)
+		}
+		if rd.kind != askNone {
+			u.score = 0.25*ov + 0.25*ctxOv + 0.5*u.span
+		} else {
+			u.score = 0.6*ov + 0.4*ctxOv
+		}
+		u.score += 0.04 / float64(rd.rank[u.p]+1)
+		if u.neighbour {
+			u.score -= 0.03
+		}
+		if len(years) > 0 {
+			u.score += 0.1 * yearFit(u.text, years)
+		}
+		if ov < extractMinOverlap && !(u.span > 0 && ctxOv >= 2*extractMinOverlap) {
+			u.score = 0 // too little of the question to be about it
+		}
+	}
+	rd.order = make([]int, 0, len(rd.units))
+	for i := range rd.units {
+		if rd.units[i].score > 0 {
+			rd.order = append(rd.order, i)
+		}
+	}
+	sort.SliceStable(rd.order, func(a, b int) bool { return rd.units[rd.order[a]].score > rd.units[rd.order[b]].score })
+	return rd
+}
+
+// localWeights returns the question terms with each weight scaled down by
+// the share of units holding the term: 1 when none does, a fifth when all
+// do.
+func localWeights(q []retrieval.QueryTerm, units [][]string) []retrieval.QueryTerm {
+	out := make([]retrieval.QueryTerm, len(q))
+	copy(out, q)
+	if len(units) == 0 {
+		return out
+	}
+	for i := range out {
+		n := 0
+		for _, ts := range units {
+			if slices.Contains(ts, out[i].Term) || prefixMatch(out[i].Term, ts) {
+				n++
+			}
+		}
+		f := float64(n) / float64(len(units))
+		out[i].Weight *= 1 / (1 + 4*f)
+	}
+	return out
+}
+
+// addUnits cuts passage p into units: its sentences, a short fragment
+// merged with the sentence after it (or before, at the end).
+func (rd *reading) addUnits(e *Engine, p int, neighbour bool) {
+	text := rd.passages[p].Text
+	var spans [][2]int
+	for _, sp := range retrieval.SentenceSpans(text) {
+		s := strings.TrimSpace(text[sp[0]:sp[1]])
+		if s == "" {
+			continue
+		}
+		if n := len(spans); n > 0 && utf8.RuneCountInString(strings.TrimSpace(text[spans[n-1][0]:spans[n-1][1]])) < minUnitRunes {
+			spans[n-1][1] = sp[1] // the fragment before absorbs this sentence
+			continue
+		}
+		spans = append(spans, sp)
+	}
+	if n := len(spans); n > 1 && utf8.RuneCountInString(strings.TrimSpace(text[spans[n-1][0]:spans[n-1][1]])) < minUnitRunes {
+		spans[n-2][1] = spans[n-1][1]
+		spans = spans[:n-1]
+	}
+	prev := -1
+	for _, sp := range spans {
+		s := strings.Join(strings.Fields(text[sp[0]:sp[1]]), " ")
+		if n := utf8.RuneCountInString(s); n < minUnitRunes || n > maxUnitRunes {
+			prev = -1
+			continue
+		}
+		low := strings.ToLower(strings.TrimLeft(s, "\"“‘'"))
+		refers := false
+		for _, r := range referring {
+			if strings.HasPrefix(low, r) {
+				refers = true
+				break
+			}
+		}
+		rd.units = append(rd.units, unit{p: p, start: sp[0], text: s, prev: prev, refers: refers, neighbour: neighbour})
+		prev = len(rd.units) - 1
+	}
+}
+
+// bestSpan scores the best answer span of type kind in a sentence: spans
+// the question doesn't already hold, supported by the question's words
+// within a few words of them. 0 when there is none; else 0.4 for a span
+// alone, up to 1 with every question word beside it.
+func bestSpan(text string, kind answerType, qset map[string]float64, total float64, termsOf func(string) []string) float64 {
+	spans := findSpans(text, kind)
+	if len(spans) == 0 {
+		return 0
+	}
+	toks := tokenize(text)
+	tokTerms := make([][]string, len(toks))
+	for i, tk := range toks {
+		tokTerms[i] = termsOf(tk.text)
+	}
+	best := 0.0
+	for _, sp := range spans {
+		first, last := -1, -1
+		novel := false
+		for i, tk := range toks {
+			if tk.end <= sp.start || tk.start >= sp.end {
+				continue
+			}
+			if first < 0 {
+				first = i
+			}
+			last = i
+			for _, t := range tokTerms[i] {
+				if _, ok := qset[t]; !ok {
+					novel = true
+				}
+			}
+		}
+		if first < 0 || !novel {
+			continue // the span only repeats the question
+		}
+		got := map[string]float64{}
+		for i := max(0, first-proximityWords); i < min(len(toks), last+proximityWords+1); i++ {
+			if i >= first && i <= last {
+				continue
+			}
+			for _, t := range tokTerms[i] {
+				if w, ok := qset[t]; ok {
+					got[t] = w
+				}
+			}
+		}
+		sum := 0.0
+		for _, w := range got {
+			sum += w
+		}
+		best = max(best, 0.4+0.6*min(1, sum/total))
+	}
+	return best
+}
+
+// yearFit is +1 when a sentence names an asked year, -1 when it names
+// other years only, else 0.
+func yearFit(text string, years map[string]bool) float64 {
+	other := false
+	for _, tk := range tokenize(text) {
+		if isBareYear(tk.text) {
+			if years[tk.text] {
+				return 1
+			}
+			other = true
+		}
+	}
+	if other {
+		return -1
+	}
+	return 0
+}
+
+// picked is a unit chosen for the answer, with the unit quoted before it
+// for sense (-1 when none).
+type picked struct {
+	u, context int
+}
+
+// pick chooses what to quote: the best unit, then others that come close,
+// at most n in all and perPassage from one passage, each sentence once
+// across near-duplicate articles.
+func (rd *reading) pick(n, perPassage int) []picked {
+	var out []picked
+	if len(rd.order) == 0 {
+		return nil
+	}
+	best := rd.units[rd.order[0]].score
+	perP := map[int]int{}
+	quoted := map[string]bool{}
+	chosen := map[int]bool{}
+	for _, i := range rd.order {
+		if len(out) == n {
+			break
+		}
+		u := rd.units[i]
+		if u.score < 0.55*best {
+			break
+		}
+		key := dedupKey(u.text)
+		if quoted[key] || perP[u.p] >= perPassage {
+			continue
+		}
+		quoted[key] = true
+		perP[u.p]++
+		chosen[i] = true
+		pk := picked{u: i, context: -1}
+		if u.refers && u.prev >= 0 && !chosen[u.prev] {
+			pk.context = u.prev
+			chosen[u.prev] = true
+			quoted[dedupKey(rd.units[u.prev].text)] = true
+		}
+		out = append(out, pk)
+	}
+	return out
+}
+
+// dedupKey folds a sentence to its letters and digits, so that syndicated
+// copies of it compare equal.
+func dedupKey(s string) string {
+	var b strings.Builder
+	for _, tk := range tokenize(strings.ToLower(s)) {
+		b.WriteString(tk.text)
+		b.WriteByte(' ')
+	}
+	return b.String()
+}

@@ -1,0 +1,191 @@
+package answer
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// A span is a stretch of a sentence that may be the answer to a question of
+// some type: a name, a number, a date, a reason clause, a quotation.
+type span struct {
+	start, end int // byte offsets in the sentence
+}
+
+// token is one word of a sentence with its offsets.
+type token struct {
+	start, end int
+	text       string
+}
+
+// tokenize splits s into words (letters and digits, joined across inner
+// apostrophes, hyphens, and periods or commas between digits).
+func tokenize(s string) []token {
+	var out []token
+	i := 0
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !isWordRune(r) {
+			i += size
+			continue
+		}
+		start := i
+		i += size
+		for i < len(s) {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if isWordRune(r) {
+				i += size
+				continue
+			}
+			if strings.ContainsRune("'’-.,", r) && i+size < len(s) {
+				prev, _ := utf8.DecodeLastRuneInString(s[:i])
+				next, _ := utf8.DecodeRuneInString(s[i+size:])
+				if (r == '.' || r == ',') && !(unicode.IsDigit(prev) && unicode.IsDigit(next)) {
+					break
+				}
+				if isWordRune(next) {
+					i += size
+					continue
+				}
+			}
+			break
+		}
+		out = append(out, token{start: start, end: i, text: s[start:i]})
+	}
+	return out
+}
+
+var (
+	monthRE   = `(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)`
+	weekdayRE = `(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)`
+	dateSpan  = regexp.MustCompile(`(?i)\b(?:` +
+		`\d{1,2}(?:st|nd|rd|th)?\s+` + monthRE + `\.?(?:,?\s+\d{4})?` +
+		`|` + monthRE + `\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?` +
+		`|(?:early|mid|late|end of|beginning of)?\s*` + monthRE + `\s+\d{4}` +
+		`|(?:until|till|by|since|in|from)\s+(?:1[89]|20)\d\d` +
+		`|(?:1[89]|20)\d\d` +
+		`|(?:next|last|this)\s+(?:week|month|year|spring|summer|autumn|winter|season|` + weekdayRE + `)` +
+		`|(?:on\s+)?` + weekdayRE +
+		`)\b`)
+	moneySpan = regexp.MustCompile(`(?i)(?:[£$€]|\b(?:us|au|c)\$)\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:m|bn|k|million|billion|trillion|thousand)\b)?` +
+		`|\b\d[\d,]*(?:\.\d+)?\s?(?:m|bn|k|million|billion|thousand)?\s(?:pounds|dollars|euros|pence|cents|yen|francs|roubles|rupees|lira)\b`)
+	numberSpan = regexp.MustCompile(`(?i)(?:[£$€]\s?)?\b\d[\d,]*(?:\.\d+)?(?:\s?(?:%|per cent|percent|m|bn|k|million|billion|trillion|thousand|hundred)\b)?` +
+		`|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|a dozen|dozens|hundreds|thousands|millions|half|a third|a quarter)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?(?:\s(?:hundred|thousand|million|billion))?\b`)
+	ageSpan    = regexp.MustCompile(`(?i)\baged\s+\d{1,3}\b|\b\d{1,3}-year-old\b|\b\d{1,3}\s+years?\s+old\b|,\s\d{1,3},|\b(?:1[0-9]|20)\d\d\b`)
+	reasonSpan = regexp.MustCompile(`(?i)\b(?:because(?: of)?|due to (?:the|a|an|his|her|its|their|this|that|these|those|lack|poor|high|low|rising|falling|concerns?|fears?|problems?|[a-z]+(?:ion|ness|ment|ity|ies|ure|nce))\b|owing to|as (?:it|they|he|she|we)\b|as a result of|after|following|amid|over|citing|in protest|to protest|blam(?:e|ed|ing)\b[^,.;]*\bon|saying|since|so that|in order to|for fear|fearing|wants?|wanted|calling for|demand(?:s|ing)?|urg(?:e|ed|ing)\b[^,.;]{0,60}?\bto|asking for|to secure|to get|to avoid|to help|to make|to allow|to stop|to prevent|to cut|to boost|to raise|on the grounds)\b[^.;:!?]*`)
+	quoteSpan  = regexp.MustCompile(`“[^”]{3,}”|"[^"]{3,}"|‘[^’]{8,}’`)
+)
+
+// findSpans returns the spans of sentence that could answer a question of
+// type t.
+func findSpans(sentence string, t answerType) []span {
+	var res []*regexp.Regexp
+	switch t {
+	case askPerson, askName:
+		out := nameSpans(sentence)
+		if t == askName {
+			for _, m := range quoteSpan.FindAllStringIndex(sentence, -1) {
+				if m[1]-m[0] <= 80 {
+					out = append(out, span{m[0], m[1]})
+				}
+			}
+		}
+		return out
+	case askNumber:
+		res = []*regexp.Regexp{numberSpan}
+	case askMoney:
+		res = []*regexp.Regexp{moneySpan}
+	case askAge:
+		res = []*regexp.Regexp{ageSpan}
+	case askDate:
+		res = []*regexp.Regexp{dateSpan}
+	case askReason:
+		res = []*regexp.Regexp{reasonSpan}
+	case askQuote:
+		res = []*regexp.Regexp{quoteSpan}
+	default:
+		return nil
+	}
+	var out []span
+	for _, re := range res {
+		for _, m := range re.FindAllStringIndex(sentence, -1) {
+			if t == askNumber && isBareYear(sentence[m[0]:m[1]]) {
+				continue // a year is a date, not a count
+			}
+			out = append(out, span{m[0], m[1]})
+		}
+	}
+	return out
+}
+
+func isBareYear(s string) bool {
+	s = strings.TrimSpace(s)
+	if len(s) != 4 {
+		return false
+	}
+	for i := 0; i < 4; i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s[:2] == "18" || s[:2] == "19" || s[:2] == "20"
+}
+
+// nameParticles may sit inside a name ("Bank of England", "Vincent van
+// Gogh"); nameTitles open one ("Mr Raskin", "Lord Scarman").
+var (
+	nameParticles = map[string]bool{"of": true, "de": true, "van": true, "von": true, "der": true, "da": true, "di": true,
+		"le": true, "la": true, "del": true, "al": true, "bin": true, "&": true, "and": false}
+	notNames = map[string]bool{
+		"the": true, "a": true, "an": true, "but": true, "and": true, "in": true, "on": true, "at": true, "it": true,
+		"he": true, "she": true, "they": true, "this": true, "that": true, "these": true, "those": true, "his": true,
+		"her": true, "their": true, "its": true, "we": true, "i": true, "you": true, "there": true, "if": true,
+		"when": true, "while": true, "as": true, "after": true, "before": true, "for": true, "with": true, "by": true,
+		"from": true, "to": true, "of": true, "so": true, "yet": true, "or": true, "not": true, "no": true, "some": true,
+		"many": true, "most": true, "one": true, "two": true, "all": true, "what": true, "who": true, "which": true,
+		"however": true, "although": true, "meanwhile": true, "now": true, "last": true, "next": true, "earlier": true,
+		"mr": false, "mrs": false, "ms": false, "dr": false, "sir": false, "lord": false, "lady": false,
+		"monday": true, "tuesday": true, "wednesday": true, "thursday": true, "friday": true, "saturday": true, "sunday": true,
+		"january": true, "february": true, "march": true, "april": true, "june": true, "july": true,
+		"august": true, "september": true, "october": true, "november": true, "december": true,
+	}
+)
+
+// nameSpans returns runs of capitalised words: people, organisations,
+// places, titles. A capitalised function word opening the sentence ("The",
+// "But") is not part of a name; months and weekdays are not names.
+func nameSpans(s string) []span {
+	toks := tokenize(s)
+	var out []span
+	i := 0
+	for i < len(toks) {
+		if !capitalised(toks[i].text) || notNames[strings.ToLower(toks[i].text)] {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(toks) {
+			w := toks[j].text
+			if capitalised(w) && !notNames[strings.ToLower(w)] {
+				j++
+				continue
+			}
+			if nameParticles[strings.ToLower(w)] && j+1 < len(toks) && capitalised(toks[j+1].text) {
+				j += 2
+				continue
+			}
+			break
+		}
+		out = append(out, span{toks[i].start, toks[j-1].end})
+		i = j
+	}
+	return out
+}
+
+// capitalised reports whether a word starts with an upper-case letter or is
+// an acronym with digits ("2d3" is not; "BMW", "V8" are).
+func capitalised(w string) bool {
+	r, _ := utf8.DecodeRuneInString(w)
+	return unicode.IsUpper(r)
+}
