@@ -19,10 +19,11 @@ const (
 	askDate              // when, which year, what day
 	askReason            // why, what caused, what did X want
 	askQuote             // what did X say / call / shout
+	askSource            // which article says ...: a claim to find, no span
 )
 
 func (t answerType) String() string {
-	return [...]string{"none", "person", "name", "number", "money", "age", "date", "reason", "quote"}[t]
+	return [...]string{"none", "person", "name", "number", "money", "age", "date", "reason", "quote", "source"}[t]
 }
 
 // Question shapes, on the lower-case question. The shape whose match
@@ -42,6 +43,9 @@ var askRules = []struct {
 	re *regexp.Regexp
 	t  answerType
 }{
+	// "Which article says ..." asks for the source of a claim: the
+	// sentence that says it is the answer, whatever it holds.
+	{regexp.MustCompile(`\b(which|what|any) (article|articles|story|stories|report|reports|piece|source|sources)\b|\bis it true\b|\bdid (any|the) (article|story|report)`), askSource},
 	{regexp.MustCompile(`\bhow old\b|\bwhat age\b|\bat what age\b`), askAge},
 	{regexp.MustCompile(`\bhow much\b.*\b(cost|costs|pay|paid|pays|price|worth|money|spend|spent|fetch|fetched|sell|sold|go for|went for|earn|earned|earns|raise|raised|offer|offering|offered|bill|fine|fined|charge|charged|pull in|pulled in|prize|fee|fees|salary|wage|budget|invest|invested|bid|value|valued|set .* back|put up|lost|lose|make|made|owe|owed)\b`), askMoney},
 	{regexp.MustCompile(`\bhow (many|much)\b|\bwhat (share|percentage|proportion|fraction|number)\b|\bhow (far|big|large|tall|long is|high|fast)\b`), askNumber},

@@ -63,6 +63,8 @@ type Evidence struct {
 	LaterYear int `json:"later_year,omitempty"`
 	// Span is the years the corpus covers, for the message.
 	Span retrieval.YearSpan `json:"-"`
+	// yearInTop is set when a year of the question is in the top articles.
+	yearInTop bool
 }
 
 // evidenceDepth is how many top passages the evidence looks at.
@@ -116,7 +118,10 @@ func (e *Engine) evidence(query string, passages []retrieval.Result) Evidence {
 			unknown++
 		}
 		if t.Year {
-			if !inTop(t.Term) && ev.MissingYear == "" {
+			switch {
+			case inTop(t.Term):
+				ev.yearInTop = true
+			case ev.MissingYear == "":
 				ev.MissingYear = t.Word
 			}
 			continue
@@ -169,7 +174,8 @@ func bestWindow(m *retrieval.Matcher, p retrieval.Result) float64 {
 // futureWords mark a question about what was expected rather than what
 // happened ("when will the 2006 World Cup start?").
 var futureWords = map[string]bool{"will": true, "going": true, "plan": true, "plans": true, "planned": true,
-	"due": true, "expected": true, "expect": true, "upcoming": true, "next": true, "future": true, "hope": true, "hopes": true}
+	"due": true, "expected": true, "expect": true, "upcoming": true, "next": true, "future": true, "hope": true, "hopes": true,
+	"until": true, "till": true, "through": true, "by": true, "before": true, "ahead": true}
 
 // laterYear returns a year the question asks about that comes after every
 // top article's year, unless the question looks ahead.

@@ -196,9 +196,14 @@ func (e *Engine) Answer(ctx context.Context, q Question, onPartial func(string))
 	rd := e.read(text, query, passages)
 	res.Evidence = e.evidence(query, passages)
 	res.Evidence.Kind = rd.kind.String()
-	if rd.kind != askNone {
+	if rd.typed() {
 		res.Evidence.Typed = true
 		res.Evidence.Answer = rd.answer
+	}
+	if rd.kind == askSource && res.Evidence.LaterYear > 0 && res.Evidence.yearInTop {
+		// "Which article says ... 2008": an article looking ahead to
+		// that year is what is asked for.
+		res.Evidence.LaterYear = 0
 	}
 	if reason := hardReason(res.Evidence); reason != "" {
 		e.decline(&res)

@@ -51,6 +51,9 @@ type reading struct {
 	answer   float64 // best answer-span score among the retrieved passages' articles
 }
 
+// typed reports whether the question asks for a kind of span.
+func (rd *reading) typed() bool { return rd.kind != askNone && rd.kind != askSource }
+
 // referring openers: a sentence that starts with one of these continues the
 // one before it.
 var referring = []string{"he ", "she ", "it ", "they ", "his ", "her ", "its ", "their ", "this ", "these ", "those ",
@@ -160,7 +163,7 @@ func (e *Engine) read(question, query string, passages []retrieval.Result) *read
 		if ltotal > 0 {
 			u.overlap = min(1, overlap(local, unitTerms[i])/ltotal)
 		}
-		if rd.kind != askNone && total > 0 {
+		if rd.typed() && total > 0 {
 			// The decline evidence wants the corpus-wide measure; the
 			// choice among sentences the local one.
 			if sp := bestSpan(u.text, rd.kind, qset, total, termsOf); sp > rd.answer && inTop[rd.passages[u.p].ArticleID] {
@@ -193,7 +196,7 @@ func (e *Engine) read(question, query string, passages []retrieval.Result) *read
 		if u.refers && u.prev >= 0 {
 			ov = min(1, ov+0.5*rd.units[u.prev].overlap)
 		}
-		if rd.kind != askNone {
+		if rd.typed() {
 			u.score = 0.25*ov + 0.25*ctxOv + 0.5*u.span
 		} else {
 			u.score = 0.6*ov + 0.4*ctxOv
@@ -370,7 +373,7 @@ func (rd *reading) pick(n, perPassage int) []picked {
 	}
 	best := rd.units[rd.order[0]].score
 	perP := map[int]int{}
-	quoted := map[string]bool{}
+	var quoted []map[string]bool
 	chosen := map[int]bool{}
 	for _, i := range rd.order {
 		if len(out) == n {
@@ -380,31 +383,47 @@ func (rd *reading) pick(n, perPassage int) []picked {
 		if u.score < 0.55*best {
 			break
 		}
-		key := dedupKey(u.text)
-		if quoted[key] || perP[u.p] >= perPassage {
+		words := wordSet(u.text)
+		if perP[u.p] >= perPassage || nearDuplicate(words, quoted) {
 			continue
 		}
-		quoted[key] = true
+		quoted = append(quoted, words)
 		perP[u.p]++
 		chosen[i] = true
 		pk := picked{u: i, context: -1}
 		if u.refers && u.prev >= 0 && !chosen[u.prev] {
 			pk.context = u.prev
 			chosen[u.prev] = true
-			quoted[dedupKey(rd.units[u.prev].text)] = true
+			quoted = append(quoted, wordSet(rd.units[u.prev].text))
 		}
 		out = append(out, pk)
 	}
 	return out
 }
 
-// dedupKey folds a sentence to its letters and digits, so that syndicated
-// copies of it compare equal.
-func dedupKey(s string) string {
-	var b strings.Builder
+// wordSet is the set of a sentence's lower-case words.
+func wordSet(s string) map[string]bool {
+	m := map[string]bool{}
 	for _, tk := range tokenize(strings.ToLower(s)) {
-		b.WriteString(tk.text)
-		b.WriteByte(' ')
+		m[tk.text] = true
 	}
-	return b.String()
+	return m
+}
+
+// nearDuplicate reports whether a sentence shares 70% of its words or more
+// (Jaccard) with one already quoted: the same sentence in a syndicated or
+// updated copy of a story.
+func nearDuplicate(words map[string]bool, quoted []map[string]bool) bool {
+	for _, q := range quoted {
+		inter := 0
+		for w := range words {
+			if q[w] {
+				inter++
+			}
+		}
+		if union := len(words) + len(q) - inter; union > 0 && float64(inter)/float64(union) >= 0.7 {
+			return true
+		}
+	}
+	return false
 }
