@@ -24,6 +24,7 @@ import (
 	chromem "github.com/philippgille/chromem-go"
 
 	"github.com/newsbot/newsbot/retrieval/article"
+	"github.com/newsbot/newsbot/retrieval/lexicon"
 )
 
 // Sentinel errors callers branch on.
@@ -138,7 +139,7 @@ func Open(opts Options) (*Index, error) {
 	default:
 		return nil, fmt.Errorf("open index: unknown vector store %q (want %s, %s or %s)", opts.Store, StoreChromem, StoreFlat, StorePG)
 	}
-	ix := &Index{dir: opts.Dir, emb: opts.Embedder, chunk: opts.Chunk, load: opts.Load, log: opts.Logger, stem: newStemmer(), store: opts.Store}
+	ix := &Index{dir: opts.Dir, emb: opts.Embedder, chunk: opts.Chunk, load: opts.Load, log: opts.Logger, stem: newStemmer(), lex: lexicon.New(), store: opts.Store}
 	empty, err := ix.buildSnapshot(ix.newManifest(), nil, nil)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/kljensen/snowball/english"
+
+	"github.com/newsbot/newsbot/retrieval/lexicon"
 )
 
 // A query is analysed once per search: its content words with their
@@ -20,18 +22,12 @@ type Alternative struct {
 	Weight float64 // what a match counts for, against 1 for the word itself
 }
 
-// wordTable gives the derivations and synonyms of lower-case words
-// (package lexicon, from WordNet).
+// wordTable gives the derivations and synonyms of lower-case words, and
+// tells ordinary words from names (*lexicon.Lexicon, from WordNet).
 type wordTable interface {
 	Family(word string) []string
-	Synonyms(word string) []Synonym
-}
-
-// Synonym is a word of the same meaning, weighted by how surely it means
-// the same in news text (0 to 1).
-type Synonym struct {
-	Word   string
-	Weight float64
+	Synonyms(word string) []lexicon.Synonym
+	Known(word string) bool
 }
 
 // qword is one distinct content word of a query.
@@ -41,6 +37,7 @@ type qword struct {
 	df      int     // passages holding the term
 	idf     float64 // weight in coverage and ranking (see analyze)
 	meta    bool    // about the articles, not their content ("reported")
+	vocab   bool    // an ordinary word, not a name (the lexicon knows it)
 	alts    []Alternative
 }
 
@@ -103,7 +100,9 @@ func (ix *Index) analyze(s *snapshot, text string) *queryInfo {
 		if sh, ok := shorthands[w.term]; ok {
 			qw.alts = append(qw.alts, Alternative{Terms: sh, Weight: 1})
 		}
-		qw.alts = append(qw.alts, ix.alternatives(foldWord(w.surface), w.term)...)
+		folded := foldWord(w.surface)
+		qw.alts = append(qw.alts, ix.alternatives(folded, w.term)...)
+		qw.vocab = ix.lex != nil && ix.lex.Known(folded)
 		if isYear(w.term) {
 			q.years = append(q.years, w.term)
 		}

@@ -400,7 +400,7 @@ func (ix *Index) Analyze(text string) []QueryTerm {
 	out := make([]QueryTerm, 0, len(qi.words))
 	for _, w := range qi.words {
 		out = append(out, QueryTerm{Word: w.surface, Term: w.term, Weight: w.idf, DF: w.df, Known: w.df > 0,
-			Rare: w.df <= min(3, s.kw.n/100), Year: isYear(w.term), Meta: w.meta, Alternatives: w.alts})
+			Rare: w.df <= min(3, s.kw.n/100), Year: isYear(w.term), Meta: w.meta, Vocabulary: w.vocab, Alternatives: w.alts})
 	}
 	return out
 }

@@ -8,13 +8,15 @@ import (
 
 	"github.com/kljensen/snowball/english"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/newsbot/newsbot/retrieval/lexicon"
 )
 
 // analyzerVersion names the tokenisation rules below. Index terms and
 // vectors depend on them, so it is part of the chunker ID saved with an
 // index: changing the rules must bump it, and indexes built under the old
 // rules are rebuilt.
-const analyzerVersion = "a3"
+const analyzerVersion = "a4"
 
 // wordKind says how a word relates to the hyphenated compounds of a text.
 type wordKind uint8
@@ -51,7 +53,7 @@ type stemmer struct {
 }
 
 func newStemmer() *stemmer {
-	return &stemmer{cache: make(map[string]string, 1<<15)}
+	return &stemmer{lem: lexicon.New(), cache: make(map[string]string, 1<<15)}
 }
 
 // term maps a folded lower-case word to its index term. Irregular forms
@@ -382,6 +384,24 @@ func foldRaw(s string) string {
 	w := b.String()
 	w = strings.TrimSuffix(w, "'s")
 	w = strings.TrimRight(w, "'+.-")
+	return w
+}
+
+// StopWord reports whether a lower-case word is a stop word of the index:
+// dropped from passages and queries alike (unless written as an acronym).
+func StopWord(w string) bool { return stopWords[w] }
+
+// Stem returns the index term of a lower-case word without the lexicon's
+// irregular forms: words with digits and words of three letters or fewer
+// whole, others stemmed with snowball English. The lexicon's generator
+// uses it to leave out pairs the index conflates already.
+func Stem(w string) string {
+	if strings.ContainsAny(w, "0123456789") || len(w) <= 3 {
+		return w
+	}
+	if t := english.Stem(w, true); t != "" {
+		return t
+	}
 	return w
 }
 

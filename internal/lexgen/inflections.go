@@ -50,7 +50,7 @@ func inflections(wn *wordnet) []inflection {
 		if f == b || !clean(f, 1) || !clean(b, 1) || len(f) < 3 || len(b) < 2 || isStop(f) || isStop(b) {
 			return
 		}
-		if term(f) == term(b) || len(wn.senses[lemmaPOS{b, p}]) == 0 {
+		if term(f) == term(b) || len(wn.senses[lemmaPOS{b, p}]) == 0 || wn.spellingVariant(f, b, p) {
 			return
 		}
 		all = append(all, inflection{form: f, base: b, p: p, rivalTags: wn.rivalTags(f, b),
@@ -74,6 +74,27 @@ func inflections(wn *wordnet) []inflection {
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].form < all[j].form })
 	return all
+}
+
+// regularSuffixes are the endings of regular inflections, by part of
+// speech (morphy(7)'s detachment rules, the ending only).
+var regularSuffixes = map[pos][]string{
+	'n': {"s", "es"},
+	'v': {"s", "es", "ed", "d", "ing"},
+	'a': {"er", "est", "r", "st"},
+}
+
+// spellingVariant reports whether an exception only respells a regular
+// inflection of another lemma: "programmes" is the regular plural of
+// "programme", listed under "program". Mapping it to its base would part
+// it from "programme", which the table does not map.
+func (wn *wordnet) spellingVariant(form, base string, p pos) bool {
+	for _, suf := range regularSuffixes[p] {
+		if stem, ok := strings.CutSuffix(form, suf); ok && stem != base && len(wn.senses[lemmaPOS{stem, p}]) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // menPlurals applies WordNet's own morphological rule "-men → -man"

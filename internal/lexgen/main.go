@@ -21,6 +21,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 )
 
 func main() {
@@ -80,6 +81,7 @@ func generate(wn *wordnet, out string, verbose bool, w io.Writer) error {
 	fmt.Fprintf(w, "lexgen: inflections: %d forms (%d from the -men rule); %d candidate pairs dropped by the guard\n", len(t.bases), generated, dropped)
 	fmt.Fprintf(w, "lexgen: family: %d pairs (%d pertainyms, %d derivationally related forms)\n", len(t.family), pert, len(t.family)-pert)
 	fmt.Fprintf(w, "lexgen: synonyms: %d pairs\n", len(t.synonyms))
+	fmt.Fprintf(w, "lexgen: vocabulary: %d words\n", len(t.words))
 	if verbose {
 		for _, in := range infl {
 			if !in.kept() {
@@ -94,7 +96,30 @@ func generate(wn *wordnet, out string, verbose bool, w io.Writer) error {
 // candidate, for the report.
 func build(wn *wordnet) (*table, []inflection) {
 	infl := inflections(wn)
-	return &table{bases: bases(infl), family: familyPairs(wn), synonyms: synonymPairs(wn)}, infl
+	return &table{bases: bases(infl), family: familyPairs(wn), synonyms: synonymPairs(wn), words: vocabulary(wn)}, infl
+}
+
+// vocabulary returns the ordinary words of the database: single words that
+// some synset writes in lower case, i.e. that have a sense as a common word.
+// "manure", "bloke" and "octopus" are ordinary words; "kazakhstan" is not
+// ("Kazakhstan" in every synset), nor is any name WordNet lacks. The bot
+// tells a rare name of a question (which the articles must hold) from a
+// rare word (which they may put otherwise) by it.
+func vocabulary(wn *wordnet) []string {
+	seen := map[string]bool{}
+	for _, s := range wn.synsets {
+		for _, m := range s.members {
+			if m.form == m.lemma && clean(m.lemma, 1) && letters(m.lemma) >= 2 {
+				seen[m.lemma] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for w := range seen {
+		out = append(out, w)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func isMenPlural(infl []inflection, form string) bool {

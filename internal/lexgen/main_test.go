@@ -5,9 +5,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
-	"slices"
-	"strings"
 	"sync"
 	"testing"
 )
@@ -95,29 +92,6 @@ func TestLicenceNotice(t *testing.T) {
 		if !bytes.Contains(b, []byte(s)) {
 			t.Errorf("WORDNET-LICENSE lacks %q", s)
 		}
-	}
-}
-
-// TestStopWordsInSync checks that the generator's stop words are those of
-// retrieval/token.go, which it copies because they are unexported.
-func TestStopWordsInSync(t *testing.T) {
-	src, err := os.ReadFile(filepath.Join("..", "..", "retrieval", "token.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile("(?s)var stopWords = func\\(\\).*?strings\\.Fields\\(`([^`]*)`\\)").FindSubmatch(src)
-	if m == nil {
-		t.Fatal("no stopWords list found in retrieval/token.go")
-	}
-	theirs := strings.Fields(string(m[1]))
-	var ours []string
-	for w := range stopWords {
-		ours = append(ours, w)
-	}
-	slices.Sort(theirs)
-	slices.Sort(ours)
-	if !slices.Equal(theirs, ours) {
-		t.Errorf("stop words differ from retrieval/token.go; update text.go and regenerate the table\n ours:   %v\n theirs: %v", ours, theirs)
 	}
 }
 

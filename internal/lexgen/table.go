@@ -14,6 +14,7 @@ import (
 //	b<TAB>form<TAB>base                       irregular inflection → base
 //	f<TAB>word<TAB>relative<TAB>...           derivational family
 //	s<TAB>word<TAB>synonym:r1:r2<TAB>...      synonyms
+//	w<TAB>word                                an ordinary word (vocabulary)
 //
 // Family and synonym pairs are written under both of their words. In a
 // synonym entry r1 is the rank of the synset's sense among the head
@@ -28,7 +29,7 @@ const header = `# Word relations derived from WordNet 3.0, for retrieval/lexicon
 #   go run ./internal/lexgen -wordnet /usr/share/wordnet -out retrieval/lexicon/lexicon.tsv
 # WordNet 3.0 Copyright 2006 by Princeton University. All rights reserved.
 # Derived data, distributed under the WordNet licence in WORDNET-LICENSE beside this file.
-# Lines: b<TAB>form<TAB>base | f<TAB>word<TAB>relative... | s<TAB>word<TAB>synonym:rank:rank...
+# Lines: b<TAB>form<TAB>base | f<TAB>word<TAB>relative... | s<TAB>word<TAB>synonym:rank:rank... | w<TAB>word
 `
 
 // A table holds the three relations as the file writes them.
@@ -36,6 +37,7 @@ type table struct {
 	bases    [][2]string // form, base
 	family   []familyPair
 	synonyms []synonymPair
+	words    []string // the vocabulary, sorted
 }
 
 // line is one data line before formatting.
@@ -60,6 +62,9 @@ func (t *table) format() []byte {
 		return sp.a, fmt.Sprintf("%s:%d:%d", sp.b, sp.rankA, sp.rankB),
 			sp.b, fmt.Sprintf("%s:%d:%d", sp.a, sp.rankB, sp.rankA)
 	})...)
+	for _, w := range t.words {
+		lines = append(lines, line{'w', w, nil})
+	}
 	sort.Slice(lines, func(i, j int) bool {
 		if lines[i].kind != lines[j].kind {
 			return lines[i].kind < lines[j].kind

@@ -46,6 +46,7 @@ const (
 	kindBase     = 'b'
 	kindFamily   = 'f'
 	kindSynonyms = 's'
+	kindWord     = 'w'
 )
 
 // New returns the lexicon of the embedded table. It does not parse the
@@ -99,6 +100,10 @@ func (l *Lexicon) lookup(kind byte, word string) []string {
 	return strings.Split(line, "\t")[2:]
 }
 
+// has reports whether the table has a line of the given kind for word (a
+// found line's fields are an empty, non-nil slice when it has none).
+func (l *Lexicon) has(kind byte, word string) bool { return l.lookup(kind, word) != nil }
+
 // key returns the kind and head word of a data line.
 func key(line string) (byte, string) {
 	if len(line) < 2 {
@@ -132,6 +137,42 @@ func (l *Lexicon) Base(word string) (string, bool) {
 // symmetric and not transitive.
 func (l *Lexicon) Family(word string) []string {
 	return l.lookup(kindFamily, word)
+}
+
+// Known reports whether word is an ordinary English word — one WordNet
+// writes in lower case in some sense ("manure", "bloke", "octopus") — in
+// any inflection: the irregular ones of the table, and the regular ones
+// by WordNet's own detachment rules (morphy: "starving" → "starve",
+// "tallest" → "tall", "churches" → "church"). Names are not ordinary
+// words ("kazakhstan", "raskin"), nor is anything WordNet lacks
+// ("iphone").
+func (l *Lexicon) Known(word string) bool {
+	if l == nil || word == "" {
+		return false
+	}
+	if l.has(kindWord, word) {
+		return true
+	}
+	if b, ok := l.Base(word); ok && l.has(kindWord, b) {
+		return true
+	}
+	for _, r := range detachments {
+		if stem, ok := strings.CutSuffix(word, r.suffix); ok && stem != "" {
+			if l.has(kindWord, stem+r.ending) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// detachments are WordNet's morphy rules for regular inflections, for
+// nouns, verbs and adjectives together: the suffix to remove and the
+// ending to put back.
+var detachments = []struct{ suffix, ending string }{
+	{"s", ""}, {"ses", "s"}, {"xes", "x"}, {"zes", "z"}, {"ches", "ch"}, {"shes", "sh"}, {"men", "man"}, {"ies", "y"},
+	{"es", "e"}, {"es", ""}, {"ed", "e"}, {"ed", ""}, {"ing", "e"}, {"ing", ""},
+	{"er", ""}, {"est", ""}, {"er", "e"}, {"est", "e"},
 }
 
 // A Synonym is a word sharing a WordNet synset with the looked-up word.

@@ -251,7 +251,7 @@ func TestWellFormed(t *testing.T) {
 			continue
 		}
 		f := strings.Split(line, "\t")
-		if len(f) < 3 || len(f[0]) != 1 {
+		if len(f) < 2 || len(f[0]) != 1 || (len(f) < 3) != (f[0] == "w") {
 			t.Fatalf("line %d: malformed %q", n+1, line)
 		}
 		kind, head := f[0][0], f[1]
@@ -290,6 +290,10 @@ func TestWellFormed(t *testing.T) {
 				}
 				pairs[pair{"s", head, w, r1 + ":" + r2}] = true
 			}
+		case kindWord:
+			if strings.Contains(head, " ") {
+				t.Errorf("line %d: vocabulary entry %q is not one word", n+1, head)
+			}
 		default:
 			t.Errorf("line %d: unknown kind %q", n+1, kind)
 		}
@@ -304,7 +308,7 @@ func TestWellFormed(t *testing.T) {
 			t.Errorf("%s pair %q → %q (%s) has no reverse entry", p.kind, p.a, p.b, p.ranks)
 		}
 	}
-	for _, k := range []byte{kindBase, kindFamily, kindSynonyms} {
+	for _, k := range []byte{kindBase, kindFamily, kindSynonyms, kindWord} {
 		if counts[k] == 0 {
 			t.Errorf("no %c lines", k)
 		}
@@ -330,6 +334,8 @@ func TestEveryHeadFound(t *testing.T) {
 			ok = len(l.Family(head)) > 0
 		case kindSynonyms:
 			ok = len(l.Synonyms(head)) > 0
+		case kindWord:
+			ok = l.Known(head)
 		}
 		if !ok {
 			t.Errorf("%c %q: not found", kind, head)
@@ -396,5 +402,26 @@ func BenchmarkLookup(b *testing.B) {
 			l.Family(w)
 			l.Synonyms(w)
 		}
+	}
+}
+
+func TestKnown(t *testing.T) {
+	l := New()
+	tests := []struct {
+		word string
+		want bool
+	}{
+		{"manure", true}, {"bloke", true}, {"octopus", true}, {"starving", true}, {"chucked", true},
+		{"torched", true}, {"tallest", true}, {"churches", true}, {"children", true}, {"won", true},
+		{"kazakhstan", false}, {"raskin", false}, {"iphone", false}, {"zvyagintsev", false}, {"", false},
+	}
+	for _, tc := range tests {
+		if got := l.Known(tc.word); got != tc.want {
+			t.Errorf("Known(%q) = %v, want %v", tc.word, got, tc.want)
+		}
+	}
+	var nilLex *Lexicon
+	if nilLex.Known("manure") {
+		t.Error("a nil lexicon knows a word")
 	}
 }
