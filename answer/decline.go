@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/newsbot/newsbot/retrieval"
@@ -34,8 +35,10 @@ type Evidence struct {
 	// passage of the index holds.
 	Unknown float64 `json:"unknown"`
 	// MissingSoft is the weight share of the question's rare ordinary
-	// words that none of the top articles holds anywhere.
-	MissingSoft float64 `json:"missing_soft"`
+	// words that none of the top articles holds anywhere; MissingWords
+	// are those words, named when the question is declined.
+	MissingSoft  float64  `json:"missing_soft"`
+	MissingWords []string `json:"missing_words,omitempty"`
 	// Similarity is the best cosine similarity among the top passages.
 	Similarity float64 `json:"similarity"`
 	// Agreement is the share of the top passages from the best passage's
@@ -143,6 +146,7 @@ func (e *Engine) evidence(query string, passages []retrieval.Result) Evidence {
 		default:
 			// An ordinary word: the articles may say it otherwise.
 			missingWeight += t.Weight
+			ev.MissingWords = append(ev.MissingWords, t.Word)
 		}
 	}
 	ev.Words = content
@@ -248,3 +252,46 @@ func spanText(s retrieval.YearSpan) string {
 	}
 	return fmt.Sprintf("%d–%d", s.First, s.Last)
 }
+
+// foreign reports whether a question is written in another language than
+// the articles' (English: the index's stemmer and lexicon are English).
+// Most of its letters are of another script, or few of its words are
+// English ones (function words, words of the lexicon, or words the index
+// holds).
+func foreign(question string, terms []retrieval.QueryTerm) bool {
+	latin, other := 0, 0
+	for _, r := range question {
+		switch {
+		case r < 0x250 && unicode.IsLetter(r):
+			latin++
+		case unicode.IsLetter(r):
+			other++
+		}
+	}
+	if other > latin {
+		return true
+	}
+	byWord := map[string]retrieval.QueryTerm{}
+	for _, t := range terms {
+		byWord[strings.ToLower(t.Word)] = t
+	}
+	toks := tokenize(question)
+	if len(toks) < 3 {
+		return false
+	}
+	english := 0
+	for _, tk := range toks {
+		w := strings.ToLower(tk.text)
+		t, ok := byWord[w]
+		switch {
+		case retrieval.StopWord(w), hasDigit(w):
+			english++
+		case ok && (t.Vocabulary || t.Known):
+			english++
+		}
+	}
+	return float64(english) < 0.4*float64(len(toks))
+}
+
+// foreignReply is what an offline bot says to a question it can't read.
+const foreignReply = "I can only read questions in English, the language the articles are indexed in. Ask in English, or configure a model (OPENAI_*), which answers in your language."

@@ -205,6 +205,25 @@ func (e *Engine) Answer(ctx context.Context, q Question, onPartial func(string))
 		// that year is what is asked for.
 		res.Evidence.LaterYear = 0
 	}
+	if foreign(text, e.r.Analyze(text)) {
+		// The index reads English: its evidence says nothing about a
+		// question in another language. A model can read it (it answers in
+		// the question's language); offline, say what was wrong.
+		if e.cfg.Model != nil {
+			genStart := time.Now()
+			ok := e.generate(ctx, q, passages, &res, onPartial)
+			res.Timings.Generate = time.Since(genStart)
+			if ok {
+				res.Timings.Total = time.Since(start)
+				return res, nil
+			}
+		}
+		e.decline(&res)
+		res.Text = StripMentions(foreignReply)
+		emit(onPartial, res.Text)
+		res.Timings.Total = time.Since(start)
+		return res, nil
+	}
 	if reason := hardReason(res.Evidence); reason != "" {
 		e.decline(&res)
 		res.Text = StripMentions(reason + " " + res.Text)
@@ -226,6 +245,9 @@ func (e *Engine) Answer(ctx context.Context, q Question, onPartial func(string))
 	}
 	if !e.answerable(res.Evidence) {
 		e.decline(&res)
+		if w := res.Evidence.MissingWords; len(w) > 0 {
+			res.Text = StripMentions(fmt.Sprintf("The closest passages don't mention %s. ", quoteList(w)) + res.Text)
+		}
 		emit(onPartial, res.Text)
 		res.Timings.Total = time.Since(start)
 		return res, nil

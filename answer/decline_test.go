@@ -1,0 +1,96 @@
+package answer
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newsbot/newsbot/internal/openaitest"
+	"github.com/newsbot/newsbot/retrieval"
+)
+
+func TestForeign(t *testing.T) {
+	ix, err := retrieval.Open(retrieval.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		q    string
+		want bool
+	}{
+		{"Will Iran allow inspections of its military sites?", false},
+		{"who did glenn hoddle take over from at wolves?", false},
+		{"what did jazayeri say?", false},
+		{"¿Permitirá Irán inspecciones de sus sitios militares?", true},
+		{"Wird der Iran Inspektionen seiner Militärstandorte zulassen?", true},
+		{"ایران اجازه بازرسی از سایت‌های نظامی را می‌دهد؟", true},
+		{"Иран разрешит инспекции?", true},
+		{"Iran?", false},
+	}
+	for _, tc := range tests {
+		if got := foreign(tc.q, ix.Analyze(tc.q)); got != tc.want {
+			t.Errorf("foreign(%q) = %v, want %v", tc.q, got, tc.want)
+		}
+	}
+}
+
+// TestOfflineForeignQuestion checks that offline, a question in another
+// language gets a message saying so rather than quotes or a decline that
+// blames the articles.
+func TestOfflineForeignQuestion(t *testing.T) {
+	eng, err := New(seedIndex(t, nil), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.Answer(context.Background(), Question{Text: "¿Permitirá Irán inspecciones de sus sitios militares?"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Declined || !strings.Contains(res.Text, "only read questions in English") || len(res.Citations) != 0 {
+		t.Fatalf("declined=%v citations=%d text=%q", res.Declined, len(res.Citations), res.Text)
+	}
+}
+
+// TestSoftEvidenceGoesToTheModel checks that a question the offline
+// decision declines on soft evidence alone (low coverage: a paraphrase)
+// reaches a configured model, which reads the passages itself; while a
+// question with hard evidence against it (a year after the articles) is
+// declined before the model either way.
+func TestSoftEvidenceGoesToTheModel(t *testing.T) {
+	ix := seedIndex(t, nil)
+	const paraphrase = "Does Tehran permit foreign checks of its army bases?"
+	strict := func(e *Engine) { e.model.Threshold = 1.01 } // soft evidence always says no
+
+	offline, err := New(ix, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	strict(offline)
+	res, err := offline.Answer(context.Background(), Question{Text: paraphrase}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Declined || hardReason(res.Evidence) != "" {
+		t.Fatalf("offline: declined=%v hard=%q; the test needs a soft decline", res.Declined, hardReason(res.Evidence))
+	}
+
+	eng, srv, _ := modelEngine(t, ix, 2*time.Second)
+	strict(eng)
+	srv.QueueChat(openaitest.Response{Text: "According to Press TV, Iran will not allow inspections of its military sites [1]."})
+	res, err = eng.Answer(context.Background(), Question{Text: paraphrase}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if srv.ChatCount() != 1 || res.Declined || res.Mode != ModeLLM {
+		t.Fatalf("with a model: %d chat requests, declined=%v mode=%s; want the model to answer", srv.ChatCount(), res.Declined, res.Mode)
+	}
+
+	res, err = eng.Answer(context.Background(), Question{Text: "Who won the 2030 election in Iran?"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Declined || srv.ChatCount() != 1 {
+		t.Fatalf("hard evidence: declined=%v, %d chat requests; want a decline before the model", res.Declined, srv.ChatCount())
+	}
+}
