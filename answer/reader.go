@@ -334,7 +334,7 @@ func bestSpan(text string, kind answerType, qset map[string]float64, total float
 		for _, w := range got {
 			sum += w
 		}
-		best = max(best, 0.4+0.6*min(1, sum/total))
+		best = max(best, sp.spec*(0.4+0.6*min(1, sum/total)))
 	}
 	return best
 }

@@ -10,7 +10,8 @@ import (
 // A span is a stretch of a sentence that may be the answer to a question of
 // some type: a name, a number, a date, a reason clause, a quotation.
 type span struct {
-	start, end int // byte offsets in the sentence
+	start, end int     // byte offsets in the sentence
+	spec       float64 // how specific an answer it is, in (0, 1]: "5 January" beats "on Sunday"
 }
 
 // token is one word of a sentence with its offsets.
@@ -73,7 +74,8 @@ var (
 	numberSpan = regexp.MustCompile(`(?i)(?:[£$€]\s?)?\b\d[\d,]*(?:\.\d+)?(?:\s?(?:%|per cent|percent|m|bn|k|million|billion|trillion|thousand|hundred)\b)?` +
 		`|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|a dozen|dozens|hundreds|thousands|millions|half|a third|a quarter)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?(?:\s(?:hundred|thousand|million|billion))?\b`)
 	ageSpan    = regexp.MustCompile(`(?i)\baged\s+\d{1,3}\b|\b\d{1,3}-year-old\b|\b\d{1,3}\s+years?\s+old\b|,\s\d{1,3},|\b(?:1[0-9]|20)\d\d\b`)
-	reasonSpan = regexp.MustCompile(`(?i)\b(?:because(?: of)?|due to (?:the|a|an|his|her|its|their|this|that|these|those|lack|poor|high|low|rising|falling|concerns?|fears?|problems?|[a-z]+(?:ion|ness|ment|ity|ies|ure|nce))\b|owing to|as (?:it|they|he|she|we)\b|as a result of|after|following|amid|over|citing|in protest|to protest|blam(?:e|ed|ing)\b[^,.;]*\bon|saying|since|so that|in order to|for fear|fearing|wants?|wanted|calling for|demand(?:s|ing)?|urg(?:e|ed|ing)\b[^,.;]{0,60}?\bto|asking for|to secure|to get|to avoid|to help|to make|to allow|to stop|to prevent|to cut|to boost|to raise|on the grounds)\b[^.;:!?]*`)
+	reasonSpan = regexp.MustCompile(`(?i)\b(?:because(?: of)?|due to (?:the|a|an|his|her|its|their|this|that|these|those|lack|poor|high|low|rising|falling|concerns?|fears?|problems?|[a-z]+(?:ion|ness|ment|ity|ies|ure|nce))\b|owing to|as (?:it|they|he|she|we)\b|as a result of|after|following|amid|over|citing|in protest|to protest|blam(?:e|ed|ing)\b[^,.;]*\bon|saying|since|so that|in order to|for fear|fearing|wants?|wanted|calling for|demand(?:s|ing)?|urg(?:e|ed|ing)\b[^,.;]{0,60}?\bto|asking for|(?:needed|designed|intended|meant|aimed|trying|seeking|want(?:s|ed)?)? ?to (?:secure|get|avoid|help|make|allow|stop|prevent|cut|boost|raise|fund|pay for|finance|save|reduce|protect|meet|cover|replace|ensure|keep|win|force)` +
+		`|on the grounds|(?:is|are|was|were) to blame|blamed (?:for|on)|on suspicion of|suspected of|accused of|charged with|convicted of|in protest (?:at|against)|in response to|in the wake of|as part of|against a background of|on the back of|thanks to|the reason)\b[^.;:!?]*`)
 	quoteSpan  = regexp.MustCompile(`“[^”]{3,}”|"[^"]{3,}"|‘[^’]{8,}’`)
 )
 
@@ -87,7 +89,7 @@ func findSpans(sentence string, t answerType) []span {
 		if t == askName {
 			for _, m := range quoteSpan.FindAllStringIndex(sentence, -1) {
 				if m[1]-m[0] <= 80 {
-					out = append(out, span{m[0], m[1]})
+					out = append(out, span{m[0], m[1], 1})
 				}
 			}
 		}
@@ -113,10 +115,35 @@ func findSpans(sentence string, t answerType) []span {
 			if t == askNumber && isBareYear(sentence[m[0]:m[1]]) {
 				continue // a year is a date, not a count
 			}
-			out = append(out, span{m[0], m[1]})
+			spec := 1.0
+			if t == askDate {
+				spec = dateSpecificity(sentence[m[0]:m[1]])
+			}
+			out = append(out, span{m[0], m[1], spec})
 		}
 	}
 	return out
+}
+
+var monthWord = regexp.MustCompile(`(?i)\b` + monthRE + `\b`)
+
+// dateSpecificity ranks a date span: a day of a month (1) over a month of a
+// year (0.9) over a year (0.8) over a weekday (0.6) over "next month" (0.5).
+func dateSpecificity(s string) float64 {
+	month := monthWord.MatchString(s)
+	digits := strings.IndexAny(s, "0123456789") >= 0
+	switch {
+	case month && digits:
+		if y := strings.Fields(s); len(y) > 0 && isBareYear(y[len(y)-1]) && len(y) == 2 {
+			return 0.9 // "October 2002"
+		}
+		return 1
+	case digits:
+		return 0.8
+	case strings.Contains(strings.ToLower(s), "next") || strings.Contains(strings.ToLower(s), "last") || strings.Contains(strings.ToLower(s), "this"):
+		return 0.5
+	}
+	return 0.6
 }
 
 func isBareYear(s string) bool {
@@ -177,7 +204,14 @@ func nameSpans(s string) []span {
 			}
 			break
 		}
-		out = append(out, span{toks[i].start, toks[j-1].end})
+		// A name of several words ("Dave Jones", "Toshiba Elevator and
+		// Building Systems") is a surer answer than one capitalised word,
+		// which may be a place, a team or an adjective ("Wolves", "Indian").
+		spec := 1.0
+		if j == i+1 {
+			spec = 0.85
+		}
+		out = append(out, span{toks[i].start, toks[j-1].end, spec})
 		i = j
 	}
 	return out
