@@ -1,0 +1,350 @@
+package main
+
+import (
+	"regexp"
+	"strings"
+)
+
+// casualSynonyms extend the claim generator's table with the swaps users
+// make when typing a question: plainer words and abbreviations. A phrase
+// maps to its alternatives; "" drops it.
+var casualSynonyms = map[string][]string{
+	"chief executive": {"boss", "ceo", "chief exec"}, "per cent": {"%", "percent"},
+	"mobile phones": {"mobiles", "phones"}, "mobile phone": {"mobile", "phone"},
+	"television": {"tv"}, "prime minister": {"pm"}, "the united states": {"the us"},
+	"united states": {"us"}, "children": {"kids"}, "approximately": {"about", "around"},
+	"around": {"about"}, "purchased": {"bought"}, "acquired": {"bought"}, "acquire": {"buy"},
+	"received": {"got"}, "obtained": {"got"}, "additional": {"extra"}, "attempt": {"try"},
+	"commenced": {"started"}, "began": {"started"}, "however": {""}, "currently": {""},
+	"reportedly": {""}, "increased": {"upped"}, "rose": {"went up"}, "fell": {"dropped", "went down"},
+	"employees": {"staff", "workers"}, "individuals": {"people"}, "information": {"info"},
+	"advertisements": {"ads"}, "following": {"after"}, "prior to": {"before"}, "in order to": {"to"},
+	"a number of": {"several", "some"}, "the majority of": {"most of"}, "manufacturer": {"maker"},
+	"supporters": {"fans"}, "defeated": {"beat"}, "appointed": {"named"}, "resigned": {"quit"},
+	"dismissed": {"sacked", "fired"}, "sacked": {"fired"}, "stated": {"said"},
+	"scheduled to": {"due to", "set to"}, "expected to": {"set to", "likely to"},
+	"in the region of": {"about"}, "government": {"government", "govt"},
+	"organisation": {"organisation", "group"}, "footballer": {"player"}, "consumers": {"customers", "people"},
+	"revealed": {"said"}, "intends to": {"plans to", "wants to"}, "is to": {"is going to", "will"},
+	"are to": {"are going to", "will"}, "was to": {"was going to"}, "has been": {"has been"},
+	"approximately the": {"about the"},
+	"profits":           {"earnings"}, "shares": {"shares", "stock"},
+}
+
+// questionSynonyms are the entries of the claims table that read naturally
+// in a typed question.
+var questionSynonyms = []string{"company", "firm", "film", "movie", "rise", "increase", "big",
+	"large", "buy", "bought", "players", "match", "game"}
+
+// fillers are dropped now and then.
+var fillers = set("also", "now", "still", "just", "already", "currently", "reportedly", "further")
+
+type rendered struct {
+	text  string
+	names []nameRef
+	years []string
+}
+
+var yearInText = regexp.MustCompile(`\b(19[5-9][0-9]|200[0-9])\b`)
+
+// finish renders question words into typed text: brackets and side
+// clauses dropped, titles dropped, lower-cased, some words swapped,
+// contracted, punctuated.
+func (b *builder) finish(q []tok, sp span, _ []span, _ []tok) (rendered, bool) {
+	r := b.rng
+	c := b.c
+	q = dropBrackets(q)
+	q = dropDashPair(q)
+	q = dropSideClauses(q)
+	q = dropTail(q)
+	// Titles go: users type "raskin", not "mr raskin".
+	var t []tok
+	for i, x := range q {
+		w := x.lower()
+		if (w == "mr" || w == "mrs" || w == "ms" || w == "miss" || w == "dr" && r.IntN(2) == 0) && i+1 < len(q) && q[i+1].isCap() {
+			continue
+		}
+		t = append(t, x)
+	}
+	// Anchors: the question must still point at one article.
+	proper, rare := 0, 0
+	for i, x := range t {
+		if x.punct || i == 0 {
+			continue
+		}
+		lw := bare(x.lower())
+		switch {
+		case months[lw] || weekdays[lw] || nationalities[lw]:
+		case x.isAllCaps() || x.isCap() && c.proper(x.s):
+			proper++
+		case len(lw) >= 5 && c.df[lw] > 0 && c.df[lw] <= 12 && !stopwords[lw]:
+			rare++
+		}
+	}
+	if proper == 0 && rare < 2 || contentWords(t) < 4 {
+		return rendered{}, false
+	}
+	var out rendered
+	for _, o := range c.findNames(t, -1) {
+		if o.kind == kindOther && !places[strings.ToLower(joinToks(t[o.start:o.end]))] {
+			continue
+		}
+		full := strings.ToLower(bare(joinToks(t[o.start:o.end])))
+		ref := nameRef{kind: o.kind, forms: []string{full}}
+		if o.kind == kindPerson && o.surname != "" && o.surname != full {
+			ref.forms = append(ref.forms, o.surname)
+		}
+		out.names = append(out.names, ref)
+	}
+	keepCaps := r.IntN(3) == 0
+	keepNames := r.IntN(10) == 0
+	var ws []string
+	for _, x := range t {
+		w := x.s
+		switch {
+		case x.punct:
+		case keepCaps && x.isAllCaps():
+		case keepNames && x.isCap() && c.proper(x.s):
+		default:
+			w = strings.ToLower(w)
+		}
+		ws = append(ws, w)
+	}
+	text := joinWords(ws)
+	text = b.paraphrase(text)
+	text = strings.TrimRight(text, " ,-")
+	if r.IntN(7) > 0 {
+		text += "?"
+	}
+	n := len(strings.Fields(text))
+	if n < 5 || n > 26 {
+		return rendered{}, false
+	}
+	last := strings.Trim(strings.ToLower(strings.Fields(text)[n-1]), "?")
+	if danglers[last] {
+		return rendered{}, false
+	}
+	out.text = text
+	out.years = yearInText.FindAllString(text, -1)
+	return out, true
+}
+
+var weekdays = set("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+// prepositions after which a typed question may drop "the".
+var prepositions = set("of", "in", "at", "for", "on", "to", "from", "with", "by", "into", "over")
+
+// dropTail cuts a question before a trailing clause: at a dash, at a
+// comma before a clause opener or a name, at "but", and at "and" before
+// a new subject ("and users will have to").
+func dropTail(q []tok) []tok {
+	between := false
+	for i := 1; i+1 < len(q); i++ {
+		w, next := q[i].lower(), q[i+1].lower()
+		if w == "between" {
+			between = true
+		}
+		left := countWords(q[:i])
+		switch {
+		case q[i].punct && (q[i].s == "-" || q[i].s == "–") && left >= 3:
+			return q[:i]
+		case q[i].s == "," && (tailOpeners[next] || q[i+1].isCap() || strings.HasSuffix(next, "ing")) && left >= 3:
+			return q[:i]
+		case w == "but" && left >= 5:
+			return q[:i]
+		case w == "and" && !between && left >= 5 && (determiners[next] && next != "new" || subjectPronouns[next] || next == "then"):
+			return q[:i]
+		}
+	}
+	return q
+}
+
+var subjectPronouns = set("he", "she", "it", "they", "we", "i", "you", "users", "people")
+
+// tailOpeners start a trailing clause that a question drops.
+var tailOpeners = set("but", "and", "while", "although", "though", "whereas", "when", "as", "with",
+	"after", "before", "because", "so", "despite", "which", "who", "where", "adding", "saying",
+	"making", "leaving", "meaning", "including", "according", "compared", "up", "down", "a", "an",
+	"the", "its", "his", "her", "their", "than", "in", "on", "at", "by", "for", "from", "to",
+	"having", "bringing", "taking", "putting", "giving", "said", "says", "added", "both", "now",
+	"then", "including", "not", "only", "also", "even", "just", "thanks", "amid", "despite", "where",
+	"whose", "whom", "until", "unless", "if", "or", "nor", "yet", "plus", "rather", "instead")
+
+// danglers cannot end a question.
+var danglers = set("the", "a", "an", "of", "and", "or", "but", "its", "their", "his", "her", "'s",
+	"than", "that", "which", "who", "is", "are", "was", "were", "has", "have", "had", "will",
+	"would", "be", "been", "in", "on", "per", "s")
+
+// paraphrase swaps a few words and contracts, on word boundaries.
+func (b *builder) paraphrase(text string) string {
+	r := b.rng
+	ws := strings.Fields(text)
+	// Phrases of up to three words first, then single words.
+	var out []string
+	for i := 0; i < len(ws); i++ {
+		done := false
+		for n := 3; n >= 1 && !done; n-- {
+			if i+n > len(ws) {
+				continue
+			}
+			ph := strings.Join(ws[i:i+n], " ")
+			core := strings.TrimRight(ph, ",")
+			tail := ph[len(core):]
+			alts, ok := casualSynonyms[core]
+			if !ok && n == 1 {
+				if (core == "film" || core == "movie") && (len(out) == 0 || !determiners[out[len(out)-1]]) {
+					continue // "his career in film" is no "career in movie"
+				}
+				if syn, ok2 := synonyms[core]; ok2 && contains(questionSynonyms, core) {
+					alts, ok = []string{syn}, true
+				}
+			}
+			if !ok || r.IntN(2) == 0 {
+				continue
+			}
+			alt := alts[r.IntN(len(alts))]
+			switch {
+			case alt == "%" && len(out) > 0:
+				out[len(out)-1] += alt + tail
+			case alt != "":
+				out = append(out, alt+tail)
+			}
+			i += n - 1
+			done = true
+		}
+		if done {
+			continue
+		}
+		w := ws[i]
+		lw := strings.ToLower(w)
+		switch {
+		case fillers[lw] && r.IntN(3) == 0:
+			continue
+		case lw == "the" && i > 1 && prepositions[strings.ToLower(ws[i-1])] && r.IntN(4) == 0:
+			continue // "head of team", "in case"
+		}
+		out = append(out, w)
+	}
+	text = strings.Join(out, " ")
+	for _, ct := range contractions {
+		if !strings.HasPrefix(text, ct[0]+" ") || r.IntN(2) == 0 {
+			continue
+		}
+		if ct[0] == "who has" {
+			// Only an auxiliary contracts: "who's become", not "who's the
+			// treasury announced".
+			next := strings.Fields(text[len(ct[0]):])
+			if len(next) == 0 || !participles[next[0]] && !strings.HasSuffix(next[0], "ed") {
+				continue
+			}
+		}
+		text = ct[1] + text[len(ct[0]):]
+	}
+	return text
+}
+
+// contractions apply at the start of a question.
+var contractions = [][2]string{
+	{"what is", "what's"}, {"who is", "who's"}, {"who has", "who's"}, {"when is", "when's"},
+	{"where is", "where's"}, {"how much is", "how much's"}, {"who will", "who'll"},
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// joinWords joins tokens with spaces, attaching commas.
+func joinWords(ws []string) string {
+	var b strings.Builder
+	for i, w := range ws {
+		if i > 0 && w != "," {
+			b.WriteByte(' ')
+		}
+		b.WriteString(w)
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+func countWords(t []tok) int {
+	n := 0
+	for _, x := range t {
+		if !x.punct {
+			n++
+		}
+	}
+	return n
+}
+
+func lastIndexPunct(t []tok, mark string) int {
+	for i := len(t) - 1; i >= 0; i-- {
+		if t[i].punct && t[i].s == mark {
+			return i
+		}
+	}
+	return -1
+}
+
+// dropBrackets removes "( ... )" groups.
+func dropBrackets(t []tok) []tok {
+	var out []tok
+	depth := 0
+	for _, x := range t {
+		switch {
+		case x.punct && x.s == "(":
+			depth++
+		case x.punct && x.s == ")":
+			if depth > 0 {
+				depth--
+			}
+		case depth == 0:
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// dropDashPair removes a " - ... - " aside.
+func dropDashPair(t []tok) []tok {
+	first := -1
+	for i, x := range t {
+		if x.punct && (x.s == "-" || x.s == "–") {
+			if first < 0 {
+				first = i
+				continue
+			}
+			return append(append([]tok(nil), t[:first]...), t[i+1:]...)
+		}
+	}
+	return t
+}
+
+// dropSideClauses removes ", which ...," and ", who ...," clauses and a
+// trailing ", which ..." clause.
+func dropSideClauses(t []tok) []tok {
+	for {
+		k := -1
+		for i := 0; i+1 < len(t); i++ {
+			if t[i].s == "," && (t[i+1].lower() == "which" || t[i+1].lower() == "who") {
+				k = i
+				break
+			}
+		}
+		if k < 0 {
+			return t
+		}
+		e := k + 1
+		for e < len(t) && t[e].s != "," {
+			e++
+		}
+		out := append([]tok(nil), t[:k]...)
+		if e < len(t) {
+			out = append(out, t[e+1:]...)
+		}
+		t = out
+	}
+}
