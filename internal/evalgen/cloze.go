@@ -13,6 +13,7 @@ type cloze struct {
 	q     question
 	sent  int
 	shape string
+	kind  spanKind
 	// names are the names still in the question (not the answer), as
 	// they are written there.
 	names []nameRef
@@ -135,6 +136,7 @@ func (b *builder) fromSentence(si int) (cloze, bool) {
 		q:     question{Question: q.text, Answers: answers},
 		sent:  si,
 		shape: shape,
+		kind:  sp.kind,
 		names: q.names,
 		years: q.years,
 	}, true
@@ -434,7 +436,7 @@ func (b *builder) ask(si int, cl []tok, sp span) ([]tok, string, bool) {
 	if sp.cutStart < p.subjEnd {
 		return b.askSubject(cl, sp, p, wh)
 	}
-	if sp.cutStart < p.rest || !b.movable(cl, sp, p.rest) {
+	if sp.cutStart < p.rest || !b.movable(cl, sp, p.rest, true) {
 		return nil, "", false
 	}
 	if sp.prep == "since" && !perfect(cl[p.verb:sp.cutStart]) {
@@ -547,7 +549,7 @@ func (b *builder) askReported(si int, cl []tok, sp span, a attribution) ([]tok, 
 		}
 		return append(q, y...), "who-said", true
 	}
-	if sp.start < a.y[0] || sp.end > a.y[1] || !b.movable(cl, sp, a.y[0]) {
+	if sp.start < a.y[0] || sp.end > a.y[1] || !b.movable(cl, sp, a.y[0], false) {
 		return nil, "", false
 	}
 	if sp.kind == kindPerson && a.accordTo {
@@ -579,19 +581,20 @@ func (b *builder) askReported(si int, cl []tok, sp span, a attribution) ([]tok, 
 			return nil, "", false
 		}
 		q = append(words("according to"), spk...)
-		q = append(q, tok{s: ",", punct: true})
 		return append(q, main...), "according-to", true
 	}
 	switch r := b.rng.IntN(7); {
 	case r == 0 && !a.accordTo:
 		// "do you know how many jobs mr smith said the firm would cut".
 		q = append(words(b.pick(embedPrefixes)+" "+wh), spk...)
+		if verb == "added" || verb == "explained" || verb == "stressed" {
+			verb = "said"
+		}
 		q = append(q, tok{s: verb})
 	case r <= 2 && sp.kind != kindPerson:
 		// "according to smith, how many jobs will the firm cut".
 		if main, ok := b.mainOf(si, yq, y, sp, a.y[0]); ok {
 			q = append(words("according to"), spk...)
-			q = append(q, tok{s: ",", punct: true})
 			return append(q, main...), "according-to", true
 		}
 		fallthrough
@@ -620,7 +623,7 @@ func (b *builder) mainOf(si int, _ []tok, y []tok, sp span, off int) ([]tok, boo
 	sp.cutEnd -= off
 	sp.titleStart -= off
 	p, ok := b.c.parseClause(y)
-	if !ok || p.pronoun != "" || sp.cutStart < p.rest || !b.movable(y, sp, p.rest) {
+	if !ok || p.pronoun != "" || sp.cutStart < p.rest || !b.movable(y, sp, p.rest, true) {
 		return nil, false
 	}
 	subj, ok := b.subject(si, y, p)
@@ -744,7 +747,7 @@ func (b *builder) resolve(si int, pronoun string) ([]tok, bool) {
 // it follows a verb, or a preposition after a verb ("went into business
 // with Lynda Obst"), and is not inside a relative clause or a longer noun
 // phrase ("the loss of 900 jobs").
-func (b *builder) movable(cl []tok, sp span, from int) bool {
+func (b *builder) movable(cl []tok, sp span, from int, verbBefore bool) bool {
 	c := b.c
 	for k := from; k < sp.cutStart; k++ {
 		if w := cl[k].lower(); subordinators[w] || cl[k].punct {
@@ -759,7 +762,7 @@ func (b *builder) movable(cl []tok, sp span, from int) bool {
 	}
 	verbish := func(k int) bool {
 		if k < from {
-			return k == from-1
+			return verbBefore && k == from-1
 		}
 		if k > 0 && determiners[cl[k-1].lower()] {
 			return false // "the suspended Patrick Vieira"

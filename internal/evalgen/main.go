@@ -215,33 +215,58 @@ func clozeSet(c *corpus, o options) ([]question, error) {
 	return out, nil
 }
 
+// kindShare caps each kind's share of a cloze set, so that "who" does
+// not crowd out amounts and dates; dates and years share one cap.
+var kindShare = map[spanKind]float64{
+	kindPerson: 0.34, kindCompany: 0.14, kindCount: 0.22, kindMoney: 0.14, kindDate: 0.24, kindYear: 0.24,
+}
+
 // clozePool makes up to n cloze questions from distinct sentences, in a
 // deterministic order.
 func clozePool(c *corpus, rng *rand.Rand, n int, prefix string) []cloze {
 	b := &builder{c: c, rng: rng}
 	var out []cloze
 	seen := map[string]bool{}
-	for tries := 0; len(out) < n && tries < n*400; tries++ {
-		art := rng.IntN(len(c.arts))
-		ss := c.byArt[art]
-		if len(ss) == 0 {
-			continue
+	perAnswer := map[string]int{}
+	perKind := map[spanKind]int{}
+	for pass := 0; pass < 2 && len(out) < n; pass++ {
+		for tries := 0; len(out) < n && tries < n*300; tries++ {
+			art := rng.IntN(len(c.arts))
+			ss := c.byArt[art]
+			if len(ss) == 0 {
+				continue
+			}
+			si := ss[rng.IntN(len(ss))]
+			key := norm(c.sents[si].text)
+			if seen[key] {
+				continue
+			}
+			cz, ok := b.fromSentence(si)
+			if !ok {
+				continue
+			}
+			// Spread the set over many answers and shapes: at most two
+			// questions share an answer, subject questions ("who has
+			// ...") are thinned, being the easiest to make, and no kind
+			// takes more than its share (until a second pass fills up).
+			ans := strings.ToLower(cz.q.Answers[0])
+			k := cz.kind
+			if k == kindYear {
+				k = kindDate
+			}
+			if perAnswer[ans] >= 2 || cz.shape == "subject" && rng.IntN(2) == 0 ||
+				pass == 0 && float64(perKind[k]) >= kindShare[k]*float64(n) {
+				continue
+			}
+			perAnswer[ans]++
+			perKind[k]++
+			seen[key] = true
+			if os.Getenv("EVALGEN_DEBUG") != "" {
+				fmt.Fprintf(os.Stderr, "%s\n   <- %s\n", cz, c.sents[si].text)
+			}
+			cz.q.Relevant = c.relevantTo(c.sents[si].text, prefix)
+			out = append(out, cz)
 		}
-		si := ss[rng.IntN(len(ss))]
-		key := norm(c.sents[si].text)
-		if seen[key] {
-			continue
-		}
-		cz, ok := b.fromSentence(si)
-		if !ok {
-			continue
-		}
-		seen[key] = true
-		if os.Getenv("EVALGEN_DEBUG") != "" {
-			fmt.Fprintf(os.Stderr, "%s\n   <- %s\n", cz, c.sents[si].text)
-		}
-		cz.q.Relevant = c.relevantTo(c.sents[si].text, prefix)
-		out = append(out, cz)
 	}
 	return out
 }

@@ -6,35 +6,73 @@ import (
 )
 
 // casualSynonyms extend the claim generator's table with the swaps users
-// make when typing a question: plainer words and abbreviations. A phrase
-// maps to its alternatives; "" drops it.
+// make when typing a question: plainer words, shorter phrasings and
+// abbreviations, each inflected form listed. A phrase maps to its
+// alternatives; "" drops it.
 var casualSynonyms = map[string][]string{
 	"chief executive": {"boss", "ceo", "chief exec"}, "per cent": {"%", "percent"},
 	"mobile phones": {"mobiles", "phones"}, "mobile phone": {"mobile", "phone"},
 	"television": {"tv"}, "prime minister": {"pm"}, "the united states": {"the us"},
 	"united states": {"us"}, "children": {"kids"}, "approximately": {"about", "around"},
-	"around": {"about"}, "purchased": {"bought"}, "acquired": {"bought"}, "acquire": {"buy"},
-	"received": {"got"}, "obtained": {"got"}, "additional": {"extra"}, "attempt": {"try"},
-	"commenced": {"started"}, "began": {"started"}, "however": {""}, "currently": {""},
-	"reportedly": {""}, "increased": {"upped"}, "rose": {"went up"}, "fell": {"dropped", "went down"},
+	"purchased": {"bought"}, "purchase": {"buy"}, "acquired": {"bought"}, "acquire": {"buy"},
+	"received": {"got"}, "receive": {"get"}, "obtained": {"got"}, "additional": {"extra"},
+	"attempt": {"try"}, "attempted": {"tried"}, "attempting": {"trying"},
+	"commenced": {"started"}, "began": {"started"}, "begin": {"start"}, "however": {""},
+	"currently": {""}, "reportedly": {""}, "rose": {"went up"}, "fell": {"dropped", "went down"},
 	"employees": {"staff", "workers"}, "individuals": {"people"}, "information": {"info"},
 	"advertisements": {"ads"}, "following": {"after"}, "prior to": {"before"}, "in order to": {"to"},
 	"a number of": {"several", "some"}, "the majority of": {"most of"}, "manufacturer": {"maker"},
-	"supporters": {"fans"}, "defeated": {"beat"}, "appointed": {"named"}, "resigned": {"quit"},
+	"supporters": {"fans"}, "defeated": {"beat"}, "appointed": {"named", "hired"}, "appoint": {"name", "hire"},
+	"resigned": {"quit", "stepped down"}, "resign": {"quit", "step down"},
 	"dismissed": {"sacked", "fired"}, "sacked": {"fired"}, "stated": {"said"},
 	"scheduled to": {"due to", "set to"}, "expected to": {"set to", "likely to"},
 	"in the region of": {"about"}, "government": {"government", "govt"},
-	"organisation": {"organisation", "group"}, "footballer": {"player"}, "consumers": {"customers", "people"},
+	"footballer": {"player"}, "footballers": {"players"}, "consumers": {"customers", "shoppers"},
 	"revealed": {"said"}, "intends to": {"plans to", "wants to"}, "is to": {"is going to", "will"},
-	"are to": {"are going to", "will"}, "was to": {"was going to"}, "has been": {"has been"},
-	"approximately the": {"about the"},
-	"profits":           {"earnings"}, "shares": {"shares", "stock"},
+	"are to": {"are going to", "will"}, "profits": {"earnings", "profit"}, "shares": {"shares", "stock"},
+	"announced": {"said"}, "launched": {"started", "brought out", "introduced"}, "launch": {"start", "bring out"},
+	"criticised": {"slammed", "attacked", "hit out at"}, "criticise": {"slam", "attack"},
+	"rejected": {"turned down"}, "reject": {"turn down"}, "increased": {"raised", "upped", "boosted"},
+	"reduced": {"cut", "lowered"}, "reduce": {"cut", "lower"}, "released": {"put out"},
+	"died": {"passed away"}, "urged": {"called on"}, "demanded": {"called for"},
+	"unveiled": {"showed off", "revealed"}, "completed": {"finished"}, "complete": {"finish"},
+	"investigating": {"looking into", "probing"}, "investigate": {"look into", "probe"},
+	"examine": {"look at"}, "examined": {"looked at"}, "requires": {"needs"}, "require": {"need"},
+	"required": {"needed"}, "legislation": {"law", "laws"}, "proposals": {"plans"},
+	"agreement": {"deal"}, "contract": {"deal"}, "investigation": {"probe", "inquiry"},
+	"inquiry": {"probe"}, "executives": {"bosses"}, "firms": {"companies"}, "companies": {"firms"},
+	"major": {"big"}, "significant": {"big"}, "numerous": {"many"}, "initially": {""},
+	"previously": {""}, "recently": {""}, "subsequently": {"later"}, "eventually": {""},
+	"programme": {"show"}, "squad": {"team"}, "competition": {"contest"}, "championships": {"champs"},
+	"referendum": {"vote"}, "talks": {"talks", "discussions"}, "discussions": {"talks"},
+	"assist": {"help"}, "assistance": {"help"}, "commence": {"start"}, "demonstrate": {"show"},
+	"demonstrated": {"showed"}, "indicated": {"suggested"}, "approximately the": {"about the"},
+	"continue to": {"keep"}, "continues to": {"keeps on"}, "prevent": {"stop"}, "prevented": {"stopped"},
+	"permitted": {"allowed"}, "permit": {"allow"}, "sufficient": {"enough"}, "enormous": {"huge"},
+	"extremely": {"really", "very"}, "particularly": {"especially"}, "global": {"worldwide"},
+	"a further": {"another"}, "will be": {"will be", "is going to be"}, "the company's": {"the firm's"},
 }
 
 // questionSynonyms are the entries of the claims table that read naturally
 // in a typed question.
-var questionSynonyms = []string{"company", "firm", "film", "movie", "rise", "increase", "big",
-	"large", "buy", "bought", "players", "match", "game"}
+var questionSynonyms = []string{"company", "firm", "film", "movie", "big", "large", "buy",
+	"bought", "match", "game"}
+
+// trimAt are prepositions where a question may end early.
+var trimAt = set("in", "on", "at", "during", "after", "following", "with", "amid", "ahead", "because",
+	"due", "as", "over", "since", "despite", "without", "while", "including", "alongside", "before")
+
+// notAdverbs end in -ly without being adverbs that can go.
+var notAdverbs = set("only", "early", "family", "italy", "july", "supply", "reply", "rally", "ally",
+	"holly", "daily", "weekly", "monthly", "yearly", "likely", "unlikely", "fly", "apply", "belly",
+	"bully", "jolly", "lily", "sally", "kelly", "shelly", "emily", "billy", "molly", "reilly",
+	"ply", "imply", "comply", "rely", "multiply", "elderly", "friendly", "lonely", "costly",
+	"deadly", "lovely", "nearly", "hardly", "barely", "fully", "poorly", "newly", "highly",
+	"mostly", "partly", "largely", "mainly", "slightly", "roughly", "exactly", "directly", "wholly",
+	"solely", "entirely", "not", "early-", "anomaly", "assembly", "monopoly", "melancholy",
+	"ugly", "silly", "curly", "burly", "surly", "wily", "oily", "hilly", "chilly", "sly", "lowly",
+	"orderly", "holy", "jelly", "bubbly", "cuddly", "kindly", "sickly", "worldly", "beastly",
+	"quarterly", "hourly", "nightly", "underbelly")
 
 // fillers are dropped now and then.
 var fillers = set("also", "now", "still", "just", "already", "currently", "reportedly", "further")
@@ -56,7 +94,18 @@ func (b *builder) finish(q []tok, sp span, _ []span, _ []tok) (rendered, bool) {
 	q = dropBrackets(q)
 	q = dropDashPair(q)
 	q = dropSideClauses(q)
-	q = dropTail(q)
+	q = c.dropTail(q)
+	// Users type shorter questions than the sentence: a long one loses
+	// its last phrase now and then, if what is left still points at the
+	// article (checked below).
+	if countWords(q) > 14 && r.IntN(2) == 0 {
+		for i := len(q) - 2; i >= 9; i-- {
+			if w := q[i].lower(); trimAt[w] && !q[i+1].punct && countWords(q[:i]) >= 8 {
+				q = q[:i]
+				break
+			}
+		}
+	}
 	// Titles go: users type "raskin", not "mr raskin".
 	var t []tok
 	for i, x := range q {
@@ -81,12 +130,28 @@ func (b *builder) finish(q []tok, sp span, _ []span, _ []tok) (rendered, bool) {
 			rare++
 		}
 	}
-	if proper == 0 && rare < 2 || contentWords(t) < 4 {
+	if proper == 0 && rare < 3 || contentWords(t) < 4 {
 		return rendered{}, false
+	}
+	// A pronoun needs something before it to refer to: "which manager
+	// did his professionalism impress" does not say whose.
+	ref := len(t) > 0 && (t[0].lower() == "who" || t[0].lower() == "which" || t[0].lower() == "what")
+	for _, x := range t {
+		w := x.lower()
+		if x.isCap() {
+			ref = true
+		}
+		if pronouns[w] && !ref {
+			return rendered{}, false
+		}
 	}
 	var out rendered
 	for _, o := range c.findNames(t, -1) {
-		if o.kind == kindOther && !places[strings.ToLower(joinToks(t[o.start:o.end]))] {
+		key := strings.ToLower(bare(joinToks(t[o.start:o.end])))
+		if o.kind == kindOther && o.end == o.start+1 && c.surnames[key] >= 3 && !places[key] {
+			o.kind, o.surname = kindPerson, key // "Blair", known from "Mr Blair"
+		}
+		if o.kind == kindOther && !places[key] {
 			continue
 		}
 		full := strings.ToLower(bare(joinToks(t[o.start:o.end])))
@@ -137,7 +202,7 @@ var prepositions = set("of", "in", "at", "for", "on", "to", "from", "with", "by"
 // dropTail cuts a question before a trailing clause: at a dash, at a
 // comma before a clause opener or a name, at "but", and at "and" before
 // a new subject ("and users will have to").
-func dropTail(q []tok) []tok {
+func (c *corpus) dropTail(q []tok) []tok {
 	between := false
 	for i := 1; i+1 < len(q); i++ {
 		w, next := q[i].lower(), q[i+1].lower()
@@ -148,16 +213,35 @@ func dropTail(q []tok) []tok {
 		switch {
 		case q[i].punct && (q[i].s == "-" || q[i].s == "–") && left >= 3:
 			return q[:i]
-		case q[i].s == "," && (tailOpeners[next] || q[i+1].isCap() || strings.HasSuffix(next, "ing")) && left >= 3:
+		case q[i].s == "," && (tailOpeners[next] || q[i+1].isCap() || strings.HasSuffix(next, "ing") ||
+			strings.HasSuffix(next, "ed") || participles[next]) && left >= 3:
 			return q[:i]
 		case w == "but" && left >= 5:
 			return q[:i]
 		case w == "and" && !between && left >= 5 && (determiners[next] && next != "new" || subjectPronouns[next] || next == "then"):
 			return q[:i]
+		case w == "and" && !between && left >= 5 && q[i+1].isCap() && c.newClause(q[i+1:]):
+			return q[:i] // "and Yahoo has tweaked its technology"
 		}
 	}
 	return q
 }
+
+// newClause reports whether t opens with a name and a verb.
+func (c *corpus) newClause(t []tok) bool {
+	for j := 1; j < len(t) && j <= 3; j++ {
+		if !t[j-1].isCap() {
+			return false
+		}
+		if _, ok := c.verbAt(t, j); ok {
+			return true
+		}
+	}
+	return false
+}
+
+var pronouns = set("he", "she", "his", "her", "him", "they", "their", "them", "it", "its", "hers",
+	"theirs", "himself", "herself", "itself", "themselves")
 
 var subjectPronouns = set("he", "she", "it", "they", "we", "i", "you", "users", "people")
 
@@ -168,7 +252,8 @@ var tailOpeners = set("but", "and", "while", "although", "though", "whereas", "w
 	"the", "its", "his", "her", "their", "than", "in", "on", "at", "by", "for", "from", "to",
 	"having", "bringing", "taking", "putting", "giving", "said", "says", "added", "both", "now",
 	"then", "including", "not", "only", "also", "even", "just", "thanks", "amid", "despite", "where",
-	"whose", "whom", "until", "unless", "if", "or", "nor", "yet", "plus", "rather", "instead")
+	"whose", "whom", "until", "unless", "if", "or", "nor", "yet", "plus", "rather", "instead", "one",
+	"two", "three", "four", "five", "six", "another", "each", "all", "some", "most", "many")
 
 // danglers cannot end a question.
 var danglers = set("the", "a", "an", "of", "and", "or", "but", "its", "their", "his", "her", "'s",
@@ -199,7 +284,7 @@ func (b *builder) paraphrase(text string) string {
 					alts, ok = []string{syn}, true
 				}
 			}
-			if !ok || r.IntN(2) == 0 {
+			if !ok || r.IntN(5) < 2 {
 				continue
 			}
 			alt := alts[r.IntN(len(alts))]
@@ -218,8 +303,10 @@ func (b *builder) paraphrase(text string) string {
 		w := ws[i]
 		lw := strings.ToLower(w)
 		switch {
-		case fillers[lw] && r.IntN(3) == 0:
+		case fillers[lw] && r.IntN(3) > 0:
 			continue
+		case strings.HasSuffix(lw, "ly") && len(lw) > 4 && !notAdverbs[lw] && r.IntN(3) > 0:
+			continue // "widely tipped", "consistently swore"
 		case lw == "the" && i > 1 && prepositions[strings.ToLower(ws[i-1])] && r.IntN(4) == 0:
 			continue // "head of team", "in case"
 		}

@@ -45,6 +45,9 @@ var orgSuffixes = set("plc", "inc", "corp", "corporation", "group", "ltd", "llc"
 	"brands", "bank", "ag", "sa", "nv", "gmbh", "media", "interactive", "games", "labs", "mobile",
 	"oil", "chemicals", "mining", "resources", "finance", "financial", "computers", "computer")
 
+// strongSuffixes end nothing but company names.
+var strongSuffixes = set("plc", "inc", "corp", "corporation", "ltd", "llc", "holdings", "ag", "gmbh")
+
 // notPerson words never appear in a person's name.
 var notPerson = set("league", "cup", "party", "council", "united", "city", "street", "road", "house",
 	"office", "commission", "committee", "association", "championship", "championships", "games",
@@ -75,7 +78,12 @@ var notPerson = set("league", "cup", "party", "council", "united", "city", "stre
 	"january", "february", "march", "april", "june", "july", "august", "september", "october",
 	"november", "december", "christian", "muslim", "jewish", "catholic", "islamic", "iraqi",
 	"american", "israeli", "palestinian", "korean", "university", "mps", "mp", "bbc", "itv", "uk",
-	"us", "eu", "un", "nato", "fifa", "uefa", "iaaf", "rfu", "wru", "fa", "ecb", "gp")
+	"us", "eu", "un", "nato", "fifa", "uefa", "iaaf", "rfu", "wru", "fa", "ecb", "gp", "villa",
+	"rovers", "wanderers", "athletic", "albion", "hotspur", "rangers", "celtic", "town", "forest",
+	"argyle", "saints", "harlequins", "wasps", "tigers", "sharks", "bulls", "blues", "reds", "dragons",
+	"ospreys", "scarlets", "falcons", "sale", "bath", "gloucester", "leicester", "northampton",
+	"munster", "leinster", "ulster", "connacht", "real", "inter", "juventus", "ajax", "porto",
+	"benfica", "lazio", "roma", "valencia", "bayern", "dynamo", "spartak", "zenit")
 
 // roles are capitalised words that precede a name without being part of it
 // ("Chancellor Gordon Brown", "Prime Minister Tony Blair").
@@ -300,6 +308,12 @@ func (c *corpus) classifyName(t []tok, i, j int) span {
 	if institutional[strings.ToLower(words[0])] {
 		return sp // "World Bank", "Central Bank" are no companies
 	}
+	if len(words) >= 2 && firstNameSet[strings.ToLower(words[0])] && !strongSuffixes[last] {
+		orgOK := c.companies[key] >= 2
+		if !orgOK && orgSuffixes[last] {
+			return sp // "Rob Da Bank" is a DJ
+		}
+	}
 	isOrg := orgSuffixes[last] && len(words) >= 2 || c.companies[key] >= 2 && len(words) >= 2 ||
 		c.companies[key] >= 4 && c.proper(words[0])
 	if isOrg {
@@ -384,6 +398,16 @@ func (c *corpus) amountAt(t []tok, i int) (span, bool) {
 		if nounEnd+1 < len(t) && t[nounEnd].lower() == "of" && isPlainWord(t[nounEnd+1]) && !stopwords[t[nounEnd+1].lower()] &&
 			(nounEnd+2 >= len(t) || !isPlainWord(t[nounEnd+2]) || stopwords[t[nounEnd+2].lower()]) {
 			nounEnd += 2
+		}
+		if nounEnd == head+1 && nounEnd+1 < len(t) && t[nounEnd].lower() == "of" && t[nounEnd+1].isCap() {
+			// "two ex-senior executives of Columbia Distributor".
+			k := nounEnd + 1
+			for k < len(t) && k < nounEnd+4 && t[k].isCap() && !strings.HasSuffix(t[k].s, "'s") {
+				k++
+			}
+			if k == len(t) || !t[k].isCap() {
+				nounEnd = k
+			}
 		}
 		var noun []string
 		for _, x := range t[e:nounEnd] {
