@@ -26,7 +26,7 @@
 // knowledge from templates). Each is checked against the corpus before it
 // is written.
 //
-//	go run ./internal/evalgen -kind offcorpus -corpus ../shared/corpora/bbc -n 300 > testdata/eval/bbc-offcorpus.jsonl
+//	go run ./internal/evalgen -kind offcorpus -corpus ../shared/corpora/bbc -prefix bbc/ -n 300 > testdata/eval/bbc-offcorpus.jsonl
 //
 // In every kind the relevant articles are every article holding the
 // source sentence (the BBC corpus has duplicates), their IDs prefixed with
@@ -113,25 +113,34 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var qs []question
-	switch o.kind {
-	case "claims":
-		qs, err = claims(c, o)
-	case "cloze":
-		qs, err = clozeSet(c, o)
-	case "offcorpus":
-		var off []offQuestion
-		off, err = offCorpusSet(c, o)
-		for _, q := range off {
-			qs = append(qs, q.q)
-		}
-	default:
-		return fmt.Errorf("unknown -kind %q (want claims, cloze or offcorpus)", o.kind)
-	}
+	qs, err := generate(c, o)
 	if err != nil {
 		return err
 	}
-	enc := json.NewEncoder(stdout)
+	return write(stdout, qs)
+}
+
+// generate makes the question set the options ask for.
+func generate(c *corpus, o options) ([]question, error) {
+	switch o.kind {
+	case "claims":
+		return claims(c, o)
+	case "cloze":
+		return clozeSet(c, o)
+	case "offcorpus":
+		off, err := offCorpusSet(c, o)
+		var qs []question
+		for _, q := range off {
+			qs = append(qs, q.q)
+		}
+		return qs, err
+	}
+	return nil, fmt.Errorf("unknown -kind %q (want claims, cloze or offcorpus)", o.kind)
+}
+
+// write writes questions as JSON Lines, empty lists as [].
+func write(w io.Writer, qs []question) error {
+	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	for _, q := range qs {
 		if q.Answers == nil {

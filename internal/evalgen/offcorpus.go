@@ -132,10 +132,11 @@ func (g *offGen) nameSwaps(n int) []offQuestion {
 		}
 		// Replace the longest form first: "gordon brown", then "brown".
 		q := lower
+		put := short
 		for i, f := range present {
 			rep := short
 			if i == 0 && (len(strings.Fields(f)) > 1 || g.rng.IntN(3) == 0) {
-				rep = full
+				rep, put = full, full
 			}
 			q = replaceWord(q, f, strings.ToLower(rep))
 		}
@@ -147,7 +148,7 @@ func (g *offGen) nameSwaps(n int) []offQuestion {
 		if cased := strings.ToLower(text) != text; cased {
 			q = restoreCase(q, text)
 		}
-		g.add(&out, offQuestion{q: question{Question: q}, sub: "name", put: full})
+		g.add(&out, offQuestion{q: question{Question: q}, sub: "name", put: put})
 		return len(out) < n
 	})
 	return out
