@@ -187,8 +187,11 @@ func (c *corpus) verbAt(t []tok, j int) (verbInfo, bool) {
 	}
 	w := t[j].lower()
 	prev := t[j-1].lower()
-	if determiners[prev] || strings.HasSuffix(prev, "'s") || strings.HasSuffix(prev, "s'") || prev == "to" || numRe.MatchString(prev) {
+	if determiners[prev] || strings.HasSuffix(prev, "'s") || strings.HasSuffix(prev, "s'") || prev == "to" {
 		return verbInfo{}, false
+	}
+	if numRe.MatchString(prev) && !auxes[w] {
+		return verbInfo{}, false // "top 10 hit"
 	}
 	next := ""
 	if j+1 < len(t) {

@@ -795,7 +795,9 @@ func (b *builder) movable(cl []tok, sp span, from int, verbBefore bool) bool {
 		if sp.prep == "" && sp.cutStart != from {
 			return false
 		}
-		if sp.cutStart == from || verbish(sp.cutStart-1) {
+		// The verb before the date must be the clause's own, not one
+		// further on ("the Grand Final due to be held in December").
+		if sp.cutStart == from || sp.cutStart-1 < from+3 && verbish(sp.cutStart-1) {
 			return true
 		}
 		if sp.cutEnd < len(cl) && cl[sp.cutEnd].s != "," || sp.cutStart-from > 7 {

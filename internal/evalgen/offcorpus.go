@@ -203,9 +203,11 @@ func (g *offGen) replacement(kind spanKind, gender string) (full, short string) 
 func genderOf(q string) string {
 	for _, t := range tokenize(q) {
 		switch t.lower() {
-		case "he", "his", "him", "himself":
+		case "he", "his", "him", "himself", "actor", "brother", "father", "husband", "man", "king",
+			"prince", "spokesman", "chairman", "sir", "lord", "boy", "son", "businessman":
 			return "m"
-		case "she", "her", "hers", "herself":
+		case "she", "her", "hers", "herself", "actress", "sister", "mother", "wife", "woman", "queen",
+			"princess", "spokeswoman", "chairwoman", "lady", "girl", "daughter", "businesswoman":
 			return "f"
 		}
 	}

@@ -47,7 +47,7 @@ var casualSynonyms = map[string][]string{
 	"referendum": {"vote"}, "talks": {"talks", "discussions"}, "discussions": {"talks"},
 	"assist": {"help"}, "assistance": {"help"}, "commence": {"start"}, "demonstrate": {"show"},
 	"demonstrated": {"showed"}, "indicated": {"suggested"}, "approximately the": {"about the"},
-	"continue to": {"keep"}, "continues to": {"keeps on"}, "prevent": {"stop"}, "prevented": {"stopped"},
+	"prevent": {"stop"}, "prevented": {"stopped"},
 	"permitted": {"allowed"}, "permit": {"allow"}, "sufficient": {"enough"}, "enormous": {"huge"},
 	"extremely": {"really", "very"}, "particularly": {"especially"}, "global": {"worldwide"},
 	"a further": {"another"}, "will be": {"will be", "is going to be"}, "the company's": {"the firm's"},
@@ -56,7 +56,7 @@ var casualSynonyms = map[string][]string{
 // questionSynonyms are the entries of the claims table that read naturally
 // in a typed question.
 var questionSynonyms = []string{"company", "firm", "film", "movie", "big", "large", "buy",
-	"bought", "match", "game"}
+	"bought"}
 
 // trimAt are prepositions where a question may end early.
 var trimAt = set("in", "on", "at", "during", "after", "following", "with", "amid", "ahead", "because",
@@ -91,6 +91,11 @@ var yearInText = regexp.MustCompile(`\b(19[5-9][0-9]|200[0-9])\b`)
 func (b *builder) finish(q []tok, sp span, _ []span, _ []tok) (rendered, bool) {
 	r := b.rng
 	c := b.c
+	for _, x := range q {
+		if x.punct && x.s == "." {
+			return rendered{}, false // two sentences run together
+		}
+	}
 	q = dropBrackets(q)
 	q = dropDashPair(q)
 	q = dropSideClauses(q)
@@ -138,11 +143,11 @@ func (b *builder) finish(q []tok, sp span, _ []span, _ []tok) (rendered, bool) {
 	ref := len(t) > 0 && (t[0].lower() == "who" || t[0].lower() == "which" || t[0].lower() == "what")
 	for _, x := range t {
 		w := x.lower()
-		if x.isCap() {
-			ref = true
-		}
 		if pronouns[w] && !ref {
 			return rendered{}, false
+		}
+		if x.isCap() {
+			ref = true
 		}
 	}
 	var out rendered

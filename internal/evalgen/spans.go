@@ -282,6 +282,9 @@ func indexWord(t []tok, ws ...string) int {
 // something else, and fills its answers.
 func (c *corpus) classifyName(t []tok, i, j int) span {
 	sp := span{kind: kindOther, start: i, end: j, cutStart: i, cutEnd: j, titleStart: i}
+	if w := t[i].lower(); w == "st" || w == "saint" || w == "mount" || w == "lake" || w == "cape" {
+		return sp // "St Thomas" is a place
+	}
 	// Strip titles and roles in front of the name.
 	k := i
 	for k < j-1 && (roles[t[k].lower()] || hyphenRole(t[k].s) || nationalities[t[k].lower()]) {
@@ -405,8 +408,8 @@ func (c *corpus) amountAt(t []tok, i int) (span, bool) {
 			for k < len(t) && k < nounEnd+4 && t[k].isCap() && !strings.HasSuffix(t[k].s, "'s") {
 				k++
 			}
-			if k == len(t) || !t[k].isCap() {
-				nounEnd = k
+			if k == len(t) || t[k].punct || stopwords[t[k].lower()] {
+				nounEnd = k // not "two breaches of FA rules"
 			}
 		}
 		var noun []string
@@ -435,6 +438,9 @@ func (c *corpus) amountAt(t []tok, i int) (span, bool) {
 		sp.cutEnd = sp.end
 	}
 	if sp.kind == kindMoney {
+		if sp.end < len(t) && t[sp.end].lower() == "of" {
+			return sp, false // "for £35bn of cuts" leaves "for of cuts"
+		}
 		sp.answers = []string{joinToks(t[sp.start:sp.end])}
 		// A conversion in brackets is another answer: "$56.5m (£30.4m)".
 		if sp.end+2 < len(t) && t[sp.end].s == "(" && moneyRe.MatchString(t[sp.end+1].s) && t[sp.end+2].s == ")" {
