@@ -175,7 +175,8 @@ func splitOpener(cl []tok) (adj, main []tok, ok bool) {
 func properish(t tok) bool { return t.isCap() && !strings.HasSuffix(t.lower(), "ing") }
 
 // timeNouns follow "this", "next" and "last" in an opener ("Last year,").
-var timeNouns = set("week", "year", "month", "season", "summer", "winter", "spring", "autumn",
+var timeNouns = set("january", "february", "march", "april", "may", "june", "july", "august",
+	"september", "october", "november", "december", "week", "year", "month", "season", "summer", "winter", "spring", "autumn",
 	"weekend", "morning", "time", "monday", "tuesday", "wednesday", "thursday", "friday",
 	"saturday", "sunday", "night", "term", "decade", "century")
 
@@ -445,7 +446,10 @@ func (b *builder) ask(si int, cl []tok, sp span) ([]tok, string, bool) {
 	if indexWord(cl[:p.subjEnd], "name", "names") >= 0 {
 		return nil, "", false // "his name is Tote King"
 	}
-	rest := b.gap(cl[p.rest:], sp, p.rest)
+	rest, ok := b.gap(cl[p.rest:], sp, p.rest)
+	if !ok {
+		return nil, "", false
+	}
 	advs := cl[p.advStart:p.verb]
 	if b.rng.IntN(6) == 0 {
 		// Embedded: "any idea how many power leads microsoft is replacing".
@@ -558,7 +562,10 @@ func (b *builder) askReported(si int, cl []tok, sp span, a attribution) ([]tok, 
 	if sp.prep == "since" && !perfect(y[:sp.cutStart-a.y[0]]) {
 		return nil, "", false
 	}
-	yq := b.gap(y, sp, a.y[0])
+	yq, ok := b.gap(y, sp, a.y[0])
+	if !ok {
+		return nil, "", false
+	}
 	if len(yq) > 0 && yq[0].lower() == "that" {
 		yq = yq[1:]
 	}
@@ -631,7 +638,10 @@ func (b *builder) mainOf(si int, _ []tok, y []tok, sp span, off int) ([]tok, boo
 		return nil, false
 	}
 	wh := b.wh(y, &sp)
-	rest := b.gap(y[p.rest:], sp, p.rest)
+	rest, ok := b.gap(y[p.rest:], sp, p.rest)
+	if !ok {
+		return nil, false
+	}
 	q := words(wh)
 	if p.info.aux {
 		q = append(q, y[p.verb])
@@ -846,7 +856,7 @@ var strandable = set("for", "with", "to", "by", "from", "at", "against", "about"
 // appositive after a name goes with it ("David Gill, United's chief
 // executive,"), and a clause joined after it ("and the TGWU has 800,000")
 // is dropped.
-func (b *builder) gap(t []tok, sp span, off int) []tok {
+func (b *builder) gap(t []tok, sp span, off int) ([]tok, bool) {
 	from, to := sp.cutStart-off, sp.cutEnd-off
 	if (sp.kind == kindPerson || sp.kind == kindCompany) && to < len(t) && t[to].s == "," {
 		k := to + 1
@@ -856,6 +866,9 @@ func (b *builder) gap(t []tok, sp span, off int) []tok {
 		to = min(k+1, len(t))
 	}
 	out := cutOut(t, from, to)
+	if from > 0 && to < len(t) && strandable[t[from-1].lower()] && prepositions[t[to].lower()] {
+		return nil, false // "banned from rugby for for reckless use"
+	}
 	if to < len(t) {
 		switch t[to].lower() {
 		case "and", "or", "but", "while", "whereas", "as", "when", "after", "before", "because", "if",
@@ -863,7 +876,7 @@ func (b *builder) gap(t []tok, sp span, off int) []tok {
 			out = out[:from]
 		}
 	}
-	return out
+	return out, true
 }
 
 // perfect reports whether a verb group is in a perfect tense, the only

@@ -223,6 +223,8 @@ func (c *corpus) dropTail(q []tok) []tok {
 			return q[:i]
 		case w == "but" && left >= 5:
 			return q[:i]
+		case w == "and" && left >= 5 && (reportVerbs[next] != "" || next == "also"):
+			return q[:i] // "and said chancellors had resigned"
 		case w == "and" && !between && left >= 5 && (determiners[next] && next != "new" || subjectPronouns[next] || next == "then"):
 			return q[:i]
 		case w == "and" && !between && left >= 5 && q[i+1].isCap() && c.newClause(q[i+1:]):
@@ -310,7 +312,7 @@ func (b *builder) paraphrase(text string) string {
 		switch {
 		case fillers[lw] && r.IntN(3) > 0:
 			continue
-		case strings.HasSuffix(lw, "ly") && len(lw) > 4 && !notAdverbs[lw] && r.IntN(3) > 0:
+		case strings.HasSuffix(lw, "ly") && len(lw) > 5 && !notAdverbs[lw] && b.c.words[strings.TrimSuffix(lw, "ly")] > 0 && r.IntN(3) > 0:
 			continue // "widely tipped", "consistently swore"
 		case lw == "the" && i > 1 && prepositions[strings.ToLower(ws[i-1])] && r.IntN(4) == 0:
 			continue // "head of team", "in case"
@@ -400,7 +402,8 @@ func dropBrackets(t []tok) []tok {
 	return out
 }
 
-// dropDashPair removes a " - ... - " aside.
+// dropDashPair removes a " - ... - " aside, and a short attribution
+// after it ("- almost a third of the population - it added").
 func dropDashPair(t []tok) []tok {
 	first := -1
 	for i, x := range t {
@@ -409,7 +412,11 @@ func dropDashPair(t []tok) []tok {
 				first = i
 				continue
 			}
-			return append(append([]tok(nil), t[:first]...), t[i+1:]...)
+			tail := t[i+1:]
+			if len(tail) <= 4 && indexWord(tail, "said", "says", "added", "told") >= 0 {
+				tail = nil
+			}
+			return append(append([]tok(nil), t[:first]...), tail...)
 		}
 	}
 	return t

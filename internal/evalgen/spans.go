@@ -241,7 +241,9 @@ func (c *corpus) findNames(t []tok, first int) []span {
 		}
 		// "and" joins two names unless the whole is a company name
 		// ("Toshiba Elevator and Building Systems").
-		if k := indexWord(t[i:j], "and", "&"); k >= 0 && !orgSuffixes[bare(t[j-1].lower())] {
+		// ... but not when the part before "and" is a company name
+		// already ("Sony Pictures Entertainment and MGM Studios").
+		if k := indexWord(t[i:j], "and", "&"); k >= 0 && (!orgSuffixes[bare(t[j-1].lower())] || k > 0 && orgSuffixes[t[i+k-1].lower()]) {
 			j = i + k
 		}
 		if j <= i {
