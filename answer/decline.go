@@ -1,8 +1,11 @@
 package answer
 
 import (
+	_ "embed"
+	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -162,13 +165,14 @@ func (e *Engine) evidence(query string, passages []retrieval.Result) Evidence {
 }
 
 // bestWindow is the best coverage of two adjacent sentences of a passage,
-// with the passage's title.
+// with the passage's title and outlet (indexed with every passage: "which
+// agency reported ..." is answered by the outlet).
 func bestWindow(m *retrieval.Matcher, p retrieval.Result) float64 {
 	spans := retrieval.SentenceSpans(p.Text)
 	best := 0.0
 	for i := range spans {
 		j := min(i+1, len(spans)-1)
-		text := p.Title + "\n" + p.Text[spans[i][0]:spans[j][1]]
+		text := p.Title + "\n" + p.Source + "\n" + p.Text[spans[i][0]:spans[j][1]]
 		c, _ := m.Coverage(text)
 		best = max(best, c)
 	}
@@ -209,28 +213,70 @@ func laterYear(r Retriever, query string, terms []retrieval.QueryTerm, top []ret
 
 func hasDigit(s string) bool { return strings.ContainsAny(s, "0123456789") }
 
-// declineModel is a logistic model of P(answerable | soft evidence).
-type declineModel struct {
-	Bias        float64 `json:"bias"`
-	Coverage    float64 `json:"coverage"`
-	Window      float64 `json:"window"`
-	Unknown     float64 `json:"unknown"`
-	MissingSoft float64 `json:"missing_soft"`
-	Similarity  float64 `json:"similarity"`
-	Agreement   float64 `json:"agreement"`
-	// Threshold is the least probability at which a question is answered.
-	Threshold float64 `json:"threshold"`
+// DeclineFeatures are the names of the soft evidence the decline model
+// weighs, in the order Features returns them.
+var DeclineFeatures = []string{"coverage", "window", "unknown", "missing_soft", "similarity", "agreement", "no_answer_span", "weak_answer_span", "short"}
+
+// Features returns the soft evidence as the decline model's inputs, in
+// the order of DeclineFeatures. A question that asks for a kind of answer
+// (a date, a number) and whose articles hold no span of that kind near its
+// words is likely about something they don't say ("how old was he when he
+// died" against an obituary without his age). A short question that no
+// window covers whole is more often general knowledge the articles only
+// brush ("the capital of Mongolia" against "Inner Mongolia"): short is 1/words
+// then, 0 for a question a window covers (nearly) whole, however short.
+func (ev Evidence) Features() []float64 {
+	noSpan, weak := 0.0, 0.0
+	if ev.Typed {
+		if ev.Answer == 0 {
+			noSpan = 1
+		} else {
+			weak = 1 - ev.Answer
+		}
+	}
+	short := 0.0
+	if ev.Words > 0 && ev.Window < 0.8 {
+		short = 1 / float64(ev.Words)
+	}
+	return []float64{ev.Coverage, ev.Window, ev.Unknown, ev.MissingSoft, ev.Similarity, ev.Agreement, noSpan, weak, short}
 }
 
-// defaultDecline is a hand-set combination, used until a fitted model is
-// embedded.
-var defaultDecline = declineModel{Bias: -6, Coverage: 4, Window: 5, Unknown: -2, MissingSoft: -3, Similarity: 2, Agreement: 0.5, Threshold: 0.5}
+// DeclineModel is a logistic model of P(answerable | soft evidence),
+// fitted by internal/declinefit on generated answerable and off-corpus
+// questions and embedded as decline.json.
+type DeclineModel struct {
+	Features []string  `json:"features"` // DeclineFeatures, to check the file matches the code
+	Weights  []float64 `json:"weights"`
+	Bias     float64   `json:"bias"`
+	// Threshold is the least probability at which a question is answered.
+	Threshold float64 `json:"threshold"`
+	// Fitted says on what and how the model was fitted, for people.
+	Fitted string `json:"fitted,omitempty"`
+}
 
 // P returns the probability that the question is answerable.
-func (d declineModel) P(ev Evidence) float64 {
-	z := d.Bias + d.Coverage*ev.Coverage + d.Window*ev.Window + d.Unknown*ev.Unknown +
-		d.MissingSoft*ev.MissingSoft + d.Similarity*ev.Similarity + d.Agreement*ev.Agreement
+func (d DeclineModel) P(ev Evidence) float64 {
+	z := d.Bias
+	for i, x := range ev.Features() {
+		z += d.Weights[i] * x
+	}
 	return 1 / (1 + math.Exp(-z))
+}
+
+//go:embed decline.json
+var declineJSON []byte
+
+// loadDeclineModel parses the embedded model and checks it was fitted on
+// the features this code computes.
+func loadDeclineModel() (DeclineModel, error) {
+	var d DeclineModel
+	if err := json.Unmarshal(declineJSON, &d); err != nil {
+		return d, fmt.Errorf("decline model: %w", err)
+	}
+	if !slices.Equal(d.Features, DeclineFeatures) || len(d.Weights) != len(DeclineFeatures) {
+		return d, fmt.Errorf("decline model: fitted on features %v, the code computes %v: refit with internal/declinefit", d.Features, DeclineFeatures)
+	}
+	return d, nil
 }
 
 // hardReason returns why the evidence rules an answer out, or "".

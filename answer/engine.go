@@ -80,7 +80,7 @@ type Engine struct {
 	r       Retriever
 	cfg     Config
 	prompts *prompts.Set
-	model   declineModel // the soft decline decision
+	model   DeclineModel // the soft decline decision
 }
 
 // New returns an Engine over r.
@@ -107,7 +107,11 @@ func New(r Retriever, cfg Config) (*Engine, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Engine{r: r, cfg: cfg, prompts: ps, model: defaultDecline}, nil
+	dm, err := loadDeclineModel()
+	if err != nil {
+		return nil, err
+	}
+	return &Engine{r: r, cfg: cfg, prompts: ps, model: dm}, nil
 }
 
 // Offline reports whether the engine answers without a model.

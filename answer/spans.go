@@ -76,7 +76,7 @@ var (
 	ageSpan    = regexp.MustCompile(`(?i)\baged\s+\d{1,3}\b|\b\d{1,3}-year-old\b|\b\d{1,3}\s+years?\s+old\b|,\s\d{1,3},|\b(?:1[0-9]|20)\d\d\b`)
 	reasonSpan = regexp.MustCompile(`(?i)\b(?:because(?: of)?|due to (?:the|a|an|his|her|its|their|this|that|these|those|lack|poor|high|low|rising|falling|concerns?|fears?|problems?|[a-z]+(?:ion|ness|ment|ity|ies|ure|nce))\b|owing to|as (?:it|they|he|she|we)\b|as a result of|after|following|amid|over|citing|in protest|to protest|blam(?:e|ed|ing)\b[^,.;]*\bon|saying|since|so that|in order to|for fear|fearing|wants?|wanted|calling for|demand(?:s|ing)?|urg(?:e|ed|ing)\b[^,.;]{0,60}?\bto|asking for|(?:needed|designed|intended|meant|aimed|trying|seeking|want(?:s|ed)?)? ?to (?:secure|get|avoid|help|make|allow|stop|prevent|cut|boost|raise|fund|pay for|finance|save|reduce|protect|meet|cover|replace|ensure|keep|win|force)` +
 		`|on the grounds|(?:is|are|was|were) to blame|blamed (?:for|on)|on suspicion of|suspected of|accused of|charged with|convicted of|in protest (?:at|against)|in response to|in the wake of|as part of|against a background of|on the back of|thanks to|the reason)\b[^.;:!?]*`)
-	quoteSpan  = regexp.MustCompile(`“[^”]{3,}”|"[^"]{3,}"|‘[^’]{8,}’`)
+	quoteSpan = regexp.MustCompile(`“[^”]{3,}”|"[^"]{3,}"|‘[^’]{8,}’`)
 )
 
 // findSpans returns the spans of sentence that could answer a question of

@@ -28,6 +28,7 @@ type wordTable interface {
 	Family(word string) []string
 	Synonyms(word string) []lexicon.Synonym
 	Known(word string) bool
+	Lemmas(word string) []string
 }
 
 // qword is one distinct content word of a query.
@@ -178,11 +179,18 @@ func (ix *Index) alternatives(folded, term string) []Alternative {
 		seen[key] = true
 		out = append(out, Alternative{Terms: terms, Weight: weight})
 	}
+	// Derivations are of the word as written ("french" ~ "france"; the
+	// stemmer joins the inflections of each side), synonyms of its
+	// dictionary form: "fired" looks up "fire".
 	for _, f := range ix.lex.Family(folded) {
 		add(f, familyWeight)
 	}
-	for _, syn := range ix.lex.Synonyms(folded) {
-		add(syn.Word, synonymWeight*syn.Weight)
+	for _, lemma := range ix.lex.Lemmas(folded) {
+		for _, syn := range ix.lex.Synonyms(lemma) {
+			if syn.Weight >= minSynonymWeight {
+				add(syn.Word, synonymWeight*syn.Weight)
+			}
+		}
 	}
 	return out
 }
@@ -192,6 +200,10 @@ func (ix *Index) alternatives(folded, term string) []Alternative {
 const (
 	familyWeight  = 0.8
 	synonymWeight = 0.6
+	// minSynonymWeight leaves out synonyms through a word's rarer senses
+	// (below 1/sqrt(2·2)): "quit" ~ "lay off" stays, "fire" ~ "sack"
+	// (senses 4 and 2) goes — too often another meaning.
+	minSynonymWeight = 0.5
 )
 
 // weightFor returns the query weight of an index term, for the local

@@ -21,6 +21,7 @@ package lexicon
 import (
 	_ "embed"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -164,6 +165,47 @@ func (l *Lexicon) Known(word string) bool {
 		}
 	}
 	return false
+}
+
+// Lemmas returns the dictionary forms word may be an inflection of, for
+// looking up its relations ("fired" → "fire", "kids" → "kid", "bought" →
+// "buy"): its irregular base if it has one; else, for a form ending in
+// -ed or -ing, the verbs morphy's detachment rules give ("sacked" is "to
+// sack", not WordNet's adjective "sacked", whose synonym is "raped"); else
+// the word itself when WordNet knows it ("news", not "new"), or the forms
+// the other detachment rules give. Nil when WordNet knows none.
+func (l *Lexicon) Lemmas(word string) []string {
+	if l == nil || word == "" {
+		return nil
+	}
+	if b, ok := l.Base(word); ok {
+		return []string{b}
+	}
+	detach := func(keep func(suffix string) bool) []string {
+		var out []string
+		for _, r := range detachments {
+			if !keep(r.suffix) {
+				continue
+			}
+			if stem, ok := strings.CutSuffix(word, r.suffix); ok && len(stem) > 1 {
+				if c := stem + r.ending; l.has(kindWord, c) && !slices.Contains(out, c) {
+					out = append(out, c)
+				}
+			}
+		}
+		return out
+	}
+	if strings.HasSuffix(word, "ed") || strings.HasSuffix(word, "ing") {
+		// The first rule that gives a word wins, "-ed" → "-e" before "-ed"
+		// → "": "fired" is "fire", not "fir".
+		if out := detach(func(s string) bool { return s == "ed" || s == "ing" }); len(out) > 0 {
+			return out[:1]
+		}
+	}
+	if l.has(kindWord, word) {
+		return []string{word}
+	}
+	return detach(func(string) bool { return true })
 }
 
 // detachments are WordNet's morphy rules for regular inflections, for

@@ -425,3 +425,20 @@ func TestKnown(t *testing.T) {
 		t.Error("a nil lexicon knows a word")
 	}
 }
+
+func TestLemmas(t *testing.T) {
+	l := New()
+	tests := []struct {
+		word string
+		want []string
+	}{
+		{"fired", []string{"fire"}}, {"sacked", []string{"sack"}}, {"kids", []string{"kid"}},
+		{"bought", []string{"buy"}}, {"news", []string{"news"}}, {"starving", []string{"starve"}},
+		{"boss", []string{"boss"}}, {"zvyagintsev", nil},
+	}
+	for _, tc := range tests {
+		if got := l.Lemmas(tc.word); !slices.Equal(got, tc.want) {
+			t.Errorf("Lemmas(%q) = %q, want %q", tc.word, got, tc.want)
+		}
+	}
+}
