@@ -151,6 +151,11 @@ type Result struct {
 	Citations []Citation
 	// Passages are all passages retrieved for the question, best first.
 	Passages []retrieval.Result
+	// Context is what a model is sent, or would be sent when none is
+	// configured: passage n of the prompt is Context[n-1]. It is nil when
+	// the question was declined before the model (hard evidence), so an
+	// evaluation can measure what the model gets without calling one.
+	Context []retrieval.Passage
 	// Declined is set when the articles don't cover the question; Closest
 	// then names the nearest articles' titles.
 	Declined bool
@@ -213,11 +218,12 @@ func (e *Engine) Answer(ctx context.Context, q Question, onPartial func(string))
 		return res, nil
 	}
 
+	res.Context = e.ModelContext(passages)
 	if e.cfg.Model != nil {
 		// Soft evidence is the model's to weigh: it reads the passages
 		// and declines itself when they don't answer.
 		genStart := time.Now()
-		ok := e.generate(ctx, q, passages, &res, onPartial)
+		ok := e.generate(ctx, q, res.Context, &res, onPartial)
 		res.Timings.Generate = time.Since(genStart)
 		if ok {
 			res.Timings.Total = time.Since(start)
@@ -291,8 +297,7 @@ func (e *Engine) decline(res *Result) {
 
 // generate asks the model and checks its citations. It returns false when
 // the answer can't be used and the caller must fall back.
-func (e *Engine) generate(ctx context.Context, q Question, passages []retrieval.Result, res *Result, onPartial func(string)) bool {
-	numbered := e.fit(passages)
+func (e *Engine) generate(ctx context.Context, q Question, numbered []retrieval.Passage, res *Result, onPartial func(string)) bool {
 	in := prompts.AnswerInput{Question: q.Text, History: q.History, Today: e.cfg.Now().Format("2006-01-02")}
 	for i, p := range numbered {
 		pub := ""
@@ -371,7 +376,7 @@ func (e *Engine) generate(ctx context.Context, q Question, passages []retrieval.
 	res.Text = StripMentions(text)
 	res.Mode = ModeLLM
 	for i, n := range c.Order {
-		res.Citations = append(res.Citations, Citation{N: i + 1, Passage: numbered[n-1].Passage})
+		res.Citations = append(res.Citations, Citation{N: i + 1, Passage: numbered[n-1]})
 	}
 	return true
 }
@@ -395,42 +400,4 @@ func shortCause(err error) string {
 		s = string([]rune(s)[:120]) + "…"
 	}
 	return s
-}
-
-// fit keeps the best passages that fit the prompt's token budget
-// (estimated at four characters a token), and always at least one, cut to
-// the budget if needed.
-func (e *Engine) fit(ps []retrieval.Result) []retrieval.Result {
-	budget := e.cfg.ContextTokens * 4
-	var out []retrieval.Result
-	used := 0
-	for _, p := range ps {
-		cost := len(p.Text) + len(p.Title) + 80
-		if used+cost > budget {
-			if len(out) == 0 {
-				p.Text = truncateRunes(p.Text, max(budget-len(p.Title)-80, 200))
-				out = append(out, p)
-			}
-			break
-		}
-		used += cost
-		out = append(out, p)
-	}
-	return out
-}
-
-// truncateRunes cuts s to at most n bytes without splitting a rune, at a
-// space when there is one near the end.
-func truncateRunes(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	cut := s[:n]
-	if i := strings.LastIndexByte(cut, ' '); i > n*3/4 {
-		cut = cut[:i]
-	}
-	return cut + "…"
 }
