@@ -4,6 +4,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/newsbot/newsbot/prompts"
 	"github.com/newsbot/newsbot/retrieval"
 )
 
@@ -16,6 +17,25 @@ func (e *Engine) ModelContext(passages []retrieval.Result) []retrieval.Passage {
 		out = append(out, p.Passage)
 	}
 	return out
+}
+
+// promptInput renders the model's context for the answer prompt: one
+// article wrapper for each run of passages of the same article, the
+// passages numbered 1..n in order.
+func (e *Engine) promptInput(q Question, numbered []retrieval.Passage) prompts.AnswerInput {
+	in := prompts.AnswerInput{Question: q.Text, History: q.History, Today: e.cfg.Now().Format("2006-01-02")}
+	for i, p := range numbered {
+		if i == 0 || numbered[i-1].ArticleID != p.ArticleID {
+			a := prompts.Article{Title: p.Title, Source: p.Source, URL: p.URL}
+			if !p.Published.IsZero() {
+				a.Published = p.Published.Format("2006-01-02")
+			}
+			in.Articles = append(in.Articles, a)
+		}
+		a := &in.Articles[len(in.Articles)-1]
+		a.Passages = append(a.Passages, prompts.Passage{N: i + 1, ID: p.ID, Text: p.Text})
+	}
+	return in
 }
 
 // fit keeps the best passages that fit the prompt's token budget

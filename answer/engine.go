@@ -62,7 +62,8 @@ type Config struct {
 	ModelName string
 	// K is how many passages are retrieved and shown to the model (6).
 	K int
-	// ContextTokens is the budget for passages in the prompt (3000).
+	// ContextTokens is the budget for passages in the prompt (3000),
+	// counted as four bytes a token.
 	ContextTokens int
 	// MaxAnswerTokens caps the model's answer (400).
 	MaxAnswerTokens int
@@ -298,22 +299,13 @@ func (e *Engine) decline(res *Result) {
 // generate asks the model and checks its citations. It returns false when
 // the answer can't be used and the caller must fall back.
 func (e *Engine) generate(ctx context.Context, q Question, numbered []retrieval.Passage, res *Result, onPartial func(string)) bool {
-	in := prompts.AnswerInput{Question: q.Text, History: q.History, Today: e.cfg.Now().Format("2006-01-02")}
-	for i, p := range numbered {
-		pub := ""
-		if !p.Published.IsZero() {
-			pub = p.Published.Format("2006-01-02")
-		}
-		in.Passages = append(in.Passages, prompts.Passage{N: i + 1, ID: p.ID, Title: p.Title, Source: p.Source,
-			Published: pub, URL: p.URL, Text: p.Text})
-	}
 	system, err := e.prompts.System()
 	if err != nil {
 		e.cfg.Logger.Error("render system prompt", "err", err)
 		res.Fallback = "prompt error"
 		return false
 	}
-	user, err := e.prompts.Answer(in)
+	user, err := e.prompts.Answer(e.promptInput(q, numbered))
 	if err != nil {
 		e.cfg.Logger.Error("render answer prompt", "err", err)
 		res.Fallback = "prompt error"
