@@ -60,7 +60,9 @@ type Config struct {
 	Model ChatModel
 	// ModelName is reported in results.
 	ModelName string
-	// K is how many passages are retrieved and shown to the model (6).
+	// K is how many passages are retrieved (10). The model is sent those
+	// scoring near the best, with their neighbours, within ContextTokens
+	// (see ModelContext); the offline reader reads the first five.
 	K int
 	// ContextTokens is the budget for passages in the prompt (3000),
 	// counted as four bytes a token.
@@ -91,7 +93,7 @@ func New(r Retriever, cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	if cfg.K <= 0 {
-		cfg.K = 6
+		cfg.K = 10
 	}
 	if cfg.ContextTokens <= 0 {
 		cfg.ContextTokens = 3000

@@ -39,7 +39,7 @@ func (c *cli) ask(ctx context.Context, args []string) error {
 	fs.SetOutput(c.stderr)
 	addIndexFlags(fs)
 	file := addConfigFlag(fs)
-	k := fs.Int("k", 0, "passages retrieved for the answer (default 6)")
+	k := fs.Int("k", 0, "passages retrieved for the answer (default 10)")
 	asJSON := fs.Bool("json", false, "print one JSON document")
 	if err := fs.Parse(args); err != nil {
 		return usageError{}
