@@ -43,8 +43,8 @@ type articleRetriever struct {
 
 func (r articleRetriever) ArticlePassages(id string) []retrieval.Passage { return r.articles[id] }
 
-// article makes an article of n passages whose texts name their position.
-func article(id, title, source string, n, words int) []retrieval.Passage {
+// makeArticle makes an article of n passages whose texts name their position.
+func makeArticle(id, title, source string, n, words int) []retrieval.Passage {
 	ps := make([]retrieval.Passage, n)
 	for i := range ps {
 		text := fmt.Sprintf("Passage %d of %s.", i+1, id)
@@ -84,10 +84,10 @@ func ids(ps []retrieval.Passage) string {
 }
 
 func TestModelContext(t *testing.T) {
-	a := article("a", "Article A", "Press TV", 6, 0)
-	b := article("b", "Article B", "", 3, 0)
-	c := article("c", "Article C", "Tasnim", 3, 0)
-	long := article("long", "Long", "", 3, 2000)
+	a := makeArticle("a", "Article A", "Press TV", 6, 0)
+	b := makeArticle("b", "Article B", "", 3, 0)
+	c := makeArticle("c", "Article C", "Tasnim", 3, 0)
+	long := makeArticle("long", "Long", "", 3, 2000)
 	tests := []struct {
 		name   string
 		tokens int

@@ -332,10 +332,10 @@ func (e *Engine) generate(ctx context.Context, q Question, numbered []retrieval.
 			mu.Lock()
 			defer mu.Unlock()
 			sofar.WriteString(d)
-			partial := sofar.String()
-			if strings.HasPrefix(prompts.NotCovered, strings.TrimSpace(partial)) {
+			if strings.HasPrefix(prompts.NotCovered, strings.TrimSpace(sofar.String())) {
 				return // may still become the "not covered" token: show nothing yet
 			}
+			partial := streamable(sofar.String())
 			c := ParseCitations(partial, len(numbered))
 			onPartial(StripMentions(Renumber(c.Text, c.Order)))
 		}
@@ -352,7 +352,15 @@ func (e *Engine) generate(ctx context.Context, q Question, numbered []retrieval.
 		return false
 	}
 	answer := strings.TrimSpace(out.Text)
-	if strings.Contains(answer, prompts.NotCovered) {
+	if isNotCovered(answer) {
+		e.decline(res)
+		res.Mode = ModeLLM
+		return true
+	}
+	// A partial answer may mention the sentinel: keep the answer.
+	answer = dropSentinel(answer)
+	if answer == "" || refusesInWords(answer, len(numbered)) {
+		e.cfg.Logger.Info("model declined in words", "reply", excerptRunes(answer, 120))
 		e.decline(res)
 		res.Mode = ModeLLM
 		return true
@@ -373,6 +381,15 @@ func (e *Engine) generate(ctx context.Context, q Question, numbered []retrieval.
 		res.Citations = append(res.Citations, Citation{N: i + 1, Passage: numbered[n-1]})
 	}
 	return true
+}
+
+// excerptRunes is s on one line, cut to n runes, for logs.
+func excerptRunes(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) > n {
+		s = string([]rune(s)[:n]) + "…"
+	}
+	return s
 }
 
 // shortCause is a one-line cause for logs and results: no stack, no body.
