@@ -171,8 +171,15 @@ type Result struct {
 	// Fallback says why an extractive answer replaced the model's, for logs
 	// ("" when the model answered or none is configured).
 	Fallback string
-	Usage    Usage
-	Timings  Timings
+	// Recited counts the model's sentences that cited a passage not
+	// supporting them and were cited instead to the one that does.
+	// Unsupported counts those left without support: their citations
+	// pointed at no passage, or no passage supports them; the answer then
+	// ends with a note saying so.
+	Recited     int
+	Unsupported int
+	Usage       Usage
+	Timings     Timings
 }
 
 // Answer answers q. onPartial, when not nil, receives the whole answer
@@ -371,10 +378,21 @@ func (e *Engine) generate(ctx context.Context, q Question, numbered []retrieval.
 		res.Fallback = "answer without valid citations"
 		return false
 	}
-	text := Renumber(c.Text, c.Order)
+	sup := e.checkSupport(c.Text, numbered)
+	checked := ParseCitations(sup.text, len(numbered))
+	text := Renumber(checked.Text, checked.Order)
 	if c.Unsupported > 0 {
 		text += "\n\n(Some statements cited passages that don't exist and were left without a source.)"
 	}
+	if sup.unsupported > 0 {
+		text += unsupportedNote
+	}
+	res.Recited, res.Unsupported = sup.recited, c.Unsupported+sup.unsupported
+	if res.Recited > 0 || res.Unsupported > 0 {
+		e.cfg.Logger.Info("model answer support checked", "recited", res.Recited, "unsupported", res.Unsupported,
+			"invalid_citations", c.Invalid)
+	}
+	c = checked
 	res.Text = StripMentions(text)
 	res.Mode = ModeLLM
 	for i, n := range c.Order {

@@ -70,6 +70,8 @@ func TestModelAnswers(t *testing.T) {
 		wantCites   int  // number of cited passages (-1: don't check)
 		wantDecline bool // declined
 		wantLog     string
+		// sentences cited to another passage, and left without support
+		wantRecited, wantUnsupported int
 	}{
 		{
 			name:      "well cited answer",
@@ -79,20 +81,22 @@ func TestModelAnswers(t *testing.T) {
 			wantCites: 2,
 		},
 		{
-			name:      "streamed well cited answer",
-			replies:   []openaitest.Response{{Text: "Press TV reports that inspections will not be allowed [2].", DelayPerChunk: time.Millisecond}},
-			stream:    true,
-			wantMode:  ModeLLM,
-			wantIn:    []string{"inspections will not be allowed [1]"}, // renumbered: the only source is [1]
-			wantCites: 1,
+			name:        "streamed well cited answer",
+			replies:     []openaitest.Response{{Text: "Press TV reports that inspections will not be allowed [2].", DelayPerChunk: time.Millisecond}},
+			stream:      true,
+			wantMode:    ModeLLM,
+			wantIn:      []string{"inspections will not be allowed [1]"}, // the passage on the House vote doesn't say it: cited to the one that does
+			wantCites:   1,
+			wantRecited: 1,
 		},
 		{
-			name:      "citation of a passage that does not exist is removed and flagged",
-			replies:   []openaitest.Response{{Text: "Press TV says inspections are ruled out [1]. Tasnim adds that talks are over [9]."}},
-			wantMode:  ModeLLM,
-			wantIn:    []string{"ruled out [1]", "left without a source"},
-			wantNot:   []string{"[9]"},
-			wantCites: 1,
+			name:            "citation of a passage that does not exist is removed and flagged",
+			replies:         []openaitest.Response{{Text: "Press TV says inspections are ruled out [1]. Tasnim adds that talks are over [9]."}},
+			wantMode:        ModeLLM,
+			wantIn:          []string{"ruled out [1]", "left without a source"},
+			wantNot:         []string{"[9]"},
+			wantCites:       1,
+			wantUnsupported: 1,
 		},
 		{
 			name:      "partial answer that mentions the sentinel is kept",
@@ -117,6 +121,25 @@ func TestModelAnswers(t *testing.T) {
 			wantMode:    ModeLLM,
 			wantIn:      []string{"don't cover"},
 			wantDecline: true,
+		},
+		{
+			name:        "a sentence citing the wrong passage is cited to the right one",
+			replies:     []openaitest.Response{{Text: "Press TV says inspections of military sites are ruled out [1]. The US House voted for new sanctions with 423 votes in favor [1]."}},
+			wantMode:    ModeLLM,
+			wantIn:      []string{"ruled out [1]", "423 votes in favor [2]"},
+			wantNot:     []string{"could not be matched"},
+			wantCites:   2,
+			wantRecited: 1,
+			wantLog:     "recited=1",
+		},
+		{
+			name:            "a sentence no passage supports is flagged",
+			replies:         []openaitest.Response{{Text: "Press TV says inspections of military sites are ruled out [1]. Press TV says Iran will let inspectors visit 40 military sites next year [1]."}},
+			wantMode:        ModeLLM,
+			wantIn:          []string{"40 military sites next year [1]", "could not be matched to the passages they cite"},
+			wantCites:       1,
+			wantUnsupported: 1,
+			wantLog:         "unsupported=1",
 		},
 		{
 			name:      "answer without citations falls back to quotes",
@@ -194,6 +217,9 @@ func TestModelAnswers(t *testing.T) {
 			}
 			if tc.wantCites >= 0 && len(res.Citations) != tc.wantCites {
 				t.Errorf("%d citations, want %d", len(res.Citations), tc.wantCites)
+			}
+			if res.Recited != tc.wantRecited || res.Unsupported != tc.wantUnsupported {
+				t.Errorf("recited %d, unsupported %d; want %d, %d:\n%s", res.Recited, res.Unsupported, tc.wantRecited, tc.wantUnsupported, res.Text)
 			}
 			assertCitationsMatchText(t, res)
 			if tc.wantLog != "" && !strings.Contains(logs.String(), tc.wantLog) {
@@ -350,8 +376,8 @@ func TestForeignQuestionReachesTheModel(t *testing.T) {
 	if len(srv.ChatRequests()) != 1 {
 		t.Fatalf("%d chat requests, want 1", len(srv.ChatRequests()))
 	}
-	if res.Declined || res.Mode != ModeLLM || !strings.Contains(res.Text, "نمی‌دهد [1]") {
-		t.Errorf("declined %v, mode %s: %s", res.Declined, res.Mode, res.Text)
+	if res.Declined || res.Mode != ModeLLM || !strings.Contains(res.Text, "نمی‌دهد [1]") || res.Unsupported != 0 {
+		t.Errorf("declined %v, mode %s, unsupported %d: %s", res.Declined, res.Mode, res.Unsupported, res.Text)
 	}
 	assertCitationsMatchText(t, res)
 }
