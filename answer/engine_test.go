@@ -361,8 +361,8 @@ func TestOfflineAnswers(t *testing.T) {
 func TestForeignQuestionReachesTheModel(t *testing.T) {
 	ix := seedIndex(t, nil)
 	eng, srv, _ := modelEngine(t, ix, 2*time.Second)
-	srv.QueueChat(openaitest.Response{Text: "به گزارش پرس تی وی، ایران اجازه بازرسی از سایت‌های نظامی خود را نمی‌دهد [1]."})
-	res, err := eng.Answer(context.Background(), Question{Text: "آیا ایران اجازه بازرسی از سایت‌های نظامی خود را می‌دهد؟"}, nil)
+	srv.QueueChat(openaitest.Response{Text: "به گزارش پرس تی وی، ایران اجازه بازرسی از سایت\u200cهای نظامی خود را نمی\u200cدهد [1]."})
+	res, err := eng.Answer(context.Background(), Question{Text: "آیا ایران اجازه بازرسی از سایت\u200cهای نظامی خود را می\u200cدهد؟"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -376,7 +376,7 @@ func TestForeignQuestionReachesTheModel(t *testing.T) {
 	if len(srv.ChatRequests()) != 1 {
 		t.Fatalf("%d chat requests, want 1", len(srv.ChatRequests()))
 	}
-	if res.Declined || res.Mode != ModeLLM || !strings.Contains(res.Text, "نمی‌دهد [1]") || res.Unsupported != 0 {
+	if res.Declined || res.Mode != ModeLLM || !strings.Contains(res.Text, "نمی\u200cدهد [1]") || res.Unsupported != 0 {
 		t.Errorf("declined %v, mode %s, unsupported %d: %s", res.Declined, res.Mode, res.Unsupported, res.Text)
 	}
 	assertCitationsMatchText(t, res)
