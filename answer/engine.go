@@ -305,8 +305,11 @@ func (e *Engine) decline(res *Result) {
 	res.Text = StripMentions(b.String())
 }
 
-// generate asks the model and checks its citations. It returns false when
-// the answer can't be used and the caller must fall back.
+// generate asks the model to answer from numbered (ModelContext's
+// passages, cited as [1]..[n]), recognises a decline (the sentinel alone,
+// or a refusal in words), and checks the citations and the support of each
+// cited sentence. It returns false when the answer can't be used and the
+// caller must fall back.
 func (e *Engine) generate(ctx context.Context, q Question, numbered []retrieval.Passage, res *Result, onPartial func(string)) bool {
 	system, err := e.prompts.System()
 	if err != nil {
