@@ -505,41 +505,36 @@ func isPunctuationAfter(r rune) bool {
 	return strings.ContainsRune(".!?;:,…)]}”’»。！？،؟۔", r)
 }
 
-// countSentences splits s into sentences and counts those whose citation
-// marks are all invalid and those with no marks at all.
-func countSentences(s string, groups []markGroup, n int) (unsupported, uncited int) {
-	type sentence struct {
-		start, end     int
-		content        bool // has a letter or digit outside marks
-		valid, invalid int  // marks in it
-	}
+// sentence is a span of an answer and the citation mark groups that belong
+// to it (those inside it and those just after its full stop).
+type sentence struct {
+	start, end int
+	groups     []int // indexes into the answer's mark groups
+}
+
+// splitSentences splits s into sentences that hold a letter or digit
+// outside marks, with the mark groups of each. Marks after the full stop
+// ("… stability. [2]") or alone on the next line belong to the sentence
+// before them.
+func splitSentences(s string, groups []markGroup) []sentence {
 	var sentences []sentence
 	cur := sentence{}
+	content := false
 	gi := 0
-	count := func(g markGroup) {
-		for _, p := range g.nums {
-			if p >= 1 && p <= n {
-				cur.valid++
-			} else {
-				cur.invalid++
-			}
-		}
-	}
 	flush := func(end, next int) {
 		cur.end = end
-		if cur.content {
+		if content {
 			sentences = append(sentences, cur)
-		} else if cur.valid+cur.invalid > 0 && len(sentences) > 0 {
-			// Marks after the full stop ("… stability. [2]") or alone on
-			// the next line belong to the sentence before them.
-			sentences[len(sentences)-1].valid += cur.valid
-			sentences[len(sentences)-1].invalid += cur.invalid
+		} else if len(cur.groups) > 0 && len(sentences) > 0 {
+			last := &sentences[len(sentences)-1]
+			last.groups = append(last.groups, cur.groups...)
 		}
 		cur = sentence{start: next}
+		content = false
 	}
 	for i := 0; i < len(s); {
 		if gi < len(groups) && i == groups[gi].start {
-			count(groups[gi])
+			cur.groups = append(cur.groups, gi)
 			i = groups[gi].end
 			gi++
 			continue
@@ -549,7 +544,7 @@ func countSentences(s string, groups []markGroup, n int) (unsupported, uncited i
 		case r == '\n':
 			flush(i, i+size)
 		case isWordRune(r):
-			cur.content = true
+			content = true
 		case strings.ContainsRune(".!?…。！？؟۔", r):
 			j := i + size
 			for j < len(s) {
@@ -562,10 +557,8 @@ func countSentences(s string, groups []markGroup, n int) (unsupported, uncited i
 			if !endsSentence(s, i, r, j, groups, gi) {
 				break
 			}
-			// Marks after the full stop ("… stability. [2]") belong to
-			// the sentence before them.
 			if k := skipHSpace(s, j); gi < len(groups) && groups[gi].start == k {
-				count(groups[gi])
+				cur.groups = append(cur.groups, gi)
 				j = groups[gi].end
 				gi++
 			}
@@ -576,14 +569,29 @@ func countSentences(s string, groups []markGroup, n int) (unsupported, uncited i
 		i += size
 	}
 	flush(len(s), len(s))
+	return sentences
+}
 
-	for _, st := range sentences {
+// countSentences counts the sentences of s whose citation marks are all
+// invalid and those with no marks at all.
+func countSentences(s string, groups []markGroup, n int) (unsupported, uncited int) {
+	for _, st := range splitSentences(s, groups) {
 		if isHeading(s, st.start, st.end) {
 			continue
 		}
+		valid, invalid := 0, 0
+		for _, gi := range st.groups {
+			for _, p := range groups[gi].nums {
+				if p >= 1 && p <= n {
+					valid++
+				} else {
+					invalid++
+				}
+			}
+		}
 		switch {
-		case st.valid > 0:
-		case st.invalid > 0:
+		case valid > 0:
+		case invalid > 0:
 			unsupported++
 		default:
 			uncited++

@@ -60,9 +60,12 @@ type Config struct {
 	Model ChatModel
 	// ModelName is reported in results.
 	ModelName string
-	// K is how many passages are retrieved and shown to the model (6).
+	// K is how many passages are retrieved (10). The model is sent those
+	// scoring near the best, with their neighbours, within ContextTokens
+	// (see ModelContext); the offline reader reads the first five.
 	K int
-	// ContextTokens is the budget for passages in the prompt (3000).
+	// ContextTokens is the budget for passages in the prompt (3000),
+	// counted as four bytes a token.
 	ContextTokens int
 	// MaxAnswerTokens caps the model's answer (400).
 	MaxAnswerTokens int
@@ -90,7 +93,7 @@ func New(r Retriever, cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	if cfg.K <= 0 {
-		cfg.K = 6
+		cfg.K = 10
 	}
 	if cfg.ContextTokens <= 0 {
 		cfg.ContextTokens = 3000
@@ -155,6 +158,11 @@ type Result struct {
 	Citations []Citation
 	// Passages are all passages retrieved for the question, best first.
 	Passages []retrieval.Result
+	// Context is what a model is sent, or would be sent when none is
+	// configured: passage n of the prompt is Context[n-1]. It is nil when
+	// the question was declined before the model (hard evidence), so an
+	// evaluation can measure what the model gets without calling one.
+	Context []retrieval.Passage
 	// Declined is set when the articles don't cover the question; Closest
 	// then names the nearest articles' titles.
 	Declined bool
@@ -167,8 +175,15 @@ type Result struct {
 	// Fallback says why an extractive answer replaced the model's, for logs
 	// ("" when the model answered or none is configured).
 	Fallback string
-	Usage    Usage
-	Timings  Timings
+	// Recited counts the model's sentences that cited a passage not
+	// supporting them and were cited instead to the one that does.
+	// Unsupported counts those left without support: their citations
+	// pointed at no passage, or no passage supports them; the answer then
+	// ends with a note saying so.
+	Recited     int
+	Unsupported int
+	Usage       Usage
+	Timings     Timings
 }
 
 // Answer answers q. onPartial, when not nil, receives the whole answer
@@ -236,11 +251,12 @@ func (e *Engine) Answer(ctx context.Context, q Question, onPartial func(string))
 		return res, nil
 	}
 
+	res.Context = e.ModelContext(passages)
 	if e.cfg.Model != nil {
 		// Soft evidence is the model's to weigh: it reads the passages
 		// and declines itself when they don't answer.
 		genStart := time.Now()
-		ok := e.generate(ctx, q, passages, &res, onPartial)
+		ok := e.generate(ctx, q, res.Context, &res, onPartial)
 		res.Timings.Generate = time.Since(genStart)
 		if ok {
 			res.Timings.Total = time.Since(start)
@@ -315,26 +331,19 @@ func (e *Engine) decline(res *Result) {
 	res.Text = StripMentions(b.String())
 }
 
-// generate asks the model and checks its citations. It returns false when
-// the answer can't be used and the caller must fall back.
-func (e *Engine) generate(ctx context.Context, q Question, passages []retrieval.Result, res *Result, onPartial func(string)) bool {
-	numbered := e.fit(passages)
-	in := prompts.AnswerInput{Question: q.Text, History: q.History, Today: e.cfg.Now().Format("2006-01-02")}
-	for i, p := range numbered {
-		pub := ""
-		if !p.Published.IsZero() {
-			pub = p.Published.Format("2006-01-02")
-		}
-		in.Passages = append(in.Passages, prompts.Passage{N: i + 1, ID: p.ID, Title: p.Title, Source: p.Source,
-			Published: pub, URL: p.URL, Text: p.Text})
-	}
+// generate asks the model to answer from numbered (ModelContext's
+// passages, cited as [1]..[n]), recognises a decline (the sentinel alone,
+// or a refusal in words), and checks the citations and the support of each
+// cited sentence. It returns false when the answer can't be used and the
+// caller must fall back.
+func (e *Engine) generate(ctx context.Context, q Question, numbered []retrieval.Passage, res *Result, onPartial func(string)) bool {
 	system, err := e.prompts.System()
 	if err != nil {
 		e.cfg.Logger.Error("render system prompt", "err", err)
 		res.Fallback = "prompt error"
 		return false
 	}
-	user, err := e.prompts.Answer(in)
+	user, err := e.prompts.Answer(e.promptInput(q, numbered))
 	if err != nil {
 		e.cfg.Logger.Error("render answer prompt", "err", err)
 		res.Fallback = "prompt error"
@@ -359,10 +368,10 @@ func (e *Engine) generate(ctx context.Context, q Question, passages []retrieval.
 			mu.Lock()
 			defer mu.Unlock()
 			sofar.WriteString(d)
-			partial := sofar.String()
-			if strings.HasPrefix(prompts.NotCovered, strings.TrimSpace(partial)) {
+			if strings.HasPrefix(prompts.NotCovered, strings.TrimSpace(sofar.String())) {
 				return // may still become the "not covered" token: show nothing yet
 			}
+			partial := streamable(sofar.String())
 			c := ParseCitations(partial, len(numbered))
 			onPartial(StripMentions(Renumber(c.Text, c.Order)))
 		}
@@ -379,7 +388,15 @@ func (e *Engine) generate(ctx context.Context, q Question, passages []retrieval.
 		return false
 	}
 	answer := strings.TrimSpace(out.Text)
-	if strings.Contains(answer, prompts.NotCovered) {
+	if isNotCovered(answer) {
+		e.decline(res)
+		res.Mode = ModeLLM
+		return true
+	}
+	// A partial answer may mention the sentinel: keep the answer.
+	answer = dropSentinel(answer)
+	if answer == "" || refusesInWords(answer, len(numbered)) {
+		e.cfg.Logger.Info("model declined in words", "reply", excerptRunes(answer, 120))
 		e.decline(res)
 		res.Mode = ModeLLM
 		return true
@@ -390,16 +407,36 @@ func (e *Engine) generate(ctx context.Context, q Question, passages []retrieval.
 		res.Fallback = "answer without valid citations"
 		return false
 	}
-	text := Renumber(c.Text, c.Order)
+	sup := e.checkSupport(c.Text, numbered)
+	checked := ParseCitations(sup.text, len(numbered))
+	text := Renumber(checked.Text, checked.Order)
 	if c.Unsupported > 0 {
 		text += "\n\n(Some statements cited passages that don't exist and were left without a source.)"
 	}
+	if sup.unsupported > 0 {
+		text += unsupportedNote
+	}
+	res.Recited, res.Unsupported = sup.recited, c.Unsupported+sup.unsupported
+	if res.Recited > 0 || res.Unsupported > 0 {
+		e.cfg.Logger.Info("model answer support checked", "recited", res.Recited, "unsupported", res.Unsupported,
+			"invalid_citations", c.Invalid)
+	}
+	c = checked
 	res.Text = StripMentions(text)
 	res.Mode = ModeLLM
 	for i, n := range c.Order {
-		res.Citations = append(res.Citations, Citation{N: i + 1, Passage: numbered[n-1].Passage})
+		res.Citations = append(res.Citations, Citation{N: i + 1, Passage: numbered[n-1]})
 	}
 	return true
+}
+
+// excerptRunes is s on one line, cut to n runes, for logs.
+func excerptRunes(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) > n {
+		s = string([]rune(s)[:n]) + "…"
+	}
+	return s
 }
 
 // shortCause is a one-line cause for logs and results: no stack, no body.
@@ -421,42 +458,4 @@ func shortCause(err error) string {
 		s = string([]rune(s)[:120]) + "…"
 	}
 	return s
-}
-
-// fit keeps the best passages that fit the prompt's token budget
-// (estimated at four characters a token), and always at least one, cut to
-// the budget if needed.
-func (e *Engine) fit(ps []retrieval.Result) []retrieval.Result {
-	budget := e.cfg.ContextTokens * 4
-	var out []retrieval.Result
-	used := 0
-	for _, p := range ps {
-		cost := len(p.Text) + len(p.Title) + 80
-		if used+cost > budget {
-			if len(out) == 0 {
-				p.Text = truncateRunes(p.Text, max(budget-len(p.Title)-80, 200))
-				out = append(out, p)
-			}
-			break
-		}
-		used += cost
-		out = append(out, p)
-	}
-	return out
-}
-
-// truncateRunes cuts s to at most n bytes without splitting a rune, at a
-// space when there is one near the end.
-func truncateRunes(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	cut := s[:n]
-	if i := strings.LastIndexByte(cut, ' '); i > n*3/4 {
-		cut = cut[:i]
-	}
-	return cut + "…"
 }

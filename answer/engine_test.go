@@ -19,7 +19,7 @@ import (
 
 // seedIndex indexes the repository's seed articles (plus extra files) into a
 // temporary folder.
-func seedIndex(t *testing.T, extra map[string]string) *retrieval.Index {
+func seedIndex(t testing.TB, extra map[string]string) *retrieval.Index {
 	t.Helper()
 	corpus := testkit.CopySeeds(t)
 	for name, text := range extra {
@@ -70,6 +70,8 @@ func TestModelAnswers(t *testing.T) {
 		wantCites   int  // number of cited passages (-1: don't check)
 		wantDecline bool // declined
 		wantLog     string
+		// sentences cited to another passage, and left without support
+		wantRecited, wantUnsupported int
 	}{
 		{
 			name:      "well cited answer",
@@ -79,20 +81,65 @@ func TestModelAnswers(t *testing.T) {
 			wantCites: 2,
 		},
 		{
-			name:      "streamed well cited answer",
-			replies:   []openaitest.Response{{Text: "Press TV reports that inspections will not be allowed [2].", DelayPerChunk: time.Millisecond}},
-			stream:    true,
+			name:        "streamed well cited answer",
+			replies:     []openaitest.Response{{Text: "Press TV reports that inspections will not be allowed [2].", DelayPerChunk: time.Millisecond}},
+			stream:      true,
+			wantMode:    ModeLLM,
+			wantIn:      []string{"inspections will not be allowed [1]"}, // the passage on the House vote doesn't say it: cited to the one that does
+			wantCites:   1,
+			wantRecited: 1,
+		},
+		{
+			name:            "citation of a passage that does not exist is removed and flagged",
+			replies:         []openaitest.Response{{Text: "Press TV says inspections are ruled out [1]. Tasnim adds that talks are over [9]."}},
+			wantMode:        ModeLLM,
+			wantIn:          []string{"ruled out [1]", "left without a source"},
+			wantNot:         []string{"[9]"},
+			wantCites:       1,
+			wantUnsupported: 1,
+		},
+		{
+			name:      "partial answer that mentions the sentinel is kept",
+			replies:   []openaitest.Response{{Text: "Press TV reports the Iranian commander ruled out inspections of military sites [1]. The passages do not say whether talks are planned. NOT_IN_ARTICLES"}},
 			wantMode:  ModeLLM,
-			wantIn:    []string{"inspections will not be allowed [1]"}, // renumbered: the only source is [1]
+			wantIn:    []string{"ruled out inspections of military sites [1]", "do not say whether talks are planned."},
+			wantNot:   []string{"NOT_IN_ARTICLES", "don't cover"},
 			wantCites: 1,
 		},
 		{
-			name:      "citation of a passage that does not exist is removed and flagged",
-			replies:   []openaitest.Response{{Text: "Press TV says inspections are ruled out [1]. Tasnim adds that talks are over [9]."}},
-			wantMode:  ModeLLM,
-			wantIn:    []string{"ruled out [1]", "left without a source"},
-			wantNot:   []string{"[9]"},
-			wantCites: 1,
+			name:        "refusal in words is a decline",
+			replies:     []openaitest.Response{{Text: "The passages do not mention whether Iran will allow inspections of its military sites."}},
+			wantMode:    ModeLLM,
+			wantIn:      []string{"don't cover"},
+			wantNot:     []string{"quoted from the articles"},
+			wantDecline: true,
+			wantLog:     "declined in words",
+		},
+		{
+			name:        "refusal in words after the sentinel is a decline",
+			replies:     []openaitest.Response{{Text: "NOT_IN_ARTICLES. The articles don't say."}},
+			wantMode:    ModeLLM,
+			wantIn:      []string{"don't cover"},
+			wantDecline: true,
+		},
+		{
+			name:        "a sentence citing the wrong passage is cited to the right one",
+			replies:     []openaitest.Response{{Text: "Press TV says inspections of military sites are ruled out [1]. The US House voted for new sanctions with 423 votes in favor [1]."}},
+			wantMode:    ModeLLM,
+			wantIn:      []string{"ruled out [1]", "423 votes in favor [2]"},
+			wantNot:     []string{"could not be matched"},
+			wantCites:   2,
+			wantRecited: 1,
+			wantLog:     "recited=1",
+		},
+		{
+			name:            "a sentence no passage supports is flagged",
+			replies:         []openaitest.Response{{Text: "Press TV says inspections of military sites are ruled out [1]. Press TV says Iran will let inspectors visit 40 military sites next year [1]."}},
+			wantMode:        ModeLLM,
+			wantIn:          []string{"40 military sites next year [1]", "could not be matched to the passages they cite"},
+			wantCites:       1,
+			wantUnsupported: 1,
+			wantLog:         "unsupported=1",
 		},
 		{
 			name:      "answer without citations falls back to quotes",
@@ -170,6 +217,9 @@ func TestModelAnswers(t *testing.T) {
 			}
 			if tc.wantCites >= 0 && len(res.Citations) != tc.wantCites {
 				t.Errorf("%d citations, want %d", len(res.Citations), tc.wantCites)
+			}
+			if res.Recited != tc.wantRecited || res.Unsupported != tc.wantUnsupported {
+				t.Errorf("recited %d, unsupported %d; want %d, %d:\n%s", res.Recited, res.Unsupported, tc.wantRecited, tc.wantUnsupported, res.Text)
 			}
 			assertCitationsMatchText(t, res)
 			if tc.wantLog != "" && !strings.Contains(logs.String(), tc.wantLog) {
@@ -302,4 +352,32 @@ func TestOfflineAnswers(t *testing.T) {
 			t.Errorf("%q: extractive answer doesn't say it is quoted:\n%s", tc.question, res.Text)
 		}
 	}
+}
+
+// TestForeignQuestionReachesTheModel: a question in another language than
+// the articles shares no words with them, which offline is hard evidence
+// for declining; with a model it goes to the model, which answers in the
+// question's language (rule 9) from the English passages.
+func TestForeignQuestionReachesTheModel(t *testing.T) {
+	ix := seedIndex(t, nil)
+	eng, srv, _ := modelEngine(t, ix, 2*time.Second)
+	srv.QueueChat(openaitest.Response{Text: "به گزارش پرس تی وی، ایران اجازه بازرسی از سایت\u200cهای نظامی خود را نمی\u200cدهد [1]."})
+	res, err := eng.Answer(context.Background(), Question{Text: "آیا ایران اجازه بازرسی از سایت\u200cهای نظامی خود را می\u200cدهد؟"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(srv.ChatRequests()) == 0 && res.Declined && res.Context == nil {
+		// The engine declines on hard evidence before the model. Skipping
+		// that for questions not in the corpus's language when a model is
+		// configured is built on another branch; remove this skip once it
+		// is merged here.
+		t.Skipf("declined before the model (hard evidence): %s", res.Text)
+	}
+	if len(srv.ChatRequests()) != 1 {
+		t.Fatalf("%d chat requests, want 1", len(srv.ChatRequests()))
+	}
+	if res.Declined || res.Mode != ModeLLM || !strings.Contains(res.Text, "نمی\u200cدهد [1]") || res.Unsupported != 0 {
+		t.Errorf("declined %v, mode %s, unsupported %d: %s", res.Declined, res.Mode, res.Unsupported, res.Text)
+	}
+	assertCitationsMatchText(t, res)
 }

@@ -5,8 +5,14 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 	"sync"
+	"unicode"
+
+	"golang.org/x/term"
+	"golang.org/x/text/width"
 
 	"github.com/newsbot/newsbot/answer"
 )
@@ -39,7 +45,7 @@ func (c *cli) ask(ctx context.Context, args []string) error {
 	fs.SetOutput(c.stderr)
 	addIndexFlags(fs)
 	file := addConfigFlag(fs)
-	k := fs.Int("k", 0, "passages retrieved for the answer (default 6)")
+	k := fs.Int("k", 0, "passages retrieved for the answer (default 10)")
 	asJSON := fs.Bool("json", false, "print one JSON document")
 	if err := fs.Parse(args); err != nil {
 		return usageError{}
@@ -64,49 +70,33 @@ func (c *cli) ask(ctx context.Context, args []string) error {
 		return err
 	}
 
-	// Stream to the terminal: print what is new each time the answer grows.
-	// The final text can differ from the streamed one (citations checked,
-	// a fallback); then it is printed again in full.
-	var mu sync.Mutex
-	printed := ""
+	// On a terminal the answer streams and then settles into the checked
+	// text; elsewhere (a pipe, a file) the checked text is printed once.
+	out := newAnswerPrinter(c.stdout)
 	var onPartial func(string)
-	if !*asJSON {
-		onPartial = func(s string) {
-			mu.Lock()
-			defer mu.Unlock()
-			if strings.HasPrefix(s, printed) {
-				fmt.Fprint(c.stdout, s[len(printed):])
-				printed = s
-			}
-		}
+	if !*asJSON && out.tty {
+		onPartial = out.partial
 	}
 	res, err := eng.Answer(ctx, answer.Question{Text: question}, onPartial)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		out := jsonAnswer{Question: question, Answer: res.Text, Declined: res.Declined, Mode: res.Mode, Model: res.Model,
+		ja := jsonAnswer{Question: question, Answer: res.Text, Declined: res.Declined, Mode: res.Mode, Model: res.Model,
 			Citations: []jsonCitation{}, Closest: res.Closest,
 			TimingsMs: map[string]float64{"retrieve": ms(res.Timings.Retrieve), "generate": ms(res.Timings.Generate), "total": ms(res.Timings.Total)}}
 		if res.Usage != (answer.Usage{}) {
-			out.Usage = &res.Usage
+			ja.Usage = &res.Usage
 		}
 		for _, ci := range res.Citations {
-			out.Citations = append(out.Citations, jsonCitation{N: ci.N, PassageID: ci.ID, ArticleID: ci.ArticleID,
+			ja.Citations = append(ja.Citations, jsonCitation{N: ci.N, PassageID: ci.ID, ArticleID: ci.ArticleID,
 				Title: ci.Title, Source: ci.Source, URL: ci.URL, Text: ci.Text})
 		}
 		enc := json.NewEncoder(c.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return enc.Encode(ja)
 	}
-	mu.Lock()
-	if printed != res.Text {
-		if printed != "" {
-			fmt.Fprint(c.stdout, "\n\n")
-		}
-		fmt.Fprint(c.stdout, res.Text)
-	}
-	mu.Unlock()
+	out.final(res.Text)
 	fmt.Fprintln(c.stdout)
 	if len(res.Citations) > 0 {
 		fmt.Fprintln(c.stdout, "\nSources:")
@@ -123,4 +113,97 @@ func (c *cli) ask(ctx context.Context, args []string) error {
 		}
 	}
 	return nil
+}
+
+// answerPrinter shows an answer exactly once. On a terminal it prints the
+// text as it streams, and if the checked answer differs (a citation moved,
+// a note added, a fallback) it erases what it streamed and prints the
+// checked text in its place; what stays on screen is the final answer.
+// Elsewhere only the final text is printed.
+type answerPrinter struct {
+	w   io.Writer
+	tty bool
+	// size gives the terminal's columns and rows, to know how many rows
+	// the streamed text took; ok is false when unknown.
+	size func() (cols, rows int, ok bool)
+
+	mu      sync.Mutex
+	printed string // what has been streamed
+}
+
+func newAnswerPrinter(w io.Writer) *answerPrinter {
+	p := &answerPrinter{w: w, tty: isTerminal(w), size: func() (int, int, bool) { return 0, 0, false }}
+	if f, ok := w.(*os.File); ok && p.tty {
+		p.size = func() (int, int, bool) {
+			cols, rows, err := term.GetSize(int(f.Fd()))
+			return cols, rows, err == nil && cols > 0 && rows > 0
+		}
+	}
+	return p
+}
+
+// partial prints what is new in s, the whole answer so far, when it
+// extends what is printed.
+func (p *answerPrinter) partial(s string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if strings.HasPrefix(s, p.printed) {
+		fmt.Fprint(p.w, s[len(p.printed):])
+		p.printed = s
+	}
+}
+
+// final prints the checked answer: the rest of it when the stream is its
+// beginning, otherwise in place of the stream.
+func (p *answerPrinter) final(s string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case strings.HasPrefix(s, p.printed):
+		fmt.Fprint(p.w, s[len(p.printed):])
+	default:
+		cols, rows, ok := p.size()
+		if n := screenRows(p.printed, cols); ok && n < rows {
+			// Back to the first row of the stream, and clear from there.
+			if n > 1 {
+				fmt.Fprintf(p.w, "\x1b[%dA", n-1)
+			}
+			fmt.Fprint(p.w, "\r\x1b[J", s)
+		} else {
+			// The stream has scrolled out of reach: say that what follows
+			// replaces it.
+			fmt.Fprint(p.w, "\n\n(checked answer:)\n", s)
+		}
+	}
+	p.printed = s
+}
+
+// screenRows is how many terminal rows text takes at cols columns.
+func screenRows(text string, cols int) int {
+	if cols <= 0 {
+		return 0
+	}
+	rows := 0
+	for _, line := range strings.Split(text, "\n") {
+		w := 0
+		for _, r := range line {
+			w += runeCells(r)
+		}
+		rows += max(1, (w+cols-1)/cols)
+	}
+	return rows
+}
+
+// runeCells is how many terminal cells r takes: two for wide East Asian
+// characters, none for combining marks and zero-width characters.
+func runeCells(r rune) int {
+	switch {
+	case unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r) || unicode.Is(unicode.Cf, r):
+		return 0
+	}
+	switch width.LookupRune(r).Kind() {
+	case width.EastAsianWide, width.EastAsianFullwidth:
+		return 2
+	}
+	return 1
 }

@@ -175,7 +175,7 @@ func TestEvalSeedsMixedIntoBBC(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &m); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
-	if m.RecallAt5 != 1 || m.AnswerHitAt5 != 1 || m.AnswerHit < 0.9 || m.DeclineAccuracy != 1 || m.Mode != "extractive" || m.Questions != 14 {
+	if m.RecallAt5 != 1 || m.AnswerHitAt5 != 1 || m.AnswerHit < 0.9 || m.ContextHit != 1 || m.DeclineAccuracy != 1 || m.Mode != "extractive" || m.Questions != 14 {
 		t.Fatalf("metrics below target: %+v\n%s", m, errs)
 	}
 }

@@ -74,6 +74,7 @@ type evalMetrics struct {
 	MRRAt10         float64 `json:"mrr_at_10"`
 	AnswerHitAt5    float64 `json:"answer_hit_at_5"`
 	AnswerHit       float64 `json:"answer_hit"`
+	ContextHit      float64 `json:"context_hit"`
 	DeclineAccuracy float64 `json:"decline_accuracy"`
 	RetrievalMsP50  float64 `json:"retrieval_ms_p50"`
 	RetrievalMsP95  float64 `json:"retrieval_ms_p95"`
@@ -214,6 +215,14 @@ func (c *cli) eval(ctx context.Context, args []string) error {
 			} else {
 				why = append(why, "no expected answer in the answer")
 			}
+			// context_hit: the answer is in what a model is sent, and the
+			// question reaches the model (Context is nil when it is
+			// declined before): the ceiling of a model's answer_hit.
+			if contextHit(res.Context, q.Answers) {
+				m.ContextHit++
+			} else {
+				why = append(why, "no expected answer in the model's context")
+			}
 		}
 		shouldDecline := len(q.Relevant) == 0 && len(q.Answers) == 0
 		if evidence != nil {
@@ -237,6 +246,7 @@ func (c *cli) eval(ctx context.Context, args []string) error {
 	m.MRRAt10 = ratio(m.MRRAt10, nRel)
 	m.AnswerHitAt5 = ratio(m.AnswerHitAt5, nAns)
 	m.AnswerHit = ratio(m.AnswerHit, nAns)
+	m.ContextHit = ratio(m.ContextHit, nAns)
 	m.DeclineAccuracy = ratio(m.DeclineAccuracy, len(qs))
 	m.RetrievalMsP50, m.RetrievalMsP95 = percentile(retrievalMs, 50), percentile(retrievalMs, 95)
 	m.AnswerMsP50, m.AnswerMsP95 = percentile(answerMs, 50), percentile(answerMs, 95)
@@ -313,6 +323,17 @@ func reciprocalRank(rs []retrieval.Result, relevant []string, n int) float64 {
 	return 0
 }
 
+// contextHit reports whether an expected answer is inside the passages a
+// model is sent, titles included since the prompt shows them (none when
+// the question is declined before the model).
+func contextHit(context []retrieval.Passage, answers []string) bool {
+	texts := make([]string, len(context))
+	for i, p := range context {
+		texts[i] = p.Title + "\n" + p.Text
+	}
+	return len(context) > 0 && containsAny(strings.Join(texts, "\n"), answers)
+}
+
 // containsAny reports whether text contains one of the answers, ignoring
 // case, spacing and quote styles.
 func containsAny(text string, answers []string) bool {
@@ -354,6 +375,7 @@ func printMetrics(w io.Writer, m evalMetrics, failed int) {
 	fmt.Fprintf(w, "mrr_at_10         %.3f\n", m.MRRAt10)
 	fmt.Fprintf(w, "answer_hit_at_5   %.3f\n", m.AnswerHitAt5)
 	fmt.Fprintf(w, "answer_hit        %.3f\n", m.AnswerHit)
+	fmt.Fprintf(w, "context_hit       %.3f\n", m.ContextHit)
 	fmt.Fprintf(w, "decline_accuracy  %.3f\n", m.DeclineAccuracy)
 	fmt.Fprintf(w, "retrieval ms      p50 %.2f  p95 %.2f\n", m.RetrievalMsP50, m.RetrievalMsP95)
 	fmt.Fprintf(w, "answer ms         p50 %.2f  p95 %.2f\n", m.AnswerMsP50, m.AnswerMsP95)

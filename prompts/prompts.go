@@ -27,17 +27,26 @@ const NotCovered = "NOT_IN_ARTICLES"
 //go:embed *.tmpl
 var files embed.FS
 
-// Passage is one numbered excerpt shown to the model. N is the number the
-// model cites as [N]. ID is carried for the caller's convenience and is not
-// shown to the model.
-type Passage struct {
-	N         int
-	ID        string
+// Article is one article's passages, shown together in one wrapper that
+// carries the article's title, outlet, date and URL. Source is empty when
+// no outlet was detected: the prompt then says "unknown" and tells the model
+// to attribute to the title. Published is a date ("2017-07-29") or empty.
+type Article struct {
 	Title     string
 	Source    string
 	Published string
 	URL       string
-	Text      string
+	// Passages are in reading order.
+	Passages []Passage
+}
+
+// Passage is one numbered excerpt shown to the model. N is the number the
+// model cites as [N]; numbers run on from one article to the next. ID is
+// carried for the caller's convenience and is not shown to the model.
+type Passage struct {
+	N    int
+	ID   string
+	Text string
 }
 
 // Turn is an earlier question and answer in the same conversation. Citation
@@ -49,10 +58,11 @@ type Turn struct {
 }
 
 // AnswerInput is everything the answer prompt needs. Today is an optional
-// date ("2025-06-01") that helps the model place "on Saturday" in time.
+// date ("2025-06-01"); it is shown only when some article is dated, since
+// against undated articles it invites reading their "this year" as today's.
 type AnswerInput struct {
 	Question string
-	Passages []Passage
+	Articles []Article
 	History  []Turn
 	Today    string
 }
@@ -99,25 +109,35 @@ func (s *Set) System() (string, error) {
 	return render(s.system, struct{ NotCovered string }{NotCovered})
 }
 
-// Answer renders the user message: the optional date and earlier turns, the
-// fenced passages, the fenced question and a short reminder of the rules.
-// It fails if the question is blank or a passage number is below 1 or
-// repeated, since the model's citations could then not be checked.
+// Answer renders the user message: today's date next to dated articles (or
+// a warning that undated ones may be old), earlier turns, the fenced
+// articles and their passages, the fenced question and a short reminder of
+// the rules. It fails if the question is blank or a passage number is below
+// 1 or repeated, since the model's citations could then not be checked.
 func (s *Set) Answer(in AnswerInput) (string, error) {
 	if strings.TrimSpace(in.Question) == "" {
 		return "", fmt.Errorf("render answer prompt: empty question")
 	}
-	seen := make(map[int]bool, len(in.Passages))
-	for _, p := range in.Passages {
-		if p.N < 1 || seen[p.N] {
-			return "", fmt.Errorf("render answer prompt: passage %q has bad or repeated number %d", p.ID, p.N)
+	seen := map[int]bool{}
+	dated, undated := false, false
+	for _, a := range in.Articles {
+		if strings.TrimSpace(a.Published) != "" {
+			dated = true
+		} else {
+			undated = true
 		}
-		seen[p.N] = true
+		for _, p := range a.Passages {
+			if p.N < 1 || seen[p.N] {
+				return "", fmt.Errorf("render answer prompt: passage %q has bad or repeated number %d", p.ID, p.N)
+			}
+			seen[p.N] = true
+		}
 	}
 	return render(s.answer, struct {
 		AnswerInput
-		NotCovered string
-	}{in, NotCovered})
+		Dated, Undated bool
+		NotCovered     string
+	}{in, dated, undated, NotCovered})
 }
 
 func render(t *template.Template, data any) (string, error) {
