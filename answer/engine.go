@@ -229,8 +229,9 @@ func (e *Engine) Answer(ctx context.Context, q Question, onPartial func(string))
 		// question in another language. A model can read it (it answers in
 		// the question's language); offline, say what was wrong.
 		if e.cfg.Model != nil {
+			res.Context = e.ModelContext(passages)
 			genStart := time.Now()
-			ok := e.generate(ctx, q, passages, &res, onPartial)
+			ok := e.generate(ctx, q, res.Context, &res, onPartial)
 			res.Timings.Generate = time.Since(genStart)
 			if ok {
 				res.Timings.Total = time.Since(start)

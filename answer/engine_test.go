@@ -355,8 +355,8 @@ func TestOfflineAnswers(t *testing.T) {
 }
 
 // TestForeignQuestionReachesTheModel: a question in another language than
-// the articles shares no words with them, which offline is hard evidence
-// for declining; with a model it goes to the model, which answers in the
+// the articles shares no words with them, which would be hard evidence for
+// declining; with a model it goes to the model, which answers in the
 // question's language (rule 9) from the English passages.
 func TestForeignQuestionReachesTheModel(t *testing.T) {
 	ix := seedIndex(t, nil)
@@ -365,13 +365,6 @@ func TestForeignQuestionReachesTheModel(t *testing.T) {
 	res, err := eng.Answer(context.Background(), Question{Text: "آیا ایران اجازه بازرسی از سایت\u200cهای نظامی خود را می\u200cدهد؟"}, nil)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if len(srv.ChatRequests()) == 0 && res.Declined && res.Context == nil {
-		// The engine declines on hard evidence before the model. Skipping
-		// that for questions not in the corpus's language when a model is
-		// configured is built on another branch; remove this skip once it
-		// is merged here.
-		t.Skipf("declined before the model (hard evidence): %s", res.Text)
 	}
 	if len(srv.ChatRequests()) != 1 {
 		t.Fatalf("%d chat requests, want 1", len(srv.ChatRequests()))
