@@ -20,6 +20,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/newsbot/newsbot/commands"
+	"github.com/newsbot/newsbot/internal/backoff"
 	"github.com/newsbot/newsbot/internal/fetch"
 	"github.com/newsbot/newsbot/internal/metrics"
 	"github.com/newsbot/newsbot/retrieval"
@@ -321,9 +322,9 @@ func fetchApplicationID(ctx context.Context, ds *discordgo.Session) (string, err
 // registerCommands overwrites the application's commands (in one guild, or
 // globally when guildID is empty), retrying with exponential backoff until
 // it succeeds or ctx ends.
-func registerCommands(ctx context.Context, ds *discordgo.Session, appID, guildID string, defs []*discordgo.ApplicationCommand, backoff time.Duration, log *slog.Logger) {
-	const maxBackoff = 5 * time.Minute
-	for {
+func registerCommands(ctx context.Context, ds *discordgo.Session, appID, guildID string, defs []*discordgo.ApplicationCommand, first time.Duration, log *slog.Logger) {
+	retry := backoff.Policy{Base: first, Max: 5 * time.Minute}
+	for n := 1; ; n++ {
 		// discordgo would sleep through a 429 without watching ctx; wait
 		// here instead, so shutdown never waits on a rate limit.
 		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -337,17 +338,14 @@ func registerCommands(ctx context.Context, ds *discordgo.Session, appID, guildID
 		if ctx.Err() != nil {
 			return
 		}
-		wait := backoff
+		wait := retry.Delay(n)
 		var rl *discordgo.RateLimitError
 		if errors.As(err, &rl) && rl.RateLimit != nil && rl.TooManyRequests != nil {
 			wait = max(wait, rl.RetryAfter)
 		}
 		log.Warn("command registration failed; retrying", "err", err, "retry_in", wait.String())
-		select {
-		case <-ctx.Done():
+		if backoff.Sleep(ctx, wait) != nil {
 			return
-		case <-time.After(wait):
 		}
-		backoff = min(backoff*2, maxBackoff)
 	}
 }
