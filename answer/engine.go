@@ -149,7 +149,6 @@ type Timings struct {
 type Result struct {
 	Question string
 	// Text is the answer with citation marks [1]..[n] matching Citations.
-	// Mass mentions are neutralised.
 	Text string
 	// Citations are the cited passages, in order of first citation.
 	Citations []Citation
@@ -197,7 +196,7 @@ func (e *Engine) Answer(ctx context.Context, q Question, onPartial func(string))
 
 	if missing := e.missingWords(query, passages); len(missing) > 0 {
 		e.decline(&res)
-		res.Text = StripMentions(fmt.Sprintf("The closest passages don't mention %s. ", quoteList(missing)) + res.Text)
+		res.Text = fmt.Sprintf("The closest passages don't mention %s. ", quoteList(missing)) + res.Text
 		emit(onPartial, res.Text)
 		res.Timings.Total = time.Since(start)
 		return res, nil
@@ -317,7 +316,7 @@ func (e *Engine) decline(res *Result) {
 		}
 		b.WriteString(".")
 	}
-	res.Text = StripMentions(b.String())
+	res.Text = b.String()
 }
 
 // generate asks the model and checks its citations. It returns false when
@@ -369,7 +368,7 @@ func (e *Engine) generate(ctx context.Context, q Question, passages []retrieval.
 				return // may still become the "not covered" token: show nothing yet
 			}
 			c := ParseCitations(partial, len(numbered))
-			onPartial(StripMentions(Renumber(c.Text, c.Order)))
+			onPartial(Renumber(c.Text, c.Order))
 		}
 	}
 	out, err := e.cfg.Model.Chat(ctx, req, onDelta)
@@ -399,7 +398,7 @@ func (e *Engine) generate(ctx context.Context, q Question, passages []retrieval.
 	if c.Unsupported > 0 {
 		text += "\n\n(Some statements cited passages that don't exist and were left without a source.)"
 	}
-	res.Text = StripMentions(text)
+	res.Text = text
 	res.Mode = ModeLLM
 	for i, n := range c.Order {
 		res.Citations = append(res.Citations, Citation{N: i + 1, Passage: numbered[n-1].Passage})

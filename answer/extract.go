@@ -118,7 +118,7 @@ func (e *Engine) extractive(query string, passages []retrieval.Result, res *Resu
 		}
 		fmt.Fprintf(&b, "%s [%d]", quote, n)
 	}
-	res.Text = StripMentions(b.String())
+	res.Text = b.String()
 }
 
 // overlap scores how much of the question a sentence holds: the weights of
