@@ -19,11 +19,11 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/newsbot/newsbot/bot/adapt"
 	"github.com/newsbot/newsbot/commands"
 	"github.com/newsbot/newsbot/internal/backoff"
 	"github.com/newsbot/newsbot/internal/fetch"
 	"github.com/newsbot/newsbot/internal/metrics"
-	"github.com/newsbot/newsbot/retrieval"
 )
 
 // serveOptions are the seams tests use to run "bot serve" against a fake
@@ -173,21 +173,28 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 	if err != nil {
 		return err
 	}
+	index := adapt.Index{Index: ix, Corpus: c.corpusDir(ix), OnReindex: func(d time.Duration, err error) {
+		// Every reindex, by /reindex or /ingest, shows in the metrics.
+		m.ObserveReindex(d, err != nil)
+		st := ix.Stats()
+		m.SetIndexSize(st.Articles, st.Passages)
+	}}
 	rcfg := commands.Config{
-		Answerer:             eng,
-		Searcher:             ix,
-		Indexer:              observedIndexer{ix: ix, m: m},
-		CorpusDir:            c.corpusDir(ix),
+		Answerer:             adapt.Engine{Engine: eng},
+		Searcher:             index,
+		Catalogue:            index,
+		Indexer:              index,
+		Ingester:             index,
 		FeedbackLog:          firstNonEmpty(cfg.String("serve.feedback"), filepath.Join(dataDir, "feedback.jsonl")),
 		AdminRoleIDs:         cfg.List("discord.admin_roles"),
 		Cooldown:             cooldown,
 		MaxConcurrentAnswers: cfg.Int("serve.max_concurrent"),
 		QueueSize:            cfg.Int("serve.queue"),
-		Fetcher:              fetch.New(fetch.Config{MaxBytes: commands.DefaultMaxUploadBytes}),
+		Fetcher:              adapt.Fetcher{Fetcher: fetch.New(fetch.Config{MaxBytes: commands.DefaultMaxUploadBytes})},
 		Mentions:             mentions,
 		UserHashKey:          []byte(cfg.String("serve.user_hash_key")),
 		Logger:               log,
-		Observer:             m,
+		Observer:             interactionMetrics{m},
 	}
 	if opts.Router != nil {
 		opts.Router(&rcfg)
@@ -266,24 +273,18 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 	return serveErr
 }
 
-// observedIndexer is the index as the commands reindex it, reporting each
-// reindex to the metrics and keeping the index size current there.
-type observedIndexer struct {
-	ix *retrieval.Index
-	m  *metrics.Metrics
-}
+// interactionMetrics counts the interactions the commands report in the
+// metrics.
+type interactionMetrics struct{ m *metrics.Metrics }
 
-// Reindex implements commands.Indexer.
-func (o observedIndexer) Reindex(ctx context.Context, corpus string, progress func(retrieval.Progress)) (retrieval.Summary, error) {
-	start := time.Now()
-	sum, err := o.ix.Reindex(ctx, corpus, progress)
-	if errors.Is(err, retrieval.ErrReindexRunning) {
-		return sum, err // refused, not run
+// Observe implements commands.Observer.
+func (o interactionMetrics) Observe(ev commands.Event) {
+	in := metrics.Interaction{Command: ev.Command, Outcome: ev.Outcome, Total: ev.Total, Answered: ev.Answered,
+		Fallback: ev.Fallback, PromptTokens: ev.PromptTokens, CompletionTokens: ev.CompletionTokens}
+	for _, s := range ev.Stages {
+		in.Stages = append(in.Stages, metrics.Stage{Name: s.Name, Duration: s.Duration})
 	}
-	o.m.ObserveReindex(time.Since(start), err != nil)
-	st := o.ix.Stats()
-	o.m.SetIndexSize(st.Articles, st.Passages)
-	return sum, err
+	o.m.Observe(in)
 }
 
 // applicationID is the bot's application ID as READY gave it.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/newsbot/newsbot/bot/adapt"
 	"github.com/newsbot/newsbot/internal/discordtest"
 	"github.com/newsbot/newsbot/internal/fetch"
 )
@@ -350,11 +351,11 @@ func TestIngestBadInput(t *testing.T) {
 	}
 	stream := &streamTransport{path: "/attachments/big/50mib.txt", size: 50 << 20}
 	e := newEnv(t, envOptions{config: func(c *Config) {
-		c.Fetcher = fetch.New(fetch.Config{
+		c.Fetcher = adapt.Fetcher{Fetcher: fetch.New(fetch.Config{
 			MaxBytes: DefaultMaxUploadBytes, // as bot serve configures it
 			Resolver: resolver,
 			Allow:    func(ip netip.Addr) bool { return ip == allowed || fetch.AllowPublic(ip) },
-		})
+		})}
 	}})
 	stream.next = e.ds.Client.Transport
 	e.ds.Client.Transport = stream

@@ -9,10 +9,10 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/newsbot/newsbot/answer"
+	"github.com/newsbot/newsbot/bot/adapt"
 	"github.com/newsbot/newsbot/internal/discordtest"
 	"github.com/newsbot/newsbot/internal/llm"
 	"github.com/newsbot/newsbot/internal/openaitest"
-	"github.com/newsbot/newsbot/retrieval"
 )
 
 // modelTimeout is the answer engine's bound on the model in the fault
@@ -70,11 +70,11 @@ func TestModelFaultsFallBack(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				eng, err := answer.New(c.Searcher.(*retrieval.Index), answer.Config{Model: model, ModelName: "fake-chat", Timeout: modelTimeout})
+				eng, err := answer.New(c.Searcher.(adapt.Index).Index, answer.Config{Model: model, ModelName: "fake-chat", Timeout: modelTimeout})
 				if err != nil {
 					t.Fatal(err)
 				}
-				c.Answerer = eng
+				c.Answerer = adapt.Engine{Engine: eng}
 			}})
 			i := discordtest.CommandInteraction("ask", map[string]any{"question": normalQuestion}, member)
 			if err := e.fake.DispatchInteraction(i); err != nil {

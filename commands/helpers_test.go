@@ -15,6 +15,8 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/newsbot/newsbot/answer"
+	"github.com/newsbot/newsbot/bot/adapt"
+	"github.com/newsbot/newsbot/commands/seam"
 	"github.com/newsbot/newsbot/internal/discordtest"
 	"github.com/newsbot/newsbot/internal/llm"
 	"github.com/newsbot/newsbot/internal/openaitest"
@@ -88,11 +90,13 @@ func newEnv(t *testing.T, o envOptions) *env {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
+	index := adapt.Index{Index: ix, Corpus: corpus}
 	cfg := Config{
-		Answerer:     eng,
-		Searcher:     ix,
-		Indexer:      ix,
-		CorpusDir:    corpus,
+		Answerer:     adapt.Engine{Engine: eng},
+		Searcher:     index,
+		Catalogue:    index,
+		Indexer:      index,
+		Ingester:     index,
 		FeedbackLog:  filepath.Join(t.TempDir(), "feedback.jsonl"),
 		Cooldown:     -1,
 		EditInterval: 50 * time.Millisecond,
@@ -196,14 +200,14 @@ type blockingAnswerer struct {
 	release chan struct{}
 	started chan string
 	mu      sync.Mutex
-	qs      []answer.Question
+	qs      []seam.Question
 }
 
 func newBlockingAnswerer() *blockingAnswerer {
 	return &blockingAnswerer{release: make(chan struct{}), started: make(chan string, 100)}
 }
 
-func (b *blockingAnswerer) Answer(ctx context.Context, q answer.Question, onPartial func(string)) (answer.Result, error) {
+func (b *blockingAnswerer) Answer(ctx context.Context, q seam.Question, onPartial func(string)) (seam.Answer, error) {
 	b.mu.Lock()
 	b.qs = append(b.qs, q)
 	b.mu.Unlock()
@@ -211,15 +215,15 @@ func (b *blockingAnswerer) Answer(ctx context.Context, q answer.Question, onPart
 	select {
 	case <-b.release:
 	case <-ctx.Done():
-		return answer.Result{}, ctx.Err()
+		return seam.Answer{}, ctx.Err()
 	}
-	return answer.Result{Question: q.Text, Text: "Done.", Mode: answer.ModeExtractive}, nil
+	return seam.Answer{Text: "Done.", Mode: answer.ModeExtractive}, nil
 }
 
-func (b *blockingAnswerer) questions() []answer.Question {
+func (b *blockingAnswerer) questions() []seam.Question {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return append([]answer.Question(nil), b.qs...)
+	return append([]seam.Question(nil), b.qs...)
 }
 
 func receive[T any](t *testing.T, ch <-chan T, what string) T {
@@ -280,3 +284,6 @@ func openaiStreaming(t *testing.T, text string, perChunk time.Duration) *llm.Cli
 	}
 	return c
 }
+
+// ingestDir is the corpus folder /ingest saves into.
+const ingestDir = retrieval.IngestDir

@@ -16,6 +16,7 @@ import (
 	"unsafe"
 
 	"github.com/newsbot/newsbot/answer"
+	"github.com/newsbot/newsbot/bot/adapt"
 	"github.com/newsbot/newsbot/internal/discordtest"
 	"github.com/newsbot/newsbot/retrieval"
 )
@@ -209,7 +210,8 @@ func killedIngestChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	router, err := New(Config{Answerer: eng, Searcher: ix, Indexer: ix, CorpusDir: corpus, UserHashKey: []byte("k")})
+	index := adapt.Index{Index: ix, Corpus: corpus}
+	router, err := New(Config{Answerer: adapt.Engine{Engine: eng}, Searcher: index, Catalogue: index, Indexer: index, Ingester: index, UserHashKey: []byte("k")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,10 +18,10 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/newsbot/newsbot/answer"
+	"github.com/newsbot/newsbot/bot/adapt"
 	"github.com/newsbot/newsbot/internal/discordtest"
 	"github.com/newsbot/newsbot/internal/llm"
 	"github.com/newsbot/newsbot/internal/openaitest"
-	"github.com/newsbot/newsbot/retrieval"
 )
 
 // Load test settings. NEWSBOT_LOAD_DURATION (a Go duration, e.g. 30s) turns
@@ -74,11 +74,11 @@ func TestLoad(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		eng, err := answer.New(c.Searcher.(*retrieval.Index), answer.Config{Model: model, ModelName: "fake-chat"})
+		eng, err := answer.New(c.Searcher.(adapt.Index).Index, answer.Config{Model: model, ModelName: "fake-chat"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.Answerer = eng
+		c.Answerer = adapt.Engine{Engine: eng}
 		// The defaults: what a bot run with no configuration does.
 		c.Cooldown, c.MaxConcurrentAnswers, c.QueueSize, c.EditInterval = 0, 0, 0, 0
 	}})

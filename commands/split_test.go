@@ -213,7 +213,7 @@ func TestSanitizeQuestion(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := SanitizeQuestion(tt.in)
 			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(userText(err), tt.wantErr) {
+				if err == nil || !strings.Contains(userText(err, ""), tt.wantErr) {
 					t.Fatalf("SanitizeQuestion(%q) = %q, %v; want an error containing %q", tt.in, got, err, tt.wantErr)
 				}
 				return

@@ -1,4 +1,4 @@
-package fetch
+package retrieval
 
 import (
 	"net/url"
@@ -48,8 +48,8 @@ func TestSuggestName(t *testing.T) {
 func TestSuggestNameLength(t *testing.T) {
 	u := &url.URL{Scheme: "https", Host: "example.com", Path: "/" + strings.Repeat("é", 200)}
 	got := suggestName(u, "text/html")
-	if len(got) > maxNameStem+len(".html") || !utf8.ValidString(got) {
-		t.Errorf("suggestName of a long path = %q (%d bytes), want at most %d valid UTF-8 bytes", got, len(got), maxNameStem+5)
+	if len(got) > maxFileStem+len(".html") || !utf8.ValidString(got) {
+		t.Errorf("suggestName of a long path = %q (%d bytes), want at most %d valid UTF-8 bytes", got, len(got), maxFileStem+5)
 	}
 }
 
@@ -73,7 +73,7 @@ func FuzzSuggestName(f *testing.F) {
 		if strings.ContainsAny(name, "/\\\x00") || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "-") {
 			t.Fatalf("unsafe name %q", name)
 		}
-		if strings.Contains(stem, ".") || !utf8.ValidString(name) || len(stem) > maxNameStem+len("-page") {
+		if strings.Contains(stem, ".") || !utf8.ValidString(name) || len(stem) > maxFileStem+len("-page") {
 			t.Fatalf("badly formed name %q", name)
 		}
 	})
