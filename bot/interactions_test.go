@@ -19,6 +19,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/newsbot/newsbot/commands"
 	"github.com/newsbot/newsbot/internal/discordtest"
 )
 
@@ -278,7 +279,7 @@ func TestServeHTTPInteractions(t *testing.T) {
 		}
 	})
 	t.Run("too large", func(t *testing.T) {
-		resp, _ := b.post(bytes.Repeat([]byte("x"), maxInteractionBytes+1), b.now, b.priv)
+		resp, _ := b.post(bytes.Repeat([]byte("x"), commands.MaxInteractionBytes+1), b.now, b.priv)
 		if resp.StatusCode != http.StatusRequestEntityTooLarge {
 			t.Fatalf("%s, want 413", resp.Status)
 		}

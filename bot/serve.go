@@ -4,11 +4,9 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -21,7 +19,6 @@ import (
 
 	"github.com/newsbot/newsbot/bot/adapt"
 	"github.com/newsbot/newsbot/commands"
-	"github.com/newsbot/newsbot/internal/backoff"
 	"github.com/newsbot/newsbot/internal/fetch"
 	"github.com/newsbot/newsbot/internal/metrics"
 )
@@ -127,10 +124,7 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 	if err != nil {
 		return fmt.Errorf("discord session: %w", err)
 	}
-	ds.Identify.Intents = discordgo.IntentsGuilds
-	if mentions {
-		ds.Identify.Intents |= discordgo.IntentsGuildMessages | discordgo.IntentsDirectMessages | discordgo.IntentsMessageContent
-	}
+	ds.Identify.Intents = commands.Intents(mentions)
 	if opts.HTTPClient != nil {
 		ds.Client = opts.HTTPClient
 	}
@@ -207,31 +201,27 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 
 	var appID string
 	if httpAddr == "" {
-		ds.AddHandler(router.HandleInteraction)
-		if rcfg.Mentions {
-			ds.AddHandler(router.HandleMessage)
-		}
-		if err := ds.Open(); err != nil {
-			return fmt.Errorf("connect to Discord: %w", err)
+		readyID, err := router.Connect(ds)
+		if err != nil {
+			return err
 		}
 		defer func() {
 			if err := ds.Close(); err != nil {
 				log.Warn("close Discord session", "err", err)
 			}
 		}()
-		appID = firstNonEmpty(cfg.String("discord.app_id"), applicationID(ds))
+		appID = firstNonEmpty(cfg.String("discord.app_id"), readyID)
 		if appID == "" {
 			return errors.New("connect to Discord: READY named no application; set DISCORD_APP_ID")
 		}
 	} else {
 		appID = cfg.String("discord.app_id")
 		if appID == "" {
-			if appID, err = fetchApplicationID(ctx, ds); err != nil {
+			if appID, err = commands.FetchApplicationID(ctx, ds); err != nil {
 				return fmt.Errorf("learn the application ID (or set DISCORD_APP_ID): %w", err)
 			}
 		}
-		ep := &interactionsEndpoint{key: publicKey, router: router, ds: ds, log: log, now: opts.Now}
-		if err := servers.start("interactions", httpAddr, ep.mux(), log, opts.Listening); err != nil {
+		if err := servers.start("interactions", httpAddr, router.Endpoint(publicKey, ds, opts.Now), log, opts.Listening); err != nil {
 			return err
 		}
 	}
@@ -252,7 +242,7 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		registerCommands(regCtx, ds, appID, guildID, router.Definitions(), opts.RegisterBackoff, log)
+		router.Register(regCtx, ds, appID, guildID, opts.RegisterBackoff)
 	}()
 
 	var serveErr error
@@ -285,68 +275,4 @@ func (o interactionMetrics) Observe(ev commands.Event) {
 		in.Stages = append(in.Stages, metrics.Stage{Name: s.Name, Duration: s.Duration})
 	}
 	o.m.Observe(in)
-}
-
-// applicationID is the bot's application ID as READY gave it.
-func applicationID(ds *discordgo.Session) string {
-	ds.State.RLock()
-	defer ds.State.RUnlock()
-	if a := ds.State.Application; a != nil && a.ID != "" {
-		return a.ID
-	}
-	if u := ds.State.User; u != nil {
-		return u.ID
-	}
-	return ""
-}
-
-// fetchApplicationID asks Discord's REST API for the bot's application,
-// for HTTP interactions mode, where no READY tells it.
-func fetchApplicationID(ctx context.Context, ds *discordgo.Session) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	body, err := ds.RequestWithBucketID(http.MethodGet, discordgo.EndpointApplication("@me"), nil,
-		discordgo.EndpointApplication(""), discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false))
-	if err != nil {
-		return "", err
-	}
-	var app discordgo.Application
-	if err := json.Unmarshal(body, &app); err != nil {
-		return "", fmt.Errorf("decode application: %w", err)
-	}
-	if app.ID == "" {
-		return "", errors.New("the answer named no application")
-	}
-	return app.ID, nil
-}
-
-// registerCommands overwrites the application's commands (in one guild, or
-// globally when guildID is empty), retrying with exponential backoff until
-// it succeeds or ctx ends.
-func registerCommands(ctx context.Context, ds *discordgo.Session, appID, guildID string, defs []*discordgo.ApplicationCommand, first time.Duration, log *slog.Logger) {
-	retry := backoff.Policy{Base: first, Max: 5 * time.Minute}
-	for n := 1; ; n++ {
-		// discordgo would sleep through a 429 without watching ctx; wait
-		// here instead, so shutdown never waits on a rate limit.
-		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		_, err := ds.ApplicationCommandBulkOverwrite(appID, guildID, defs,
-			discordgo.WithContext(rctx), discordgo.WithRetryOnRatelimit(false))
-		cancel()
-		if err == nil {
-			log.Info("commands registered", "count", len(defs), "guild", guildID)
-			return
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		wait := retry.Delay(n)
-		var rl *discordgo.RateLimitError
-		if errors.As(err, &rl) && rl.RateLimit != nil && rl.TooManyRequests != nil {
-			wait = max(wait, rl.RetryAfter)
-		}
-		log.Warn("command registration failed; retrying", "err", err, "retry_in", wait.String())
-		if backoff.Sleep(ctx, wait) != nil {
-			return
-		}
-	}
 }

@@ -1,4 +1,4 @@
-package main
+package commands
 
 import (
 	"bytes"
@@ -13,15 +13,13 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
-
-	"github.com/newsbot/newsbot/commands"
 )
 
 // Limits of the HTTP interactions endpoint.
 const (
-	// maxInteractionBytes bounds a request body; Discord's interactions
+	// MaxInteractionBytes bounds a request body; Discord's interactions
 	// are a few kilobytes.
-	maxInteractionBytes = 1 << 20
+	MaxInteractionBytes = 1 << 20
 	// maxTimestampSkew is how far a request's signed timestamp may be from
 	// now: an older request, even correctly signed, is a replay.
 	maxTimestampSkew = 5 * time.Minute
@@ -30,28 +28,34 @@ const (
 	ackTimeout = 3 * time.Second
 )
 
-// interactionsEndpoint serves Discord's interactions endpoint (POST
-// /interactions): it checks each request's signature and age, answers
-// PINGs, and hands commands and components to the router, whose first
-// response becomes the HTTP response. It keeps no state of its own, so
-// replicas can share the traffic.
+// Endpoint returns Discord's interactions endpoint (POST /interactions)
+// for the router, the HTTP transport of interactions: it checks each
+// request's signature (by the application's public key) and age, answers
+// PINGs, and hands commands and components to HandleHTTP, whose first
+// response becomes the HTTP response; edits and follow-ups go through s's
+// REST methods. now is the clock of the age check (time.Now when nil). It
+// keeps no state of its own, so replicas can share the traffic.
+func (r *Router) Endpoint(key ed25519.PublicKey, s *discordgo.Session, now func() time.Time) http.Handler {
+	if now == nil {
+		now = time.Now
+	}
+	mux := http.NewServeMux()
+	mux.Handle("POST /interactions", &interactionsEndpoint{key: key, router: r, ds: s, log: r.log, now: now})
+	return mux
+}
+
+// interactionsEndpoint is the handler Endpoint returns.
 type interactionsEndpoint struct {
 	key    ed25519.PublicKey
-	router *commands.Router
+	router *Router
 	ds     *discordgo.Session // REST only: edits and follow-ups
 	log    *slog.Logger
 	now    func() time.Time
 }
 
-func (e *interactionsEndpoint) mux() http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("POST /interactions", e)
-	return mux
-}
-
 // ServeHTTP handles one interaction request.
 func (e *interactionsEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxInteractionBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxInteractionBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -91,7 +95,7 @@ func (e *interactionsEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request)
 		return writeInteractionResponse(w, resp)
 	})
 	switch {
-	case errors.Is(err, commands.ErrNoResponse):
+	case errors.Is(err, ErrNoResponse):
 		http.Error(w, "unsupported interaction type", http.StatusBadRequest)
 	case err != nil && ctx.Err() != nil:
 		// Nothing was written: Discord tells the user the bot didn't
