@@ -19,7 +19,7 @@ import (
 	"github.com/newsbot/newsbot/answer"
 	"github.com/newsbot/newsbot/bot/adapt"
 	"github.com/newsbot/newsbot/commands/seam"
-	"github.com/newsbot/newsbot/internal/discordtest"
+	"github.com/newsbot/newsbot/internal/fakediscord"
 	"github.com/newsbot/newsbot/internal/fetch"
 	"github.com/newsbot/newsbot/retrieval"
 )
@@ -28,12 +28,12 @@ func TestDefinitionsRegister(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
 	defs := e.router.Definitions()
-	created, err := e.ds.ApplicationCommandBulkOverwrite(discordtest.AppID, discordtest.GuildID, defs)
+	created, err := e.ds.ApplicationCommandBulkOverwrite(fakediscord.AppID, fakediscord.GuildID, defs)
 	if err != nil {
 		t.Fatalf("Discord refused the definitions: %v", err)
 	}
 	got := map[string]*discordgo.ApplicationCommand{}
-	for _, c := range e.fake.Commands(discordtest.GuildID) {
+	for _, c := range e.fake.Commands(fakediscord.GuildID) {
 		got[c.Name] = c
 	}
 	if len(created) != 6 || len(got) != 6 {
@@ -111,7 +111,7 @@ func TestAskEndToEnd(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{open: true})
 	const q = "Will Iran allow inspections of its military sites?"
-	i := discordtest.CommandInteraction("ask", map[string]any{"question": "  Will Iran allow\u200b inspections of its military sites?  "}, member)
+	i := fakediscord.CommandInteraction("ask", map[string]any{"question": "  Will Iran allow\u200b inspections of its military sites?  "}, member)
 	if err := e.fake.DispatchInteraction(i); err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestAskEndToEnd(t *testing.T) {
 	}
 
 	// Show sources: the full passages, privately.
-	show := discordtest.ComponentInteraction(idShowSources, m, member)
+	show := fakediscord.ComponentInteraction(idShowSources, m, member)
 	e.handle(show)
 	src := e.response(show)
 	if !isEphemeral(src) || len(src.Embeds) == 0 {
@@ -140,7 +140,7 @@ func TestAskEndToEnd(t *testing.T) {
 	}
 
 	// A vote lands in the feedback log with the question, and no raw ID.
-	vote := discordtest.ComponentInteraction(idVoteDown, m, member)
+	vote := fakediscord.ComponentInteraction(idVoteDown, m, member)
 	e.handle(vote)
 	if r := e.response(vote); !isEphemeral(r) || !strings.Contains(r.Content, "Thanks") {
 		t.Errorf("vote reply = %+v", r)
@@ -165,7 +165,7 @@ func TestAskEndToEnd(t *testing.T) {
 func TestAskDeclines(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
-	i := discordtest.CommandInteraction("ask", map[string]any{"question": "Who won the 2022 football World Cup?"}, member)
+	i := fakediscord.CommandInteraction("ask", map[string]any{"question": "Who won the 2022 football World Cup?"}, member)
 	e.handle(i)
 	m := e.response(i)
 	if !strings.Contains(m.Content, "don't cover") || len(m.Embeds) != 1 || m.Embeds[0].Title != "Closest articles" {
@@ -191,7 +191,7 @@ func TestAskStreamsWithThrottledEdits(t *testing.T) {
 		c.Answerer = adapt.Engine{Engine: eng}
 		c.EditInterval = time.Second
 	}})
-	i := discordtest.CommandInteraction("ask", map[string]any{"question": "Will Iran allow inspections of its military sites?"}, member)
+	i := fakediscord.CommandInteraction("ask", map[string]any{"question": "Will Iran allow inspections of its military sites?"}, member)
 	start := time.Now()
 	e.handle(i)
 	elapsed := time.Since(start)
@@ -226,7 +226,7 @@ func TestAskStreamsWithThrottledEdits(t *testing.T) {
 func TestSourceHighlights(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
-	i := discordtest.CommandInteraction("source", map[string]any{"query": "missile sanctions", "count": 3}, member)
+	i := fakediscord.CommandInteraction("source", map[string]any{"query": "missile sanctions", "count": 3}, member)
 	e.handle(i)
 	m := e.response(i)
 	if isEphemeral(m) || len(m.Embeds) == 0 || len(m.Embeds) > 3 {
@@ -249,21 +249,21 @@ func TestArticlesPaging(t *testing.T) {
 		extra[fmt.Sprintf("bbc/%02d.txt", n)] = fmt.Sprintf("Story number %d about farming\n\nFarmers in region %d reported a good harvest this year, officials said on Monday.", n, n)
 	}
 	e := newEnv(t, envOptions{extra: extra})
-	i := discordtest.CommandInteraction("articles", nil, member)
+	i := fakediscord.CommandInteraction("articles", nil, member)
 	e.handle(i)
 	m := e.response(i)
 	if !isEphemeral(m) || len(m.Embeds) != 1 || !strings.Contains(m.Embeds[0].Footer.Text, "Page 1 of 2 · 14 articles") {
 		t.Fatalf("/articles = %+v", m)
 	}
 	next := m.Components[0].(*discordgo.ActionsRow).Components[1].(*discordgo.Button)
-	click := discordtest.ComponentInteraction(next.CustomID, m, member)
+	click := fakediscord.ComponentInteraction(next.CustomID, m, member)
 	e.handle(click)
 	page2 := e.response(click)
 	if !strings.Contains(page2.Embeds[0].Footer.Text, "Page 2 of 2") || strings.Count(page2.Embeds[0].Description, "\n") != 3 {
 		t.Errorf("page 2 = %q / %q", page2.Embeds[0].Description, page2.Embeds[0].Footer.Text)
 	}
 
-	s := discordtest.CommandInteraction("articles", map[string]any{"search": "number 1"}, member)
+	s := fakediscord.CommandInteraction("articles", map[string]any{"search": "number 1"}, member)
 	e.handle(s)
 	if d := e.response(s).Embeds[0].Description; strings.Count(d, "Story number") != 4 { // 1, 10, 11, 12
 		t.Errorf("search results = %q", d)
@@ -273,7 +273,7 @@ func TestArticlesPaging(t *testing.T) {
 func TestHelp(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
-	i := discordtest.CommandInteraction("help", nil, member)
+	i := fakediscord.CommandInteraction("help", nil, member)
 	e.handle(i)
 	m := e.response(i)
 	if !isEphemeral(m) || !strings.Contains(m.Content, "2 indexed news articles") || !strings.Contains(m.Content, "Press TV") {
@@ -319,11 +319,11 @@ func TestReindexPermissions(t *testing.T) {
 		i       *discordgo.Interaction
 		allowed bool
 	}{
-		{"member", discordtest.CommandInteraction("reindex", nil, member), false},
-		{"admin in a DM", discordtest.InDM(discordtest.CommandInteraction("reindex", nil, admin)), false},
-		{"member with an admin role", discordtest.CommandInteraction("reindex", nil, discordtest.UserSpec{Username: "mod", Roles: []string{"777"}}), true},
-		{"administrator", discordtest.CommandInteraction("reindex", nil, discordtest.UserSpec{Username: "owner", Permissions: discordgo.PermissionAdministrator}), true},
-		{"manage server", discordtest.CommandInteraction("reindex", nil, admin), true},
+		{"member", fakediscord.CommandInteraction("reindex", nil, member), false},
+		{"admin in a DM", fakediscord.InDM(fakediscord.CommandInteraction("reindex", nil, admin)), false},
+		{"member with an admin role", fakediscord.CommandInteraction("reindex", nil, fakediscord.UserSpec{Username: "mod", Roles: []string{"777"}}), true},
+		{"administrator", fakediscord.CommandInteraction("reindex", nil, fakediscord.UserSpec{Username: "owner", Permissions: discordgo.PermissionAdministrator}), true},
+		{"manage server", fakediscord.CommandInteraction("reindex", nil, admin), true},
 	}
 	for _, tt := range tests {
 		before := counter.calls
@@ -351,7 +351,7 @@ func TestReindexProgressAndSummary(t *testing.T) {
 		c.Indexer = slowIndexer{steps: 8}
 		c.EditInterval = 100 * time.Millisecond
 	}})
-	i := discordtest.CommandInteraction("reindex", nil, admin)
+	i := fakediscord.CommandInteraction("reindex", nil, admin)
 	e.handle(i)
 	var progress, edits int
 	for _, r := range e.fake.Requests() {
@@ -384,13 +384,13 @@ func TestReindexAlreadyRunning(t *testing.T) {
 		done <- err
 	}()
 	<-entered
-	i := discordtest.CommandInteraction("reindex", nil, admin)
+	i := fakediscord.CommandInteraction("reindex", nil, admin)
 	e.handle(i)
 	if m := e.response(i); !strings.Contains(m.Content, "already running") {
 		t.Errorf("second reindex = %q", m.Content)
 	}
 	// Questions are still answered meanwhile.
-	a := discordtest.CommandInteraction("ask", map[string]any{"question": "Will Iran allow inspections of its military sites?"}, member)
+	a := fakediscord.CommandInteraction("ask", map[string]any{"question": "Will Iran allow inspections of its military sites?"}, member)
 	e.handle(a)
 	checkCitedAnswer(t, e.response(a), "Will Iran allow inspections of its military sites?", e.ix)
 	close(hold)
@@ -409,7 +409,7 @@ func TestIngestAttachmentThenAsk(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
 	file := e.fake.NewAttachment("zorblax.txt", []byte(ingestArticle))
-	i := discordtest.CommandInteraction("ingest", map[string]any{"file": file}, admin)
+	i := fakediscord.CommandInteraction("ingest", map[string]any{"file": file}, admin)
 	e.handle(i)
 	m := e.response(i)
 	if !isEphemeral(m) || !strings.Contains(m.Content, "Quimper hosts the first Zorblax festival") || !strings.Contains(m.Content, "can now be asked about") {
@@ -418,7 +418,7 @@ func TestIngestAttachmentThenAsk(t *testing.T) {
 	if got := ingestedFiles(t, e.corpus); len(got) != 1 || got[0] != "zorblax.txt" {
 		t.Errorf("ingested files = %v", got)
 	}
-	a := discordtest.CommandInteraction("ask", map[string]any{"question": "How many visitors came to the Zorblax festival?"}, member)
+	a := fakediscord.CommandInteraction("ask", map[string]any{"question": "How many visitors came to the Zorblax festival?"}, member)
 	e.handle(a)
 	ans := e.response(a)
 	checkCitedAnswer(t, ans, "How many visitors came to the Zorblax festival?", e.ix)
@@ -428,12 +428,12 @@ func TestIngestAttachmentThenAsk(t *testing.T) {
 
 	// The same file again is recognised; a different one with the same
 	// name gets a new name.
-	again := discordtest.CommandInteraction("ingest", map[string]any{"file": e.fake.NewAttachment("zorblax.txt", []byte(ingestArticle))}, admin)
+	again := fakediscord.CommandInteraction("ingest", map[string]any{"file": e.fake.NewAttachment("zorblax.txt", []byte(ingestArticle))}, admin)
 	e.handle(again)
 	if c := e.response(again).Content; !strings.Contains(c, "already in the corpus") {
 		t.Errorf("re-ingest = %q", c)
 	}
-	other := discordtest.CommandInteraction("ingest", map[string]any{"file": e.fake.NewAttachment("zorblax.txt", []byte("Another story\n\nSomething else happened in Brest on Sunday, the mayor said."))}, admin)
+	other := fakediscord.CommandInteraction("ingest", map[string]any{"file": e.fake.NewAttachment("zorblax.txt", []byte("Another story\n\nSomething else happened in Brest on Sunday, the mayor said."))}, admin)
 	e.handle(other)
 	if c := e.response(other).Content; !strings.Contains(c, "ingested/zorblax-2.txt") {
 		t.Errorf("different file, same name = %q", c)
@@ -449,7 +449,7 @@ func TestIngestRefusals(t *testing.T) {
 	att := func(name, data string) *discordgo.MessageAttachment { return e.fake.NewAttachment(name, []byte(data)) }
 	tests := []struct {
 		name string
-		user discordtest.UserSpec
+		user fakediscord.UserSpec
 		opts map[string]any
 		want string
 	}{
@@ -465,7 +465,7 @@ func TestIngestRefusals(t *testing.T) {
 		{"file URL", admin, map[string]any{"url": "file:///etc/passwd"}, "couldn't fetch that page"},
 	}
 	for _, tt := range tests {
-		i := discordtest.CommandInteraction("ingest", tt.opts, tt.user)
+		i := fakediscord.CommandInteraction("ingest", tt.opts, tt.user)
 		e.handle(i)
 		m := e.response(i)
 		if !isEphemeral(m) || !strings.Contains(m.Content, tt.want) {
@@ -485,7 +485,7 @@ func TestIngestPathTraversal(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
 	root := filepath.Dir(e.corpus)
-	i := discordtest.CommandInteraction("ingest", map[string]any{"file": e.fake.NewAttachment("../../etc/passwd.txt", []byte(ingestArticle))}, admin)
+	i := fakediscord.CommandInteraction("ingest", map[string]any{"file": e.fake.NewAttachment("../../etc/passwd.txt", []byte(ingestArticle))}, admin)
 	e.handle(i)
 	if c := e.response(i).Content; !strings.Contains(c, "ingested/passwd.txt") {
 		t.Errorf("/ingest = %q", c)
@@ -507,7 +507,7 @@ func TestNobodyPinged(t *testing.T) {
 	e := newEnv(t, envOptions{extra: map[string]string{"ping.txt": "Spam raid on the Glimmerton forum\n\n" +
 		"Attackers posted @everyone and @here and <@123456789012345678> and <@&987654321098765432> on the Glimmerton forum, moderators said on Friday."}})
 	for _, q := range []string{"What did attackers post on the Glimmerton forum?", "@everyone what did attackers post on the Glimmerton forum?"} {
-		i := discordtest.CommandInteraction("ask", map[string]any{"question": q}, member)
+		i := fakediscord.CommandInteraction("ask", map[string]any{"question": q}, member)
 		e.handle(i)
 		m := e.response(i)
 		checkCitedAnswer(t, m, neutralise(q), e.ix)
@@ -515,13 +515,13 @@ func TestNobodyPinged(t *testing.T) {
 		if strings.Contains(text, "@everyone") || strings.Contains(text, "@here") || mentionRE.MatchString(text) {
 			t.Errorf("a live mention in %q", text)
 		}
-		show := discordtest.ComponentInteraction(idShowSources, m, member)
+		show := fakediscord.ComponentInteraction(idShowSources, m, member)
 		e.handle(show)
 		if text := contentAndEmbeds(e.response(show)); strings.Contains(text, "@everyone") || mentionRE.MatchString(text) {
 			t.Errorf("a live mention in the sources: %q", text)
 		}
 	}
-	s := discordtest.CommandInteraction("source", map[string]any{"query": "Glimmerton forum"}, member)
+	s := fakediscord.CommandInteraction("source", map[string]any{"query": "Glimmerton forum"}, member)
 	e.handle(s)
 	if text := contentAndEmbeds(e.response(s)); !strings.Contains(text, "Glimmerton") || strings.Contains(text, "@everyone") {
 		t.Errorf("/source = %q", text)
@@ -561,7 +561,7 @@ func TestModelObeyingInjectionPingsNobody(t *testing.T) {
 		}
 		c.Answerer = adapt.Engine{Engine: eng}
 	}})
-	i := discordtest.CommandInteraction("ask", map[string]any{"question": "Will Iran allow inspections of its military sites?"}, member)
+	i := fakediscord.CommandInteraction("ask", map[string]any{"question": "Will Iran allow inspections of its military sites?"}, member)
 	e.handle(i)
 	m := e.response(i)
 	if !strings.Contains(m.Content, "Iran will allow inspections") {
@@ -583,8 +583,8 @@ func TestManyConcurrentAsksAcknowledged(t *testing.T) {
 	const n = 50
 	var is []*discordgo.Interaction
 	for k := range n {
-		i := discordtest.CommandInteraction("ask", map[string]any{"question": "Will Iran allow inspections of its military sites?"},
-			discordtest.UserSpec{Username: fmt.Sprintf("user%d", k)})
+		i := fakediscord.CommandInteraction("ask", map[string]any{"question": "Will Iran allow inspections of its military sites?"},
+			fakediscord.UserSpec{Username: fmt.Sprintf("user%d", k)})
 		is = append(is, i)
 	}
 	for _, i := range is {
@@ -619,7 +619,7 @@ func TestCooldownAndQueueFull(t *testing.T) {
 		c.QueueSize = 1
 	}})
 	ask := func(user string) *discordgo.Interaction {
-		return discordtest.CommandInteraction("ask", map[string]any{"question": "why?"}, discordtest.UserSpec{Username: user})
+		return fakediscord.CommandInteraction("ask", map[string]any{"question": "why?"}, fakediscord.UserSpec{Username: user})
 	}
 	var wg sync.WaitGroup
 	first, second := ask("u1"), ask("u2")
@@ -670,7 +670,7 @@ func TestRateLimitedEditHonoured(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	const retryAfter = 300 * time.Millisecond
 	e.fake.RateLimitNext("PATCH /webhooks/", 1, retryAfter)
-	i := discordtest.CommandInteraction("ask", map[string]any{"question": "Will Iran allow inspections of its military sites?"}, member)
+	i := fakediscord.CommandInteraction("ask", map[string]any{"question": "Will Iran allow inspections of its military sites?"}, member)
 	e.handle(i)
 	checkCitedAnswer(t, e.response(i), "Will Iran allow inspections of its military sites?", e.ix)
 	var limited, retried time.Time
@@ -697,7 +697,7 @@ func TestGatewayResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, func() bool { return e.fake.Resumes() == 1 })
-	i := discordtest.CommandInteraction("ask", map[string]any{"question": "Will Iran allow inspections of its military sites?"}, member)
+	i := fakediscord.CommandInteraction("ask", map[string]any{"question": "Will Iran allow inspections of its military sites?"}, member)
 	if err := e.fake.DispatchInteraction(i); err != nil {
 		t.Fatal(err)
 	}
@@ -708,7 +708,7 @@ func TestShutdownWaitsForAnswers(t *testing.T) {
 	t.Parallel()
 	ans := newBlockingAnswerer()
 	e := newEnv(t, envOptions{config: func(c *Config) { c.Answerer = ans }})
-	i := discordtest.CommandInteraction("ask", map[string]any{"question": "why?"}, member)
+	i := fakediscord.CommandInteraction("ask", map[string]any{"question": "why?"}, member)
 	handled := make(chan struct{})
 	go func() { e.handle(i); close(handled) }()
 	receive(t, ans.started, "the answer")
@@ -717,7 +717,7 @@ func TestShutdownWaitsForAnswers(t *testing.T) {
 	go func() { shut <- e.router.Shutdown(ctxFor(t, 10*time.Second)) }()
 	waitFor(t, func() bool { e.router.mu.Lock(); defer e.router.mu.Unlock(); return e.router.closing })
 
-	late := discordtest.CommandInteraction("help", nil, member)
+	late := fakediscord.CommandInteraction("help", nil, member)
 	e.handle(late)
 	if m := e.response(late); !isEphemeral(m) || !strings.Contains(m.Content, "restarting") {
 		t.Errorf("during shutdown: %+v", m)
@@ -741,7 +741,7 @@ func TestShutdownGivesUp(t *testing.T) {
 	t.Parallel()
 	ans := newBlockingAnswerer()
 	e := newEnv(t, envOptions{config: func(c *Config) { c.Answerer = ans }})
-	i := discordtest.CommandInteraction("ask", map[string]any{"question": "why?"}, member)
+	i := fakediscord.CommandInteraction("ask", map[string]any{"question": "why?"}, member)
 	go e.handle(i)
 	receive(t, ans.started, "the answer")
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -766,7 +766,7 @@ func (failingAnswerer) Answer(context.Context, seam.Question, func(string)) (sea
 func TestErrorsShownPlainly(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{config: func(c *Config) { c.Answerer = failingAnswerer{} }})
-	i := discordtest.CommandInteraction("ask", map[string]any{"question": "why?"}, member)
+	i := fakediscord.CommandInteraction("ask", map[string]any{"question": "why?"}, member)
 	e.handle(i)
 	m := e.response(i)
 	if m.Content != genericFailure {
@@ -775,12 +775,12 @@ func TestErrorsShownPlainly(t *testing.T) {
 	if !strings.Contains(e.log.String(), "permission denied") || !strings.Contains(e.log.String(), `"level":"ERROR"`) {
 		t.Errorf("the cause is not logged: %s", e.log.String())
 	}
-	empty := discordtest.CommandInteraction("ask", map[string]any{"question": " \u200b "}, member)
+	empty := fakediscord.CommandInteraction("ask", map[string]any{"question": " \u200b "}, member)
 	e.handle(empty)
 	if m := e.response(empty); !isEphemeral(m) || !strings.Contains(m.Content, "Please type a question") {
 		t.Errorf("empty question: %+v", m)
 	}
-	long := discordtest.CommandInteraction("ask", map[string]any{"question": strings.Repeat("why ", 150)}, member)
+	long := fakediscord.CommandInteraction("ask", map[string]any{"question": strings.Repeat("why ", 150)}, member)
 	e.handle(long)
 	if m := e.response(long); !isEphemeral(m) || !strings.Contains(m.Content, "599 characters long") {
 		t.Errorf("long question: %+v", m)
@@ -792,15 +792,15 @@ func TestMentionAndFollowUp(t *testing.T) {
 	ans := newBlockingAnswerer()
 	close(ans.release)
 	e := newEnv(t, envOptions{open: true, config: func(c *Config) { c.Answerer = ans; c.Mentions = true }})
-	bot := "<@" + discordtest.AppID + ">"
+	bot := "<@" + fakediscord.AppID + ">"
 	user := &discordgo.User{ID: "42", Username: "carol"}
 	if err := e.fake.DispatchMessage(&discordgo.Message{Content: bot + " what did Iran say?", Author: user,
-		Mentions: []*discordgo.User{{ID: discordtest.AppID}}}); err != nil {
+		Mentions: []*discordgo.User{{ID: fakediscord.AppID}}}); err != nil {
 		t.Fatal(err)
 	}
 	var reply *discordgo.Message
 	waitFor(t, func() bool {
-		for _, m := range e.fake.ChannelMessages(discordtest.ChannelID) {
+		for _, m := range e.fake.ChannelMessages(fakediscord.ChannelID) {
 			if strings.Contains(m.Content, "Done.") && len(m.Components) > 0 {
 				reply = m
 				return true
@@ -844,7 +844,7 @@ func (longAnswerer) Answer(_ context.Context, q seam.Question, onPartial func(st
 func TestLongAnswerOverflowsIntoFollowUps(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{config: func(c *Config) { c.Answerer = longAnswerer{} }})
-	i := discordtest.InDM(discordtest.CommandInteraction("ask", map[string]any{"question": "What did the commander say?"}, member))
+	i := fakediscord.InDM(fakediscord.CommandInteraction("ask", map[string]any{"question": "What did the commander say?"}, member))
 	e.handle(i)
 	first := e.response(i)
 	more := e.fake.Followups(i.Token)
@@ -867,7 +867,7 @@ func (panickingAnswerer) Answer(context.Context, seam.Question, func(string)) (s
 func TestHandlerPanicIsContained(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{config: func(c *Config) { c.Answerer = panickingAnswerer{} }})
-	i := discordtest.CommandInteraction("ask", map[string]any{"question": "why?"}, member)
+	i := fakediscord.CommandInteraction("ask", map[string]any{"question": "why?"}, member)
 	e.handle(i)
 	if m := e.response(i); m.Content != genericFailure {
 		t.Errorf("user saw %q", m.Content)

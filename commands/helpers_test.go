@@ -17,9 +17,9 @@ import (
 	"github.com/newsbot/newsbot/answer"
 	"github.com/newsbot/newsbot/bot/adapt"
 	"github.com/newsbot/newsbot/commands/seam"
-	"github.com/newsbot/newsbot/internal/discordtest"
+	"github.com/newsbot/newsbot/internal/fakediscord"
+	"github.com/newsbot/newsbot/internal/fakeopenai"
 	"github.com/newsbot/newsbot/internal/llm"
-	"github.com/newsbot/newsbot/internal/openaitest"
 	"github.com/newsbot/newsbot/internal/testkit"
 	"github.com/newsbot/newsbot/retrieval"
 )
@@ -62,7 +62,7 @@ type syncBuffer = testkit.Buffer
 // env is a bot wired to a fake Discord.
 type env struct {
 	t      *testing.T
-	fake   *discordtest.Server
+	fake   *fakediscord.Server
 	ds     *discordgo.Session
 	router *Router
 	ix     *retrieval.Index
@@ -75,7 +75,7 @@ type envOptions struct {
 	extra    map[string]string // extra corpus files
 	config   func(*Config)     // adjusts the router's configuration
 	open     bool              // connect the gateway (else interactions are handled directly)
-	fakeOpts []discordtest.Option
+	fakeOpts []fakediscord.Option
 }
 
 // newEnv builds an index over the seed articles, a Router with an offline
@@ -110,7 +110,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake := discordtest.New(t, append([]discordtest.Option{discordtest.StrictMentions(t)}, o.fakeOpts...)...)
+	fake := fakediscord.New(t, append([]fakediscord.Option{fakediscord.StrictMentions(t)}, o.fakeOpts...)...)
 	ds := fake.Session(testToken)
 	ds.AddHandler(router.HandleInteraction)
 	ds.AddHandler(router.HandleMessage)
@@ -174,8 +174,8 @@ func ctxFor(t *testing.T, d time.Duration) context.Context {
 }
 
 var (
-	member = discordtest.UserSpec{Username: "alice"}
-	admin  = discordtest.UserSpec{Username: "root", Admin: true}
+	member = fakediscord.UserSpec{Username: "alice"}
+	admin  = fakediscord.UserSpec{Username: "root", Admin: true}
 )
 
 // ingestedFiles lists the files under corpus/ingested.
@@ -274,9 +274,9 @@ func toMessage(m message) *discordgo.Message {
 // eight characters at a time, waiting perChunk after each.
 func openaiStreaming(t *testing.T, text string, perChunk time.Duration) *llm.Client {
 	t.Helper()
-	srv := openaitest.New(t)
-	srv.Reply(func(openai.ChatCompletionRequest) openaitest.Response {
-		return openaitest.Response{Text: text, ChunkSize: 8, DelayPerChunk: perChunk}
+	srv := fakeopenai.New(t)
+	srv.Reply(func(openai.ChatCompletionRequest) fakeopenai.Response {
+		return fakeopenai.Response{Text: text, ChunkSize: 8, DelayPerChunk: perChunk}
 	})
 	c, err := llm.New(llm.Config{BaseURL: srv.URL + "/v1", Model: "fake-chat", Timeout: 20 * time.Second})
 	if err != nil {

@@ -29,7 +29,7 @@ import (
 // co-occurrence matrix (latent semantic analysis), concatenated with the
 // hashing embedder's vector. It answers the retrieval issue's "an embedder
 // that learns related words from the corpus, so that 'defence chief' finds
-// 'Defense Minister'". `go run ./internal/lsaeval` measures it against the
+// 'Defense Minister'". `cd tools && go run ./lsaeval` measures it against the
 // hashing embedder on the dev sets: on the paraphrase set the hybrid's
 // recall@5 goes from 0.9 to 1.0 and vector-only recall@5 from 0.4 to 0.9;
 // seeds mixed into BBC and the BBC claims stay where they were.

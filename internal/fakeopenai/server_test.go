@@ -1,4 +1,4 @@
-package openaitest
+package fakeopenai
 
 import (
 	"context"

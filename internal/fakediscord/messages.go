@@ -1,4 +1,4 @@
-package discordtest
+package fakediscord
 
 import (
 	"encoding/json"
@@ -166,7 +166,7 @@ func (s *Server) applyLocked(m, p map[string]any, files []File, creating bool) {
 func messageReply(m map[string]any) reply {
 	data, err := json.Marshal(m)
 	if err != nil {
-		return errorReply(http.StatusInternalServerError, 0, "discordtest: encode message")
+		return errorReply(http.StatusInternalServerError, 0, "fakediscord: encode message")
 	}
 	return jsonReply(http.StatusOK, json.RawMessage(data))
 }

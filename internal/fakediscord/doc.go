@@ -1,4 +1,4 @@
-// Package discordtest runs an in-process fake of Discord for end-to-end tests
+// Package fakediscord runs an in-process fake of Discord for end-to-end tests
 // that drive the real discordgo Session.
 //
 // A Server starts two local listeners: an httptest server for the REST API
@@ -42,15 +42,15 @@
 //
 // A typical end-to-end test:
 //
-//	s := discordtest.New(t, discordtest.StrictMentions(t))
+//	s := fakediscord.New(t, fakediscord.StrictMentions(t))
 //	ds := s.Session("Bot test")
 //	// ... register the bot's handlers on ds ...
 //	if err := ds.Open(); err != nil { t.Fatal(err) }
 //	if err := s.WaitConnected(ctx); err != nil { t.Fatal(err) }
-//	i := discordtest.CommandInteraction("ask", map[string]any{"question": "why?"},
-//		discordtest.UserSpec{Username: "alice"})
+//	i := fakediscord.CommandInteraction("ask", map[string]any{"question": "why?"},
+//		fakediscord.UserSpec{Username: "alice"})
 //	if err := s.DispatchInteraction(i); err != nil { t.Fatal(err) }
-//	edit, err := s.WaitFor(ctx, discordtest.Match("PATCH", "/webhooks/"))
+//	edit, err := s.WaitFor(ctx, fakediscord.Match("PATCH", "/webhooks/"))
 //	msg, _ := s.OriginalResponse(i.Token)
 //
 // Time: discordgo's Close of an open session sleeps one second, and its
@@ -62,4 +62,4 @@
 // guilds, members, roles, reactions or threads; unknown routes answer 404
 // ({"message": "404: Not Found", "code": 0}, as Discord does) and are
 // recorded.
-package discordtest
+package fakediscord

@@ -1,4 +1,4 @@
-package discordtest
+package fakediscord
 
 import (
 	"context"
@@ -37,12 +37,12 @@ const (
 )
 
 // ErrClosed is returned by waits and dispatches on a closed Server.
-var ErrClosed = errors.New("discordtest: server closed")
+var ErrClosed = errors.New("fakediscord: server closed")
 
 // ErrNoSession is returned by a dispatch when no client has identified on the
 // gateway. A session whose connection dropped still counts: its events are
 // kept and replayed when it resumes.
-var ErrNoSession = errors.New("discordtest: no gateway session")
+var ErrNoSession = errors.New("fakediscord: no gateway session")
 
 // An Option changes a setting of New.
 type Option func(*config)
@@ -140,7 +140,7 @@ func New(t testing.TB, opts ...Option) *Server {
 	t.Cleanup(s.Close)
 	u, err := url.Parse(s.rest.URL)
 	if err != nil {
-		t.Fatalf("discordtest: parse server URL: %v", err)
+		t.Fatalf("fakediscord: parse server URL: %v", err)
 	}
 	s.restURL = u
 	return s
@@ -200,7 +200,7 @@ func (s *Server) HTTPClient() *http.Client {
 func (s *Server) Session(token string) *discordgo.Session {
 	ds, err := discordgo.New(token)
 	if err != nil {
-		s.t.Fatalf("discordtest: new session: %v", err)
+		s.t.Fatalf("fakediscord: new session: %v", err)
 	}
 	s.Configure(ds)
 	s.t.Cleanup(func() {
@@ -247,7 +247,7 @@ func (t rewriteTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	out.Host = r.URL.Host
 	resp, err := t.base.RoundTrip(out)
 	if err != nil {
-		return nil, fmt.Errorf("discordtest transport: %w", err)
+		return nil, fmt.Errorf("fakediscord transport: %w", err)
 	}
 	return resp, nil
 }
@@ -277,7 +277,7 @@ func (s *Server) wait(ctx context.Context, cond func() bool) error {
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return fmt.Errorf("discordtest: wait: %w", ctx.Err())
+			return fmt.Errorf("fakediscord: wait: %w", ctx.Err())
 		case <-s.closed:
 			return ErrClosed
 		}

@@ -1,4 +1,4 @@
-package openaitest
+package fakeopenai
 
 import (
 	"encoding/json"
@@ -112,7 +112,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req openai.ChatC
 		}
 		b, err := json.Marshal(chunk)
 		if err != nil {
-			panic(fmt.Sprintf("openaitest: marshal chunk: %v", err))
+			panic(fmt.Sprintf("fakeopenai: marshal chunk: %v", err))
 		}
 		if _, err := fmt.Fprintf(w, "data: %s\n\n", b); err != nil {
 			return false

@@ -1,4 +1,4 @@
-package openaitest
+package fakeopenai
 
 import (
 	"bytes"
@@ -21,7 +21,7 @@ import (
 // from its bytes. Vector panics if dim < 1.
 func Vector(text string, dim int) []float32 {
 	if dim < 1 {
-		panic("openaitest: dimension must be positive")
+		panic("fakeopenai: dimension must be positive")
 	}
 	v := make([]float64, dim)
 	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {

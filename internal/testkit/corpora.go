@@ -1,7 +1,8 @@
-// Package corpora locates the shared corpora that tests and benchmarks use
-// when they are present beside the repository (../shared/corpora), and
-// skips them when they are not. The corpora are never committed.
-package corpora
+package testkit
+
+// This file locates the shared corpora that tests and benchmarks use when
+// they are present beside the repository (../shared/corpora), and skips
+// them when they are not. The corpora are never committed.
 
 import (
 	"os"
@@ -9,9 +10,9 @@ import (
 	"testing"
 )
 
-// Find returns the path of shared/corpora/NAME, looked for beside every
+// FindCorpus returns the path of shared/corpora/NAME, looked for beside every
 // folder from the working directory up, or "" when there is none.
-func Find(name string) string {
+func FindCorpus(name string) string {
 	dir, err := os.Getwd()
 	if err != nil {
 		return ""
@@ -36,23 +37,9 @@ func Find(name string) string {
 // BBC returns the BBC news corpus folder, or skips tb when it is absent.
 func BBC(tb testing.TB) string {
 	tb.Helper()
-	p := Find("bbc")
+	p := FindCorpus("bbc")
 	if p == "" {
 		tb.Skip("../shared/corpora/bbc is not present")
 	}
 	return p
-}
-
-// Seeds returns the shared seed articles folder (../shared/seeds), or ""
-// when it is absent.
-func Seeds() string {
-	p := Find("bbc")
-	if p == "" {
-		return ""
-	}
-	s := filepath.Join(filepath.Dir(filepath.Dir(p)), "seeds")
-	if _, err := os.Stat(s); err != nil {
-		return ""
-	}
-	return s
 }

@@ -1,4 +1,4 @@
-package discordtest
+package fakediscord
 
 import (
 	"context"
@@ -324,7 +324,7 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 	buf := make([]byte, 1<<20)
 	stacks := string(buf[:runtime.Stack(buf, true)])
 	for _, g := range strings.Split(stacks, "\n\n") {
-		if strings.Contains(g, "discordtest.(*Server)") || strings.Contains(g, "discordtest.(*gwConn)") {
+		if strings.Contains(g, "fakediscord.(*Server)") || strings.Contains(g, "fakediscord.(*gwConn)") {
 			t.Errorf("goroutine left after Close:\n%s", g)
 		}
 	}

@@ -1,4 +1,4 @@
-package discordtest
+package fakediscord
 
 import (
 	"fmt"
@@ -213,7 +213,7 @@ func buildOption(name string, v any, res *discordgo.ApplicationCommandInteractio
 		}
 		o.Options = buildOptions(v, res)
 	default:
-		panic(fmt.Sprintf("discordtest: option %q has unsupported type %T", name, v))
+		panic(fmt.Sprintf("fakediscord: option %q has unsupported type %T", name, v))
 	}
 	return o
 }

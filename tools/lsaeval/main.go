@@ -2,7 +2,7 @@
 // the default hashing embedder on the dev question sets, for the hybrid and
 // vector-only rankings, and prints a Markdown table:
 //
-//	go run ./internal/lsaeval [-window 5] [-dim 128] [-wlsa 1] [-idfhash]
+//	cd tools && go run ./lsaeval [-window 5] [-dim 128] [-wlsa 1] [-idfhash]
 //
 // It trains one model per corpus (the seeds mixed into BBC, and BBC alone),
 // as a first full index would, and reports the training time. The BBC
@@ -24,7 +24,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/newsbot/newsbot/internal/corpora"
+	"github.com/newsbot/newsbot/internal/testkit"
 	"github.com/newsbot/newsbot/retrieval"
 	"github.com/newsbot/newsbot/retrieval/article"
 )
@@ -42,9 +42,9 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("lsaeval", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	seeds := fs.String("seeds", "testdata/articles", "seed articles folder")
-	bbc := fs.String("bbc", corpora.Find("bbc"), "BBC corpus folder")
-	evalDir := fs.String("eval", "testdata/eval", "folder of the question sets")
+	seeds := fs.String("seeds", "../testdata/articles", "seed articles folder")
+	bbc := fs.String("bbc", testkit.FindCorpus("bbc"), "BBC corpus folder")
+	evalDir := fs.String("eval", "../testdata/eval", "folder of the question sets")
 	var o retrieval.LSAOptions
 	fs.IntVar(&o.Window, "window", 0, "co-occurrence window, words each side (default 5)")
 	fs.IntVar(&o.Dim, "dim", 0, "LSA dimensions (default 128)")

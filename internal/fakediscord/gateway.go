@@ -1,4 +1,4 @@
-package discordtest
+package fakediscord
 
 import (
 	"context"
@@ -300,7 +300,7 @@ func (s *Server) sendLocked(sess *gwSession, typ string, data json.RawMessage) {
 func (s *Server) Dispatch(typ string, data any) error {
 	raw, err := json.Marshal(data)
 	if err != nil {
-		return fmt.Errorf("discordtest: encode %s: %w", typ, err)
+		return fmt.Errorf("fakediscord: encode %s: %w", typ, err)
 	}
 	s.gwMu.Lock()
 	defer s.gwMu.Unlock()

@@ -1,4 +1,4 @@
-package discordtest
+package fakediscord
 
 import (
 	"context"
@@ -137,7 +137,7 @@ func (s *Server) record(r Request, checkMentions bool) {
 	}
 	s.mu.Unlock()
 	if reason != "" && s.cfg.strict != nil {
-		s.cfg.strict.Errorf("discordtest: %s %s: %s", r.Method, r.Path, reason)
+		s.cfg.strict.Errorf("fakediscord: %s %s: %s", r.Method, r.Path, reason)
 	}
 	s.notify()
 }

@@ -1,11 +1,14 @@
 // Command plots renders the figures of docs/benchmarks.md:
 //
 //	# quality against k, for hybrid, keyword-only and vector-only ranking
-//	go run ./internal/plots -corpus DIR -questions FILE -out docs/img/quality-vs-k.png
+//	cd tools && go run ./plots -corpus DIR -questions FILE -out ../docs/img/quality-vs-k.png
 //
 //	# query time against index size, from benchmark output
 //	go test -run '^$' -bench 'SearchBBC|SearchSynthetic' ./retrieval | tee bench.txt
-//	go run ./internal/plots -bench bench.txt -out docs/img/query-time.png
+//	cd tools && go run ./plots -bench ../bench.txt -out ../docs/img/query-time.png
+//
+// It is a developer program in the tools module (tools/go.mod), so that
+// the bot's own module does not depend on gonum/plot.
 package main
 
 import (

@@ -1,4 +1,4 @@
-// Package openaitest runs an in-process fake of an OpenAI-compatible API for
+// Package fakeopenai runs an in-process fake of an OpenAI-compatible API for
 // tests that drive the real go-openai client.
 //
 // The fake serves POST /v1/chat/completions (plain JSON, or server-sent events
@@ -13,7 +13,7 @@
 //
 // It is a test helper, not a full implementation of the API: tool calls,
 // several choices per request and token-array inputs are not supported.
-package openaitest
+package fakeopenai
 
 import (
 	"context"
@@ -210,7 +210,7 @@ func (s *Server) QueueEmbeddings(responses ...EmbedResponse) {
 // the request nor the reply asks for another. It panics if dim < 1.
 func (s *Server) SetDim(dim int) {
 	if dim < 1 {
-		panic("openaitest: dimension must be positive")
+		panic("fakeopenai: dimension must be positive")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -332,7 +332,7 @@ func (s *Server) handleModels(w http.ResponseWriter, _ *http.Request) {
 		Data   []model `json:"data"`
 	}{Object: "list", Data: []model{}}
 	for _, id := range ids {
-		list.Data = append(list.Data, model{ID: id, Object: "model", Created: 1700000000, OwnedBy: "openaitest"})
+		list.Data = append(list.Data, model{ID: id, Object: "model", Created: 1700000000, OwnedBy: "fakeopenai"})
 	}
 	writeJSON(w, http.StatusOK, list)
 }

@@ -1,4 +1,4 @@
-package discordtest
+package fakediscord
 
 import (
 	"bytes"
@@ -318,7 +318,7 @@ func writeReply(w http.ResponseWriter, rep reply, isAPI bool) {
 	case rep.body != nil && rep.status != http.StatusNoContent:
 		data, err := json.Marshal(rep.body)
 		if err != nil {
-			data = []byte(`{"message":"discordtest: encode reply","code":0}`)
+			data = []byte(`{"message":"fakediscord: encode reply","code":0}`)
 			rep.status = http.StatusInternalServerError
 		}
 		h.Set("Content-Type", "application/json")
