@@ -132,7 +132,7 @@ func (c *cli) eval(ctx context.Context, args []string) error {
 		return err
 	}
 	ix, err := retrieval.Open(retrieval.Options{Dir: dir, Embedder: emb, Logger: c.log,
-		Store: c.cfg.String("index.store"), Postgres: c.cfg.String("index.postgres")})
+		Store: c.cfg.Index.Store, Postgres: c.cfg.Index.Postgres})
 	if err != nil {
 		return err
 	}

@@ -93,28 +93,24 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 		opts.Now = time.Now
 	}
 	cfg, log := c.cfg, c.log
-	token := strings.TrimSpace(strings.TrimPrefix(cfg.String("discord.token"), "Bot "))
+	token := strings.TrimSpace(strings.TrimPrefix(cfg.Discord.Token, "Bot "))
 	if token == "" {
 		return errors.New("DISCORD_TOKEN is not set: put the bot token from the Discord developer portal in the DISCORD_TOKEN environment variable")
 	}
-	httpAddr := cfg.String("serve.http")
+	httpAddr := cfg.Serve.HTTP
 	var publicKey ed25519.PublicKey
 	if httpAddr != "" {
-		key, err := hex.DecodeString(cfg.String("discord.public_key"))
+		key, err := hex.DecodeString(cfg.Discord.PublicKey)
 		switch {
-		case cfg.String("discord.public_key") == "":
+		case cfg.Discord.PublicKey == "":
 			return errors.New("DISCORD_PUBLIC_KEY is not set: HTTP interactions (-http, NEWSBOT_HTTP) need the application's public key from the Discord developer portal")
 		case err != nil || len(key) != ed25519.PublicKeySize:
 			return fmt.Errorf("DISCORD_PUBLIC_KEY is not a public key: want %d hexadecimal digits", 2*ed25519.PublicKeySize)
 		}
 		publicKey = key
 	}
-	guildID := cfg.String("discord.guild_id")
-	cooldown := cfg.Duration("serve.cooldown")
-	if cooldown == 0 && cfg.String("serve.cooldown") != "" {
-		cooldown = -1 // an explicit 0 turns the cooldown off
-	}
-	mentions := cfg.Bool("serve.mentions")
+	guildID := cfg.Discord.GuildID
+	mentions := cfg.Serve.Mentions
 	if mentions && httpAddr != "" {
 		log.Warn("mentions are answered only over the gateway; ignoring serve.mentions in HTTP interactions mode")
 		mentions = false
@@ -146,7 +142,7 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 	}
 	var servers serverGroup
 	defer servers.close(log)
-	if addr := cfg.String("serve.metrics"); addr != "" {
+	if addr := cfg.Serve.Metrics; addr != "" {
 		if err := servers.start("metrics", addr, observabilityMux(m, ready), log, opts.Listening); err != nil {
 			return err
 		}
@@ -179,14 +175,14 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 		Catalogue:            index,
 		Indexer:              index,
 		Ingester:             index,
-		FeedbackLog:          firstNonEmpty(cfg.String("serve.feedback"), filepath.Join(dataDir, "feedback.jsonl")),
-		AdminRoleIDs:         cfg.List("discord.admin_roles"),
-		Cooldown:             cooldown,
-		MaxConcurrentAnswers: cfg.Int("serve.max_concurrent"),
-		QueueSize:            cfg.Int("serve.queue"),
+		FeedbackLog:          firstNonEmpty(cfg.Serve.Feedback, filepath.Join(dataDir, "feedback.jsonl")),
+		AdminRoleIDs:         cfg.Discord.AdminRoles,
+		Cooldown:             cfg.Serve.Cooldown, // negative when set to 0: off
+		MaxConcurrentAnswers: cfg.Serve.MaxConcurrent,
+		QueueSize:            cfg.Serve.Queue,
 		Fetcher:              adapt.Fetcher{Fetcher: fetch.New(fetch.Config{MaxBytes: commands.DefaultMaxUploadBytes})},
 		Mentions:             mentions,
-		UserHashKey:          []byte(cfg.String("serve.user_hash_key")),
+		UserHashKey:          []byte(cfg.Serve.UserHashKey),
 		Logger:               log,
 		Observer:             interactionMetrics{m},
 	}
@@ -210,12 +206,12 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 				log.Warn("close Discord session", "err", err)
 			}
 		}()
-		appID = firstNonEmpty(cfg.String("discord.app_id"), readyID)
+		appID = firstNonEmpty(cfg.Discord.AppID, readyID)
 		if appID == "" {
 			return errors.New("connect to Discord: READY named no application; set DISCORD_APP_ID")
 		}
 	} else {
-		appID = cfg.String("discord.app_id")
+		appID = cfg.Discord.AppID
 		if appID == "" {
 			if appID, err = commands.FetchApplicationID(ctx, ds); err != nil {
 				return fmt.Errorf("learn the application ID (or set DISCORD_APP_ID): %w", err)
