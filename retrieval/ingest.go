@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/newsbot/newsbot/internal/atomicfile"
+	"github.com/newsbot/newsbot/internal/backoff"
 	"github.com/newsbot/newsbot/retrieval/article"
 )
 
@@ -141,10 +142,8 @@ func (ix *Index) Ingest(ctx context.Context, corpus, name string, data []byte, p
 		if !waited {
 			report(Progress{Stage: StageWaiting, Path: res.Path})
 		}
-		select {
-		case <-ctx.Done():
+		if backoff.Sleep(ctx, ingestPoll) != nil {
 			return res, fmt.Errorf("ingest %s: wait for the running reindex: %w", res.Path, context.Cause(ctx))
-		case <-time.After(ingestPoll):
 		}
 	}
 
