@@ -334,7 +334,9 @@ func versionParts(v string) []int {
 }
 
 // ignoreRules are the patterns of a .dockerignore, as Docker matches them.
-type ignoreRules struct{ pm *patternmatcher.PatternMatcher }
+type ignoreRules struct {
+	pm *patternmatcher.PatternMatcher
+}
 
 // parseDockerignore reads a .dockerignore as docker build does.
 func parseDockerignore(src string) (ignoreRules, error) {
