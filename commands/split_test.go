@@ -230,6 +230,9 @@ func FuzzSanitize(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
+		// Any text from outside, question or not, is neutralised the
+		// same way when it is shown.
+		checkNeutralised(t, in)
 		out, err := SanitizeQuestion(in)
 		if err != nil {
 			var ue *userError
