@@ -1,7 +1,6 @@
 package answer
 
 import (
-	"regexp"
 	"slices"
 	"testing"
 	"unicode/utf8"
@@ -293,29 +292,6 @@ func TestParseThenRenumber(t *testing.T) {
 	}
 }
 
-func TestStripMentions(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"hello @everyone", "hello @\u200beveryone"},
-		{"@here now", "@\u200bhere now"},
-		{"@Everyone and @HERE", "@\u200bEveryone and @\u200bHERE"},
-		{"ping <@123456> <@!42> <@&7> <#99>", "ping <@\u200b123456> <@\u200b!42> <@\u200b&7> <#\u200b99>"},
-		{"write to press@here.com or info@everyone.org", "write to press@here.com or info@everyone.org"},
-		{"foo@everyone", "foo@\u200beveryone"},
-		{"not a mention: <@abc> <@> <#> @someone #general", "not a mention: <@abc> <@> <#> @someone #general"},
-		{"@everyone\u200b ایران <@1>", "@\u200beveryone\u200b ایران <@\u200b1>"},
-		{"", ""},
-	}
-	for _, tt := range tests {
-		got := StripMentions(tt.in)
-		if got != tt.want {
-			t.Errorf("StripMentions(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-		if again := StripMentions(got); again != got {
-			t.Errorf("StripMentions is not idempotent on %q: %q", got, again)
-		}
-	}
-}
-
 // checkCitationInvariants checks what must hold for any input: valid UTF-8
 // stays valid, Order and the marks left in Text are within 1..n, parsing
 // Text again changes nothing, and renumbering numbers the marks 1..k.
@@ -357,9 +333,6 @@ func checkCitationInvariants(t *testing.T, text string, n int, c Citations) {
 	}
 }
 
-// leftMention matches a Discord user, role or channel mention.
-var leftMention = regexp.MustCompile(`<(@[!&]?|#)[0-9]+>`)
-
 func FuzzParseCitations(f *testing.F) {
 	// More seeds are committed under testdata/fuzz/FuzzParseCitations.
 	f.Add("Press TV said so [1]. Tasnim agreed [2, 3].", 3)
@@ -373,14 +346,5 @@ func FuzzParseCitations(f *testing.F) {
 		}
 		c := ParseCitations(text, n)
 		checkCitationInvariants(t, text, n, c)
-		if s := StripMentions(text); utf8.ValidString(text) && !utf8.ValidString(s) {
-			t.Fatalf("StripMentions(%q) = %q is not valid UTF-8", text, s)
-		}
-		if s := StripMentions(text); StripMentions(s) != s {
-			t.Fatalf("StripMentions is not idempotent on %q", s)
-		}
-		if s := StripMentions(text); leftMention.MatchString(s) {
-			t.Fatalf("StripMentions(%q) = %q left a mention", text, s)
-		}
 	})
 }

@@ -21,7 +21,7 @@ import (
 // signals (how much of the question the passages cover, the question words
 // the index has never seen, whether the passages agree on one article)
 // are combined by a logistic model fitted on generated answerable and
-// off-corpus questions (cmd: internal/declinefit); they decline offline
+// off-corpus questions (cmd: tools/declinefit); they decline offline
 // only. With a model they are left to the model, which declines itself with
 // NOT_IN_ARTICLES: a soft "no" from lexical evidence is wrong too often to
 // block a model that reads the passages.
@@ -242,7 +242,7 @@ func (ev Evidence) Features() []float64 {
 }
 
 // DeclineModel is a logistic model of P(answerable | soft evidence),
-// fitted by internal/declinefit on generated answerable and off-corpus
+// fitted by tools/declinefit on generated answerable and off-corpus
 // questions and embedded as decline.json.
 type DeclineModel struct {
 	Features []string  `json:"features"` // DeclineFeatures, to check the file matches the code
@@ -274,7 +274,7 @@ func loadDeclineModel() (DeclineModel, error) {
 		return d, fmt.Errorf("decline model: %w", err)
 	}
 	if !slices.Equal(d.Features, DeclineFeatures) || len(d.Weights) != len(DeclineFeatures) {
-		return d, fmt.Errorf("decline model: fitted on features %v, the code computes %v: refit with internal/declinefit", d.Features, DeclineFeatures)
+		return d, fmt.Errorf("decline model: fitted on features %v, the code computes %v: refit with tools/declinefit", d.Features, DeclineFeatures)
 	}
 	return d, nil
 }

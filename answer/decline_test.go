@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newsbot/newsbot/internal/openaitest"
+	"github.com/newsbot/newsbot/internal/fakeopenai"
 	"github.com/newsbot/newsbot/retrieval"
 )
 
@@ -77,7 +77,7 @@ func TestSoftEvidenceGoesToTheModel(t *testing.T) {
 
 	eng, srv, _ := modelEngine(t, ix, 2*time.Second)
 	strict(eng)
-	srv.QueueChat(openaitest.Response{Text: "According to Press TV, Iran will not allow inspections of its military sites [1]."})
+	srv.QueueChat(fakeopenai.Response{Text: "According to Press TV, Iran will not allow inspections of its military sites [1]."})
 	res, err = eng.Answer(context.Background(), Question{Text: paraphrase}, nil)
 	if err != nil {
 		t.Fatal(err)

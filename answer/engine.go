@@ -152,7 +152,6 @@ type Timings struct {
 type Result struct {
 	Question string
 	// Text is the answer with citation marks [1]..[n] matching Citations.
-	// Mass mentions are neutralised.
 	Text string
 	// Citations are the cited passages, in order of first citation.
 	Citations []Citation
@@ -239,14 +238,14 @@ func (e *Engine) Answer(ctx context.Context, q Question, onPartial func(string))
 			}
 		}
 		e.decline(&res)
-		res.Text = StripMentions(foreignReply)
+		res.Text = foreignReply
 		emit(onPartial, res.Text)
 		res.Timings.Total = time.Since(start)
 		return res, nil
 	}
 	if reason := hardReason(res.Evidence); reason != "" {
 		e.decline(&res)
-		res.Text = StripMentions(reason + " " + res.Text)
+		res.Text = reason + " " + res.Text
 		emit(onPartial, res.Text)
 		res.Timings.Total = time.Since(start)
 		return res, nil
@@ -267,7 +266,7 @@ func (e *Engine) Answer(ctx context.Context, q Question, onPartial func(string))
 	if !e.answerable(res.Evidence) {
 		e.decline(&res)
 		if w := res.Evidence.MissingWords; len(w) > 0 {
-			res.Text = StripMentions(fmt.Sprintf("The closest passages don't mention %s. ", quoteList(w)) + res.Text)
+			res.Text = fmt.Sprintf("The closest passages don't mention %s. ", quoteList(w)) + res.Text
 		}
 		emit(onPartial, res.Text)
 		res.Timings.Total = time.Since(start)
@@ -329,7 +328,7 @@ func (e *Engine) decline(res *Result) {
 		}
 		b.WriteString(".")
 	}
-	res.Text = StripMentions(b.String())
+	res.Text = b.String()
 }
 
 // generate asks the model to answer from numbered (ModelContext's
@@ -374,7 +373,7 @@ func (e *Engine) generate(ctx context.Context, q Question, numbered []retrieval.
 			}
 			partial := streamable(sofar.String())
 			c := ParseCitations(partial, len(numbered))
-			onPartial(StripMentions(Renumber(c.Text, c.Order)))
+			onPartial(Renumber(c.Text, c.Order))
 		}
 	}
 	out, err := e.cfg.Model.Chat(ctx, req, onDelta)
@@ -423,7 +422,7 @@ func (e *Engine) generate(ctx context.Context, q Question, numbered []retrieval.
 			"invalid_citations", c.Invalid)
 	}
 	c = checked
-	res.Text = StripMentions(text)
+	res.Text = text
 	res.Mode = ModeLLM
 	for i, n := range c.Order {
 		res.Citations = append(res.Citations, Citation{N: i + 1, Passage: numbered[n-1]})

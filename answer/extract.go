@@ -75,7 +75,7 @@ func (e *Engine) extractive(rd *reading, res *Result) {
 		}
 		fmt.Fprintf(&b, "%s [%d]", quote, n)
 	}
-	res.Text = StripMentions(b.String())
+	res.Text = b.String()
 }
 
 // overlap scores how much of the question a sentence holds: the weights of

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/newsbot/newsbot/internal/corpora"
+	"github.com/newsbot/newsbot/internal/testkit"
 	"github.com/newsbot/newsbot/retrieval"
 )
 
@@ -26,7 +26,7 @@ func TestSupportCheckOnBBC(t *testing.T) {
 	if os.Getenv("NEWSBOT_SUPPORT_EVAL") == "" {
 		t.Skip("set NEWSBOT_SUPPORT_EVAL=1 to measure the support check on the BBC corpus")
 	}
-	bbc := corpora.BBC(t)
+	bbc := testkit.BBC(t)
 	questions := filepath.Join(filepath.Dir(bbc), "..", "eval", "bbc-dev.jsonl")
 	f, err := os.Open(questions)
 	if err != nil {

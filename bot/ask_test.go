@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/newsbot/newsbot/internal/openaitest"
+	"github.com/newsbot/newsbot/internal/fakeopenai"
 )
 
 // TestAskWithModelPrintsTheAnswerOnce runs `bot ask` against a fake
@@ -14,8 +14,8 @@ import (
 // the checked answer differs from the model's text. Not on a terminal, the
 // answer is printed once, checked.
 func TestAskWithModelPrintsTheAnswerOnce(t *testing.T) {
-	srv := openaitest.New(t)
-	srv.QueueChat(openaitest.Response{Text: "Press TV says inspections of military sites are ruled out [1]. The US House voted for new sanctions with 423 votes in favor [1]."})
+	srv := fakeopenai.New(t)
+	srv.QueueChat(fakeopenai.Response{Text: "Press TV says inspections of military sites are ruled out [1]. The US House voted for new sanctions with 423 votes in favor [1]."})
 	env := map[string]string{"NEWSBOT_DATA": t.TempDir(), "OPENAI_BASE_URL": srv.URL, "OPENAI_API_KEY": "sk-test"}
 	out, errs, err := runBot(t, env, "ask", "-corpus", "../testdata/articles", "Will Iran allow inspections of its military sites?")
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/newsbot/newsbot/internal/corpora"
+	"github.com/newsbot/newsbot/internal/testkit"
 )
 
 // runBot runs the command line as main does, with env as the environment.
@@ -155,7 +155,7 @@ func TestIndexSummaryAndIncremental(t *testing.T) {
 // with the BBC corpus as distractors: every answerable question retrieved
 // and answered with an expected string, both off-corpus questions declined.
 func TestEvalSeedsMixedIntoBBC(t *testing.T) {
-	bbc := corpora.BBC(t)
+	bbc := testkit.BBC(t)
 	if testing.Short() {
 		t.Skip("indexes the BBC corpus")
 	}

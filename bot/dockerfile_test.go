@@ -5,10 +5,10 @@ package main
 // essentials of the image cannot rot unnoticed: a static non-root binary
 // on distroless, volumes, a health check, no secrets, a Go toolchain new
 // enough for go.mod, and a build context that holds what the build needs.
+// BuildKit's own parser reads the Dockerfile, and Docker's pattern matcher
+// the .dockerignore, so the checks see both as docker build does.
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -19,194 +19,78 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"unicode"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
+	"github.com/moby/patternmatcher"
+	"github.com/moby/patternmatcher/ignorefile"
 )
 
-// dfInstruction is one Dockerfile instruction, continuation lines joined.
-type dfInstruction struct {
-	line  int                 // line it starts on, from 1
-	cmd   string              // upper case: FROM, RUN, COPY...
-	flags map[string][]string // leading --name=value options, by name
-	args  string              // the rest, after the options
-	stage int                 // index of the FROM stage it belongs to; -1 before the first
-}
-
-// dfStage is one FROM of a multi-stage build.
-type dfStage struct {
-	image, name string
-}
-
-// dockerfile is a parsed Dockerfile.
+// dockerfile is a Dockerfile as BuildKit reads it: the ARGs before the
+// first FROM, and the stages with their instructions.
 type dockerfile struct {
-	instrs []dfInstruction
-	stages []dfStage
+	metaArgs []instructions.ArgCommand
+	stages   []instructions.Stage
 }
 
-// parseDockerfile reads the subset of Dockerfile syntax this repository
-// uses: comments, backslash continuations (comment lines inside them are
-// dropped, as Docker does) and leading --options. Heredocs and a changed
-// escape character are not supported.
+// parseDockerfile parses src with BuildKit, and expands the words of each
+// instruction (quotes, escapes, --mount options) as a build would, with no
+// build arguments set.
 func parseDockerfile(src string) (*dockerfile, error) {
-	df := &dockerfile{}
-	var pending strings.Builder
-	start := 0
-	lines := strings.Split(strings.ReplaceAll(src, "\r\n", "\n"), "\n")
-	for i, raw := range lines {
-		line := strings.TrimSpace(raw)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		if pending.Len() == 0 {
-			start = i + 1
-		} else {
-			pending.WriteByte(' ')
-		}
-		if body, more := strings.CutSuffix(line, `\`); more {
-			pending.WriteString(strings.TrimSpace(body))
-			continue
-		}
-		pending.WriteString(line)
-		if err := df.add(start, pending.String()); err != nil {
-			return nil, err
-		}
-		pending.Reset()
+	res, err := parser.Parse(strings.NewReader(src))
+	if err != nil {
+		return nil, err
 	}
-	if pending.Len() > 0 {
-		return nil, fmt.Errorf("line %d: continuation runs past the end of the file", start)
+	stages, metaArgs, err := instructions.Parse(res.AST, nil)
+	if err != nil {
+		return nil, err
 	}
-	return df, nil
-}
-
-func (df *dockerfile) add(line int, text string) error {
-	cmd, rest := dfCutSpace(text)
-	in := dfInstruction{line: line, cmd: strings.ToUpper(cmd), flags: map[string][]string{}, stage: len(df.stages) - 1}
-	for strings.HasPrefix(rest, "--") {
-		var opt string
-		opt, rest = dfCutSpace(rest)
-		name, value, _ := strings.Cut(strings.TrimPrefix(opt, "--"), "=")
-		in.flags[name] = append(in.flags[name], value)
+	lex := shell.NewLex(res.EscapeToken)
+	expand := func(word string) (string, error) {
+		out, _, err := lex.ProcessWord(word, shell.EnvsFromSlice(nil))
+		return out, err
 	}
-	in.args = rest
-	if in.cmd == "FROM" {
-		f := strings.Fields(rest)
-		switch {
-		case len(f) == 1:
-			df.stages = append(df.stages, dfStage{image: f[0]})
-		case len(f) == 3 && strings.EqualFold(f[1], "AS"):
-			df.stages = append(df.stages, dfStage{image: f[0], name: f[2]})
-		default:
-			return fmt.Errorf("line %d: cannot read FROM %s", line, rest)
-		}
-		in.stage = len(df.stages) - 1
-	}
-	if in.stage < 0 && in.cmd != "ARG" {
-		return fmt.Errorf("line %d: %s before the first FROM", line, in.cmd)
-	}
-	df.instrs = append(df.instrs, in)
-	return nil
-}
-
-// dfCutSpace splits s at its first run of white space.
-func dfCutSpace(s string) (first, rest string) {
-	s = strings.TrimSpace(s)
-	i := strings.IndexFunc(s, unicode.IsSpace)
-	if i < 0 {
-		return s, ""
-	}
-	return s[:i], strings.TrimSpace(s[i:])
-}
-
-// dfExecForm reads a JSON array argument (["/bin/x", "arg"]); ok is false
-// for the shell form.
-func dfExecForm(args string) (words []string, ok bool) {
-	if !strings.HasPrefix(args, "[") {
-		return nil, false
-	}
-	if err := json.Unmarshal([]byte(args), &words); err != nil {
-		return nil, false
-	}
-	return words, true
-}
-
-// dfWords splits the shell form of an argument at white space outside
-// double or single quotes, removing the quotes.
-func dfWords(args string) []string {
-	var out []string
-	var cur strings.Builder
-	var quote rune
-	inWord := false
-	for _, r := range args {
-		switch {
-		case quote != 0 && r == quote:
-			quote = 0
-		case quote != 0:
-			cur.WriteRune(r)
-		case r == '"' || r == '\'':
-			quote, inWord = r, true
-		case unicode.IsSpace(r):
-			if inWord {
-				out = append(out, cur.String())
-				cur.Reset()
-				inWord = false
+	for _, st := range stages {
+		for _, c := range st.Commands {
+			if e, ok := c.(instructions.SupportsSingleWordExpansion); ok {
+				if err := e.Expand(expand); err != nil {
+					return nil, fmt.Errorf("line %d: %w", dfLine(c), err)
+				}
 			}
-		default:
-			cur.WriteRune(r)
-			inWord = true
 		}
 	}
-	if inWord {
-		out = append(out, cur.String())
-	}
-	return out
-}
-
-// dfKeyValues reads the pairs of ENV and LABEL: KEY=value ... or the legacy
-// form KEY value.
-func dfKeyValues(args string) map[string]string {
-	w := dfWords(args)
-	out := map[string]string{}
-	if len(w) > 0 && !strings.Contains(w[0], "=") {
-		out[w[0]] = strings.Join(w[1:], " ")
-		return out
-	}
-	for _, kv := range w {
-		k, v, _ := strings.Cut(kv, "=")
-		out[k] = v
-	}
-	return out
+	return &dockerfile{metaArgs: metaArgs, stages: stages}, nil
 }
 
 // final returns the instructions of the last stage.
-func (df *dockerfile) final() []dfInstruction {
-	var out []dfInstruction
-	for _, in := range df.instrs {
-		if in.stage == len(df.stages)-1 {
-			out = append(out, in)
-		}
-	}
-	return out
+func (df *dockerfile) final() []instructions.Command {
+	return df.stages[len(df.stages)-1].Commands
 }
 
-// dfLast returns the last instruction named cmd among ins.
-func dfLast(ins []dfInstruction, cmd string) (dfInstruction, bool) {
-	for i := len(ins) - 1; i >= 0; i-- {
-		if ins[i].cmd == cmd {
-			return ins[i], true
-		}
+// dfLine is the line an instruction starts on, from 1.
+func dfLine(c instructions.Command) int {
+	if loc := c.Location(); len(loc) > 0 {
+		return loc[0].Start.Line
 	}
-	return dfInstruction{}, false
+	return 0
 }
 
-// dfCopySources returns the sources and destination of a COPY or ADD.
-func dfCopySources(in dfInstruction) (srcs []string, dest string) {
-	w, ok := dfExecForm(in.args)
-	if !ok {
-		w = dfWords(in.args)
+// dfLast returns the last instruction of type T among cmds.
+func dfLast[T instructions.Command](cmds []instructions.Command) (T, bool) {
+	for i := len(cmds) - 1; i >= 0; i-- {
+		if c, ok := cmds[i].(T); ok {
+			return c, true
+		}
 	}
-	if len(w) < 2 {
-		return nil, ""
-	}
-	return w[:len(w)-1], w[len(w)-1]
+	var zero T
+	return zero, false
+}
+
+// dfArgs shows an instruction's arguments as written, for messages.
+func dfArgs(c instructions.Command) string {
+	_, rest, _ := strings.Cut(fmt.Sprint(c), " ")
+	return rest
 }
 
 // dfSecretName matches variable names that hold credentials.
@@ -222,7 +106,7 @@ func checkDockerfile(df *dockerfile, root string, ignore ignoreRules) []string {
 		bad("want a multi-stage build (a build stage and a small final stage), got %d FROM", len(df.stages))
 		return problems
 	}
-	if df.stages[0].name == "" {
+	if df.stages[0].Name == "" {
 		bad("the first stage has no name: want FROM ... AS build")
 	}
 	finalStage := len(df.stages) - 1
@@ -230,18 +114,21 @@ func checkDockerfile(df *dockerfile, root string, ignore ignoreRules) []string {
 
 	// The build: static, reproducible paths, cached modules.
 	built := false
-	for _, in := range df.instrs {
-		if in.cmd != "RUN" || in.stage == finalStage || !strings.Contains(in.args, "go build") {
-			continue
-		}
-		built = true
-		for _, want := range []string{"CGO_ENABLED=0", "-trimpath"} {
-			if !strings.Contains(in.args, want) {
-				bad("line %d: go build without %s", in.line, want)
+	for _, st := range df.stages[:finalStage] {
+		for _, c := range st.Commands {
+			run, ok := c.(*instructions.RunCommand)
+			if !ok || !strings.Contains(strings.Join(run.CmdLine, " "), "go build") {
+				continue
 			}
-		}
-		if !slices.ContainsFunc(in.flags["mount"], func(m string) bool { return strings.Contains(m, "type=cache") }) {
-			bad("line %d: go build without --mount=type=cache", in.line)
+			built = true
+			for _, want := range []string{"CGO_ENABLED=0", "-trimpath"} {
+				if !strings.Contains(strings.Join(run.CmdLine, " "), want) {
+					bad("line %d: go build without %s", dfLine(run), want)
+				}
+			}
+			if !slices.ContainsFunc(instructions.GetMounts(run), func(m *instructions.Mount) bool { return m.Type == instructions.MountTypeCache }) {
+				bad("line %d: go build without --mount=type=cache", dfLine(run))
+			}
 		}
 	}
 	if !built {
@@ -249,26 +136,21 @@ func checkDockerfile(df *dockerfile, root string, ignore ignoreRules) []string {
 	}
 
 	// The final image: minimal, not root.
-	if img := df.stages[finalStage].image; !strings.Contains(img, "distroless") && img != "scratch" {
+	if img := df.stages[finalStage].BaseName; !strings.Contains(img, "distroless") && img != "scratch" {
 		bad("final image %s is not distroless or scratch", img)
 	}
-	if in, ok := dfLast(final, "USER"); !ok {
+	if in, ok := dfLast[*instructions.UserCommand](final); !ok {
 		bad("no USER in the final stage: the bot would run as root")
-	} else if u, _, _ := strings.Cut(in.args, ":"); u == "root" || u == "0" || u == "" {
-		bad("line %d: USER %s runs the bot as root", in.line, in.args)
+	} else if u, _, _ := strings.Cut(in.User, ":"); u == "root" || u == "0" || u == "" {
+		bad("line %d: USER %s runs the bot as root", dfLine(in), in.User)
 	}
 
 	volumes := map[string]bool{}
-	for _, in := range final {
-		if in.cmd != "VOLUME" {
-			continue
-		}
-		v, ok := dfExecForm(in.args)
-		if !ok {
-			v = dfWords(in.args)
-		}
-		for _, p := range v {
-			volumes[p] = true
+	for _, c := range final {
+		if v, ok := c.(*instructions.VolumeCommand); ok {
+			for _, p := range v.Volumes {
+				volumes[p] = true
+			}
 		}
 	}
 	for _, want := range []string{"/data", "/corpus"} {
@@ -279,68 +161,83 @@ func checkDockerfile(df *dockerfile, root string, ignore ignoreRules) []string {
 
 	// How it starts and is checked.
 	binary := ""
-	if in, ok := dfLast(final, "ENTRYPOINT"); !ok {
+	if in, ok := dfLast[*instructions.EntrypointCommand](final); !ok {
 		bad("no ENTRYPOINT in the final stage")
-	} else if ep, ok := dfExecForm(in.args); !ok || len(ep) == 0 {
-		bad("line %d: ENTRYPOINT %s is not in exec form (a JSON array)", in.line, in.args)
+	} else if in.PrependShell || len(in.CmdLine) == 0 {
+		bad("line %d: ENTRYPOINT %s is not in exec form (a JSON array)", dfLine(in), dfArgs(in))
 	} else {
-		binary = ep[0]
-		copied := slices.ContainsFunc(final, func(c dfInstruction) bool {
-			_, dest := dfCopySources(c)
-			return c.cmd == "COPY" && dest == binary
+		binary = in.CmdLine[0]
+		copied := slices.ContainsFunc(final, func(c instructions.Command) bool {
+			cp, ok := c.(*instructions.CopyCommand)
+			return ok && cp.DestPath == binary
 		})
 		if !copied {
-			bad("line %d: ENTRYPOINT runs %s, which no COPY in the final stage puts there", in.line, binary)
+			bad("line %d: ENTRYPOINT runs %s, which no COPY in the final stage puts there", dfLine(in), binary)
 		}
 	}
-	if in, ok := dfLast(final, "CMD"); !ok {
+	if in, ok := dfLast[*instructions.CmdCommand](final); !ok {
 		bad(`no CMD ["serve"] in the final stage`)
-	} else if cmd, ok := dfExecForm(in.args); !ok || !slices.Equal(cmd, []string{"serve"}) {
-		bad(`line %d: CMD %s, want CMD ["serve"]`, in.line, in.args)
+	} else if in.PrependShell || !slices.Equal(in.CmdLine, []string{"serve"}) {
+		bad(`line %d: CMD %s, want CMD ["serve"]`, dfLine(in), dfArgs(in))
 	}
-	if in, ok := dfLast(final, "HEALTHCHECK"); !ok {
+	if in, ok := dfLast[*instructions.HealthCheckCommand](final); !ok {
 		bad("no HEALTHCHECK in the final stage")
 	} else {
-		kw, rest := dfCutSpace(in.args)
-		hc, exec := dfExecForm(rest)
+		test := in.Health.Test
 		switch {
-		case !strings.EqualFold(kw, "CMD"):
-			bad("line %d: HEALTHCHECK %s does not run a check", in.line, in.args)
-		case !exec || len(hc) < 2 || (binary != "" && hc[0] != binary) || hc[1] != "health":
-			bad("line %d: HEALTHCHECK %s, want CMD [%q, \"health\"] (distroless has no shell)", in.line, rest, binary)
+		case len(test) == 0 || test[0] == "NONE":
+			bad("line %d: HEALTHCHECK %s does not run a check", dfLine(in), dfArgs(in))
+		case test[0] != "CMD" || len(test) < 3 || (binary != "" && test[1] != binary) || test[2] != "health":
+			bad("line %d: HEALTHCHECK %s, want CMD [%q, \"health\"] (distroless has no shell)", dfLine(in), dfArgs(in), binary)
 		}
 	}
 
-	// Secrets are given at run time, never baked into the image.
-	for _, in := range df.instrs {
-		switch in.cmd {
-		case "ARG":
-			// Build arguments stay in the image history, with or without
-			// a default.
-			name, _, _ := strings.Cut(in.args, "=")
-			if dfSecretName.MatchString(name) {
-				bad("line %d: ARG %s passes a secret to the build", in.line, name)
-			}
-		case "ENV", "LABEL":
-			for k, v := range dfKeyValues(in.args) {
-				if dfSecretName.MatchString(k) && v != "" {
-					bad("line %d: %s %s puts a secret in the image", in.line, in.cmd, k)
+	// Secrets are given at run time, never baked into the image. Build
+	// arguments stay in the image history, with or without a default.
+	args := slices.Clone(df.metaArgs)
+	for _, st := range df.stages {
+		for _, c := range st.Commands {
+			switch c := c.(type) {
+			case *instructions.ArgCommand:
+				args = append(args, *c)
+			case *instructions.EnvCommand:
+				for _, kv := range c.Env {
+					if dfSecretName.MatchString(kv.Key) && kv.Value != "" {
+						bad("line %d: ENV %s puts a secret in the image", dfLine(c), kv.Key)
+					}
 				}
+			case *instructions.LabelCommand:
+				for _, kv := range c.Labels {
+					if dfSecretName.MatchString(kv.Key) && kv.Value != "" {
+						bad("line %d: LABEL %s puts a secret in the image", dfLine(c), kv.Key)
+					}
+				}
+			}
+		}
+	}
+	for _, a := range args {
+		for _, kv := range a.Args {
+			if dfSecretName.MatchString(kv.Key) {
+				bad("line %d: ARG %s passes a secret to the build", dfLine(&a), kv.Key)
 			}
 		}
 	}
 
 	// COPY --from names an earlier stage.
-	for _, in := range df.instrs {
-		for _, from := range in.flags["from"] {
+	for n, st := range df.stages {
+		for _, c := range st.Commands {
+			cp, ok := c.(*instructions.CopyCommand)
+			if !ok || cp.From == "" {
+				continue
+			}
 			known := false
-			for i, s := range df.stages[:max(in.stage, 0)] {
-				if from == s.name || from == strconv.Itoa(i) {
+			for i, s := range df.stages[:n] {
+				if strings.EqualFold(cp.From, s.Name) || cp.From == strconv.Itoa(i) {
 					known = true
 				}
 			}
 			if !known {
-				bad("line %d: COPY --from=%s names no earlier stage", in.line, from)
+				bad("line %d: COPY --from=%s names no earlier stage", dfLine(cp), cp.From)
 			}
 		}
 	}
@@ -352,7 +249,7 @@ func checkDockerfile(df *dockerfile, root string, ignore ignoreRules) []string {
 		bad("go.mod has no go line")
 	} else {
 		need := string(m[1])
-		image := df.stages[0].image
+		image := df.stages[0].BaseName
 		tag, ok := strings.CutPrefix(image, "golang:")
 		if !ok {
 			bad("build stage image %s is not golang:X.Y", image)
@@ -362,20 +259,31 @@ func checkDockerfile(df *dockerfile, root string, ignore ignoreRules) []string {
 	}
 
 	// Everything copied from the build context is there and not ignored.
-	for _, in := range df.instrs {
-		if (in.cmd != "COPY" && in.cmd != "ADD") || len(in.flags["from"]) > 0 {
-			continue
-		}
-		srcs, _ := dfCopySources(in)
-		for _, src := range srcs {
-			rel := path.Clean(strings.TrimPrefix(src, "/"))
-			matches, err := filepath.Glob(filepath.Join(root, filepath.FromSlash(rel)))
-			if err != nil || len(matches) == 0 {
-				bad("line %d: %s %s: no such path in the repository", in.line, in.cmd, src)
+	for _, st := range df.stages {
+		for _, c := range st.Commands {
+			var srcs []string
+			switch c := c.(type) {
+			case *instructions.CopyCommand:
+				if c.From != "" {
+					continue
+				}
+				srcs = c.SourcePaths
+			case *instructions.AddCommand:
+				srcs = c.SourcePaths
+			default:
 				continue
 			}
-			if rel != "." && ignore.ignored(rel) {
-				bad("line %d: %s %s: the path is excluded by .dockerignore", in.line, in.cmd, src)
+			name := strings.ToUpper(c.Name())
+			for _, src := range srcs {
+				rel := path.Clean(strings.TrimPrefix(src, "/"))
+				matches, err := filepath.Glob(filepath.Join(root, filepath.FromSlash(rel)))
+				if err != nil || len(matches) == 0 {
+					bad("line %d: %s %s: no such path in the repository", dfLine(c), name, src)
+					continue
+				}
+				if rel != "." && ignore.ignored(rel) {
+					bad("line %d: %s %s: the path is excluded by .dockerignore", dfLine(c), name, src)
+				}
 			}
 		}
 	}
@@ -425,97 +333,30 @@ func versionParts(v string) []int {
 	return out
 }
 
-// ignoreRules are the patterns of a .dockerignore, in order.
-type ignoreRules []ignoreRule
-
-type ignoreRule struct {
-	pattern string
-	re      *regexp.Regexp
-	negate  bool
+// ignoreRules are the patterns of a .dockerignore, as Docker matches them.
+type ignoreRules struct {
+	pm *patternmatcher.PatternMatcher
 }
 
-// parseDockerignore reads a .dockerignore: one pattern a line, # comments,
-// ! to re-include, * and ? within a path element, ** across elements.
+// parseDockerignore reads a .dockerignore as docker build does.
 func parseDockerignore(src string) (ignoreRules, error) {
-	var rules ignoreRules
-	for _, line := range strings.Split(src, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		r := ignoreRule{}
-		if rest, ok := strings.CutPrefix(line, "!"); ok {
-			r.negate, line = true, strings.TrimSpace(rest)
-		}
-		r.pattern = path.Clean(strings.TrimPrefix(line, "/"))
-		re, err := globRegexp(r.pattern)
-		if err != nil {
-			return nil, fmt.Errorf(".dockerignore pattern %q: %w", line, err)
-		}
-		r.re = re
-		rules = append(rules, r)
+	patterns, err := ignorefile.ReadAll(strings.NewReader(src))
+	if err != nil {
+		return ignoreRules{}, fmt.Errorf(".dockerignore: %w", err)
 	}
-	return rules, nil
-}
-
-// globRegexp translates a .dockerignore pattern into an anchored regular
-// expression.
-func globRegexp(p string) (*regexp.Regexp, error) {
-	var b strings.Builder
-	b.WriteString("^")
-	for i := 0; i < len(p); i++ {
-		switch c := p[i]; c {
-		case '*':
-			if strings.HasPrefix(p[i:], "**/") {
-				b.WriteString("(?:.*/)?")
-				i += 2
-			} else if strings.HasPrefix(p[i:], "**") {
-				b.WriteString(".*")
-				i++
-			} else {
-				b.WriteString("[^/]*")
-			}
-		case '?':
-			b.WriteString("[^/]")
-		case '[':
-			end := strings.IndexByte(p[i:], ']')
-			if end < 0 {
-				return nil, errors.New("unclosed [")
-			}
-			class := p[i+1 : i+end]
-			if rest, ok := strings.CutPrefix(class, "!"); ok {
-				class = "^" + rest
-			}
-			b.WriteString("[" + class + "]")
-			i += end
-		case '\\':
-			if i+1 < len(p) {
-				i++
-				b.WriteString(regexp.QuoteMeta(p[i : i+1]))
-			}
-		default:
-			b.WriteString(regexp.QuoteMeta(string(c)))
-		}
+	pm, err := patternmatcher.New(patterns)
+	if err != nil {
+		return ignoreRules{}, fmt.Errorf(".dockerignore: %w", err)
 	}
-	b.WriteString("$")
-	return regexp.Compile(b.String())
+	return ignoreRules{pm}, nil
 }
 
 // ignored reports whether the slash-separated path rel, relative to the
 // build context, is left out of it: the last rule matching it or one of
 // its parent folders decides.
-func (rules ignoreRules) ignored(rel string) bool {
-	var prefixes []string
-	for p := rel; p != "." && p != "/" && p != ""; p = path.Dir(p) {
-		prefixes = append(prefixes, p)
-	}
-	out := false
-	for _, r := range rules {
-		if slices.ContainsFunc(prefixes, r.re.MatchString) {
-			out = !r.negate
-		}
-	}
-	return out
+func (r ignoreRules) ignored(rel string) bool {
+	out, err := r.pm.MatchesOrParentMatches(rel)
+	return err == nil && out
 }
 
 // repoDockerfile parses the repository's Dockerfile and .dockerignore.
@@ -538,10 +379,10 @@ func TestDockerfile(t *testing.T) {
 		t.Error("Dockerfile: " + p)
 	}
 	env := map[string]string{}
-	for _, in := range df.final() {
-		if in.cmd == "ENV" {
-			for k, v := range dfKeyValues(in.args) {
-				env[k] = v
+	for _, c := range df.final() {
+		if e, ok := c.(*instructions.EnvCommand); ok {
+			for _, kv := range e.Env {
+				env[kv.Key] = kv.Value
 			}
 		}
 	}
@@ -602,6 +443,9 @@ func TestDockerfileChecksCatchMistakes(t *testing.T) {
 	}
 }
 
+// TestDockerfileParser pins what the checks read from BuildKit's parse:
+// lines, stages, mounts split over a continuation with a comment in it,
+// lower-case instructions, quoted ENV values, COPY options.
 func TestDockerfileParser(t *testing.T) {
 	src := "# syntax=docker/dockerfile:1\n" +
 		"FROM golang:1.26 AS build\n" +
@@ -619,25 +463,38 @@ func TestDockerfileParser(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []string
-	for _, in := range df.instrs {
-		got = append(got, fmt.Sprintf("%d %d %s %v %s", in.line, in.stage, in.cmd, in.flags, in.args))
+	for n, st := range df.stages {
+		got = append(got, fmt.Sprintf("%d %d FROM %s %s", st.Location[0].Start.Line, n, st.BaseName, st.Name))
+		for _, c := range st.Commands {
+			line := fmt.Sprintf("%d %d %s", dfLine(c), n, strings.ToUpper(c.Name()))
+			switch c := c.(type) {
+			case *instructions.RunCommand:
+				for _, m := range instructions.GetMounts(c) {
+					line += fmt.Sprintf(" mount:%s:%s", m.Type, m.Target)
+				}
+				line += fmt.Sprintf(" %q", c.CmdLine)
+			case *instructions.EnvCommand:
+				for _, kv := range c.Env {
+					line += fmt.Sprintf(" %s=%q", kv.Key, kv.Value)
+				}
+			case *instructions.CopyCommand:
+				line += fmt.Sprintf(" from:%s chown:%s %v %s", c.From, c.Chown, c.SourcePaths, c.DestPath)
+			case *instructions.CmdCommand:
+				line += fmt.Sprintf(" %q shell:%v", c.CmdLine, c.PrependShell)
+			}
+			got = append(got, line)
+		}
 	}
 	want := []string{
-		"2 0 FROM map[] golang:1.26 AS build",
-		"3 0 RUN map[mount:[type=cache,target=/a type=cache,target=/b]] go build ./x",
-		"8 1 FROM map[] scratch",
-		`9 1 ENV map[] A=1 B="two words"`,
-		"10 1 COPY map[chown:[1:1] from:[build]] /out/x /x",
-		`11 1 CMD map[] ["serve"]`,
+		"2 0 FROM golang:1.26 build",
+		`3 0 RUN mount:cache:/a mount:cache:/b ["go build ./x"]`,
+		"8 1 FROM scratch ",
+		`9 1 ENV A="1" B="two words"`,
+		"10 1 COPY from:build chown:1:1 [/out/x] /x",
+		`11 1 CMD ["serve"] shell:false`,
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("parsed\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-	if kv := dfKeyValues(`A=1 B="two words"`); kv["A"] != "1" || kv["B"] != "two words" {
-		t.Errorf("keyValues = %q", kv)
-	}
-	if _, err := parseDockerfile("FROM x\nRUN a \\\n"); err == nil {
-		t.Error("a continuation at the end of the file was accepted")
 	}
 }
 

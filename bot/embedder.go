@@ -21,15 +21,15 @@ import (
 // hashing embedder joined by word vectors learnt from the corpus (the model
 // is trained on the first run and kept as lsa.model in dataDir).
 func (c *cli) embedder(ctx context.Context, dataDir, corpus string) (retrieval.Embedder, error) {
-	model := c.cfg.String("index.embed_model")
+	model := c.cfg.Index.EmbedModel
 	if model == "" {
-		if c.cfg.String("index.embedder") == "lsa" {
+		if c.cfg.Index.Embedder == "lsa" {
 			return c.lsaEmbedder(ctx, dataDir, corpus)
 		}
 		return retrieval.NewLocalEmbedder(0), nil
 	}
-	base := firstNonEmpty(c.cfg.String("index.embed_base_url"), c.cfg.String("openai.base_url"))
-	key := firstNonEmpty(c.cfg.String("index.embed_api_key"), c.cfg.String("openai.api_key"))
+	base := firstNonEmpty(c.cfg.Index.EmbedBaseURL, c.cfg.OpenAI.BaseURL)
+	key := firstNonEmpty(c.cfg.Index.EmbedAPIKey, c.cfg.OpenAI.APIKey)
 	client, err := llm.New(llm.Config{BaseURL: base, APIKey: key, Timeout: 60 * time.Second, Logger: c.log})
 	if err != nil {
 		return nil, err
@@ -49,15 +49,15 @@ func (c *cli) embedder(ctx context.Context, dataDir, corpus string) (retrieval.E
 // offline unless openai.api_key or openai.base_url is set (or forced with
 // answer.offline).
 func (c *cli) chatModel() (*llm.Client, error) {
-	if c.cfg.Bool("answer.offline") {
+	if c.cfg.Answer.Offline {
 		return nil, nil
 	}
-	base, key := c.cfg.String("openai.base_url"), c.cfg.String("openai.api_key")
+	base, key := c.cfg.OpenAI.BaseURL, c.cfg.OpenAI.APIKey
 	if base == "" && key == "" {
 		return nil, nil
 	}
-	return llm.New(llm.Config{BaseURL: base, APIKey: key, Model: c.cfg.String("openai.model"),
-		Timeout: c.cfg.Duration("openai.timeout"), Logger: c.log})
+	return llm.New(llm.Config{BaseURL: base, APIKey: key, Model: c.cfg.OpenAI.Model,
+		Timeout: c.cfg.OpenAI.Timeout, Logger: c.log})
 }
 
 // engine builds the answer engine over ix; k <= 0 keeps the default.

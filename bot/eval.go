@@ -97,7 +97,7 @@ func (c *cli) eval(ctx context.Context, args []string) error {
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	verbose := fs.Bool("v", false, "list each failed question with what was retrieved")
 	mode := fs.String("mode", "", `ranking for the retrieval metrics: "" (hybrid), "keyword" (BM25 alone) or "vector"`)
-	evidenceOut := fs.String("evidence", "", "write each question's decline evidence to this JSON Lines file (for internal/declinefit)")
+	evidenceOut := fs.String("evidence", "", "write each question's decline evidence to this JSON Lines file (for tools/declinefit)")
 	file := addConfigFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return usageError{}
@@ -134,7 +134,7 @@ func (c *cli) eval(ctx context.Context, args []string) error {
 		return err
 	}
 	ix, err := retrieval.Open(retrieval.Options{Dir: dir, Embedder: emb, Logger: c.log,
-		Store: c.cfg.String("index.store"), Postgres: c.cfg.String("index.postgres")})
+		Store: c.cfg.Index.Store, Postgres: c.cfg.Index.Postgres})
 	if err != nil {
 		return err
 	}

@@ -11,14 +11,14 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/newsbot/newsbot/internal/discordtest"
+	"github.com/newsbot/newsbot/internal/fakediscord"
 	"github.com/newsbot/newsbot/retrieval"
 )
 
 // served is a "bot serve" running against a fake Discord.
 type served struct {
 	t    *testing.T
-	fake *discordtest.Server
+	fake *fakediscord.Server
 	logs *lockedBuffer
 	stop func() error
 }
@@ -28,7 +28,7 @@ type served struct {
 // test ends (or when stop is called).
 func startServe(t *testing.T, env map[string]string, args ...string) *served {
 	t.Helper()
-	fake := discordtest.New(t, discordtest.StrictMentions(t))
+	fake := fakediscord.New(t, fakediscord.StrictMentions(t))
 	logs := &lockedBuffer{}
 	c := &cli{getenv: func(k string) string { return env[k] }, stdin: strings.NewReader(""), stdout: logs, stderr: logs}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -57,7 +57,7 @@ func startServe(t *testing.T, env map[string]string, args ...string) *served {
 	defer wcancel()
 	registered := make(chan error, 1)
 	go func() {
-		_, err := fake.WaitFor(wctx, func(r discordtest.Request) bool {
+		_, err := fake.WaitFor(wctx, func(r fakediscord.Request) bool {
 			return r.Method == http.MethodPut && r.Status == http.StatusOK
 		})
 		registered <- err
@@ -124,7 +124,7 @@ func TestServeRebuildsDamagedIndex(t *testing.T) {
 			data, corpus := t.TempDir(), copySeeds(t)
 			env := map[string]string{
 				"DISCORD_TOKEN":    "test-token",
-				"DISCORD_GUILD_ID": discordtest.GuildID,
+				"DISCORD_GUILD_ID": fakediscord.GuildID,
 				"NEWSBOT_OFFLINE":  "1",
 				"NEWSBOT_DATA":     data,
 				"NEWSBOT_CORPUS":   corpus, // as the Docker image sets it
@@ -136,7 +136,7 @@ func TestServeRebuildsDamagedIndex(t *testing.T) {
 			tt.damage(t, index)
 
 			s := startServe(t, env)
-			ask := discordtest.CommandInteraction("ask", map[string]any{"question": "Will Iran allow inspections of its military sites?"}, discordtest.UserSpec{Username: "alice"})
+			ask := fakediscord.CommandInteraction("ask", map[string]any{"question": "Will Iran allow inspections of its military sites?"}, fakediscord.UserSpec{Username: "alice"})
 			m := s.dispatch(ask, 10*time.Second, hasButtons)
 			if !strings.Contains(m.Content, "[1]") || !strings.Contains(m.Content, "Press TV") {
 				t.Errorf("answer after the rebuild = %q", m.Content)

@@ -34,7 +34,7 @@ func (c *cli) health(ctx context.Context, args []string) error {
 	if err := c.configure(fs, *file, false); err != nil {
 		return err
 	}
-	listen := firstNonEmpty(strings.TrimSpace(*addr), c.cfg.String("serve.metrics"))
+	listen := firstNonEmpty(strings.TrimSpace(*addr), c.cfg.Serve.Metrics)
 	if listen == "" {
 		return errors.New("health: no metrics address (set NEWSBOT_METRICS)")
 	}

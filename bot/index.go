@@ -31,7 +31,7 @@ func addIndexFlags(fs *flag.FlagSet) {
 
 // dataDir resolves the data folder: index.data, else the user cache folder.
 func (c *cli) dataDir() (string, error) {
-	if d := c.cfg.String("index.data"); d != "" {
+	if d := c.cfg.Index.Data; d != "" {
 		return d, nil
 	}
 	cache, err := os.UserCacheDir()
@@ -45,8 +45,8 @@ func (c *cli) dataDir() (string, error) {
 // was built from, the bundled seed articles.
 func (c *cli) corpusDir(ix *retrieval.Index) string {
 	switch {
-	case c.cfg.String("index.corpus") != "":
-		return c.cfg.String("index.corpus")
+	case c.cfg.Index.Corpus != "":
+		return c.cfg.Index.Corpus
 	case ix != nil && ix.Corpus() != "":
 		return ix.Corpus()
 	}
@@ -67,7 +67,7 @@ func (c *cli) openIndex(ctx context.Context, build bool, observe func(time.Durat
 		return nil, err
 	}
 	ix, err := retrieval.Open(retrieval.Options{Dir: dir, Embedder: emb, Logger: c.log,
-		Store: c.cfg.String("index.store"), Postgres: c.cfg.String("index.postgres")})
+		Store: c.cfg.Index.Store, Postgres: c.cfg.Index.Postgres})
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +75,7 @@ func (c *cli) openIndex(ctx context.Context, build bool, observe func(time.Durat
 		return ix, nil
 	}
 	corpus := c.corpusDir(ix)
-	if c.cfg.Source("index.corpus") != config.FromFlag && ix.Stale() == "" && len(ix.Articles()) > 0 {
+	if c.cfg.SourceOf(&c.cfg.Index.Corpus) != config.FromFlag && ix.Stale() == "" && len(ix.Articles()) > 0 {
 		return ix, nil
 	}
 	if err := checkCorpus(corpus); err != nil {

@@ -19,7 +19,8 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/newsbot/newsbot/internal/discordtest"
+	"github.com/newsbot/newsbot/commands"
+	"github.com/newsbot/newsbot/internal/fakediscord"
 )
 
 // ackGate stands for the part of Discord that reads the HTTP response to
@@ -73,7 +74,7 @@ func (g *ackGate) RoundTrip(r *http.Request) (*http.Response, error) {
 // httpBot is "bot serve -http" running against the fake Discord.
 type httpBot struct {
 	t            *testing.T
-	fake         *discordtest.Server
+	fake         *fakediscord.Server
 	gate         *ackGate
 	priv         ed25519.PrivateKey
 	interactions string // http://host:port/interactions
@@ -88,12 +89,12 @@ func startHTTPBot(t *testing.T) *httpBot {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake := discordtest.New(t, discordtest.StrictMentions(t))
+	fake := fakediscord.New(t, fakediscord.StrictMentions(t))
 	base := fake.HTTPClient()
 	gate := &ackGate{base: base.Transport, held: map[string]chan struct{}{}}
 	env := map[string]string{
 		"DISCORD_TOKEN":      "test-token",
-		"DISCORD_GUILD_ID":   discordtest.GuildID,
+		"DISCORD_GUILD_ID":   fakediscord.GuildID,
 		"DISCORD_PUBLIC_KEY": hex.EncodeToString(pub),
 		"NEWSBOT_OFFLINE":    "1",
 		"NEWSBOT_LOG_FORMAT": "text",
@@ -215,17 +216,17 @@ func TestServeHTTPInteractions(t *testing.T) {
 	b := startHTTPBot(t)
 	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer wcancel()
-	if _, err := b.fake.WaitFor(wctx, func(r discordtest.Request) bool {
+	if _, err := b.fake.WaitFor(wctx, func(r fakediscord.Request) bool {
 		return r.Method == http.MethodPut && r.Status == http.StatusOK
 	}); err != nil {
 		t.Fatalf("commands never registered: %v\n%s", err, b.logs)
 	}
-	if n := len(b.fake.Commands(discordtest.GuildID)); n != 6 {
+	if n := len(b.fake.Commands(fakediscord.GuildID)); n != 6 {
 		t.Errorf("%d commands registered in the guild, want 6", n)
 	}
 
 	t.Run("ping", func(t *testing.T) {
-		resp, body := b.post([]byte(`{"id":"1","application_id":"`+discordtest.AppID+`","type":1,"token":"t","version":1}`), b.now, b.priv)
+		resp, body := b.post([]byte(`{"id":"1","application_id":"`+fakediscord.AppID+`","type":1,"token":"t","version":1}`), b.now, b.priv)
 		if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(body)) != `{"type":1}` {
 			t.Fatalf("PING: %s %s, want 200 {\"type\":1}", resp.Status, body)
 		}
@@ -250,7 +251,7 @@ func TestServeHTTPInteractions(t *testing.T) {
 		{"timestamp from the future", b.now.Add(6 * time.Minute), b.priv},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			i := discordtest.CommandInteraction("ask", map[string]any{"question": "Will Iran allow inspections of its military sites?"}, discordtest.UserSpec{Username: "mallory"})
+			i := fakediscord.CommandInteraction("ask", map[string]any{"question": "Will Iran allow inspections of its military sites?"}, fakediscord.UserSpec{Username: "mallory"})
 			refused = append(refused, i)
 			resp, body := b.post(marshal(t, i), tc.ts, tc.key)
 			if resp.StatusCode != http.StatusUnauthorized {
@@ -259,7 +260,7 @@ func TestServeHTTPInteractions(t *testing.T) {
 		})
 	}
 	t.Run("tampered body", func(t *testing.T) {
-		i := discordtest.CommandInteraction("help", nil, discordtest.UserSpec{Username: "mallory"})
+		i := fakediscord.CommandInteraction("help", nil, fakediscord.UserSpec{Username: "mallory"})
 		refused = append(refused, i)
 		body := marshal(t, i)
 		stamp := strconv.FormatInt(b.now.Unix(), 10)
@@ -278,7 +279,7 @@ func TestServeHTTPInteractions(t *testing.T) {
 		}
 	})
 	t.Run("too large", func(t *testing.T) {
-		resp, _ := b.post(bytes.Repeat([]byte("x"), maxInteractionBytes+1), b.now, b.priv)
+		resp, _ := b.post(bytes.Repeat([]byte("x"), commands.MaxInteractionBytes+1), b.now, b.priv)
 		if resp.StatusCode != http.StatusRequestEntityTooLarge {
 			t.Fatalf("%s, want 413", resp.Status)
 		}
@@ -295,7 +296,7 @@ func TestServeHTTPInteractions(t *testing.T) {
 	})
 
 	t.Run("ask", func(t *testing.T) {
-		i := discordtest.CommandInteraction("ask", map[string]any{"question": "Will Iran allow inspections of its military sites?"}, discordtest.UserSpec{Username: "alice"})
+		i := fakediscord.CommandInteraction("ask", map[string]any{"question": "Will Iran allow inspections of its military sites?"}, fakediscord.UserSpec{Username: "alice"})
 		b.gate.hold(i.Token)
 		start := time.Now()
 		resp, body := b.post(marshal(t, i), b.now, b.priv)

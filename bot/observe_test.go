@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/newsbot/newsbot/bot/config"
-	"github.com/newsbot/newsbot/internal/discordtest"
+	"github.com/newsbot/newsbot/internal/fakediscord"
 	"github.com/newsbot/newsbot/internal/metrics"
 )
 
@@ -26,10 +26,10 @@ import (
 // HEALTHCHECK, passes), /readyz is 200 once connected, and an /ask shows in
 // /metrics as an interaction and in the stage histograms.
 func TestServeMetricsOverGateway(t *testing.T) {
-	fake := discordtest.New(t, discordtest.StrictMentions(t))
+	fake := fakediscord.New(t, fakediscord.StrictMentions(t))
 	env := map[string]string{
 		"DISCORD_TOKEN":      "test-token",
-		"DISCORD_GUILD_ID":   discordtest.GuildID,
+		"DISCORD_GUILD_ID":   fakediscord.GuildID,
 		"NEWSBOT_OFFLINE":    "1",
 		"NEWSBOT_LOG_FORMAT": "json",
 	}
@@ -96,7 +96,7 @@ func TestServeMetricsOverGateway(t *testing.T) {
 		}
 	}
 
-	ask := discordtest.CommandInteraction("ask", map[string]any{"question": "Will Iran allow inspections of its military sites?"}, discordtest.UserSpec{Username: "alice"})
+	ask := fakediscord.CommandInteraction("ask", map[string]any{"question": "Will Iran allow inspections of its military sites?"}, fakediscord.UserSpec{Username: "alice"})
 	if err := fake.DispatchInteraction(ask); err != nil {
 		t.Fatal(err)
 	}

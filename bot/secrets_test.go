@@ -16,8 +16,8 @@ import (
 	"github.com/bwmarrin/discordgo"
 	openai "github.com/sashabaranov/go-openai"
 
-	"github.com/newsbot/newsbot/internal/discordtest"
-	"github.com/newsbot/newsbot/internal/openaitest"
+	"github.com/newsbot/newsbot/internal/fakediscord"
+	"github.com/newsbot/newsbot/internal/fakeopenai"
 )
 
 // Distinctive secrets, so that any copy of them is found.
@@ -70,17 +70,17 @@ func captureProcessStderr(t *testing.T) (restore func() string) {
 // writes to its data folder or sends to Discord may contain a secret, and
 // each key goes only to its own endpoint.
 func TestSecretsNeverShown(t *testing.T) {
-	chat := openaitest.New(t)
-	chat.QueueChat(openaitest.Response{Status: http.StatusUnauthorized, ErrorMessage: "Incorrect API key provided: " + secretOpenAI + ". You can find your API key at https://platform.openai.com/account/api-keys."})
-	chat.Reply(func(openai.ChatCompletionRequest) openaitest.Response {
-		return openaitest.Response{Status: http.StatusInternalServerError, ErrorMessage: "upstream failed for key " + secretOpenAI}
+	chat := fakeopenai.New(t)
+	chat.QueueChat(fakeopenai.Response{Status: http.StatusUnauthorized, ErrorMessage: "Incorrect API key provided: " + secretOpenAI + ". You can find your API key at https://platform.openai.com/account/api-keys."})
+	chat.Reply(func(openai.ChatCompletionRequest) fakeopenai.Response {
+		return fakeopenai.Response{Status: http.StatusInternalServerError, ErrorMessage: "upstream failed for key " + secretOpenAI}
 	})
-	embed := openaitest.New(t)
+	embed := fakeopenai.New(t)
 
 	data, corpus := t.TempDir(), copySeeds(t)
 	env := map[string]string{
 		"DISCORD_TOKEN":          "Bot " + secretDiscord,
-		"DISCORD_GUILD_ID":       discordtest.GuildID,
+		"DISCORD_GUILD_ID":       fakediscord.GuildID,
 		"NEWSBOT_ADMIN_ROLES":    "777",
 		"NEWSBOT_DATA":           data,
 		"NEWSBOT_CORPUS":         corpus,
@@ -93,26 +93,26 @@ func TestSecretsNeverShown(t *testing.T) {
 	stderr := captureProcessStderr(t)
 	s := startServe(t, env)
 
-	member := discordtest.UserSpec{Username: "alice"}
+	member := fakediscord.UserSpec{Username: "alice"}
 	const q = "Will Iran allow inspections of its military sites?"
 	// A 401 (not retried), then 500s (retried, then given up).
 	for _, who := range []string{"alice", "bob"} {
-		ask := discordtest.CommandInteraction("ask", map[string]any{"question": q}, discordtest.UserSpec{Username: who})
+		ask := fakediscord.CommandInteraction("ask", map[string]any{"question": q}, fakediscord.UserSpec{Username: who})
 		m := s.dispatch(ask, 20*time.Second, hasButtons)
 		if !strings.Contains(m.Content, "[1]") {
 			t.Errorf("answer while the model fails = %q", m.Content)
 		}
 	}
-	s.dispatch(discordtest.CommandInteraction("help", nil, member), 10*time.Second, func(m *discordgo.Message) bool { return m.Content != "" })
+	s.dispatch(fakediscord.CommandInteraction("help", nil, member), 10*time.Second, func(m *discordgo.Message) bool { return m.Content != "" })
 	// A reindex with a new article, whose embedding fails once (retried).
 	writeFile(t, filepath.Join(corpus, "new.txt"), []byte("Harbour report\n\nThe harbour of Brest handled 120 ferries last week, the port authority said."))
-	embed.QueueEmbeddings(openaitest.EmbedResponse{Status: http.StatusInternalServerError, ErrorMessage: "quota exceeded for key " + secretEmbed})
-	reindex := discordtest.CommandInteraction("reindex", nil, discordtest.UserSpec{Username: "mod", Roles: []string{"777"}})
+	embed.QueueEmbeddings(fakeopenai.EmbedResponse{Status: http.StatusInternalServerError, ErrorMessage: "quota exceeded for key " + secretEmbed})
+	reindex := fakediscord.CommandInteraction("reindex", nil, fakediscord.UserSpec{Username: "mod", Roles: []string{"777"}})
 	s.dispatch(reindex, 20*time.Second, func(m *discordgo.Message) bool { return strings.Contains(m.Content, "Reindex finished") })
 	// A Discord error on an answer's edit, logged with its cause.
-	chat.QueueChat(openaitest.Response{Text: "Press TV reports that no inspection of military sites will be allowed [1]."})
+	chat.QueueChat(fakeopenai.Response{Text: "Press TV reports that no inspection of military sites will be allowed [1]."})
 	s.fake.FailNext("PATCH /webhooks/", 1, http.StatusInternalServerError)
-	ask := discordtest.CommandInteraction("ask", map[string]any{"question": q}, discordtest.UserSpec{Username: "carol"})
+	ask := fakediscord.CommandInteraction("ask", map[string]any{"question": q}, fakediscord.UserSpec{Username: "carol"})
 	if err := s.fake.DispatchInteraction(ask); err != nil {
 		t.Fatal(err)
 	}

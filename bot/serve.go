@@ -4,11 +4,9 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -19,10 +17,10 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/newsbot/newsbot/bot/adapt"
 	"github.com/newsbot/newsbot/commands"
 	"github.com/newsbot/newsbot/internal/fetch"
 	"github.com/newsbot/newsbot/internal/metrics"
-	"github.com/newsbot/newsbot/retrieval"
 )
 
 // serveOptions are the seams tests use to run "bot serve" against a fake
@@ -95,28 +93,24 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 		opts.Now = time.Now
 	}
 	cfg, log := c.cfg, c.log
-	token := strings.TrimSpace(strings.TrimPrefix(cfg.String("discord.token"), "Bot "))
+	token := strings.TrimSpace(strings.TrimPrefix(cfg.Discord.Token, "Bot "))
 	if token == "" {
 		return errors.New("DISCORD_TOKEN is not set: put the bot token from the Discord developer portal in the DISCORD_TOKEN environment variable")
 	}
-	httpAddr := cfg.String("serve.http")
+	httpAddr := cfg.Serve.HTTP
 	var publicKey ed25519.PublicKey
 	if httpAddr != "" {
-		key, err := hex.DecodeString(cfg.String("discord.public_key"))
+		key, err := hex.DecodeString(cfg.Discord.PublicKey)
 		switch {
-		case cfg.String("discord.public_key") == "":
+		case cfg.Discord.PublicKey == "":
 			return errors.New("DISCORD_PUBLIC_KEY is not set: HTTP interactions (-http, NEWSBOT_HTTP) need the application's public key from the Discord developer portal")
 		case err != nil || len(key) != ed25519.PublicKeySize:
 			return fmt.Errorf("DISCORD_PUBLIC_KEY is not a public key: want %d hexadecimal digits", 2*ed25519.PublicKeySize)
 		}
 		publicKey = key
 	}
-	guildID := cfg.String("discord.guild_id")
-	cooldown := cfg.Duration("serve.cooldown")
-	if cooldown == 0 && cfg.String("serve.cooldown") != "" {
-		cooldown = -1 // an explicit 0 turns the cooldown off
-	}
-	mentions := cfg.Bool("serve.mentions")
+	guildID := cfg.Discord.GuildID
+	mentions := cfg.Serve.Mentions
 	if mentions && httpAddr != "" {
 		log.Warn("mentions are answered only over the gateway; ignoring serve.mentions in HTTP interactions mode")
 		mentions = false
@@ -126,10 +120,7 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 	if err != nil {
 		return fmt.Errorf("discord session: %w", err)
 	}
-	ds.Identify.Intents = discordgo.IntentsGuilds
-	if mentions {
-		ds.Identify.Intents |= discordgo.IntentsGuildMessages | discordgo.IntentsDirectMessages | discordgo.IntentsMessageContent
-	}
+	ds.Identify.Intents = commands.Intents(mentions)
 	if opts.HTTPClient != nil {
 		ds.Client = opts.HTTPClient
 	}
@@ -151,7 +142,7 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 	}
 	var servers serverGroup
 	defer servers.close(log)
-	if addr := cfg.String("serve.metrics"); addr != "" {
+	if addr := cfg.Serve.Metrics; addr != "" {
 		if err := servers.start("metrics", addr, observabilityMux(m, ready), log, opts.Listening); err != nil {
 			return err
 		}
@@ -172,21 +163,28 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 	if err != nil {
 		return err
 	}
+	index := adapt.Index{Index: ix, Corpus: c.corpusDir(ix), OnReindex: func(d time.Duration, err error) {
+		// Every reindex, by /reindex or /ingest, shows in the metrics.
+		m.ObserveReindex(d, err != nil)
+		st := ix.Stats()
+		m.SetIndexSize(st.Articles, st.Passages)
+	}}
 	rcfg := commands.Config{
-		Answerer:             eng,
-		Searcher:             ix,
-		Indexer:              observedIndexer{ix: ix, m: m},
-		CorpusDir:            c.corpusDir(ix),
-		FeedbackLog:          firstNonEmpty(cfg.String("serve.feedback"), filepath.Join(dataDir, "feedback.jsonl")),
-		AdminRoleIDs:         cfg.List("discord.admin_roles"),
-		Cooldown:             cooldown,
-		MaxConcurrentAnswers: cfg.Int("serve.max_concurrent"),
-		QueueSize:            cfg.Int("serve.queue"),
-		Fetcher:              fetch.New(fetch.Config{MaxBytes: commands.DefaultMaxUploadBytes}),
+		Answerer:             adapt.Engine{Engine: eng},
+		Searcher:             index,
+		Catalogue:            index,
+		Indexer:              index,
+		Ingester:             index,
+		FeedbackLog:          firstNonEmpty(cfg.Serve.Feedback, filepath.Join(dataDir, "feedback.jsonl")),
+		AdminRoleIDs:         cfg.Discord.AdminRoles,
+		Cooldown:             cfg.Serve.Cooldown, // negative when set to 0: off
+		MaxConcurrentAnswers: cfg.Serve.MaxConcurrent,
+		QueueSize:            cfg.Serve.Queue,
+		Fetcher:              adapt.Fetcher{Fetcher: fetch.New(fetch.Config{MaxBytes: commands.DefaultMaxUploadBytes})},
 		Mentions:             mentions,
-		UserHashKey:          []byte(cfg.String("serve.user_hash_key")),
+		UserHashKey:          []byte(cfg.Serve.UserHashKey),
 		Logger:               log,
-		Observer:             m,
+		Observer:             interactionMetrics{m},
 	}
 	if opts.Router != nil {
 		opts.Router(&rcfg)
@@ -199,31 +197,27 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 
 	var appID string
 	if httpAddr == "" {
-		ds.AddHandler(router.HandleInteraction)
-		if rcfg.Mentions {
-			ds.AddHandler(router.HandleMessage)
-		}
-		if err := ds.Open(); err != nil {
-			return fmt.Errorf("connect to Discord: %w", err)
+		readyID, err := router.Connect(ds)
+		if err != nil {
+			return err
 		}
 		defer func() {
 			if err := ds.Close(); err != nil {
 				log.Warn("close Discord session", "err", err)
 			}
 		}()
-		appID = firstNonEmpty(cfg.String("discord.app_id"), applicationID(ds))
+		appID = firstNonEmpty(cfg.Discord.AppID, readyID)
 		if appID == "" {
 			return errors.New("connect to Discord: READY named no application; set DISCORD_APP_ID")
 		}
 	} else {
-		appID = cfg.String("discord.app_id")
+		appID = cfg.Discord.AppID
 		if appID == "" {
-			if appID, err = fetchApplicationID(ctx, ds); err != nil {
+			if appID, err = commands.FetchApplicationID(ctx, ds); err != nil {
 				return fmt.Errorf("learn the application ID (or set DISCORD_APP_ID): %w", err)
 			}
 		}
-		ep := &interactionsEndpoint{key: publicKey, router: router, ds: ds, log: log, now: opts.Now}
-		if err := servers.start("interactions", httpAddr, ep.mux(), log, opts.Listening); err != nil {
+		if err := servers.start("interactions", httpAddr, router.Endpoint(publicKey, ds, opts.Now), log, opts.Listening); err != nil {
 			return err
 		}
 	}
@@ -244,7 +238,7 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		registerCommands(regCtx, ds, appID, guildID, router.Definitions(), opts.RegisterBackoff, log)
+		router.Register(regCtx, ds, appID, guildID, opts.RegisterBackoff)
 	}()
 
 	var serveErr error
@@ -265,89 +259,16 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 	return serveErr
 }
 
-// observedIndexer is the index as the commands reindex it, reporting each
-// reindex to the metrics and keeping the index size current there.
-type observedIndexer struct {
-	ix *retrieval.Index
-	m  *metrics.Metrics
-}
+// interactionMetrics counts the interactions the commands report in the
+// metrics.
+type interactionMetrics struct{ m *metrics.Metrics }
 
-// Reindex implements commands.Indexer.
-func (o observedIndexer) Reindex(ctx context.Context, corpus string, progress func(retrieval.Progress)) (retrieval.Summary, error) {
-	start := time.Now()
-	sum, err := o.ix.Reindex(ctx, corpus, progress)
-	if errors.Is(err, retrieval.ErrReindexRunning) {
-		return sum, err // refused, not run
+// Observe implements commands.Observer.
+func (o interactionMetrics) Observe(ev commands.Event) {
+	in := metrics.Interaction{Command: ev.Command, Outcome: ev.Outcome, Total: ev.Total, Answered: ev.Answered,
+		Fallback: ev.Fallback, PromptTokens: ev.PromptTokens, CompletionTokens: ev.CompletionTokens}
+	for _, s := range ev.Stages {
+		in.Stages = append(in.Stages, metrics.Stage{Name: s.Name, Duration: s.Duration})
 	}
-	o.m.ObserveReindex(time.Since(start), err != nil)
-	st := o.ix.Stats()
-	o.m.SetIndexSize(st.Articles, st.Passages)
-	return sum, err
-}
-
-// applicationID is the bot's application ID as READY gave it.
-func applicationID(ds *discordgo.Session) string {
-	ds.State.RLock()
-	defer ds.State.RUnlock()
-	if a := ds.State.Application; a != nil && a.ID != "" {
-		return a.ID
-	}
-	if u := ds.State.User; u != nil {
-		return u.ID
-	}
-	return ""
-}
-
-// fetchApplicationID asks Discord's REST API for the bot's application,
-// for HTTP interactions mode, where no READY tells it.
-func fetchApplicationID(ctx context.Context, ds *discordgo.Session) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	body, err := ds.RequestWithBucketID(http.MethodGet, discordgo.EndpointApplication("@me"), nil,
-		discordgo.EndpointApplication(""), discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false))
-	if err != nil {
-		return "", err
-	}
-	var app discordgo.Application
-	if err := json.Unmarshal(body, &app); err != nil {
-		return "", fmt.Errorf("decode application: %w", err)
-	}
-	if app.ID == "" {
-		return "", errors.New("the answer named no application")
-	}
-	return app.ID, nil
-}
-
-// registerCommands overwrites the application's commands (in one guild, or
-// globally when guildID is empty), retrying with exponential backoff until
-// it succeeds or ctx ends.
-func registerCommands(ctx context.Context, ds *discordgo.Session, appID, guildID string, defs []*discordgo.ApplicationCommand, backoff time.Duration, log *slog.Logger) {
-	const maxBackoff = 5 * time.Minute
-	for {
-		// discordgo would sleep through a 429 without watching ctx; wait
-		// here instead, so shutdown never waits on a rate limit.
-		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		_, err := ds.ApplicationCommandBulkOverwrite(appID, guildID, defs,
-			discordgo.WithContext(rctx), discordgo.WithRetryOnRatelimit(false))
-		cancel()
-		if err == nil {
-			log.Info("commands registered", "count", len(defs), "guild", guildID)
-			return
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		wait := backoff
-		var rl *discordgo.RateLimitError
-		if errors.As(err, &rl) && rl.RateLimit != nil && rl.TooManyRequests != nil {
-			wait = max(wait, rl.RetryAfter)
-		}
-		log.Warn("command registration failed; retrying", "err", err, "retry_in", wait.String())
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-		}
-		backoff = min(backoff*2, maxBackoff)
-	}
+	o.m.Observe(in)
 }

@@ -12,7 +12,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/newsbot/newsbot/internal/discordtest"
+	"github.com/newsbot/newsbot/internal/fakediscord"
 	"github.com/newsbot/newsbot/internal/testkit"
 )
 
@@ -62,12 +62,12 @@ func copySeeds(t *testing.T) string {
 // answered, an admin role from the environment may /reindex, and a
 // cancelled context shuts the bot down cleanly.
 func TestServeEndToEnd(t *testing.T) {
-	fake := discordtest.New(t, discordtest.StrictMentions(t))
+	fake := fakediscord.New(t, fakediscord.StrictMentions(t))
 	fake.FailNext("PUT /applications/", 1, http.StatusInternalServerError)
 	fake.RateLimitNext("PUT /applications/", 1, 200*time.Millisecond)
 	env := map[string]string{
 		"DISCORD_TOKEN":       "test-token",
-		"DISCORD_GUILD_ID":    discordtest.GuildID,
+		"DISCORD_GUILD_ID":    fakediscord.GuildID,
 		"NEWSBOT_ADMIN_ROLES": "777, 888",
 		"NEWSBOT_OFFLINE":     "1",
 		"NEWSBOT_FEEDBACK":    filepath.Join(t.TempDir(), "votes.jsonl"),
@@ -93,12 +93,12 @@ func TestServeEndToEnd(t *testing.T) {
 
 	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer wcancel()
-	if _, err := fake.WaitFor(wctx, func(r discordtest.Request) bool {
+	if _, err := fake.WaitFor(wctx, func(r fakediscord.Request) bool {
 		return r.Method == http.MethodPut && r.Status == http.StatusOK
 	}); err != nil {
 		t.Fatalf("commands never registered: %v\n%s", err, logs)
 	}
-	if n := len(fake.Commands(discordtest.GuildID)); n != 6 {
+	if n := len(fake.Commands(fakediscord.GuildID)); n != 6 {
 		t.Errorf("%d commands in the guild, want 6", n)
 	}
 	if n := len(fake.Commands("")); n != 0 {
@@ -111,8 +111,8 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Errorf("intents = %v, want only guilds without -mentions", intents)
 	}
 
-	ask := discordtest.CommandInteraction("ask", map[string]any{"question": "Will Iran allow inspections of its military sites?"}, discordtest.UserSpec{Username: "alice"})
-	reindex := discordtest.CommandInteraction("reindex", nil, discordtest.UserSpec{Username: "mod", Roles: []string{"888"}})
+	ask := fakediscord.CommandInteraction("ask", map[string]any{"question": "Will Iran allow inspections of its military sites?"}, fakediscord.UserSpec{Username: "alice"})
+	reindex := fakediscord.CommandInteraction("reindex", nil, fakediscord.UserSpec{Username: "mod", Roles: []string{"888"}})
 	for _, i := range []*discordgo.Interaction{ask, reindex} {
 		if err := fake.DispatchInteraction(i); err != nil {
 			t.Fatal(err)

@@ -56,10 +56,10 @@ func (c *cli) configure(fs *flag.FlagSet, file string, serving bool) error {
 // error that quotes one (a URL with a key in it) doesn't leak it.
 func newLogger(cfg *config.Config, w io.Writer, serving bool) *slog.Logger {
 	level := slog.LevelInfo
-	if !serving && cfg.Source("log.level") == config.FromDefault {
+	if !serving && cfg.SourceOf(&cfg.Log.Level) == config.FromDefault {
 		level = slog.LevelWarn
 	} else {
-		_ = level.UnmarshalText([]byte(cfg.String("log.level"))) // validated by config
+		_ = level.UnmarshalText([]byte(cfg.Log.Level)) // validated by config
 	}
 	// Secrets too short to be real would mask ordinary words.
 	var secrets []string
@@ -84,7 +84,7 @@ func newLogger(cfg *config.Config, w io.Writer, serving bool) *slog.Logger {
 		}
 		return a
 	}}
-	format := strings.ToLower(cfg.String("log.format"))
+	format := strings.ToLower(cfg.Log.Format)
 	if format == "auto" || format == "" {
 		format = "json"
 		if isTerminal(w) {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/newsbot/newsbot/retrieval"
+	"github.com/newsbot/newsbot/commands/seam"
 )
 
 const (
@@ -51,7 +51,7 @@ func (r *Router) handleArticles(ctx context.Context, x *exchange) error {
 	if err := x.deferReply(ctx, true); err != nil {
 		return err
 	}
-	return x.edit(ctx, renderArticles(r.cfg.Searcher.Articles(), search, 0))
+	return x.edit(ctx, renderArticles(r.cfg.Catalogue.Articles(), search, 0))
 }
 
 // handleArticlesPage turns the page: the custom ID is
@@ -68,13 +68,13 @@ func (r *Router) handleArticlesPage(ctx context.Context, x *exchange, args []str
 	if err := x.deferUpdate(ctx); err != nil {
 		return err
 	}
-	return x.edit(ctx, renderArticles(r.cfg.Searcher.Articles(), search, page))
+	return x.edit(ctx, renderArticles(r.cfg.Catalogue.Articles(), search, page))
 }
 
 // renderArticles shows one page of the articles matching search (all when
 // empty), newest first, with Previous and Next buttons. A page past the
 // end shows the last one.
-func renderArticles(all []retrieval.ArticleInfo, search string, page int) message {
+func renderArticles(all []seam.Article, search string, page int) message {
 	arts := filterArticles(all, search)
 	if len(arts) == 0 {
 		if search == "" {
@@ -127,9 +127,9 @@ func pageID(page int, search string) string {
 
 // filterArticles keeps the articles whose title, outlet or ID contains
 // every word of search (case-insensitive), newest first.
-func filterArticles(all []retrieval.ArticleInfo, search string) []retrieval.ArticleInfo {
+func filterArticles(all []seam.Article, search string) []seam.Article {
 	words := strings.Fields(strings.ToLower(search))
-	var out []retrieval.ArticleInfo
+	var out []seam.Article
 	for _, a := range all {
 		hay := strings.ToLower(a.Title + " " + a.Source + " " + a.ID)
 		ok := true

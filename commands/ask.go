@@ -12,8 +12,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/newsbot/newsbot/answer"
-	"github.com/newsbot/newsbot/retrieval"
+	"github.com/newsbot/newsbot/commands/seam"
 )
 
 // Custom IDs of the buttons under an answer. They carry no state: the
@@ -70,7 +69,7 @@ func (r *Router) handleAsk(ctx context.Context, x *exchange) error {
 		return err
 	}
 	x.trace.stage("queue", time.Since(queued))
-	msgs, err := r.answerInto(ctx, x.trace, answer.Question{Text: q}, x.edit)
+	msgs, err := r.answerInto(ctx, x.trace, seam.Question{Text: q}, x.edit)
 	if err != nil {
 		return err
 	}
@@ -86,7 +85,7 @@ func (r *Router) handleAsk(ctx context.Context, x *exchange) error {
 // one send per EditInterval) and sending the final first message; it
 // returns all the messages of the answer, the overflow being for the caller
 // to send.
-func (r *Router) answerInto(ctx context.Context, tr *trace, q answer.Question, send func(context.Context, message) error) ([]message, error) {
+func (r *Router) answerInto(ctx context.Context, tr *trace, q seam.Question, send func(context.Context, message) error) ([]message, error) {
 	th := startThrottle(ctx, r.cfg.EditInterval, send)
 	res, err := r.cfg.Answerer.Answer(ctx, q, func(partial string) {
 		th.update(renderPartial(q.Text, partial))
@@ -95,8 +94,8 @@ func (r *Router) answerInto(ctx context.Context, tr *trace, q answer.Question, s
 		th.halt()
 		return nil, err
 	}
-	tr.stage("retrieve", res.Timings.Retrieve)
-	tr.stage("generate", res.Timings.Generate)
+	tr.stage("retrieve", res.Retrieve)
+	tr.stage("generate", res.Generate)
 	tr.answered(res)
 	msgs := renderAnswer(q.Text, res)
 	sendStart := time.Now()
@@ -127,7 +126,7 @@ func renderPartial(question, partial string) message {
 // (split over several messages when long), and on the first message the
 // Sources embed numbered like the citations, or the closest articles when
 // the answer declined, with the buttons.
-func renderAnswer(question string, res answer.Result) []message {
+func renderAnswer(question string, res seam.Answer) []message {
 	msgs := textMessages(quoteQuestion(question) + "\n\n" + neutralise(res.Text))
 	first := &msgs[0]
 	switch {
@@ -165,7 +164,7 @@ const sourcesTitle = "Sources"
 // date, passage ID and a short excerpt. Excerpts shrink, then go, when
 // many citations would not fit; citations that still don't fit are
 // counted at the end.
-func sourcesEmbed(cites []answer.Citation) *discordgo.MessageEmbed {
+func sourcesEmbed(cites []seam.Citation) *discordgo.MessageEmbed {
 	var desc string
 	for _, excerpt := range []int{240, 120, 0} {
 		var entries []string
@@ -190,7 +189,7 @@ func sourcesEmbed(cites []answer.Citation) *discordgo.MessageEmbed {
 	return &discordgo.MessageEmbed{Title: sourcesTitle, Description: strings.TrimSpace(desc), Color: embedColor}
 }
 
-func sourceEntry(c answer.Citation, excerpt int) string {
+func sourceEntry(c seam.Citation, excerpt int) string {
 	line := fmt.Sprintf("**[%d]** %s", c.N, link(clip(orUntitled(c.Title), 200), c.URL))
 	if meta := joinNonEmpty(", ", escapeMarkdown(neutralise(clip(oneLine(c.Source), 60))), date(c.Published)); meta != "" {
 		line += " — " + meta
@@ -260,7 +259,7 @@ func answerOf(content string) string {
 
 // closestEmbed names the articles nearest to a declined question, as the
 // engine chose them (the first three distinct articles retrieved).
-func closestEmbed(ps []retrieval.Result) *discordgo.MessageEmbed {
+func closestEmbed(ps []seam.Passage) *discordgo.MessageEmbed {
 	seen := map[string]bool{}
 	var lines []string
 	for _, p := range ps {
@@ -304,7 +303,7 @@ func (r *Router) showSources(ctx context.Context, x *exchange) error {
 	if len(cites) == 0 {
 		return userErrorf("I can't find the sources of that answer any more; ask again.")
 	}
-	var found []answer.Citation
+	var found []seam.Citation
 	var missing []int
 	for _, c := range cites {
 		p, ok := r.cfg.Searcher.Passage(c.ID)
@@ -312,7 +311,7 @@ func (r *Router) showSources(ctx context.Context, x *exchange) error {
 			missing = append(missing, c.N)
 			continue
 		}
-		found = append(found, answer.Citation{N: c.N, Passage: p})
+		found = append(found, seam.Citation{N: c.N, Passage: p})
 	}
 	return x.sendAll(ctx, renderFullSources(found, missing))
 }
@@ -320,7 +319,7 @@ func (r *Router) showSources(ctx context.Context, x *exchange) error {
 // renderFullSources shows whole passages, one embed each, packed into as
 // few messages as the limits allow; missing lists the citations whose
 // passage is no longer indexed.
-func renderFullSources(found []answer.Citation, missing []int) []message {
+func renderFullSources(found []seam.Citation, missing []int) []message {
 	content := ""
 	if len(missing) > 0 {
 		marks := make([]string, len(missing))
@@ -341,7 +340,7 @@ func renderFullSources(found []answer.Citation, missing []int) []message {
 
 // passageEmbed shows one passage: its title (linked), the text given, and
 // the outlet, date and passage ID in the footer.
-func passageEmbed(prefix string, p retrieval.Passage, text string, maxText int) *discordgo.MessageEmbed {
+func passageEmbed(prefix string, p seam.Passage, text string, maxText int) *discordgo.MessageEmbed {
 	e := &discordgo.MessageEmbed{
 		Title:       truncateTitle(prefix + oneLine(neutralise(orUntitled(p.Title)))),
 		Description: clip(text, maxText),

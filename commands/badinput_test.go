@@ -20,7 +20,8 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/newsbot/newsbot/internal/discordtest"
+	"github.com/newsbot/newsbot/bot/adapt"
+	"github.com/newsbot/newsbot/internal/fakediscord"
 	"github.com/newsbot/newsbot/internal/fetch"
 )
 
@@ -45,7 +46,7 @@ func (e *env) unaffected(t *testing.T, articles int) {
 	if got := len(e.ix.Articles()); got != articles {
 		t.Errorf("the index holds %d articles, want the %d it held before", got, articles)
 	}
-	i := discordtest.CommandInteraction("ask", map[string]any{"question": normalQuestion}, discordtest.UserSpec{Username: "bystander"})
+	i := fakediscord.CommandInteraction("ask", map[string]any{"question": normalQuestion}, fakediscord.UserSpec{Username: "bystander"})
 	e.handle(i)
 	checkCitedAnswer(t, e.response(i), normalQuestion, e.ix)
 }
@@ -109,7 +110,7 @@ func TestAskBadInput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := len(e.fake.Requests())
-			i := discordtest.CommandInteraction("ask", map[string]any{"question": tt.question}, member)
+			i := fakediscord.CommandInteraction("ask", map[string]any{"question": tt.question}, member)
 			e.handle(i)
 			m := e.response(i)
 			sent := sentSince(e.fake, before)
@@ -164,7 +165,7 @@ func TestAskBadInput(t *testing.T) {
 // sentSince joins what the bot sent to the fake Discord after the first n
 // requests: decoded JSON payloads (so that escapes don't hide the text), or
 // raw bodies.
-func sentSince(fake *discordtest.Server, n int) string {
+func sentSince(fake *fakediscord.Server, n int) string {
 	var b strings.Builder
 	for _, r := range fake.Requests()[n:] {
 		switch {
@@ -182,7 +183,7 @@ func sentSince(fake *discordtest.Server, n int) string {
 
 // sentContents returns the message texts the bot sent to the fake Discord
 // after the first n requests.
-func sentContents(fake *discordtest.Server, n int) []string {
+func sentContents(fake *fakediscord.Server, n int) []string {
 	var out []string
 	for _, r := range fake.Requests()[n:] {
 		p := r.JSON
@@ -205,7 +206,7 @@ func votedQuestion(t *testing.T, e *env, m *discordgo.Message) string {
 	if b, err := os.ReadFile(log); err == nil {
 		before = string(b)
 	}
-	vote := discordtest.ComponentInteraction(idVoteUp, m, member)
+	vote := fakediscord.ComponentInteraction(idVoteUp, m, member)
 	e.handle(vote)
 	after := readAll(t, log)
 	line := strings.TrimSpace(strings.TrimPrefix(after, before))
@@ -350,11 +351,11 @@ func TestIngestBadInput(t *testing.T) {
 	}
 	stream := &streamTransport{path: "/attachments/big/50mib.txt", size: 50 << 20}
 	e := newEnv(t, envOptions{config: func(c *Config) {
-		c.Fetcher = fetch.New(fetch.Config{
+		c.Fetcher = adapt.Fetcher{Fetcher: fetch.New(fetch.Config{
 			MaxBytes: DefaultMaxUploadBytes, // as bot serve configures it
 			Resolver: resolver,
 			Allow:    func(ip netip.Addr) bool { return ip == allowed || fetch.AllowPublic(ip) },
-		})
+		})}
 	}})
 	stream.next = e.ds.Client.Transport
 	e.ds.Client.Transport = stream
@@ -362,7 +363,7 @@ func TestIngestBadInput(t *testing.T) {
 
 	// The site works: an article from it is fetched and saved, so the
 	// refusals below are the fetcher's policy, not a broken server.
-	check := discordtest.CommandInteraction("ingest", map[string]any{"url": fmt.Sprintf("http://news.example:%d/article.html", sitePort)}, admin)
+	check := fakediscord.CommandInteraction("ingest", map[string]any{"url": fmt.Sprintf("http://news.example:%d/article.html", sitePort)}, admin)
 	e.handle(check)
 	if c := e.response(check).Content; !strings.Contains(c, "can now be asked about") {
 		t.Fatalf("ingesting a page from the allowed site: %q", c)
@@ -406,7 +407,7 @@ func TestIngestBadInput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := len(e.fake.Requests())
-			i := discordtest.CommandInteraction("ingest", tt.opts, admin)
+			i := fakediscord.CommandInteraction("ingest", tt.opts, admin)
 			e.handle(i)
 			m := e.response(i)
 			if !isEphemeral(m) || !strings.Contains(m.Content, tt.want) {
@@ -463,7 +464,7 @@ func TestIngestForeignPathsStayInside(t *testing.T) {
 		// Different bytes each time, so that no file is recognised as
 		// already saved.
 		data := fmt.Sprintf("Story number %d\n\nThe town council of Quimper met on day %d and voted on the Zorblax festival budget.", n, n)
-		i := discordtest.CommandInteraction("ingest", map[string]any{"file": e.fake.NewAttachment(tt.name, []byte(data))}, admin)
+		i := fakediscord.CommandInteraction("ingest", map[string]any{"file": e.fake.NewAttachment(tt.name, []byte(data))}, admin)
 		e.handle(i)
 		if c := e.response(i).Content; !strings.Contains(c, "Saved as `ingested/"+tt.saved+"`") {
 			t.Errorf("%q: reply = %q, want it saved as ingested/%s", tt.name, c, tt.saved)

@@ -10,8 +10,10 @@
 // allowed mentions, so nothing the bot says can ping anyone.
 //
 // It knows Discord; it knows nothing of embeddings, prompts or models: the
-// answers, passages and reindexing come through the small Answerer,
-// Searcher and Indexer interfaces declared here.
+// answers, passages, articles, reindexing and ingesting come through the
+// small Answerer, Searcher, Catalogue, Indexer, Ingester and Fetcher
+// interfaces declared here, whose values are package seam's (bot/adapt
+// implements them over the answer engine and the retrieval index).
 package commands
 
 import (
@@ -27,49 +29,59 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/newsbot/newsbot/answer"
-	"github.com/newsbot/newsbot/internal/fetch"
-	"github.com/newsbot/newsbot/retrieval"
+	"github.com/newsbot/newsbot/commands/seam"
 )
 
-// Answerer answers a question; *answer.Engine implements it. onPartial,
-// when not nil, receives the whole answer so far each time it grows.
+// Answerer answers a question. onPartial, when not nil, receives the whole
+// answer so far each time it grows.
 type Answerer interface {
-	Answer(ctx context.Context, q answer.Question, onPartial func(string)) (answer.Result, error)
+	Answer(ctx context.Context, q seam.Question, onPartial func(string)) (seam.Answer, error)
 }
 
-// Searcher finds and describes passages; *retrieval.Index implements it.
+// Searcher finds passages.
 type Searcher interface {
-	Search(ctx context.Context, q retrieval.Query) ([]retrieval.Result, error)
+	// Search returns the k passages that best match query.
+	Search(ctx context.Context, query string, k int) ([]seam.Passage, error)
 	// Highlight wraps the words of text matching query in open and close.
 	Highlight(text, query, open, close string) string
 	// Passage returns a passage by ID, for "Show sources".
-	Passage(id string) (retrieval.Passage, bool)
-	Stats() retrieval.Stats
-	Articles() []retrieval.ArticleInfo
+	Passage(id string) (seam.Passage, bool)
 }
 
-// Indexer rebuilds the index from the corpus folder; *retrieval.Index
-// implements it. It returns retrieval.ErrReindexRunning when a reindex is
-// already running.
+// Catalogue describes what is indexed, for /articles and /help.
+type Catalogue interface {
+	Stats() seam.Stats
+	Articles() []seam.Article
+}
+
+// Indexer rebuilds the index from the corpus folder. It returns an error
+// matching seam.ErrReindexRunning when a reindex is already running.
 type Indexer interface {
-	Reindex(ctx context.Context, corpus string, progress func(retrieval.Progress)) (retrieval.Summary, error)
+	Reindex(ctx context.Context, progress func(seam.Progress)) (seam.Summary, error)
 }
 
-// Fetcher downloads a web page for /ingest url:; *fetch.Fetcher implements
-// it. Its errors of type *fetch.Error are shown to the user as they are.
+// Ingester adds a file to the corpus and indexes it, waiting for a reindex
+// that is running. A file it refuses comes back as a *seam.Rejection.
+type Ingester interface {
+	// Extensions are the file extensions it reads (".txt"), in the order
+	// to name them to users.
+	Extensions() []string
+	Ingest(ctx context.Context, name string, data []byte, progress func(seam.Progress)) (seam.Ingested, error)
+}
+
+// Fetcher downloads a web page for /ingest url:. Its errors of type
+// *seam.FetchError are shown to the user as they are.
 type Fetcher interface {
-	Get(ctx context.Context, url string) (fetch.Page, error)
+	Fetch(ctx context.Context, url string) (seam.Page, error)
 }
 
 // Config configures a Router. Zero values take the defaults named.
 type Config struct {
-	Answerer Answerer
-	Searcher Searcher
-	Indexer  Indexer
-	// CorpusDir is the folder of articles the index is built from; /ingest
-	// saves into its "ingested" subfolder and /reindex reindexes it.
-	CorpusDir string
+	Answerer  Answerer
+	Searcher  Searcher
+	Catalogue Catalogue
+	Indexer   Indexer
+	Ingester  Ingester
 	// FeedbackLog is the file 👍/👎 votes are appended to, one JSON object a
 	// line; votes are acknowledged but not kept when it is empty.
 	FeedbackLog string
@@ -90,7 +102,7 @@ type Config struct {
 	// InteractionTimeout bounds the work on one interaction (14 minutes:
 	// Discord accepts edits and follow-ups for 15).
 	InteractionTimeout time.Duration
-	// MaxUploadBytes is the largest file /ingest accepts (10 MiB).
+	// MaxUploadBytes is the largest file /ingest downloads (10 MiB).
 	MaxUploadBytes int64
 	// Fetcher downloads pages for /ingest url:; URLs are refused when nil.
 	Fetcher Fetcher
@@ -138,8 +150,8 @@ type Router struct {
 	closing bool
 	wg      sync.WaitGroup
 
-	// ingestMu serialises /ingest's choice of a file name and its save.
-	ingestMu sync.Mutex
+	// supported names the file types /ingest accepts, from the Ingester.
+	supported string
 }
 
 // command is one slash command: its definition and its handler. Component
@@ -152,8 +164,8 @@ type command struct {
 
 // New returns a Router for cfg.
 func New(cfg Config) (*Router, error) {
-	if cfg.Answerer == nil || cfg.Searcher == nil || cfg.Indexer == nil {
-		return nil, errors.New("commands: Answerer, Searcher and Indexer are required")
+	if cfg.Answerer == nil || cfg.Searcher == nil || cfg.Catalogue == nil || cfg.Indexer == nil || cfg.Ingester == nil {
+		return nil, errors.New("commands: Answerer, Searcher, Catalogue, Indexer and Ingester are required")
 	}
 	if cfg.Cooldown == 0 {
 		cfg.Cooldown = DefaultCooldown
@@ -193,7 +205,7 @@ func New(cfg Config) (*Router, error) {
 		hashKey: key,
 	}
 	r.base, r.cancelBase = context.WithCancel(context.Background())
-	removeIngestTemps(cfg.CorpusDir, cfg.Logger)
+	r.supported = listWords(cfg.Ingester.Extensions())
 	r.commands = map[string]*command{}
 	for _, c := range []*command{
 		r.askCommand(), r.sourceCommand(), r.articlesCommand(),

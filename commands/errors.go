@@ -4,13 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"syscall"
 
-	"github.com/newsbot/newsbot/internal/fetch"
-	"github.com/newsbot/newsbot/retrieval"
-	"github.com/newsbot/newsbot/retrieval/article"
+	"github.com/newsbot/newsbot/commands/seam"
 )
 
 // userError is a refusal written for the user: a question too long, a
@@ -28,43 +25,28 @@ func userErrorf(format string, args ...any) error {
 // the operator finds the cause in the log.
 const genericFailure = "Something went wrong on my side, sorry. The operator has the details; try again in a little while."
 
-// jsonLine finds the line number in article's invalid-JSON messages.
-var jsonLine = regexp.MustCompile(`at line (\d+)`)
-
 // userText is the one place that turns an error into what a user reads. It
 // never shows a Go error string: only messages written for users
-// (userError, fetch.Error) pass through, and known causes get a sentence of
-// their own.
-func userText(err error) string {
+// (userError, seam.FetchError) pass through, and known causes get a
+// sentence of their own. supported names the file types /ingest accepts.
+func userText(err error, supported string) string {
 	var ue *userError
 	if errors.As(err, &ue) {
 		return ue.msg
 	}
-	var fe *fetch.Error
+	var fe *seam.FetchError
 	if errors.As(err, &fe) {
 		return "I couldn't fetch that page: " + strings.TrimRight(fe.Message, ". ") + "."
 	}
+	var rj *seam.Rejection
+	if errors.As(err, &rj) {
+		return rejectionText(rj, supported)
+	}
 	switch {
-	case errors.Is(err, retrieval.ErrReindexRunning):
+	case errors.Is(err, seam.ErrReindexRunning):
 		return "A reindex is already running. Questions are still answered meanwhile; try again when it has finished."
-	case errors.Is(err, retrieval.ErrEmptyCorpus):
+	case errors.Is(err, seam.ErrEmptyCorpus):
 		return "The corpus folder holds no articles, so the index was left as it was."
-	case errors.Is(err, article.ErrEmpty):
-		return "That file is empty, so nothing was saved."
-	case errors.Is(err, article.ErrBinary):
-		return "That file doesn't look like text (it may be binary with a text extension), so nothing was saved."
-	case errors.Is(err, article.ErrTooLarge):
-		return "That file is too large to index, so nothing was saved."
-	case errors.Is(err, article.ErrInvalidJSON):
-		where := ""
-		if m := jsonLine.FindStringSubmatch(err.Error()); m != nil {
-			where = " (the first problem is on line " + m[1] + ")"
-		}
-		return "That file is not valid JSON" + where + ", so nothing was saved."
-	case errors.Is(err, article.ErrUnsupported):
-		return "I can only add " + supportedList + " files."
-	case errors.Is(err, article.ErrNoText):
-		return "I found no article text in that file, so nothing was saved."
 	case errors.Is(err, syscall.ENOSPC):
 		return "The bot's disk is full, so nothing was saved and the index was left as it was. Please tell the bot's operator."
 	case errors.Is(err, context.DeadlineExceeded):
@@ -75,5 +57,38 @@ func userText(err error) string {
 	return genericFailure
 }
 
-// supportedList names the file types /ingest accepts.
-const supportedList = ".txt, .md, .html, .htm, .json and .jsonl"
+// rejectionText says why /ingest refused a file.
+func rejectionText(rj *seam.Rejection, supported string) string {
+	switch rj.Reason {
+	case seam.Empty:
+		return "That file is empty, so nothing was saved."
+	case seam.Binary:
+		return "That file doesn't look like text (it may be binary with a text extension), so nothing was saved."
+	case seam.TooLarge:
+		return "That file is too large to index, so nothing was saved."
+	case seam.InvalidJSON:
+		where := ""
+		if rj.Line > 0 {
+			where = fmt.Sprintf(" (the first problem is on line %d)", rj.Line)
+		}
+		return "That file is not valid JSON" + where + ", so nothing was saved."
+	case seam.Unsupported:
+		return "I can only add " + supported + " files."
+	case seam.NoText:
+		return "I found no article text in that file, so nothing was saved."
+	case seam.NameTaken:
+		return fmt.Sprintf("Too many files are already called %s; rename the file and try again.", rj.Name)
+	}
+	return genericFailure
+}
+
+// listWords names items in prose: "a, b and c".
+func listWords(items []string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}

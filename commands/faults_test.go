@@ -9,10 +9,10 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/newsbot/newsbot/answer"
-	"github.com/newsbot/newsbot/internal/discordtest"
+	"github.com/newsbot/newsbot/bot/adapt"
+	"github.com/newsbot/newsbot/internal/fakediscord"
+	"github.com/newsbot/newsbot/internal/fakeopenai"
 	"github.com/newsbot/newsbot/internal/llm"
-	"github.com/newsbot/newsbot/internal/openaitest"
-	"github.com/newsbot/newsbot/retrieval"
 )
 
 // modelTimeout is the answer engine's bound on the model in the fault
@@ -44,25 +44,25 @@ func TestModelFaultsFallBack(t *testing.T) {
 	answerText := "Press TV reports that Iran will not allow inspections of its military sites [1]. The commander said missile capabilities are not negotiable [1]."
 	tests := []struct {
 		name     string
-		response *openaitest.Response // nil: no server at all
+		response *fakeopenai.Response // nil: no server at all
 		cause    string               // in the log's fallback attribute
 	}{
 		{name: "connection refused", cause: "model error"},
-		{name: "slow past the timeout", response: &openaitest.Response{Text: answerText, Delay: 10 * time.Second}, cause: "model error: timed out"},
-		{name: "slow stream past the timeout", response: &openaitest.Response{Text: answerText, ChunkSize: 4, DelayPerChunk: 200 * time.Millisecond}, cause: "model error: timed out"},
-		{name: "garbage", response: &openaitest.Response{Garbage: true}, cause: "model error"},
-		{name: "cut mid-stream", response: &openaitest.Response{Text: answerText, ChunkSize: 8, CutAfterChunks: 3}, cause: "model error: stream interrupted"},
-		{name: "server errors", response: &openaitest.Response{Status: 503, ErrorMessage: "overloaded"}, cause: "model error: HTTP 503"},
-		{name: "rate limited for an hour", response: &openaitest.Response{Status: 429, RetryAfter: "3600", ErrorMessage: "slow down"}, cause: "model error: HTTP 429"},
+		{name: "slow past the timeout", response: &fakeopenai.Response{Text: answerText, Delay: 10 * time.Second}, cause: "model error: timed out"},
+		{name: "slow stream past the timeout", response: &fakeopenai.Response{Text: answerText, ChunkSize: 4, DelayPerChunk: 200 * time.Millisecond}, cause: "model error: timed out"},
+		{name: "garbage", response: &fakeopenai.Response{Garbage: true}, cause: "model error"},
+		{name: "cut mid-stream", response: &fakeopenai.Response{Text: answerText, ChunkSize: 8, CutAfterChunks: 3}, cause: "model error: stream interrupted"},
+		{name: "server errors", response: &fakeopenai.Response{Status: 503, ErrorMessage: "overloaded"}, cause: "model error: HTTP 503"},
+		{name: "rate limited for an hour", response: &fakeopenai.Response{Status: 429, RetryAfter: "3600", ErrorMessage: "slow down"}, cause: "model error: HTTP 429"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			base := closedURL(t)
 			if tt.response != nil {
-				srv := openaitest.New(t)
+				srv := fakeopenai.New(t)
 				resp := *tt.response
-				srv.Reply(func(openai.ChatCompletionRequest) openaitest.Response { return resp })
+				srv.Reply(func(openai.ChatCompletionRequest) fakeopenai.Response { return resp })
 				base = srv.URL
 			}
 			e := newEnv(t, envOptions{open: true, config: func(c *Config) {
@@ -70,13 +70,13 @@ func TestModelFaultsFallBack(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				eng, err := answer.New(c.Searcher.(*retrieval.Index), answer.Config{Model: model, ModelName: "fake-chat", Timeout: modelTimeout})
+				eng, err := answer.New(c.Searcher.(adapt.Index).Index, answer.Config{Model: model, ModelName: "fake-chat", Timeout: modelTimeout})
 				if err != nil {
 					t.Fatal(err)
 				}
-				c.Answerer = eng
+				c.Answerer = adapt.Engine{Engine: eng}
 			}})
-			i := discordtest.CommandInteraction("ask", map[string]any{"question": normalQuestion}, member)
+			i := fakediscord.CommandInteraction("ask", map[string]any{"question": normalQuestion}, member)
 			if err := e.fake.DispatchInteraction(i); err != nil {
 				t.Fatal(err)
 			}

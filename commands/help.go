@@ -7,7 +7,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/newsbot/newsbot/retrieval"
+	"github.com/newsbot/newsbot/commands/seam"
 )
 
 func (r *Router) helpCommand() *command {
@@ -24,13 +24,13 @@ func (r *Router) handleHelp(ctx context.Context, x *exchange) error {
 	if err := x.deferReply(ctx, true); err != nil {
 		return err
 	}
-	return x.edit(ctx, renderHelp(r.cfg.Searcher.Stats(), r.cfg.Mentions))
+	return x.edit(ctx, renderHelp(r.cfg.Catalogue.Stats(), r.cfg.Mentions))
 }
 
 // renderHelp says what the index holds (counts, outlets, dates) and how to
 // use the commands. It shows nothing of the configuration: no token, key,
 // model address or file path.
-func renderHelp(st retrieval.Stats, mentions bool) message {
+func renderHelp(st seam.Stats, mentions bool) message {
 	var b strings.Builder
 	if st.Articles == 0 {
 		b.WriteString("No article is indexed yet: an admin can add some with /ingest or /reindex.\n\n")

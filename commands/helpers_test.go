@@ -15,9 +15,11 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/newsbot/newsbot/answer"
-	"github.com/newsbot/newsbot/internal/discordtest"
+	"github.com/newsbot/newsbot/bot/adapt"
+	"github.com/newsbot/newsbot/commands/seam"
+	"github.com/newsbot/newsbot/internal/fakediscord"
+	"github.com/newsbot/newsbot/internal/fakeopenai"
 	"github.com/newsbot/newsbot/internal/llm"
-	"github.com/newsbot/newsbot/internal/openaitest"
 	"github.com/newsbot/newsbot/internal/testkit"
 	"github.com/newsbot/newsbot/retrieval"
 )
@@ -60,7 +62,7 @@ type syncBuffer = testkit.Buffer
 // env is a bot wired to a fake Discord.
 type env struct {
 	t      *testing.T
-	fake   *discordtest.Server
+	fake   *fakediscord.Server
 	ds     *discordgo.Session
 	router *Router
 	ix     *retrieval.Index
@@ -73,7 +75,7 @@ type envOptions struct {
 	extra    map[string]string // extra corpus files
 	config   func(*Config)     // adjusts the router's configuration
 	open     bool              // connect the gateway (else interactions are handled directly)
-	fakeOpts []discordtest.Option
+	fakeOpts []fakediscord.Option
 }
 
 // newEnv builds an index over the seed articles, a Router with an offline
@@ -88,11 +90,13 @@ func newEnv(t *testing.T, o envOptions) *env {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
+	index := adapt.Index{Index: ix, Corpus: corpus}
 	cfg := Config{
-		Answerer:     eng,
-		Searcher:     ix,
-		Indexer:      ix,
-		CorpusDir:    corpus,
+		Answerer:     adapt.Engine{Engine: eng},
+		Searcher:     index,
+		Catalogue:    index,
+		Indexer:      index,
+		Ingester:     index,
 		FeedbackLog:  filepath.Join(t.TempDir(), "feedback.jsonl"),
 		Cooldown:     -1,
 		EditInterval: 50 * time.Millisecond,
@@ -106,7 +110,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake := discordtest.New(t, append([]discordtest.Option{discordtest.StrictMentions(t)}, o.fakeOpts...)...)
+	fake := fakediscord.New(t, append([]fakediscord.Option{fakediscord.StrictMentions(t)}, o.fakeOpts...)...)
 	ds := fake.Session(testToken)
 	ds.AddHandler(router.HandleInteraction)
 	ds.AddHandler(router.HandleMessage)
@@ -170,8 +174,8 @@ func ctxFor(t *testing.T, d time.Duration) context.Context {
 }
 
 var (
-	member = discordtest.UserSpec{Username: "alice"}
-	admin  = discordtest.UserSpec{Username: "root", Admin: true}
+	member = fakediscord.UserSpec{Username: "alice"}
+	admin  = fakediscord.UserSpec{Username: "root", Admin: true}
 )
 
 // ingestedFiles lists the files under corpus/ingested.
@@ -196,14 +200,14 @@ type blockingAnswerer struct {
 	release chan struct{}
 	started chan string
 	mu      sync.Mutex
-	qs      []answer.Question
+	qs      []seam.Question
 }
 
 func newBlockingAnswerer() *blockingAnswerer {
 	return &blockingAnswerer{release: make(chan struct{}), started: make(chan string, 100)}
 }
 
-func (b *blockingAnswerer) Answer(ctx context.Context, q answer.Question, onPartial func(string)) (answer.Result, error) {
+func (b *blockingAnswerer) Answer(ctx context.Context, q seam.Question, onPartial func(string)) (seam.Answer, error) {
 	b.mu.Lock()
 	b.qs = append(b.qs, q)
 	b.mu.Unlock()
@@ -211,15 +215,15 @@ func (b *blockingAnswerer) Answer(ctx context.Context, q answer.Question, onPart
 	select {
 	case <-b.release:
 	case <-ctx.Done():
-		return answer.Result{}, ctx.Err()
+		return seam.Answer{}, ctx.Err()
 	}
-	return answer.Result{Question: q.Text, Text: "Done.", Mode: answer.ModeExtractive}, nil
+	return seam.Answer{Text: "Done.", Mode: answer.ModeExtractive}, nil
 }
 
-func (b *blockingAnswerer) questions() []answer.Question {
+func (b *blockingAnswerer) questions() []seam.Question {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return append([]answer.Question(nil), b.qs...)
+	return append([]seam.Question(nil), b.qs...)
 }
 
 func receive[T any](t *testing.T, ch <-chan T, what string) T {
@@ -270,9 +274,9 @@ func toMessage(m message) *discordgo.Message {
 // eight characters at a time, waiting perChunk after each.
 func openaiStreaming(t *testing.T, text string, perChunk time.Duration) *llm.Client {
 	t.Helper()
-	srv := openaitest.New(t)
-	srv.Reply(func(openai.ChatCompletionRequest) openaitest.Response {
-		return openaitest.Response{Text: text, ChunkSize: 8, DelayPerChunk: perChunk}
+	srv := fakeopenai.New(t)
+	srv.Reply(func(openai.ChatCompletionRequest) fakeopenai.Response {
+		return fakeopenai.Response{Text: text, ChunkSize: 8, DelayPerChunk: perChunk}
 	})
 	c, err := llm.New(llm.Config{BaseURL: srv.URL + "/v1", Model: "fake-chat", Timeout: 20 * time.Second})
 	if err != nil {
@@ -280,3 +284,6 @@ func openaiStreaming(t *testing.T, text string, perChunk time.Duration) *llm.Cli
 	}
 	return c
 }
+
+// ingestDir is the corpus folder /ingest saves into.
+const ingestDir = retrieval.IngestDir

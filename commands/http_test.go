@@ -11,7 +11,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/newsbot/newsbot/internal/discordtest"
+	"github.com/newsbot/newsbot/internal/fakediscord"
 )
 
 // relayTo returns a respond callback that records the response and hands
@@ -32,7 +32,7 @@ func TestHandleHTTPReturnsAtTheFirstResponse(t *testing.T) {
 	t.Parallel()
 	ans := newBlockingAnswerer()
 	e := newEnv(t, envOptions{config: func(c *Config) { c.Answerer = ans }})
-	i := discordtest.CommandInteraction("ask", map[string]any{"question": "why?"}, member)
+	i := fakediscord.CommandInteraction("ask", map[string]any{"question": "why?"}, member)
 	var got []*discordgo.InteractionResponse
 	if err := e.router.HandleHTTP(ctxFor(t, 3*time.Second), e.ds, i, relayTo(e, i, &got)); err != nil {
 		t.Fatalf("HandleHTTP = %v", err)
@@ -61,7 +61,7 @@ func TestHandleHTTPReturnsAtTheFirstResponse(t *testing.T) {
 	}
 
 	// After shutdown, the refusal is the response itself.
-	late := discordtest.CommandInteraction("help", nil, member)
+	late := fakediscord.CommandInteraction("help", nil, member)
 	got = nil
 	if err := e.router.HandleHTTP(ctxFor(t, 3*time.Second), e.ds, late, func(r *discordgo.InteractionResponse) error {
 		got = append(got, r)
@@ -90,7 +90,7 @@ func TestHandleHTTPRefusalsAreTheBody(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			i := discordtest.CommandInteraction("ask", map[string]any{"question": tt.question}, member)
+			i := fakediscord.CommandInteraction("ask", map[string]any{"question": tt.question}, member)
 			var got []*discordgo.InteractionResponse
 			if err := e.router.HandleHTTP(ctxFor(t, 3*time.Second), e.ds, i, relayTo(e, i, &got)); err != nil {
 				t.Fatal(err)
@@ -124,7 +124,7 @@ func TestHandleHTTPNeverRespondsLate(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
 	for n := range 20 {
-		i := discordtest.CommandInteraction("help", nil, discordtest.UserSpec{Username: "u" + string(rune('a'+n))})
+		i := fakediscord.CommandInteraction("help", nil, fakediscord.UserSpec{Username: "u" + string(rune('a'+n))})
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		var returned, late atomic.Bool
@@ -150,7 +150,7 @@ func TestHandleHTTPNeverRespondsLate(t *testing.T) {
 func TestHandleHTTPUnsupportedType(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
-	i := discordtest.CommandInteraction("ask", nil, member)
+	i := fakediscord.CommandInteraction("ask", nil, member)
 	i.Type = discordgo.InteractionApplicationCommandAutocomplete
 	called := false
 	err := e.router.HandleHTTP(ctxFor(t, 3*time.Second), e.ds, i, func(*discordgo.InteractionResponse) error {
@@ -189,7 +189,7 @@ func TestObserverSeesEveryInteraction(t *testing.T) {
 	obs := &recordingObserver{}
 	e := newEnv(t, envOptions{config: func(c *Config) { c.Observer = obs; c.Cooldown = time.Hour }})
 
-	ask := discordtest.CommandInteraction("ask", map[string]any{"question": "Will Iran allow inspections of its military sites?"}, member)
+	ask := fakediscord.CommandInteraction("ask", map[string]any{"question": "Will Iran allow inspections of its military sites?"}, member)
 	e.handle(ask)
 	ev := obs.last(t)
 	if ev.Command != "ask" || ev.Outcome != "ok" || !ev.Answered || ev.Mode != "extractive" || ev.Declined || ev.Total <= 0 {
@@ -208,11 +208,11 @@ func TestObserverSeesEveryInteraction(t *testing.T) {
 		i             *discordgo.Interaction
 		command, outc string
 	}{
-		{"cooldown", discordtest.CommandInteraction("ask", map[string]any{"question": "again?"}, member), "ask", "cooldown"},
-		{"help", discordtest.CommandInteraction("help", nil, member), "help", "ok"},
-		{"button", discordtest.ComponentInteraction(idVoteUp, e.response(ask), member), "ask:vote", "ok"},
-		{"removed command", discordtest.CommandInteraction("frobnicate", nil, member), "unknown", "refused"},
-		{"admin command refused", discordtest.CommandInteraction("reindex", nil, member), "reindex", "refused"},
+		{"cooldown", fakediscord.CommandInteraction("ask", map[string]any{"question": "again?"}, member), "ask", "cooldown"},
+		{"help", fakediscord.CommandInteraction("help", nil, member), "help", "ok"},
+		{"button", fakediscord.ComponentInteraction(idVoteUp, e.response(ask), member), "ask:vote", "ok"},
+		{"removed command", fakediscord.CommandInteraction("frobnicate", nil, member), "unknown", "refused"},
+		{"admin command refused", fakediscord.CommandInteraction("reindex", nil, member), "reindex", "refused"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -16,7 +16,8 @@ import (
 	"unsafe"
 
 	"github.com/newsbot/newsbot/answer"
-	"github.com/newsbot/newsbot/internal/discordtest"
+	"github.com/newsbot/newsbot/bot/adapt"
+	"github.com/newsbot/newsbot/internal/fakediscord"
 	"github.com/newsbot/newsbot/retrieval"
 )
 
@@ -209,14 +210,15 @@ func killedIngestChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	router, err := New(Config{Answerer: eng, Searcher: ix, Indexer: ix, CorpusDir: corpus, UserHashKey: []byte("k")})
+	index := adapt.Index{Index: ix, Corpus: corpus}
+	router, err := New(Config{Answerer: adapt.Engine{Engine: eng}, Searcher: index, Catalogue: index, Indexer: index, Ingester: index, UserHashKey: []byte("k")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake := discordtest.New(t)
+	fake := fakediscord.New(t)
 	ds := fake.Session(testToken)
 	file := fake.NewAttachment("big.txt", bigArticle(size))
-	i := discordtest.CommandInteraction("ingest", map[string]any{"file": file}, admin)
+	i := fakediscord.CommandInteraction("ingest", map[string]any{"file": file}, admin)
 	e := &env{t: t, fake: fake, ds: ds, router: router}
 	e.handle(i)
 	t.Logf("ingest finished: %q", e.response(i).Content)
@@ -303,7 +305,7 @@ func TestIngestDiskFull(t *testing.T) {
 	t.Cleanup(func() { exec.Command("umount", dir).Run() })
 	articles := len(e.ix.Articles())
 
-	i := discordtest.CommandInteraction("ingest", map[string]any{"file": e.fake.NewAttachment("big.txt", bigArticle(1<<20))}, admin)
+	i := fakediscord.CommandInteraction("ingest", map[string]any{"file": e.fake.NewAttachment("big.txt", bigArticle(1<<20))}, admin)
 	e.handle(i)
 	if m := e.response(i); !isEphemeral(m) || strings.Contains(m.Content, "Saved") {
 		t.Errorf("reply = %q, want an ephemeral failure", m.Content)

@@ -18,10 +18,10 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/newsbot/newsbot/answer"
-	"github.com/newsbot/newsbot/internal/discordtest"
+	"github.com/newsbot/newsbot/bot/adapt"
+	"github.com/newsbot/newsbot/internal/fakediscord"
+	"github.com/newsbot/newsbot/internal/fakeopenai"
 	"github.com/newsbot/newsbot/internal/llm"
-	"github.com/newsbot/newsbot/internal/openaitest"
-	"github.com/newsbot/newsbot/retrieval"
 )
 
 // Load test settings. NEWSBOT_LOAD_DURATION (a Go duration, e.g. 30s) turns
@@ -63,9 +63,9 @@ func TestLoad(t *testing.T) {
 	}
 	n := int(loadRate * duration.Seconds())
 
-	srv := openaitest.New(t)
-	srv.Reply(func(openai.ChatCompletionRequest) openaitest.Response {
-		return openaitest.Response{Text: "Press TV reports that the commander rejected any inspection of military sites [1].", Delay: loadModelDelay}
+	srv := fakeopenai.New(t)
+	srv.Reply(func(openai.ChatCompletionRequest) fakeopenai.Response {
+		return fakeopenai.Response{Text: "Press TV reports that the commander rejected any inspection of military sites [1].", Delay: loadModelDelay}
 	})
 	modelTransport := http.DefaultTransport.(*http.Transport).Clone()
 	e := newEnv(t, envOptions{open: true, config: func(c *Config) {
@@ -74,11 +74,11 @@ func TestLoad(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		eng, err := answer.New(c.Searcher.(*retrieval.Index), answer.Config{Model: model, ModelName: "fake-chat"})
+		eng, err := answer.New(c.Searcher.(adapt.Index).Index, answer.Config{Model: model, ModelName: "fake-chat"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.Answerer = eng
+		c.Answerer = adapt.Engine{Engine: eng}
 		// The defaults: what a bot run with no configuration does.
 		c.Cooldown, c.MaxConcurrentAnswers, c.QueueSize, c.EditInterval = 0, 0, 0, 0
 	}})
@@ -114,14 +114,14 @@ func TestLoad(t *testing.T) {
 	for k := range n {
 		if k > 0 && k%(n/4+1) == 0 {
 			writeLoadArticle(t, e.corpus, len(reindexes))
-			ri := discordtest.CommandInteraction("reindex", nil, admin)
+			ri := fakediscord.CommandInteraction("reindex", nil, admin)
 			if err := e.fake.DispatchInteraction(ri); err != nil {
 				t.Fatal(err)
 			}
 			reindexes = append(reindexes, ri)
 		}
-		user := discordtest.UserSpec{Username: fmt.Sprintf("load-user-%03d", k%loadUsers)}
-		i := discordtest.CommandInteraction("ask", map[string]any{"question": loadQuestions[k%len(loadQuestions)]}, user)
+		user := fakediscord.UserSpec{Username: fmt.Sprintf("load-user-%03d", k%loadUsers)}
+		i := fakediscord.CommandInteraction("ask", map[string]any{"question": loadQuestions[k%len(loadQuestions)]}, user)
 		if err := e.fake.DispatchInteraction(i); err != nil {
 			t.Fatal(err)
 		}
@@ -251,7 +251,7 @@ func writeLoadArticle(t *testing.T, corpus string, n int) {
 
 // finalTimes maps each interaction token to the time of its last message
 // with buttons (an answer) or of its immediate reply (a refusal).
-func finalTimes(reqs []discordtest.Request) map[string]time.Time {
+func finalTimes(reqs []fakediscord.Request) map[string]time.Time {
 	out := map[string]time.Time{}
 	for _, r := range reqs {
 		if r.InteractionToken == "" || r.Status >= 300 {
@@ -268,7 +268,7 @@ func finalTimes(reqs []discordtest.Request) map[string]time.Time {
 	return out
 }
 
-func mustDispatched(t *testing.T, fake *discordtest.Server, i *discordgo.Interaction) time.Time {
+func mustDispatched(t *testing.T, fake *fakediscord.Server, i *discordgo.Interaction) time.Time {
 	t.Helper()
 	at, ok := fake.DispatchedAt(i.ID)
 	if !ok {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/newsbot/newsbot/answer"
+	"github.com/newsbot/newsbot/commands/seam"
 )
 
 // trace collects what the log line of one interaction reports: the
@@ -76,16 +76,17 @@ type answerFacts struct {
 	mode, model, fallback string
 	declined              bool
 	citations             int
-	usage                 answer.Usage
+	promptTokens          int
+	completionTokens      int
 }
 
 // answered notes the facts of a generated answer: mode, model, tokens,
 // whether it declined or fell back to quoting.
-func (t *trace) answered(res answer.Result) {
+func (t *trace) answered(res seam.Answer) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.answer = &answerFacts{mode: res.Mode, model: res.Model, fallback: res.Fallback,
-		declined: res.Declined, citations: len(res.Citations), usage: res.Usage}
+		declined: res.Declined, citations: len(res.Citations), promptTokens: res.PromptTokens, completionTokens: res.CompletionTokens}
 }
 
 // set adds attributes to the log line.
@@ -133,10 +134,10 @@ func (t *trace) end(l *slog.Logger) (ev Event, ok bool) {
 	}
 	if a := t.answer; a != nil {
 		ev.Answered, ev.Mode, ev.Model, ev.Declined, ev.Fallback = true, a.mode, a.model, a.declined, a.fallback
-		ev.PromptTokens, ev.CompletionTokens = a.usage.PromptTokens, a.usage.CompletionTokens
+		ev.PromptTokens, ev.CompletionTokens = a.promptTokens, a.completionTokens
 		attrs = append(attrs, slog.String("mode", a.mode), slog.String("model", a.model),
 			slog.Bool("declined", a.declined), slog.Int("citations", a.citations),
-			slog.Int("prompt_tokens", a.usage.PromptTokens), slog.Int("completion_tokens", a.usage.CompletionTokens))
+			slog.Int("prompt_tokens", a.promptTokens), slog.Int("completion_tokens", a.completionTokens))
 		if a.fallback != "" {
 			attrs = append(attrs, slog.String("fallback", a.fallback))
 		}

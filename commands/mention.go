@@ -9,8 +9,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/newsbot/newsbot/answer"
-	"github.com/newsbot/newsbot/prompts"
+	"github.com/newsbot/newsbot/commands/seam"
 )
 
 // HandleMessage answers a message that mentions the bot, in a channel or a
@@ -64,7 +63,7 @@ func (r *Router) answerMessage(ctx context.Context, s *discordgo.Session, m *dis
 	q, err := SanitizeQuestion(stripMention(m.Content, botID))
 	if err != nil {
 		tr.setOutcome("refused")
-		return reply(userText(err))
+		return reply(userText(err, r.supported))
 	}
 	adm := r.limiter.admit(m.Author.ID, r.cfg.Now())
 	switch {
@@ -89,14 +88,14 @@ func (r *Router) answerMessage(ctx context.Context, s *discordgo.Session, m *dis
 	if err := adm.ticket.acquire(ctx); err != nil {
 		return err
 	}
-	question := answer.Question{Text: q}
+	question := seam.Question{Text: q}
 	if followUp {
 		ref := m.ReferencedMessage
-		question.History = []prompts.Turn{{Question: questionOf(ref.Content), Answer: answerOf(ref.Content)}}
+		question.History = []seam.Turn{{Question: questionOf(ref.Content), Answer: answerOf(ref.Content)}}
 	}
 	msgs, err := r.answerInto(ctx, tr, question, edit)
 	if err != nil {
-		if editErr := edit(ctx, message{Content: userText(err)}); editErr != nil {
+		if editErr := edit(ctx, message{Content: userText(err, r.supported)}); editErr != nil {
 			tr.fail(editErr)
 		}
 		return err

@@ -229,7 +229,7 @@ func (x *exchange) fail(ctx context.Context, err error) {
 		ctx, cancel = context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 	}
-	x.refuse(ctx, userText(err))
+	x.refuse(ctx, userText(err, x.r.supported))
 }
 
 // finish writes the interaction's log line.

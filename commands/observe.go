@@ -31,7 +31,7 @@ type Event struct {
 	// Answered is set when an answer was generated; the fields below are
 	// then filled.
 	Answered bool
-	// Mode is answer.ModeLLM or answer.ModeExtractive.
+	// Mode says how the answer was made ("llm", "extractive").
 	Mode  string
 	Model string
 	// Declined is set when the articles didn't cover the question.

@@ -9,8 +9,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/newsbot/newsbot/retrieval"
-	"github.com/newsbot/newsbot/retrieval/article"
+	"github.com/newsbot/newsbot/commands/seam"
 )
 
 func (r *Router) reindexCommand() *command {
@@ -43,10 +42,10 @@ func (r *Router) handleReindex(ctx context.Context, x *exchange) error {
 // reindex runs the Indexer with progress edits. The reindex itself is not
 // bound by the interaction's deadline (a large corpus may take longer than
 // Discord keeps the reply editable), only by the bot's shutdown.
-func (r *Router) reindex(ctx context.Context, x *exchange) (retrieval.Summary, error) {
+func (r *Router) reindex(ctx context.Context, x *exchange) (seam.Summary, error) {
 	th := startThrottle(ctx, r.cfg.EditInterval, x.edit)
 	start := time.Now()
-	sum, err := r.cfg.Indexer.Reindex(r.base, r.cfg.CorpusDir, func(p retrieval.Progress) {
+	sum, err := r.cfg.Indexer.Reindex(r.base, func(p seam.Progress) {
 		th.update(renderProgress(p))
 	})
 	th.halt()
@@ -57,13 +56,18 @@ func (r *Router) reindex(ctx context.Context, x *exchange) (retrieval.Summary, e
 	if sum.Duration == 0 {
 		sum.Duration = time.Since(start)
 	}
-	x.trace.set(slog.Int("articles", sum.Articles), slog.Int("added", len(sum.Added)),
-		slog.Int("changed", len(sum.Changed)), slog.Int("removed", len(sum.Removed)), slog.Int("skipped", len(sum.Skipped)))
+	traceSummary(x.trace, sum)
 	return sum, nil
 }
 
+// traceSummary puts a reindex's counts on the log line.
+func traceSummary(tr *trace, sum seam.Summary) {
+	tr.set(slog.Int("articles", sum.Articles), slog.Int("added", len(sum.Added)),
+		slog.Int("changed", len(sum.Changed)), slog.Int("removed", len(sum.Removed)), slog.Int("skipped", len(sum.Skipped)))
+}
+
 // renderProgress shows how far a reindex has come.
-func renderProgress(p retrieval.Progress) message {
+func renderProgress(p seam.Progress) message {
 	switch {
 	case p.Stage == "done":
 		return message{Content: "Reindexing… finishing."}
@@ -78,7 +82,7 @@ func renderProgress(p retrieval.Progress) message {
 // renderSummary reports a finished reindex: the counts, then the added,
 // changed and removed articles and the skipped files with their reasons,
 // shortened to fit one message.
-func renderSummary(s retrieval.Summary) message {
+func renderSummary(s seam.Summary) message {
 	head := fmt.Sprintf("Reindex finished in %.1f s: %d articles, %d passages.\nAdded %d · changed %d · removed %d · unchanged %d · skipped %d.",
 		s.Duration.Seconds(), s.Articles, s.Passages, len(s.Added), len(s.Changed), len(s.Removed), s.Unchanged, len(s.Skipped))
 	skipped := make([]string, len(s.Skipped))
@@ -137,7 +141,7 @@ func renderSummary(s retrieval.Summary) message {
 }
 
 // problemText describes a skipped file for an admin.
-func problemText(p article.Problem) string {
+func problemText(p seam.Problem) string {
 	where := p.Path
 	if p.Line > 0 {
 		where = fmt.Sprintf("%s line %d", p.Path, p.Line)

@@ -7,8 +7,6 @@ import (
 	"unicode"
 
 	"github.com/bwmarrin/discordgo"
-
-	"github.com/newsbot/newsbot/answer"
 )
 
 // Discord's embed limits, and the margins the renderers keep under them.
@@ -25,11 +23,6 @@ const (
 
 // embedColor is the accent of the bot's embeds.
 const embedColor = 0x3b82f6
-
-// neutralise makes text from outside the bot (articles, model output,
-// questions) unable to look like a ping; every message is also sent with
-// no allowed mentions.
-func neutralise(s string) string { return answer.StripMentions(s) }
 
 // escapeMarkdown makes untrusted text (titles, excerpts) show as written:
 // Markdown emphasis, code, spoilers and link brackets are escaped, and so

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,9 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newsbot/newsbot/answer"
-	"github.com/newsbot/newsbot/retrieval"
-	"github.com/newsbot/newsbot/retrieval/article"
+	"github.com/newsbot/newsbot/commands/seam"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -53,51 +50,51 @@ func golden(t *testing.T, name string, v any) {
 var (
 	pub1 = time.Date(2017, 7, 29, 0, 0, 0, 0, time.UTC)
 	pub2 = time.Date(2017, 8, 2, 0, 0, 0, 0, time.UTC)
-	p1   = retrieval.Passage{ID: "000_e22c96a855d117b2#1", ArticleID: "000_e22c96a855d117b2", Title: "Iran’s missile might not up for negotiations: Army commander",
-		Source: "Press TV", URL: "https://www.presstv.com/Detail/2017/07/29/530059/Iran-missile", Published: pub1, Ordinal: 1,
+	p1   = seam.Passage{ID: "000_e22c96a855d117b2#1", ArticleID: "000_e22c96a855d117b2", Title: "Iran’s missile might not up for negotiations: Army commander",
+		Source: "Press TV", URL: "https://www.presstv.com/Detail/2017/07/29/530059/Iran-missile", Published: pub1,
 		Text: "A senior Iranian military commander says the Islamic Republic will never allow any inspection of its military sites, stressing that the country’s missile capabilities are not up for negotiations."}
-	p2 = retrieval.Passage{ID: "004_8dd51ad8917eaa10#2", ArticleID: "004_8dd51ad8917eaa10", Title: "Iran’s defense programs not influenced by diplomatic ties: Commander",
-		Source: "Tasnim", Published: pub2, Ordinal: 2,
+	p2 = seam.Passage{ID: "004_8dd51ad8917eaa10#2", ArticleID: "004_8dd51ad8917eaa10", Title: "Iran’s defense programs not influenced by diplomatic ties: Commander",
+		Source: "Tasnim", Published: pub2,
 		Text: "The remarks came after the US Treasury Department on Sunday imposed fresh financial sanctions over Iran’s missile program, which Tehran insists is rightful. Ask @everyone and <@123456789> about *it*."}
 )
 
 func TestRenderGolden(t *testing.T) {
-	cited := answer.Result{
+	cited := seam.Answer{
 		Text:      "Press TV reports that Iran will not allow inspections of its military sites [1]. Tasnim says new US sanctions targeted the missile program [2].",
-		Citations: []answer.Citation{{N: 1, Passage: p1}, {N: 2, Passage: p2}},
-		Mode:      answer.ModeLLM,
+		Citations: []seam.Citation{{N: 1, Passage: p1}, {N: 2, Passage: p2}},
+		Mode:      "llm",
 	}
-	declined := answer.Result{
+	declined := seam.Answer{
 		Text:     "The indexed articles don't cover this question, so I won't guess. The closest articles are: “a”; “b”.",
 		Declined: true,
-		Passages: []retrieval.Result{{Passage: p1}, {Passage: p1}, {Passage: p2}},
+		Passages: []seam.Passage{p1, p1, p2},
 	}
-	long := answer.Result{
+	long := seam.Answer{
 		Text:      strings.Repeat("A long sentence about sanctions that keeps going [1]. ", 60),
-		Citations: []answer.Citation{{N: 1, Passage: p1}},
+		Citations: []seam.Citation{{N: 1, Passage: p1}},
 	}
-	var many []answer.Citation
+	var many []seam.Citation
 	for n := 1; n <= 30; n++ {
 		p := p1
 		p.ID = fmt.Sprintf("article-%02d#1", n)
 		p.Text = strings.Repeat("Lengthy passage text. ", 40)
-		many = append(many, answer.Citation{N: n, Passage: p})
+		many = append(many, seam.Citation{N: n, Passage: p})
 	}
 	hl := func(s string) string {
 		return strings.NewReplacer("missile", markOpen+"missile"+markClose, "sanctions", markOpen+"sanctions"+markClose).Replace(s)
 	}
-	var arts []retrieval.ArticleInfo
+	var arts []seam.Article
 	for n := 1; n <= 23; n++ {
-		arts = append(arts, retrieval.ArticleInfo{ID: fmt.Sprintf("a%02d", n), Title: fmt.Sprintf("Article %d [draft]", n), Source: "BBC",
+		arts = append(arts, seam.Article{ID: fmt.Sprintf("a%02d", n), Title: fmt.Sprintf("Article %d [draft]", n), Source: "BBC",
 			URL: "https://bbc.co.uk/" + fmt.Sprint(n), Published: pub1.AddDate(0, 0, n), Passages: 3})
 	}
-	sum := retrieval.Summary{Articles: 40, Passages: 300, Added: []string{"ingested/new-story"}, Changed: []string{"bbc/01"},
+	sum := seam.Summary{Articles: 40, Passages: 300, Added: []string{"ingested/new-story"}, Changed: []string{"bbc/01"},
 		Removed: []string{"old`name"}, Unchanged: 37, Duration: 1500 * time.Millisecond,
-		Skipped: []article.Problem{{Path: "bad.json", Line: 3, Reason: "invalid JSON at line 3: @everyone"}}}
-	var bigSum retrieval.Summary
+		Skipped: []seam.Problem{{Path: "bad.json", Line: 3, Reason: "invalid JSON at line 3: @everyone"}}}
+	var bigSum seam.Summary
 	for n := range 500 {
 		bigSum.Added = append(bigSum.Added, fmt.Sprintf("bbc/business/%03d", n))
-		bigSum.Skipped = append(bigSum.Skipped, article.Problem{Path: fmt.Sprintf("junk/%03d.txt", n), Reason: "empty file"})
+		bigSum.Skipped = append(bigSum.Skipped, seam.Problem{Path: fmt.Sprintf("junk/%03d.txt", n), Reason: "empty file"})
 	}
 	tests := []struct {
 		name string
@@ -106,23 +103,23 @@ func TestRenderGolden(t *testing.T) {
 		{"answer_cited", renderAnswer("Will Iran allow inspections? @everyone", cited)},
 		{"answer_declined", renderAnswer("Who won the 2022 World Cup?", declined)},
 		{"answer_long", renderAnswer("Tell me everything", long)},
-		{"answer_many_sources", renderAnswer("Everything?", answer.Result{Text: "See [1].", Citations: many})},
+		{"answer_many_sources", renderAnswer("Everything?", seam.Answer{Text: "See [1].", Citations: many})},
 		{"answer_partial", renderPartial("Will Iran allow inspections?", "Press TV reports [1]")},
-		{"source", renderSource("missile sanctions", []retrieval.Result{{Passage: p1}, {Passage: p2}}, hl)},
+		{"source", renderSource("missile sanctions", []seam.Passage{p1, p2}, hl)},
 		{"source_none", renderSource("ibuprofen", nil, hl)},
-		{"full_sources", renderFullSources([]answer.Citation{{N: 1, Passage: p1}, {N: 2, Passage: p2}}, []int{3})},
+		{"full_sources", renderFullSources([]seam.Citation{{N: 1, Passage: p1}, {N: 2, Passage: p2}}, []int{3})},
 		{"articles_page2", renderArticles(arts, "", 1)},
 		{"articles_search", renderArticles(arts, "article 2", 0)},
 		{"articles_none", renderArticles(arts, "zebra", 0)},
 		{"reindex_summary", renderSummary(sum)},
 		{"reindex_summary_truncated", renderSummary(bigSum)},
-		{"reindex_progress", renderProgress(retrieval.Progress{Stage: "embedding", Done: 12, Total: 40})},
-		{"help", renderHelp(retrieval.Stats{Articles: 2, Passages: 5, Sources: []string{"Press TV", "Tasnim"}, Oldest: pub1, Newest: pub2}, false)},
-		{"help_empty", renderHelp(retrieval.Stats{}, true)},
-		{"ingested", renderIngested(savedFile{rel: "ingested/story.txt", articles: []article.Article{{ID: "ingested/story"}}},
-			retrieval.Summary{}, []retrieval.ArticleInfo{{ID: "ingested/story", Path: "ingested/story.txt", Title: "A story", Source: "BBC", Passages: 4}})},
-		{"ingested_skipped", renderIngested(savedFile{rel: "ingested/x.json", articles: []article.Article{{ID: "dup"}}},
-			retrieval.Summary{Skipped: []article.Problem{{Path: "ingested/x.json", Reason: `duplicate ID "dup"`}}}, nil)},
+		{"reindex_progress", renderProgress(seam.Progress{Stage: "embedding", Done: 12, Total: 40})},
+		{"help", renderHelp(seam.Stats{Articles: 2, Passages: 5, Sources: []string{"Press TV", "Tasnim"}, Oldest: pub1, Newest: pub2}, false)},
+		{"help_empty", renderHelp(seam.Stats{}, true)},
+		{"ingested", renderIngested(seam.Ingested{Path: "ingested/story.txt",
+			Articles: []seam.Article{{ID: "ingested/story", Path: "ingested/story.txt", Title: "A story", Source: "BBC", Passages: 4}}})},
+		{"ingested_skipped", renderIngested(seam.Ingested{Path: "ingested/x.json",
+			Skipped: []seam.Problem{{Path: "ingested/x.json", Reason: `duplicate ID "dup"`}}})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -167,7 +164,7 @@ func checkLimits(t *testing.T, v any) {
 
 func TestSourcesRoundTrip(t *testing.T) {
 	// The buttons read the citations back from the rendered Sources embed.
-	msgs := renderAnswer("q", answer.Result{Text: "x [1] y [2]", Citations: []answer.Citation{{N: 1, Passage: p1}, {N: 2, Passage: p2}}})
+	msgs := renderAnswer("q", seam.Answer{Text: "x [1] y [2]", Citations: []seam.Citation{{N: 1, Passage: p1}, {N: 2, Passage: p2}}})
 	m := toMessage(msgs[0])
 	got := citationsOf(m)
 	want := []citedPassage{{1, p1.ID}, {2, p2.ID}}
@@ -182,62 +179,22 @@ func TestSourcesRoundTrip(t *testing.T) {
 	}
 }
 
-func TestSafeFileName(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"story.txt", "story.txt"},
-		{"../../etc/passwd.txt", "passwd.txt"},
-		{`..\..\windows\evil.md`, "evil.md"},
-		{"..", "article.txt"},
-		{".hidden.json", "hidden.json"},
-		{"a..b.HTML", "a.b.html"},
-		{"news\u202egnp.txt", "newsgnp.txt"},
-		{"line\nbreak\x00.txt", "linebreak.txt"},
-		{"spaces and (parens).jsonl", "spaces_and_parens.jsonl"},
-		{"ایران.txt", "ایران.txt"},
-		{"noext", "noext.txt"},
-		{"page.php", "page.php.txt"},
-		{strings.Repeat("x", 300) + ".txt", strings.Repeat("x", maxFileStem) + ".txt"},
-	}
-	for _, tt := range tests {
-		if got := safeFileName(tt.in); got != tt.want {
-			t.Errorf("safeFileName(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestUserText(t *testing.T) {
 	tests := []struct {
 		err  error
 		want string
 	}{
-		{fmt.Errorf("x: %w", retrieval.ErrReindexRunning), "already running"},
-		{fmt.Errorf("parse: %w", article.ErrEmpty), "empty"},
+		{fmt.Errorf("x: %w", seam.ErrReindexRunning), "already running"},
+		{fmt.Errorf("ingest: %w", &seam.Rejection{Reason: seam.Empty}), "empty"},
+		{&seam.Rejection{Reason: seam.InvalidJSON, Line: 3}, "on line 3"},
+		{&seam.Rejection{Reason: seam.Unsupported}, "only add .txt and .md files"},
 		{fmt.Errorf("disk on fire: /secret/path"), genericFailure},
 		{userErrorf("exact words"), "exact words"},
 		{fmt.Errorf("save: %w", &os.PathError{Op: "write", Path: "/data/x", Err: syscall.ENOSPC}), "disk is full"},
 	}
 	for _, tt := range tests {
-		if got := userText(tt.err); !strings.Contains(got, tt.want) {
+		if got := userText(tt.err, ".txt and .md"); !strings.Contains(got, tt.want) {
 			t.Errorf("userText(%v) = %q, want it to contain %q", tt.err, got, tt.want)
 		}
-	}
-}
-
-func TestRouterRemovesInterruptedIngestTemps(t *testing.T) {
-	corpus := t.TempDir()
-	dir := filepath.Join(corpus, ingestDir)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	leftover := filepath.Join(dir, ".ingest-123.tmp")
-	kept := filepath.Join(dir, "story.txt")
-	os.WriteFile(leftover, []byte("half an artic"), 0o644)
-	os.WriteFile(kept, []byte("Story\n\nWhole."), 0o644)
-	removeIngestTemps(corpus, slog.New(slog.DiscardHandler))
-	if _, err := os.Stat(leftover); !os.IsNotExist(err) {
-		t.Errorf("temporary file left: %v", err)
-	}
-	if _, err := os.Stat(kept); err != nil {
-		t.Errorf("an ingested article was removed: %v", err)
 	}
 }

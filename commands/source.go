@@ -9,7 +9,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/newsbot/newsbot/retrieval"
+	"github.com/newsbot/newsbot/commands/seam"
 )
 
 const (
@@ -58,7 +58,7 @@ func (r *Router) handleSource(ctx context.Context, x *exchange) error {
 	if err := x.deferReply(ctx, false); err != nil {
 		return err
 	}
-	res, err := r.cfg.Searcher.Search(ctx, retrieval.Query{Text: query, K: count})
+	res, err := r.cfg.Searcher.Search(ctx, query, count)
 	if err != nil {
 		return fmt.Errorf("search: %w", err)
 	}
@@ -78,7 +78,7 @@ const (
 // (linked), a highlighted excerpt centred on the first match, and outlet,
 // date and passage ID. highlight wraps matched words in markOpen and
 // markClose.
-func renderSource(query string, res []retrieval.Result, highlight func(string) string) []message {
+func renderSource(query string, res []seam.Passage, highlight func(string) string) []message {
 	q := escapeMarkdown(neutralise(clip(query, 200)))
 	if len(res) == 0 {
 		return []message{{Content: fmt.Sprintf("No passage matches “%s”.", q)}}
@@ -91,7 +91,7 @@ func renderSource(query string, res []retrieval.Result, highlight func(string) s
 		text := strings.Map(dropMarks, p.Text)
 		marked := excerptAround(highlight(text), per)
 		body := strings.NewReplacer(markOpen, "**", markClose, "**").Replace(escapeMarkdown(neutralise(marked)))
-		embeds = append(embeds, passageEmbed(fmt.Sprintf("[%d] ", n+1), p.Passage, body, maxEmbedDescription-96))
+		embeds = append(embeds, passageEmbed(fmt.Sprintf("[%d] ", n+1), p, body, maxEmbedDescription-96))
 	}
 	return packEmbeds(fmt.Sprintf("Passages matching “%s”:", q), embeds)
 }

@@ -213,7 +213,7 @@ func TestSanitizeQuestion(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := SanitizeQuestion(tt.in)
 			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(userText(err), tt.wantErr) {
+				if err == nil || !strings.Contains(userText(err, ""), tt.wantErr) {
 					t.Fatalf("SanitizeQuestion(%q) = %q, %v; want an error containing %q", tt.in, got, err, tt.wantErr)
 				}
 				return
@@ -230,6 +230,9 @@ func FuzzSanitize(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
+		// Any text from outside, question or not, is neutralised the
+		// same way when it is shown.
+		checkNeutralised(t, in)
 		out, err := SanitizeQuestion(in)
 		if err != nil {
 			var ue *userError

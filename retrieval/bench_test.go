@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newsbot/newsbot/internal/corpora"
+	"github.com/newsbot/newsbot/internal/testkit"
 )
 
 // TestBBCReloadKeepsEveryPassage indexes the whole BBC corpus, reopens it
@@ -20,7 +20,7 @@ import (
 // catch a store losing documents on disk (chromem-go's persistent mode
 // does, through 32-bit file-name hashes).
 func TestBBCReloadKeepsEveryPassage(t *testing.T) {
-	bbc := corpora.BBC(t)
+	bbc := testkit.BBC(t)
 	if testing.Short() {
 		t.Skip("indexes 2,225 articles")
 	}
@@ -64,7 +64,7 @@ func containsRune(s string, r rune) bool {
 
 // BenchmarkIndexBBC indexes the BBC corpus from scratch.
 func BenchmarkIndexBBC(b *testing.B) {
-	bbc := corpora.BBC(b)
+	bbc := testkit.BBC(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		b.StopTimer()
@@ -85,7 +85,7 @@ func BenchmarkIndexBBC(b *testing.B) {
 
 // BenchmarkReindexUnchangedBBC reindexes the BBC corpus when nothing changed.
 func BenchmarkReindexUnchangedBBC(b *testing.B) {
-	bbc := corpora.BBC(b)
+	bbc := testkit.BBC(b)
 	ix := indexedBBC(b)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -98,7 +98,7 @@ func BenchmarkReindexUnchangedBBC(b *testing.B) {
 // BenchmarkReindexOneChangedBBC reindexes the BBC corpus after one article
 // changed: one article embedded, the snapshot rebuilt and saved.
 func BenchmarkReindexOneChangedBBC(b *testing.B) {
-	bbc := corpora.BBC(b)
+	bbc := testkit.BBC(b)
 	corpus := b.TempDir()
 	for _, topic := range []string{"business", "entertainment", "politics", "sport", "tech"} {
 		if err := os.Symlink(filepath.Join(bbc, topic), filepath.Join(corpus, topic)); err != nil {
@@ -228,7 +228,7 @@ func syntheticIndex(b *testing.B, n int, store string) *Index {
 // indexedBBC returns an index of the BBC corpus, built once per process.
 func indexedBBC(b *testing.B) *Index {
 	b.Helper()
-	bbc := corpora.BBC(b)
+	bbc := testkit.BBC(b)
 	bbcOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "newsbot-bench-")
 		if err != nil {

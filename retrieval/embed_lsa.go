@@ -13,7 +13,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"sort"
@@ -21,6 +20,8 @@ import (
 	"golang.org/x/sync/errgroup"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/newsbot/newsbot/internal/atomicfile"
 )
 
 // This file holds an embedder that learns related words from the corpus
@@ -28,7 +29,7 @@ import (
 // co-occurrence matrix (latent semantic analysis), concatenated with the
 // hashing embedder's vector. It answers the retrieval issue's "an embedder
 // that learns related words from the corpus, so that 'defence chief' finds
-// 'Defense Minister'". `go run ./internal/lsaeval` measures it against the
+// 'Defense Minister'". `cd tools && go run ./lsaeval` measures it against the
 // hashing embedder on the dev sets: on the paraphrase set the hybrid's
 // recall@5 goes from 0.9 to 1.0 and vector-only recall@5 from 0.4 to 0.9;
 // seeds mixed into BBC and the BBC claims stay where they were.
@@ -689,26 +690,13 @@ func ReadLSAModel(r io.Reader) (*LSAModel, error) {
 }
 
 // Save writes the model to path atomically: a temporary file in the same
-// folder, synced, then renamed over path.
+// folder, synced, renamed over path, and the folder synced.
 func (m *LSAModel) Save(path string) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".lsa-*.tmp")
+	err := atomicfile.Write(path, atomicfile.Options{TempPattern: ".lsa-*.tmp"}, func(w io.Writer) error {
+		_, err := m.WriteTo(w)
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("save lsa model: %w", err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // fails harmlessly once renamed
-	if _, err := m.WriteTo(f); err != nil {
-		f.Close()
-		return fmt.Errorf("save lsa model %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("save lsa model %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("save lsa model %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("save lsa model: %w", err)
 	}
 	return nil

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/newsbot/newsbot/internal/corpora"
+	"github.com/newsbot/newsbot/internal/testkit"
 	"github.com/newsbot/newsbot/retrieval/article"
 )
 
@@ -327,7 +327,7 @@ func TestLSAEmbedderInIndex(t *testing.T) {
 // reads it, or skips tb when the corpus is absent.
 func bbcTexts(tb testing.TB, step int) []string {
 	tb.Helper()
-	arts, _, err := article.LoadDir(context.Background(), corpora.BBC(tb), article.Options{})
+	arts, _, err := article.LoadDir(context.Background(), testkit.BBC(tb), article.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}

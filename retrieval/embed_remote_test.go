@@ -7,15 +7,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newsbot/newsbot/internal/fakeopenai"
 	"github.com/newsbot/newsbot/internal/llm"
-	"github.com/newsbot/newsbot/internal/openaitest"
 )
 
 // TestRemoteEmbedderEndToEnd indexes through the real OpenAI client against
 // a fake embeddings endpoint, then makes the endpoint fail during a
 // reindex: the reindex reports the failure and the old index keeps serving.
 func TestRemoteEmbedderEndToEnd(t *testing.T) {
-	srv := openaitest.New(t)
+	srv := fakeopenai.New(t)
 	srv.SetDim(64)
 	client, err := llm.New(llm.Config{BaseURL: srv.URL, APIKey: "sk-embed-secret", MaxRetries: 1, BackoffBase: time.Millisecond, Timeout: 2 * time.Second})
 	if err != nil {
@@ -40,7 +40,7 @@ func TestRemoteEmbedderEndToEnd(t *testing.T) {
 	}
 
 	writeFile(t, filepath.Join(corpus, "world/new.txt"), "New story\n\nSomething happened.")
-	srv.QueueEmbeddings(openaitest.EmbedResponse{Status: 500}, openaitest.EmbedResponse{Status: 500})
+	srv.QueueEmbeddings(fakeopenai.EmbedResponse{Status: 500}, fakeopenai.EmbedResponse{Status: 500})
 	_, err = ix.Reindex(context.Background(), corpus, nil)
 	if err == nil || !strings.Contains(err.Error(), "embeddings endpoint") {
 		t.Fatalf("reindex with a failing endpoint: err = %v", err)
@@ -49,7 +49,7 @@ func TestRemoteEmbedderEndToEnd(t *testing.T) {
 		t.Fatal("the API key leaked into the error")
 	}
 	// Queries keep working while the endpoint is down (keywords only).
-	srv.QueueEmbeddings(openaitest.EmbedResponse{Status: 500}, openaitest.EmbedResponse{Status: 500})
+	srv.QueueEmbeddings(fakeopenai.EmbedResponse{Status: 500}, fakeopenai.EmbedResponse{Status: 500})
 	if res := search(t, ix, "humpback whales", 1); len(res) == 0 || res[0].ArticleID != "world/whales" {
 		t.Fatalf("search while the endpoint is down: %v", ids(res))
 	}

@@ -83,6 +83,7 @@ type Index struct {
 
 	cur       atomic.Pointer[snapshot]
 	reindexMu sync.Mutex // held for the whole of a reindex; TryLock refuses a second one
+	ingestMu  sync.Mutex // serialises Ingest's choice of a file name and its save
 	stale     atomic.Pointer[string]
 	pg        *pgShared // the shared vector table, for StorePG; nil otherwise
 

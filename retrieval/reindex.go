@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/newsbot/newsbot/retrieval/article"
@@ -11,9 +12,10 @@ import (
 
 // Progress reports how far a reindex has come.
 type Progress struct {
-	Stage string // "loading", "embedding", "saving", "done"
+	Stage string // "loading", "embedding", "saving", "done"; Ingest adds StageSaved and StageWaiting
 	Done  int    // articles processed in this stage
 	Total int    // articles to process in this stage
+	Path  string // for StageSaved: the file saved, relative to the corpus
 }
 
 // Summary is the outcome of a reindex.
@@ -61,7 +63,7 @@ func (ix *Index) Reindex(ctx context.Context, corpus string, progress func(Progr
 	}
 	sum := Summary{Skipped: problems}
 	if len(arts) == 0 {
-		return sum, fmt.Errorf("reindex %s: %w (supported: .txt .md .html .htm .json .jsonl)", corpus, ErrEmptyCorpus)
+		return sum, fmt.Errorf("reindex %s: %w (supported: %s)", corpus, ErrEmptyCorpus, strings.Join(article.Extensions(), " "))
 	}
 
 	old := ix.cur.Load()

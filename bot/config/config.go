@@ -1,8 +1,11 @@
 // Package config is the one place the bot's settings are read: command-line
 // flags first, then environment variables, then an optional TOML file, then
 // defaults that work offline. Every setting is declared once in Settings,
-// with its key, variable, default and whether it is a secret; unknown keys
-// and invalid values are errors that name the key and where it came from.
+// with its key, variable, default and whether it is a secret, and is decoded
+// once, by Load, into a typed field of Config (bound in Config.field); the
+// rest of the bot reads the fields, so a mistyped setting is a compile
+// error. Unknown keys and invalid values are errors that name the key and
+// where it came from.
 package config
 
 import (
@@ -98,10 +101,158 @@ type value struct {
 	src Source
 }
 
-// Config is the effective configuration.
+// Config is the effective configuration, one field a setting. Empty
+// strings and zeros are settings left empty (the defaults are already in).
 type Config struct {
+	Index   IndexConfig
+	OpenAI  OpenAIConfig
+	Answer  AnswerConfig
+	Discord DiscordConfig
+	Serve   ServeConfig
+	Log     LogConfig
+
+	// values are the raw values and their sources, by key, for Print and
+	// SourceOf.
 	values map[string]value
 	file   string
+}
+
+// IndexConfig is [index]: where the index and the articles are, and how
+// passages are embedded and searched.
+type IndexConfig struct {
+	Data, Corpus string
+	Store        string // "chromem", "flat" or "pgvector"
+	Postgres     string // secret
+	Embedder     string // "local" or "lsa"
+	EmbedModel   string
+	EmbedBaseURL string
+	EmbedAPIKey  string // secret
+}
+
+// OpenAIConfig is [openai]: the model that writes answers.
+type OpenAIConfig struct {
+	BaseURL string
+	APIKey  string // secret
+	Model   string
+	Timeout time.Duration
+}
+
+// AnswerConfig is [answer].
+type AnswerConfig struct {
+	Offline bool
+}
+
+// DiscordConfig is [discord]: the application.
+type DiscordConfig struct {
+	Token      string // secret
+	GuildID    string
+	AppID      string
+	PublicKey  string // hexadecimal
+	AdminRoles []string
+}
+
+// ServeConfig is [serve]: how "bot serve" runs.
+type ServeConfig struct {
+	HTTP, Metrics string
+	Mentions      bool
+	// Cooldown is the per-user wait between answers; negative when the
+	// setting is 0 (off), zero when it is empty (the commands' default).
+	Cooldown      time.Duration
+	MaxConcurrent int
+	Queue         int
+	Feedback      string
+	UserHashKey   string // secret
+}
+
+// LogConfig is [log].
+type LogConfig struct {
+	Format, Level string
+}
+
+// field returns the field that holds the setting key, as a pointer.
+func (c *Config) field(key string) any {
+	switch key {
+	case "index.data":
+		return &c.Index.Data
+	case "index.corpus":
+		return &c.Index.Corpus
+	case "index.store":
+		return &c.Index.Store
+	case "index.postgres":
+		return &c.Index.Postgres
+	case "index.embedder":
+		return &c.Index.Embedder
+	case "index.embed_model":
+		return &c.Index.EmbedModel
+	case "index.embed_base_url":
+		return &c.Index.EmbedBaseURL
+	case "index.embed_api_key":
+		return &c.Index.EmbedAPIKey
+	case "openai.base_url":
+		return &c.OpenAI.BaseURL
+	case "openai.api_key":
+		return &c.OpenAI.APIKey
+	case "openai.model":
+		return &c.OpenAI.Model
+	case "openai.timeout":
+		return &c.OpenAI.Timeout
+	case "answer.offline":
+		return &c.Answer.Offline
+	case "discord.token":
+		return &c.Discord.Token
+	case "discord.guild_id":
+		return &c.Discord.GuildID
+	case "discord.app_id":
+		return &c.Discord.AppID
+	case "discord.public_key":
+		return &c.Discord.PublicKey
+	case "discord.admin_roles":
+		return &c.Discord.AdminRoles
+	case "serve.http":
+		return &c.Serve.HTTP
+	case "serve.metrics":
+		return &c.Serve.Metrics
+	case "serve.mentions":
+		return &c.Serve.Mentions
+	case "serve.cooldown":
+		return &c.Serve.Cooldown
+	case "serve.max_concurrent":
+		return &c.Serve.MaxConcurrent
+	case "serve.queue":
+		return &c.Serve.Queue
+	case "serve.feedback":
+		return &c.Serve.Feedback
+	case "serve.user_hash_key":
+		return &c.Serve.UserHashKey
+	case "log.format":
+		return &c.Log.Format
+	case "log.level":
+		return &c.Log.Level
+	}
+	return nil
+}
+
+// decode sets the field of a setting from its (valid) raw value.
+func (c *Config) decode(s Setting, raw string) {
+	switch f := c.field(s.Key).(type) {
+	case *string:
+		*f = raw
+	case *bool:
+		*f, _ = strconv.ParseBool(raw)
+	case *int:
+		*f, _ = strconv.Atoi(raw)
+	case *time.Duration:
+		*f, _ = time.ParseDuration(raw)
+	case *[]string:
+		*f = nil
+		for _, p := range strings.Split(raw, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				*f = append(*f, p)
+			}
+		}
+	default:
+		panic("config: no field for " + s.Key) // a programming error, caught by tests
+	}
 }
 
 // Load resolves every setting. flags holds the flags given on the command
@@ -141,11 +292,16 @@ func Load(flags map[string]string, getenv func(string) string, file string) (*Co
 		v.raw = strings.TrimSpace(v.raw)
 		if err := check(s, v.raw); err != nil {
 			errs = append(errs, fmt.Errorf("config: %s (%s): %w", s.Key, describe(s, v.src), err))
+			continue
 		}
 		c.values[s.Key] = v
+		c.decode(s, v.raw)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
+	}
+	if c.Serve.Cooldown == 0 && c.values["serve.cooldown"].raw != "" {
+		c.Serve.Cooldown = -1 // an explicit 0 turns the cooldown off
 	}
 	return c, nil
 }
@@ -253,52 +409,19 @@ func check(s Setting, raw string) error {
 	return nil
 }
 
-func (c *Config) get(key string) value {
-	v, ok := c.values[key]
-	if !ok {
-		panic("config: undeclared key " + key) // a programming error, caught by tests
-	}
-	return v
-}
-
-// String returns a setting's value ("" when unset).
-func (c *Config) String(key string) string { return c.get(key).raw }
-
-// Bool returns a boolean setting.
-func (c *Config) Bool(key string) bool {
-	b, _ := strconv.ParseBool(c.get(key).raw)
-	return b
-}
-
-// Int returns an integer setting.
-func (c *Config) Int(key string) int {
-	n, _ := strconv.Atoi(c.get(key).raw)
-	return n
-}
-
-// Duration returns a duration setting.
-func (c *Config) Duration(key string) time.Duration {
-	d, _ := time.ParseDuration(c.get(key).raw)
-	return d
-}
-
-// List returns a comma-separated setting's items, trimmed, empty ones
-// dropped.
-func (c *Config) List(key string) []string {
-	var out []string
-	for _, p := range strings.Split(c.get(key).raw, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
 // File returns the TOML file the configuration was read from, "" when none.
 func (c *Config) File() string { return c.file }
 
-// Source returns where a setting's value came from.
-func (c *Config) Source(key string) Source { return c.get(key).src }
+// SourceOf returns where the value of a setting came from, given its field
+// (&c.Index.Corpus).
+func (c *Config) SourceOf(field any) Source {
+	for _, s := range Settings {
+		if c.field(s.Key) == field {
+			return c.values[s.Key].src
+		}
+	}
+	panic(fmt.Sprintf("config: %T is not a field of this Config", field)) // a programming error
+}
 
 // Print writes the effective configuration, one setting a line with its
 // source; secrets are masked.

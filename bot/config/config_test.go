@@ -2,8 +2,10 @@ package config
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -25,11 +27,11 @@ func TestDefaultsWorkOffline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.String("openai.api_key") != "" || c.String("openai.base_url") != "" || c.String("discord.token") != "" {
+	if c.OpenAI.APIKey != "" || c.OpenAI.BaseURL != "" || c.Discord.Token != "" {
 		t.Error("defaults must not configure a model or Discord")
 	}
-	if c.Duration("serve.cooldown") != 10*time.Second || c.Int("serve.max_concurrent") != 4 || c.Source("serve.queue") != FromDefault {
-		t.Errorf("defaults: cooldown %v, max_concurrent %d", c.Duration("serve.cooldown"), c.Int("serve.max_concurrent"))
+	if c.Serve.Cooldown != 10*time.Second || c.Serve.MaxConcurrent != 4 || c.SourceOf(&c.Serve.Queue) != FromDefault {
+		t.Errorf("defaults: cooldown %v, max_concurrent %d", c.Serve.Cooldown, c.Serve.MaxConcurrent)
 	}
 }
 
@@ -48,19 +50,19 @@ admin_roles = ["1", "2"]
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		key, want string
-		src       Source
+		key, got, want string
+		src, wantSrc   Source
 	}{
-		{"index.data", "/from/flag", FromFlag},
-		{"openai.model", "env-model", FromEnv},
-		{"index.corpus", "/corpus/from/file", FromFile},
-		{"openai.timeout", "45s", FromDefault},
+		{"index.data", c.Index.Data, "/from/flag", c.SourceOf(&c.Index.Data), FromFlag},
+		{"openai.model", c.OpenAI.Model, "env-model", c.SourceOf(&c.OpenAI.Model), FromEnv},
+		{"index.corpus", c.Index.Corpus, "/corpus/from/file", c.SourceOf(&c.Index.Corpus), FromFile},
+		{"openai.timeout", c.OpenAI.Timeout.String(), "45s", c.SourceOf(&c.OpenAI.Timeout), FromDefault},
 	} {
-		if got := c.String(tc.key); got != tc.want || c.Source(tc.key) != tc.src {
-			t.Errorf("%s = %q from %s, want %q from %s", tc.key, got, c.Source(tc.key), tc.want, tc.src)
+		if tc.got != tc.want || tc.src != tc.wantSrc {
+			t.Errorf("%s = %q from %s, want %q from %s", tc.key, tc.got, tc.src, tc.want, tc.wantSrc)
 		}
 	}
-	if got := strings.Join(c.List("discord.admin_roles"), ","); got != "1,2" {
+	if got := strings.Join(c.Discord.AdminRoles, ","); got != "1,2" {
 		t.Errorf("admin roles %q", got)
 	}
 }
@@ -124,13 +126,15 @@ func TestValidValues(t *testing.T) {
 			t.Errorf("Load(%v, %v) = %v", tc.flag, tc.env, err)
 			continue
 		}
-		if v, ok := tc.env["NEWSBOT_COOLDOWN"]; ok && (c.Duration("serve.cooldown") != 0 || c.String("serve.cooldown") != v) {
-			t.Errorf("cooldown %q read as %v", v, c.Duration("serve.cooldown"))
+		// A zero cooldown is off (negative for the commands), and is
+		// listed as given.
+		if v, ok := tc.env["NEWSBOT_COOLDOWN"]; ok && (c.Serve.Cooldown >= 0 || c.values["serve.cooldown"].raw != v) {
+			t.Errorf("cooldown %q read as %v", v, c.Serve.Cooldown)
 		}
 	}
 	c, err := Load(map[string]string{"mentions": "true"}, env(map[string]string{"NEWSBOT_MENTIONS": "false"}), "")
-	if err != nil || !c.Bool("serve.mentions") || c.Source("serve.mentions") != FromFlag {
-		t.Errorf("-mentions over $NEWSBOT_MENTIONS: %v, %v", err, c.Bool("serve.mentions"))
+	if err != nil || !c.Serve.Mentions || c.SourceOf(&c.Serve.Mentions) != FromFlag {
+		t.Errorf("-mentions over $NEWSBOT_MENTIONS: %v, %v", err, c.Serve.Mentions)
 	}
 }
 
@@ -174,4 +178,53 @@ func TestEverySettingIsWellFormed(t *testing.T) {
 			t.Errorf("default of %s invalid: %v", s.Key, err)
 		}
 	}
+}
+
+// TestEverySettingHasOneField: each setting is decoded into a field of its
+// own, of a type its kind decodes to, and every field holds a setting.
+func TestEverySettingHasOneField(t *testing.T) {
+	var c Config
+	fields := map[any]string{}
+	for _, s := range Settings {
+		f := c.field(s.Key)
+		if f == nil {
+			t.Errorf("setting %s has no field", s.Key)
+			continue
+		}
+		if other, ok := fields[f]; ok {
+			t.Errorf("settings %s and %s share a field", s.Key, other)
+		}
+		fields[f] = s.Key
+		want := map[Kind]string{Bool: "*bool", Int: "*int", Duration: "*time.Duration", List: "*[]string"}[s.Kind]
+		if want == "" {
+			want = "*string"
+		}
+		if got := fmt.Sprintf("%T", f); got != want {
+			t.Errorf("setting %s decodes into %s, want %s", s.Key, got, want)
+		}
+	}
+	n := 0
+	v := reflect.ValueOf(c)
+	for i := range v.NumField() {
+		if v.Type().Field(i).IsExported() {
+			n += v.Field(i).NumField()
+		}
+	}
+	if n != len(Settings) {
+		t.Errorf("Config has %d fields for %d settings", n, len(Settings))
+	}
+}
+
+func TestSourceOfNeedsAField(t *testing.T) {
+	c, err := Load(nil, env(nil), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("SourceOf a value that is not a field did not panic")
+		}
+	}()
+	s := ""
+	c.SourceOf(&s)
 }

@@ -10,7 +10,8 @@
 // Config.MaxBytes after decompression and the whole download at
 // Config.Timeout.
 //
-// Fetch does not parse or clean the page; that is retrieval/article's job.
+// Fetch does not name, parse or clean the page; that is retrieval's job
+// (retrieval.PageName, package article).
 package fetch
 
 import (
@@ -69,10 +70,6 @@ type Page struct {
 	ContentType string
 	// Body is the page, decompressed, at most Config.MaxBytes long.
 	Body []byte
-	// Name is a suggested file name derived from the URL path and content
-	// type: lower case letters, digits, '-' and '_' only, ending in .html,
-	// .txt, .md or .json.
-	Name string
 }
 
 // Fetcher downloads pages. It is safe for concurrent use. It keeps no idle
@@ -234,7 +231,6 @@ func (f *Fetcher) read(resp *http.Response) (Page, error) {
 		URL:         final.String(),
 		ContentType: contentType,
 		Body:        body,
-		Name:        suggestName(final, mediaType),
 	}, nil
 }
 

@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/newsbot/newsbot/retrieval"
 )
 
 // fakeResolver answers from a fixed table and fails every other name, so no
@@ -178,8 +180,8 @@ func TestGetPages(t *testing.T) {
 			if string(page.Body) != tt.wantBody {
 				t.Errorf("Body = %q, want %q", page.Body, tt.wantBody)
 			}
-			if page.Name != tt.wantName {
-				t.Errorf("Name = %q, want %q", page.Name, tt.wantName)
+			if name := retrieval.PageName(page.URL, page.ContentType); name != tt.wantName {
+				t.Errorf("PageName = %q, want %q", name, tt.wantName)
 			}
 		})
 	}

@@ -17,12 +17,12 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
-	"github.com/newsbot/newsbot/internal/openaitest"
+	"github.com/newsbot/newsbot/internal/fakeopenai"
 )
 
 func TestChatPlain(t *testing.T) {
-	s := openaitest.New(t)
-	s.QueueChat(openaitest.Response{
+	s := fakeopenai.New(t)
+	s.QueueChat(fakeopenai.Response{
 		Text: "The ministry said so [1].", Model: "served-model", FinishReason: "length",
 		Usage: &openai.Usage{PromptTokens: 11, CompletionTokens: 7, TotalTokens: 18},
 	})
@@ -52,9 +52,9 @@ func TestChatPlain(t *testing.T) {
 }
 
 func TestChatStream(t *testing.T) {
-	s := openaitest.New(t)
+	s := fakeopenai.New(t)
 	text := "Reuters reported grain exports rose [2]; TASS disputed it [3]."
-	s.QueueChat(openaitest.Response{
+	s.QueueChat(fakeopenai.Response{
 		Text: text, ChunkSize: 5,
 		Usage: &openai.Usage{PromptTokens: 40, CompletionTokens: 15, TotalTokens: 55},
 	})
@@ -81,7 +81,7 @@ func TestChatStream(t *testing.T) {
 func TestChatFaults(t *testing.T) {
 	tests := []struct {
 		name         string
-		replies      []openaitest.Response
+		replies      []fakeopenai.Response
 		change       func(*Config)
 		wantErr      error // nil: success expected
 		wantStatus   int
@@ -91,56 +91,56 @@ func TestChatFaults(t *testing.T) {
 	}{
 		{
 			name:    "429 then success, Retry-After honoured",
-			replies: []openaitest.Response{{Status: 429, RetryAfter: "1"}, {Text: "ok"}},
+			replies: []fakeopenai.Response{{Status: 429, RetryAfter: "1"}, {Text: "ok"}},
 			change:  func(c *Config) { c.MaxBackoff = 5 * time.Second },
 			// Retry-After: 1 means one second; the backoff alone would be 1ms.
 			wantAttempts: 2, minElapsed: time.Second, maxElapsed: 10 * time.Second,
 		},
 		{
 			name:         "429 with Retry-After-Ms",
-			replies:      []openaitest.Response{{Status: 429, Header: http.Header{"Retry-After-Ms": {"150"}}}, {Text: "ok"}},
+			replies:      []fakeopenai.Response{{Status: 429, Header: http.Header{"Retry-After-Ms": {"150"}}}, {Text: "ok"}},
 			change:       func(c *Config) { c.MaxBackoff = 5 * time.Second },
 			wantAttempts: 2, minElapsed: 150 * time.Millisecond, maxElapsed: 10 * time.Second,
 		},
 		{
 			name:         "Retry-After capped by MaxBackoff",
-			replies:      []openaitest.Response{{Status: 429, RetryAfter: "3600"}, {Text: "ok"}},
+			replies:      []fakeopenai.Response{{Status: 429, RetryAfter: "3600"}, {Text: "ok"}},
 			wantAttempts: 2, maxElapsed: 10 * time.Second,
 		},
 		{
 			name:    "500 storm",
-			replies: []openaitest.Response{{Status: 500}, {Status: 502}, {Status: 503}, {Text: "too late"}},
+			replies: []fakeopenai.Response{{Status: 500}, {Status: 502}, {Status: 503}, {Text: "too late"}},
 			wantErr: &APIError{}, wantStatus: 503,
 			wantAttempts: 3, // MaxRetries 2 in newTestClient
 		},
 		{
 			name:    "400 is not retried",
-			replies: []openaitest.Response{{Status: 400, ErrorMessage: "context length exceeded"}, {Text: "never"}},
+			replies: []fakeopenai.Response{{Status: 400, ErrorMessage: "context length exceeded"}, {Text: "never"}},
 			wantErr: &APIError{}, wantStatus: 400, wantAttempts: 1,
 		},
 		{
 			name:    "401 is not retried",
-			replies: []openaitest.Response{{Status: 401}, {Text: "never"}},
+			replies: []fakeopenai.Response{{Status: 401}, {Text: "never"}},
 			wantErr: &APIError{}, wantStatus: 401, wantAttempts: 1,
 		},
 		{
 			name:         "connection closed then success",
-			replies:      []openaitest.Response{{Hangup: true}, {Text: "ok"}},
+			replies:      []fakeopenai.Response{{Hangup: true}, {Text: "ok"}},
 			wantAttempts: 2,
 		},
 		{
 			name:    "garbage body",
-			replies: []openaitest.Response{{Garbage: true}, {Text: "never"}},
+			replies: []fakeopenai.Response{{Garbage: true}, {Text: "never"}},
 			wantErr: ErrMalformedResponse, wantAttempts: 1,
 		},
 		{
 			name:    "empty completion",
-			replies: []openaitest.Response{{Text: ""}, {Text: "never"}},
+			replies: []fakeopenai.Response{{Text: ""}, {Text: "never"}},
 			wantErr: ErrEmptyCompletion, wantAttempts: 1,
 		},
 		{
 			name:         "slow server times out each attempt",
-			replies:      []openaitest.Response{{Delay: 5 * time.Second}, {Delay: 5 * time.Second}},
+			replies:      []fakeopenai.Response{{Delay: 5 * time.Second}, {Delay: 5 * time.Second}},
 			change:       func(c *Config) { c.Timeout = 150 * time.Millisecond; c.MaxRetries = 1 },
 			wantErr:      context.DeadlineExceeded,
 			wantAttempts: 2, minElapsed: 300 * time.Millisecond, maxElapsed: 10 * time.Second,
@@ -154,7 +154,7 @@ func TestChatFaults(t *testing.T) {
 			}
 			t.Run(tt.name+"/"+mode, func(t *testing.T) {
 				t.Parallel()
-				s := openaitest.New(t)
+				s := fakeopenai.New(t)
 				s.QueueChat(tt.replies...)
 				c := newTestClient(t, s, tt.change)
 				var onDelta func(string)
@@ -201,19 +201,19 @@ func TestChatFaults(t *testing.T) {
 func TestStreamInterrupted(t *testing.T) {
 	tests := []struct {
 		name        string
-		reply       openaitest.Response
+		reply       fakeopenai.Response
 		timeout     time.Duration
 		wantMaxText string // the text before the cut; a timeout may cut earlier
 		wantCause   error
 	}{
 		{
 			name:        "connection cut",
-			reply:       openaitest.Response{Text: "abcdefghijklmnop", ChunkSize: 4, CutAfterChunks: 2},
+			reply:       fakeopenai.Response{Text: "abcdefghijklmnop", ChunkSize: 4, CutAfterChunks: 2},
 			wantMaxText: "abcdefgh",
 		},
 		{
 			name:        "attempt timeout mid-stream",
-			reply:       openaitest.Response{Text: "abcdefghijklmnop", ChunkSize: 4, DelayPerChunk: 100 * time.Millisecond},
+			reply:       fakeopenai.Response{Text: "abcdefghijklmnop", ChunkSize: 4, DelayPerChunk: 100 * time.Millisecond},
 			timeout:     250 * time.Millisecond,
 			wantMaxText: "abcdefghijkl",
 			wantCause:   context.DeadlineExceeded,
@@ -221,8 +221,8 @@ func TestStreamInterrupted(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := openaitest.New(t)
-			s.QueueChat(tt.reply, openaitest.Response{Text: "a retry must not happen"})
+			s := fakeopenai.New(t)
+			s.QueueChat(tt.reply, fakeopenai.Response{Text: "a retry must not happen"})
 			c := newTestClient(t, s, func(cfg *Config) {
 				if tt.timeout > 0 {
 					cfg.Timeout = tt.timeout
@@ -250,9 +250,9 @@ func TestStreamInterrupted(t *testing.T) {
 }
 
 func TestStreamFailureBeforeTextIsRetried(t *testing.T) {
-	s := openaitest.New(t)
+	s := fakeopenai.New(t)
 	// Neither failure reaches the caller's onDelta, so both are retried.
-	s.QueueChat(openaitest.Response{Hangup: true}, openaitest.Response{Status: 503}, openaitest.Response{Text: "whole"})
+	s.QueueChat(fakeopenai.Response{Hangup: true}, fakeopenai.Response{Status: 503}, fakeopenai.Response{Text: "whole"})
 	c := newTestClient(t, s, nil)
 	var shown strings.Builder
 	res, err := c.Chat(context.Background(), question("q"), func(d string) { shown.WriteString(d) })
@@ -264,21 +264,21 @@ func TestStreamFailureBeforeTextIsRetried(t *testing.T) {
 func TestCancel(t *testing.T) {
 	tests := []struct {
 		name  string
-		reply openaitest.Response
+		reply fakeopenai.Response
 		cfg   func(*Config)
 	}{
-		{name: "during a slow request", reply: openaitest.Response{Delay: 5 * time.Second}},
+		{name: "during a slow request", reply: fakeopenai.Response{Delay: 5 * time.Second}},
 		{
 			name:  "while waiting to retry",
-			reply: openaitest.Response{Status: 500},
+			reply: fakeopenai.Response{Status: 500},
 			cfg:   func(c *Config) { c.BackoffBase = 5 * time.Second; c.MaxBackoff = 5 * time.Second },
 		},
 	}
 	for _, tt := range tests {
 		for _, streaming := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/stream=%v", tt.name, streaming), func(t *testing.T) {
-				s := openaitest.New(t)
-				s.Reply(func(openai.ChatCompletionRequest) openaitest.Response { return tt.reply })
+				s := fakeopenai.New(t)
+				s.Reply(func(openai.ChatCompletionRequest) fakeopenai.Response { return tt.reply })
 				c := newTestClient(t, s, tt.cfg)
 				ctx, cancel := context.WithCancel(context.Background())
 				timer := time.AfterFunc(100*time.Millisecond, cancel)
@@ -304,8 +304,8 @@ func TestCancel(t *testing.T) {
 }
 
 func TestNoWaitBeyondDeadline(t *testing.T) {
-	s := openaitest.New(t)
-	s.QueueChat(openaitest.Response{Status: 429, RetryAfter: "10"})
+	s := fakeopenai.New(t)
+	s.QueueChat(fakeopenai.Response{Status: 429, RetryAfter: "10"})
 	c := newTestClient(t, s, func(cfg *Config) { cfg.MaxBackoff = time.Minute })
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
@@ -324,9 +324,9 @@ func TestNoWaitBeyondDeadline(t *testing.T) {
 }
 
 func TestConcurrencyCap(t *testing.T) {
-	s := openaitest.New(t)
-	s.Reply(func(openai.ChatCompletionRequest) openaitest.Response {
-		return openaitest.Response{Text: "ok", Delay: 40 * time.Millisecond}
+	s := fakeopenai.New(t)
+	s.Reply(func(openai.ChatCompletionRequest) fakeopenai.Response {
+		return fakeopenai.Response{Text: "ok", Delay: 40 * time.Millisecond}
 	})
 	c := newTestClient(t, s, func(cfg *Config) { cfg.MaxConcurrent = 2 })
 	var wg sync.WaitGroup
@@ -371,7 +371,7 @@ func TestConnectionRefusedIsRetried(t *testing.T) {
 }
 
 func TestReasoningModelParameters(t *testing.T) {
-	s := openaitest.New(t)
+	s := fakeopenai.New(t)
 	c := newTestClient(t, s, func(cfg *Config) { cfg.Model = "o3-mini" })
 	req := question("q")
 	req.MaxTokens = 200
@@ -390,23 +390,23 @@ func TestKeyNeverInErrors(t *testing.T) {
 	echo := "Incorrect API key provided: " + testKey
 	tests := []struct {
 		name      string
-		reply     openaitest.Response
+		reply     fakeopenai.Response
 		streaming bool
 	}{
-		{name: "401 message", reply: openaitest.Response{Status: 401, ErrorMessage: echo}},
-		{name: "401 message, stream", reply: openaitest.Response{Status: 401, ErrorMessage: echo}, streaming: true},
-		{name: "raw body", reply: openaitest.Response{Status: 403, Body: "<p>" + echo + "</p>"}},
-		{name: "500 storm", reply: openaitest.Response{Status: 500, ErrorMessage: echo}},
+		{name: "401 message", reply: fakeopenai.Response{Status: 401, ErrorMessage: echo}},
+		{name: "401 message, stream", reply: fakeopenai.Response{Status: 401, ErrorMessage: echo}, streaming: true},
+		{name: "raw body", reply: fakeopenai.Response{Status: 403, Body: "<p>" + echo + "</p>"}},
+		{name: "500 storm", reply: fakeopenai.Response{Status: 500, ErrorMessage: echo}},
 		{
 			name:      "error event in stream",
-			reply:     openaitest.Response{Body: `data: {"error":{"message":"` + echo + `","type":"server_error"}}` + "\n\n"},
+			reply:     fakeopenai.Response{Body: `data: {"error":{"message":"` + echo + `","type":"server_error"}}` + "\n\n"},
 			streaming: true,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := openaitest.New(t)
-			s.Reply(func(openai.ChatCompletionRequest) openaitest.Response { return tt.reply })
+			s := fakeopenai.New(t)
+			s.Reply(func(openai.ChatCompletionRequest) fakeopenai.Response { return tt.reply })
 			var logs bytes.Buffer
 			c := newTestClient(t, s, func(cfg *Config) { cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
 			var onDelta func(string)

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newsbot/newsbot/internal/openaitest"
+	"github.com/newsbot/newsbot/internal/fakeopenai"
 )
 
 func texts(n int) []string {
@@ -25,19 +25,19 @@ func TestEmbedBatchesInOrder(t *testing.T) {
 		name      string
 		n         int
 		batch     int
-		reply     openaitest.EmbedResponse
+		reply     fakeopenai.EmbedResponse
 		wantSizes []int
 	}{
 		{name: "130 texts in batches of 64", n: 130, batch: 64, wantSizes: []int{2, 64, 64}},
 		{name: "default batch", n: 65, wantSizes: []int{1, 64}},
 		{name: "one text", n: 1, batch: 64, wantSizes: []int{1}},
-		{name: "server lists vectors backwards", n: 10, batch: 4, reply: openaitest.EmbedResponse{Reverse: true}, wantSizes: []int{2, 4, 4}},
+		{name: "server lists vectors backwards", n: 10, batch: 4, reply: fakeopenai.EmbedResponse{Reverse: true}, wantSizes: []int{2, 4, 4}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := openaitest.New(t)
+			s := fakeopenai.New(t)
 			s.SetDim(8)
-			s.ReplyEmbeddings(func(openaitest.EmbeddingRequest) openaitest.EmbedResponse { return tt.reply })
+			s.ReplyEmbeddings(func(fakeopenai.EmbeddingRequest) fakeopenai.EmbedResponse { return tt.reply })
 			c := newTestClient(t, s, func(cfg *Config) { cfg.EmbedBatch = tt.batch })
 			in := texts(tt.n)
 			vecs, err := c.Embed(context.Background(), "embed-model", in)
@@ -48,7 +48,7 @@ func TestEmbedBatchesInOrder(t *testing.T) {
 				t.Fatalf("%d vectors for %d texts", len(vecs), len(in))
 			}
 			for i, v := range vecs {
-				if !slices.Equal(v, openaitest.Vector(in[i], 8)) {
+				if !slices.Equal(v, fakeopenai.Vector(in[i], 8)) {
 					t.Fatalf("vector %d is not the one for %q", i, in[i])
 				}
 			}
@@ -70,7 +70,7 @@ func TestEmbedBatchesInOrder(t *testing.T) {
 func TestEmbedFaults(t *testing.T) {
 	tests := []struct {
 		name         string
-		replies      []openaitest.EmbedResponse
+		replies      []fakeopenai.EmbedResponse
 		n            int
 		wantErr      error
 		wantInErr    string
@@ -78,43 +78,43 @@ func TestEmbedFaults(t *testing.T) {
 	}{
 		{
 			name:    "503 then success",
-			replies: []openaitest.EmbedResponse{{Status: 503, RetryAfter: "0"}, {}},
+			replies: []fakeopenai.EmbedResponse{{Status: 503, RetryAfter: "0"}, {}},
 			n:       3, wantRequests: 2,
 		},
 		{
 			name:    "slow then success",
-			replies: []openaitest.EmbedResponse{{Delay: 10 * time.Second}, {}},
+			replies: []fakeopenai.EmbedResponse{{Delay: 10 * time.Second}, {}},
 			n:       3, wantRequests: 2,
 		},
 		{
 			name:    "400 is not retried",
-			replies: []openaitest.EmbedResponse{{Status: 400, ErrorMessage: "input too long"}, {}},
+			replies: []fakeopenai.EmbedResponse{{Status: 400, ErrorMessage: "input too long"}, {}},
 			n:       3, wantErr: &APIError{}, wantInErr: "embed batch 1 of 1 (texts 0-2)", wantRequests: 1,
 		},
 		{
 			name:    "persistent 500",
-			replies: []openaitest.EmbedResponse{{Status: 500}, {Status: 500}, {Status: 500}, {}},
+			replies: []fakeopenai.EmbedResponse{{Status: 500}, {Status: 500}, {Status: 500}, {}},
 			n:       3, wantErr: &APIError{}, wantInErr: "after 3 attempt(s)", wantRequests: 3,
 		},
 		{
 			name:    "missing vector",
-			replies: []openaitest.EmbedResponse{{Drop: 1}},
+			replies: []fakeopenai.EmbedResponse{{Drop: 1}},
 			n:       3, wantErr: ErrMalformedResponse, wantInErr: "2 vectors for 3 texts", wantRequests: 1,
 		},
 		{
 			name:    "garbage",
-			replies: []openaitest.EmbedResponse{{Garbage: true}},
+			replies: []fakeopenai.EmbedResponse{{Garbage: true}},
 			n:       3, wantErr: ErrMalformedResponse, wantRequests: 1,
 		},
 		{
 			name:    "dimension changes between batches",
-			replies: []openaitest.EmbedResponse{{}, {Dim: 5}},
+			replies: []fakeopenai.EmbedResponse{{}, {Dim: 5}},
 			n:       20, wantErr: ErrMalformedResponse, wantInErr: "dimension", wantRequests: 2,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := openaitest.New(t)
+			s := fakeopenai.New(t)
 			s.QueueEmbeddings(tt.replies...)
 			c := newTestClient(t, s, func(cfg *Config) {
 				cfg.EmbedBatch = 16
@@ -150,7 +150,7 @@ func TestEmbedFaults(t *testing.T) {
 }
 
 func TestEmbedInputChecks(t *testing.T) {
-	s := openaitest.New(t)
+	s := fakeopenai.New(t)
 	c := newTestClient(t, s, nil)
 	if vecs, err := c.Embed(context.Background(), "m", nil); err != nil || len(vecs) != 0 {
 		t.Errorf("no texts: %v, %v", vecs, err)
@@ -167,9 +167,9 @@ func TestEmbedInputChecks(t *testing.T) {
 }
 
 func TestEmbedConcurrencyCap(t *testing.T) {
-	s := openaitest.New(t)
-	s.ReplyEmbeddings(func(openaitest.EmbeddingRequest) openaitest.EmbedResponse {
-		return openaitest.EmbedResponse{Delay: 30 * time.Millisecond}
+	s := fakeopenai.New(t)
+	s.ReplyEmbeddings(func(fakeopenai.EmbeddingRequest) fakeopenai.EmbedResponse {
+		return fakeopenai.EmbedResponse{Delay: 30 * time.Millisecond}
 	})
 	c := newTestClient(t, s, func(cfg *Config) { cfg.MaxConcurrent = 2; cfg.EmbedBatch = 1 })
 	if _, err := c.Embed(context.Background(), "m", texts(6)); err != nil {
@@ -181,8 +181,8 @@ func TestEmbedConcurrencyCap(t *testing.T) {
 }
 
 func TestEmbedKeyNeverInErrors(t *testing.T) {
-	s := openaitest.New(t)
-	s.QueueEmbeddings(openaitest.EmbedResponse{Status: 401, ErrorMessage: "bad key " + testKey})
+	s := fakeopenai.New(t)
+	s.QueueEmbeddings(fakeopenai.EmbedResponse{Status: 401, ErrorMessage: "bad key " + testKey})
 	c := newTestClient(t, s, nil)
 	_, err := c.Embed(context.Background(), "m", []string{"a"})
 	if err == nil || strings.Contains(err.Error(), testKey) {

@@ -16,14 +16,14 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
-	"github.com/newsbot/newsbot/internal/openaitest"
+	"github.com/newsbot/newsbot/internal/fakeopenai"
 )
 
 const testKey = "sk-test-SECRET-0123456789abcdef"
 
 // newTestClient returns a client for the fake with quick timeouts and
 // backoffs; change adjusts the configuration.
-func newTestClient(t *testing.T, s *openaitest.Server, change func(*Config)) *Client {
+func newTestClient(t *testing.T, s *fakeopenai.Server, change func(*Config)) *Client {
 	t.Helper()
 	cfg := Config{
 		BaseURL:     s.URL,
@@ -94,7 +94,7 @@ func TestNormalizeBaseURL(t *testing.T) {
 }
 
 func TestBaseURLFormsReachTheServer(t *testing.T) {
-	s := openaitest.New(t)
+	s := fakeopenai.New(t)
 	for _, suffix := range []string{"", "/", "/v1", "/v1/"} {
 		t.Run("base"+suffix, func(t *testing.T) {
 			c := newTestClient(t, s, func(cfg *Config) { cfg.BaseURL = s.URL + suffix })
@@ -255,8 +255,8 @@ func (ct *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) 
 }
 
 func TestCustomHTTPClient(t *testing.T) {
-	s := openaitest.New(t)
-	s.QueueChat(openaitest.Response{Status: 429, Header: http.Header{"Retry-After-Ms": {"100"}}}, openaitest.Response{Text: "ok"})
+	s := fakeopenai.New(t)
+	s.QueueChat(fakeopenai.Response{Status: 429, Header: http.Header{"Retry-After-Ms": {"100"}}}, fakeopenai.Response{Text: "ok"})
 	ct := &countingTransport{}
 	user := &http.Client{Transport: ct, Timeout: 42 * time.Second}
 	c := newTestClient(t, s, func(cfg *Config) { cfg.HTTPClient = user; cfg.MaxBackoff = 5 * time.Second })

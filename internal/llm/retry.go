@@ -5,12 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/newsbot/newsbot/internal/backoff"
 )
 
 // retryHint carries the Retry-After of a failed response from the transport
@@ -89,13 +90,7 @@ func (c *Client) backoff(n int, retryAfter time.Duration) time.Duration {
 	if retryAfter > 0 {
 		return min(retryAfter, c.maxBackoff)
 	}
-	d := c.backoffBase
-	for i := 1; i < n && d < c.maxBackoff; i++ {
-		d *= 2
-	}
-	d = min(d, c.maxBackoff)
-	half := d / 2
-	return half + rand.N(half+1)
+	return backoff.Policy{Base: c.backoffBase, Max: c.maxBackoff, Jitter: true}.Delay(n)
 }
 
 // attemptFunc makes one attempt with a context bounded by the attempt
@@ -158,13 +153,9 @@ func (c *Client) retry(ctx context.Context, op string, attempt attemptFunc) (int
 				slog.String("op", op), slog.Int("attempt", n),
 				slog.Duration("wait", wait), slog.String("error", c.redact(err.Error())))
 		}
-		timer := time.NewTimer(wait)
-		select {
-		case <-timer.C:
-		case <-ctx.Done():
-			timer.Stop()
+		if serr := backoff.Sleep(ctx, wait); serr != nil {
 			return n, fmt.Errorf("%s: stopped while waiting to retry after %d attempt(s): %w (last error: %w)",
-				op, n, ctx.Err(), err)
+				op, n, serr, err)
 		}
 	}
 }

@@ -1,7 +1,7 @@
 // Package metrics defines the bot's Prometheus metrics on a registry of its
-// own (never the global default one) and keeps them up to date: it observes
-// the interactions the commands package reports, and the bot tells it the
-// index's size and how reindexes went. Handler serves them in the
+// own (never the global default one) and keeps them up to date: the bot
+// tells it about every finished interaction (as the commands package
+// reports them), the index's size and how reindexes went. Handler serves them in the
 // Prometheus text format.
 package metrics
 
@@ -13,8 +13,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/newsbot/newsbot/commands"
 )
 
 // latencyBuckets span a deferred acknowledgement (milliseconds) to a slow
@@ -92,9 +90,33 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
 
-// Observe counts one finished interaction; it implements
-// commands.Observer.
-func (m *Metrics) Observe(ev commands.Event) {
+// Interaction is one finished interaction (a slash command, a button, a
+// mention), as the metrics count it.
+type Interaction struct {
+	// Command is the slash command ("ask"), the button ("ask:vote") or
+	// "mention"; Outcome is "ok", "error", "refused", "cooldown", "busy",
+	// "restarting" or "ignored".
+	Command, Outcome string
+	// Stages are how long each stage took ("ack", "queue", "retrieve",
+	// "generate", "send", "download", "reindex"); Total is the whole.
+	Stages []Stage
+	Total  time.Duration
+	// Answered is set when an answer was generated; Fallback then says
+	// why a quoted answer replaced the model's, and the token counts are
+	// the model's.
+	Answered                       bool
+	Fallback                       string
+	PromptTokens, CompletionTokens int
+}
+
+// Stage is the duration of one stage of an interaction.
+type Stage struct {
+	Name     string
+	Duration time.Duration
+}
+
+// Observe counts one finished interaction.
+func (m *Metrics) Observe(ev Interaction) {
 	m.interactions.WithLabelValues(ev.Command, ev.Outcome).Inc()
 	for _, s := range ev.Stages {
 		m.stages.WithLabelValues(s.Name).Observe(s.Duration.Seconds())
@@ -129,5 +151,3 @@ func (m *Metrics) ObserveReindex(d time.Duration, failed bool) {
 		m.reindexFailure.Inc()
 	}
 }
-
-var _ commands.Observer = (*Metrics)(nil)

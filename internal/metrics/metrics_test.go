@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/newsbot/newsbot/commands"
 )
 
 // scrape returns the metrics as a Prometheus server would read them.
@@ -28,14 +26,14 @@ func scrape(t *testing.T, m *Metrics) string {
 
 func TestMetricsFollowEvents(t *testing.T) {
 	m := New()
-	m.Observe(commands.Event{Command: "ask", Outcome: "ok", Total: 300 * time.Millisecond,
-		Stages:   []commands.Stage{{Name: "ack", Duration: 20 * time.Millisecond}, {Name: "retrieve", Duration: 5 * time.Millisecond}, {Name: "generate", Duration: 250 * time.Millisecond}},
-		Answered: true, Mode: "llm", Model: "m", PromptTokens: 120, CompletionTokens: 30})
-	m.Observe(commands.Event{Command: "ask", Outcome: "ok", Total: time.Second,
-		Stages:   []commands.Stage{{Name: "ack", Duration: 2 * time.Second}},
-		Answered: true, Mode: "extractive", Fallback: "model error: timeout"})
-	m.Observe(commands.Event{Command: "ask", Outcome: "cooldown", Total: time.Millisecond})
-	m.Observe(commands.Event{Command: "reindex", Outcome: "ok", Total: time.Second, Answered: false, Fallback: "model error: ignored without an answer"})
+	m.Observe(Interaction{Command: "ask", Outcome: "ok", Total: 300 * time.Millisecond,
+		Stages:   []Stage{{Name: "ack", Duration: 20 * time.Millisecond}, {Name: "retrieve", Duration: 5 * time.Millisecond}, {Name: "generate", Duration: 250 * time.Millisecond}},
+		Answered: true, PromptTokens: 120, CompletionTokens: 30})
+	m.Observe(Interaction{Command: "ask", Outcome: "ok", Total: time.Second,
+		Stages:   []Stage{{Name: "ack", Duration: 2 * time.Second}},
+		Answered: true, Fallback: "model error: timeout"})
+	m.Observe(Interaction{Command: "ask", Outcome: "cooldown", Total: time.Millisecond})
+	m.Observe(Interaction{Command: "reindex", Outcome: "ok", Total: time.Second, Answered: false, Fallback: "model error: ignored without an answer"})
 	m.SetIndexSize(12, 345)
 	m.ObserveReindex(1500*time.Millisecond, false)
 	m.ObserveReindex(200*time.Millisecond, true)
@@ -73,7 +71,7 @@ func TestMetricsFollowEvents(t *testing.T) {
 // don't collide on a shared default registry.
 func TestMetricsOwnRegistry(t *testing.T) {
 	a, b := New(), New()
-	a.Observe(commands.Event{Command: "help", Outcome: "ok"})
+	a.Observe(Interaction{Command: "help", Outcome: "ok"})
 	if strings.Contains(scrape(t, b), `command="help"`) {
 		t.Error("metrics of one instance show in another")
 	}

@@ -1,6 +1,8 @@
 // Package testkit holds the small helpers that tests of several packages
-// share: a log buffer safe for concurrent writers, and a private copy of the
-// repository's seed articles.
+// share: a log buffer safe for concurrent writers, a private copy of the
+// repository's seed articles, and the shared corpora (BBC) that tests and
+// benchmarks use when they are present. It is test infrastructure: no
+// production package imports it.
 package testkit
 
 import (

@@ -96,6 +96,7 @@ var (
 type fileError struct {
 	kind error
 	msg  string
+	line int // 1-based line of the problem, 0 when unknown
 }
 
 func (e *fileError) Error() string { return e.msg }
@@ -105,14 +106,39 @@ func newFileError(kind error, msg string) error {
 	return &fileError{kind: kind, msg: msg}
 }
 
-// supportedExts maps lower-case extensions to the format that reads them.
-var supportedExts = map[string]format{
-	".txt":   formatText,
-	".md":    formatMarkdown,
-	".html":  formatHTML,
-	".htm":   formatHTML,
-	".json":  formatJSON,
-	".jsonl": formatJSONL,
+// ErrorLine returns the 1-based line of the file that an error of Parse
+// points at (the first syntax error of a JSON file), or 0 when it names
+// none.
+func ErrorLine(err error) int {
+	var fe *fileError
+	if errors.As(err, &fe) {
+		return fe.line
+	}
+	return 0
+}
+
+// supportedExts are the lower-case extensions read, each with the format
+// that reads it, in the order they are named to users.
+var supportedExts = []struct {
+	ext string
+	f   format
+}{
+	{".txt", formatText},
+	{".md", formatMarkdown},
+	{".html", formatHTML},
+	{".htm", formatHTML},
+	{".json", formatJSON},
+	{".jsonl", formatJSONL},
+}
+
+// Extensions returns the supported extensions, lower case with their dot,
+// in the order to name them to users.
+func Extensions() []string {
+	out := make([]string, len(supportedExts))
+	for i, e := range supportedExts {
+		out[i] = e.ext
+	}
+	return out
 }
 
 type format int
@@ -127,7 +153,13 @@ const (
 )
 
 func formatOf(name string) format {
-	return supportedExts[strings.ToLower(path.Ext(name))]
+	ext := strings.ToLower(path.Ext(name))
+	for _, e := range supportedExts {
+		if e.ext == ext {
+			return e.f
+		}
+	}
+	return formatUnknown
 }
 
 // Supported reports whether a file name has a supported extension

@@ -81,7 +81,7 @@ func invalidJSON(data []byte, err error) error {
 	var syn *json.SyntaxError
 	if errors.As(err, &syn) && syn.Offset > 0 && syn.Offset <= int64(len(data)) {
 		line := 1 + bytes.Count(data[:syn.Offset], []byte("\n"))
-		return newFileError(ErrInvalidJSON, fmt.Sprintf("invalid JSON at line %d: %v", line, err))
+		return &fileError{kind: ErrInvalidJSON, msg: fmt.Sprintf("invalid JSON at line %d: %v", line, err), line: line}
 	}
 	return newFileError(ErrInvalidJSON, fmt.Sprintf("invalid JSON: %v", err))
 }

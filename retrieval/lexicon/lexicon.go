@@ -6,7 +6,7 @@
 // "film" ~ "movie").
 //
 // The table, lexicon.tsv, is embedded in the binary. It is generated from
-// the WordNet database files by internal/lexgen, and derived from WordNet
+// the WordNet database files by tools/lexgen, and derived from WordNet
 // under the WordNet 3.0 licence, whose notice is in WORDNET-LICENSE beside
 // it ("WordNet 3.0 Copyright 2006 by Princeton University"). README.md
 // describes the relations, the filtering rules and the command that

@@ -1,0 +1,216 @@
+// Package adapt fits the answer engine, the retrieval index and the page
+// fetcher to the small interfaces package commands declares, converting
+// their values to commands/seam's and their errors to the ones commands
+// tells users about. It is the only code that knows both sides of that
+// seam; bot wires it, and commands' end-to-end tests use it to drive the
+// real engine and index.
+//
+// It does not import commands (only commands/seam), so that commands'
+// own tests can import it.
+package adapt
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/newsbot/newsbot/answer"
+	"github.com/newsbot/newsbot/commands/seam"
+	"github.com/newsbot/newsbot/internal/fetch"
+	"github.com/newsbot/newsbot/prompts"
+	"github.com/newsbot/newsbot/retrieval"
+	"github.com/newsbot/newsbot/retrieval/article"
+)
+
+// Engine is an answer engine as commands.Answerer.
+type Engine struct {
+	Engine *answer.Engine
+}
+
+// Answer implements commands.Answerer.
+func (e Engine) Answer(ctx context.Context, q seam.Question, onPartial func(string)) (seam.Answer, error) {
+	aq := answer.Question{Text: q.Text}
+	for _, t := range q.History {
+		aq.History = append(aq.History, prompts.Turn{Question: t.Question, Answer: t.Answer})
+	}
+	res, err := e.Engine.Answer(ctx, aq, onPartial)
+	if err != nil {
+		return seam.Answer{}, err
+	}
+	out := seam.Answer{
+		Text:             res.Text,
+		Declined:         res.Declined,
+		Mode:             res.Mode,
+		Model:            res.Model,
+		Fallback:         res.Fallback,
+		PromptTokens:     res.Usage.PromptTokens,
+		CompletionTokens: res.Usage.CompletionTokens,
+		Retrieve:         res.Timings.Retrieve,
+		Generate:         res.Timings.Generate,
+	}
+	for _, c := range res.Citations {
+		out.Citations = append(out.Citations, seam.Citation{N: c.N, Passage: passage(c.Passage)})
+	}
+	for _, p := range res.Passages {
+		out.Passages = append(out.Passages, passage(p.Passage))
+	}
+	return out, nil
+}
+
+// Index is a retrieval index and the corpus folder it is built from, as
+// commands' Searcher, Catalogue, Indexer and Ingester.
+type Index struct {
+	Index  *retrieval.Index
+	Corpus string
+	// OnReindex, when not nil, is told how each reindex run through Index
+	// went (by /reindex or /ingest): how long it took and its error.
+	OnReindex func(time.Duration, error)
+}
+
+// Search implements commands.Searcher.
+func (x Index) Search(ctx context.Context, query string, k int) ([]seam.Passage, error) {
+	res, err := x.Index.Search(ctx, retrieval.Query{Text: query, K: k})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]seam.Passage, len(res))
+	for i, r := range res {
+		out[i] = passage(r.Passage)
+	}
+	return out, nil
+}
+
+// Highlight implements commands.Searcher.
+func (x Index) Highlight(text, query, open, close string) string {
+	return x.Index.Highlight(text, query, open, close)
+}
+
+// Passage implements commands.Searcher.
+func (x Index) Passage(id string) (seam.Passage, bool) {
+	p, ok := x.Index.Passage(id)
+	return passage(p), ok
+}
+
+// Stats implements commands.Catalogue.
+func (x Index) Stats() seam.Stats {
+	st := x.Index.Stats()
+	return seam.Stats{Articles: st.Articles, Passages: st.Passages, Sources: st.Sources, Oldest: st.Oldest, Newest: st.Newest}
+}
+
+// Articles implements commands.Catalogue.
+func (x Index) Articles() []seam.Article {
+	arts := x.Index.Articles()
+	out := make([]seam.Article, len(arts))
+	for i, a := range arts {
+		out[i] = articleInfo(a)
+	}
+	return out
+}
+
+// Reindex implements commands.Indexer.
+func (x Index) Reindex(ctx context.Context, progress func(seam.Progress)) (seam.Summary, error) {
+	start := time.Now()
+	sum, err := x.Index.Reindex(ctx, x.Corpus, progressFunc(progress))
+	if x.OnReindex != nil && !errors.Is(err, retrieval.ErrReindexRunning) {
+		x.OnReindex(time.Since(start), err)
+	}
+	return summary(sum), indexError(err)
+}
+
+// Extensions implements commands.Ingester.
+func (x Index) Extensions() []string { return article.Extensions() }
+
+// Ingest implements commands.Ingester.
+func (x Index) Ingest(ctx context.Context, name string, data []byte, progress func(seam.Progress)) (seam.Ingested, error) {
+	res, err := x.Index.Ingest(ctx, x.Corpus, name, data, progressFunc(progress))
+	if x.OnReindex != nil && res.Reindexed > 0 {
+		x.OnReindex(res.Reindexed, err)
+	}
+	out := seam.Ingested{Path: res.Path, Existed: res.Existed, Skipped: problems(res.Skipped), Reindex: summary(res.Reindex)}
+	for _, a := range res.Articles {
+		out.Articles = append(out.Articles, articleInfo(a))
+	}
+	return out, indexError(err)
+}
+
+// Fetcher is a page fetcher as commands.Fetcher.
+type Fetcher struct {
+	Fetcher *fetch.Fetcher
+}
+
+// Fetch implements commands.Fetcher: the page, named for the corpus.
+func (f Fetcher) Fetch(ctx context.Context, url string) (seam.Page, error) {
+	p, err := f.Fetcher.Get(ctx, url)
+	if err != nil {
+		var fe *fetch.Error
+		if errors.As(err, &fe) {
+			return seam.Page{}, &seam.FetchError{Message: fe.Message, Err: err}
+		}
+		return seam.Page{}, err
+	}
+	return seam.Page{Name: retrieval.PageName(p.URL, p.ContentType), Data: p.Body}, nil
+}
+
+// rejectReasons translates retrieval's reasons for refusing a file.
+var rejectReasons = map[retrieval.RejectReason]seam.Reason{
+	retrieval.RejectEmpty:       seam.Empty,
+	retrieval.RejectBinary:      seam.Binary,
+	retrieval.RejectTooLarge:    seam.TooLarge,
+	retrieval.RejectInvalidJSON: seam.InvalidJSON,
+	retrieval.RejectUnsupported: seam.Unsupported,
+	retrieval.RejectNoText:      seam.NoText,
+	retrieval.RejectNameTaken:   seam.NameTaken,
+}
+
+// indexError makes retrieval's errors recognisable to commands: the
+// sentinels it branches on and the typed rejection it renders.
+func indexError(err error) error {
+	var rj *retrieval.Rejection
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &rj):
+		return &seam.Rejection{Reason: rejectReasons[rj.Reason], Line: rj.Line, Name: rj.Name, Err: err}
+	case errors.Is(err, retrieval.ErrReindexRunning):
+		return also{err, seam.ErrReindexRunning}
+	case errors.Is(err, retrieval.ErrEmptyCorpus):
+		return also{err, seam.ErrEmptyCorpus}
+	}
+	return err
+}
+
+// also is err that also matches as (with errors.Is), with err's message.
+type also struct{ err, as error }
+
+func (a also) Error() string   { return a.err.Error() }
+func (a also) Unwrap() []error { return []error{a.err, a.as} }
+
+func progressFunc(f func(seam.Progress)) func(retrieval.Progress) {
+	if f == nil {
+		return nil
+	}
+	return func(p retrieval.Progress) {
+		f(seam.Progress{Stage: p.Stage, Done: p.Done, Total: p.Total, Path: p.Path})
+	}
+}
+
+func passage(p retrieval.Passage) seam.Passage {
+	return seam.Passage{ID: p.ID, ArticleID: p.ArticleID, Title: p.Title, Source: p.Source, URL: p.URL, Published: p.Published, Text: p.Text}
+}
+
+func articleInfo(a retrieval.ArticleInfo) seam.Article {
+	return seam.Article{ID: a.ID, Path: a.Path, Title: a.Title, Source: a.Source, URL: a.URL, Published: a.Published, Passages: a.Passages}
+}
+
+func summary(s retrieval.Summary) seam.Summary {
+	return seam.Summary{Articles: s.Articles, Passages: s.Passages, Added: s.Added, Changed: s.Changed, Removed: s.Removed,
+		Unchanged: s.Unchanged, Skipped: problems(s.Skipped), Duration: s.Duration}
+}
+
+func problems(ps []article.Problem) []seam.Problem {
+	var out []seam.Problem
+	for _, p := range ps {
+		out = append(out, seam.Problem{Path: p.Path, Line: p.Line, Reason: p.Reason})
+	}
+	return out
+}

@@ -1,0 +1,52 @@
+package adapt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/newsbot/newsbot/commands/seam"
+	"github.com/newsbot/newsbot/internal/fetch"
+	"github.com/newsbot/newsbot/retrieval"
+)
+
+// TestErrorsReachCommands: the errors commands branches on are recognised
+// through the adapter, and the operator's cause stays in the chain.
+func TestErrorsReachCommands(t *testing.T) {
+	cause := errors.New("disk on fire")
+	tests := []struct {
+		name string
+		err  error
+		is   error
+	}{
+		{"running", fmt.Errorf("reindex: %w", retrieval.ErrReindexRunning), seam.ErrReindexRunning},
+		{"empty corpus", fmt.Errorf("reindex /c: %w", retrieval.ErrEmptyCorpus), seam.ErrEmptyCorpus},
+		{"other", fmt.Errorf("save: %w", cause), cause},
+	}
+	for _, tt := range tests {
+		got := indexError(tt.err)
+		if !errors.Is(got, tt.is) || got.Error() != tt.err.Error() {
+			t.Errorf("%s: %v does not match %v with the same message", tt.name, got, tt.is)
+		}
+	}
+	for reason := retrieval.RejectEmpty; reason <= retrieval.RejectNameTaken; reason++ {
+		err := indexError(&retrieval.Rejection{Reason: reason, Line: 7, Name: "ingested/x.json", Err: cause})
+		var rj *seam.Rejection
+		if !errors.As(err, &rj) || rj.Reason == 0 || rj.Line != 7 || rj.Name != "ingested/x.json" || !errors.Is(err, cause) {
+			t.Errorf("reason %d: %v (%+v)", reason, err, rj)
+		}
+	}
+	if indexError(nil) != nil {
+		t.Error("nil became an error")
+	}
+}
+
+func TestFetchErrorsAreForTheUser(t *testing.T) {
+	f := Fetcher{Fetcher: fetch.New(fetch.Config{})}
+	_, err := f.Fetch(context.Background(), "http://127.0.0.1/admin")
+	var fe *seam.FetchError
+	if !errors.As(err, &fe) || fe.Message == "" || !errors.Is(err, fetch.ErrForbiddenAddress) {
+		t.Errorf("fetching a loopback address: %v", err)
+	}
+}

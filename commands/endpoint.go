@@ -1,0 +1,133 @@
+package commands
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// Limits of the HTTP interactions endpoint.
+const (
+	// MaxInteractionBytes bounds a request body; Discord's interactions
+	// are a few kilobytes.
+	MaxInteractionBytes = 1 << 20
+	// maxTimestampSkew is how far a request's signed timestamp may be from
+	// now: an older request, even correctly signed, is a replay.
+	maxTimestampSkew = 5 * time.Minute
+	// ackTimeout is how long the endpoint waits for a handler's first
+	// response; Discord gives up after 3 seconds.
+	ackTimeout = 3 * time.Second
+)
+
+// Endpoint returns Discord's interactions endpoint (POST /interactions)
+// for the router, the HTTP transport of interactions: it checks each
+// request's signature (by the application's public key) and age, answers
+// PINGs, and hands commands and components to HandleHTTP, whose first
+// response becomes the HTTP response; edits and follow-ups go through s's
+// REST methods. now is the clock of the age check (time.Now when nil). It
+// keeps no state of its own, so replicas can share the traffic.
+func (r *Router) Endpoint(key ed25519.PublicKey, s *discordgo.Session, now func() time.Time) http.Handler {
+	if now == nil {
+		now = time.Now
+	}
+	mux := http.NewServeMux()
+	mux.Handle("POST /interactions", &interactionsEndpoint{key: key, router: r, ds: s, log: r.log, now: now})
+	return mux
+}
+
+// interactionsEndpoint is the handler Endpoint returns.
+type interactionsEndpoint struct {
+	key    ed25519.PublicKey
+	router *Router
+	ds     *discordgo.Session // REST only: edits and follow-ups
+	log    *slog.Logger
+	now    func() time.Time
+}
+
+// ServeHTTP handles one interaction request.
+func (e *interactionsEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxInteractionBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, "cannot read the request", http.StatusBadRequest)
+		return
+	}
+	// The signature covers the timestamp and the body; VerifyInteraction
+	// doesn't check the timestamp's age, which stops replays.
+	if !e.freshTimestamp(r.Header.Get("X-Signature-Timestamp")) {
+		e.log.Debug("interactions: refused a request with a missing or stale timestamp", "remote", r.RemoteAddr)
+		http.Error(w, "invalid request signature", http.StatusUnauthorized)
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if !discordgo.VerifyInteraction(r, e.key) {
+		e.log.Debug("interactions: refused a request with a bad signature", "remote", r.RemoteAddr)
+		http.Error(w, "invalid request signature", http.StatusUnauthorized)
+		return
+	}
+	var i discordgo.Interaction
+	if err := json.Unmarshal(body, &i); err != nil {
+		http.Error(w, "malformed interaction", http.StatusBadRequest)
+		return
+	}
+	if i.Type == discordgo.InteractionPing {
+		writeInteractionResponse(w, &discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong})
+		return
+	}
+	// The handler's work outlives this request (the router runs it under
+	// its own context); only the wait for its first response is bounded.
+	ctx, cancel := context.WithTimeout(r.Context(), ackTimeout)
+	defer cancel()
+	err = e.router.HandleHTTP(ctx, e.ds, &i, func(resp *discordgo.InteractionResponse) error {
+		return writeInteractionResponse(w, resp)
+	})
+	switch {
+	case errors.Is(err, ErrNoResponse):
+		http.Error(w, "unsupported interaction type", http.StatusBadRequest)
+	case err != nil && ctx.Err() != nil:
+		// Nothing was written: Discord tells the user the bot didn't
+		// respond.
+		http.Error(w, "no response in time", http.StatusServiceUnavailable)
+	}
+}
+
+// freshTimestamp reports whether a request's X-Signature-Timestamp (Unix
+// seconds) is within maxTimestampSkew of now.
+func (e *interactionsEndpoint) freshTimestamp(h string) bool {
+	sec, err := strconv.ParseInt(h, 10, 64)
+	if err != nil {
+		return false
+	}
+	d := e.now().Sub(time.Unix(sec, 0))
+	return d <= maxTimestampSkew && d >= -maxTimestampSkew
+}
+
+// writeInteractionResponse writes resp as the HTTP response. A response
+// with a message always carries empty allowed mentions.
+func writeInteractionResponse(w http.ResponseWriter, resp *discordgo.InteractionResponse) error {
+	if d := resp.Data; d != nil && d.AllowedMentions == nil {
+		d.AllowedMentions = &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}
+	}
+	body, err := json.Marshal(resp)
+	if err != nil {
+		http.Error(w, "cannot encode the response", http.StatusInternalServerError)
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	_, err = w.Write(body)
+	return err
+}

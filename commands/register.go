@@ -1,0 +1,107 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/newsbot/newsbot/internal/backoff"
+)
+
+// This file is the rest of the Discord transport: the gateway connection,
+// learning the application ID, and registering the slash commands.
+
+// Intents are the gateway intents the router needs: guilds, and messages
+// with their content when it answers mentions.
+func Intents(mentions bool) discordgo.Intent {
+	in := discordgo.IntentsGuilds
+	if mentions {
+		in |= discordgo.IntentsGuildMessages | discordgo.IntentsDirectMessages | discordgo.IntentsMessageContent
+	}
+	return in
+}
+
+// Connect is the gateway transport: it adds the router's handlers to ds
+// (HandleMessage too when Config.Mentions is set), opens the connection,
+// and returns the application ID that READY named ("" when none). Close
+// the session to disconnect.
+func (r *Router) Connect(ds *discordgo.Session) (appID string, err error) {
+	ds.AddHandler(r.HandleInteraction)
+	if r.cfg.Mentions {
+		ds.AddHandler(r.HandleMessage)
+	}
+	if err := ds.Open(); err != nil {
+		return "", fmt.Errorf("connect to Discord: %w", err)
+	}
+	return applicationID(ds), nil
+}
+
+// applicationID is the bot's application ID as READY gave it.
+func applicationID(ds *discordgo.Session) string {
+	ds.State.RLock()
+	defer ds.State.RUnlock()
+	if a := ds.State.Application; a != nil && a.ID != "" {
+		return a.ID
+	}
+	if u := ds.State.User; u != nil {
+		return u.ID
+	}
+	return ""
+}
+
+// FetchApplicationID asks Discord's REST API for the bot's application,
+// for HTTP interactions mode, where no READY tells it.
+func FetchApplicationID(ctx context.Context, ds *discordgo.Session) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	body, err := ds.RequestWithBucketID(http.MethodGet, discordgo.EndpointApplication("@me"), nil,
+		discordgo.EndpointApplication(""), discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false))
+	if err != nil {
+		return "", err
+	}
+	var app discordgo.Application
+	if err := json.Unmarshal(body, &app); err != nil {
+		return "", fmt.Errorf("decode application: %w", err)
+	}
+	if app.ID == "" {
+		return "", errors.New("the answer named no application")
+	}
+	return app.ID, nil
+}
+
+// Register overwrites the application's commands with the router's
+// Definitions (in one guild, or globally when guildID is empty), retrying
+// with exponential backoff from first until it succeeds or ctx ends.
+func (r *Router) Register(ctx context.Context, ds *discordgo.Session, appID, guildID string, first time.Duration) {
+	defs, log := r.Definitions(), r.log
+	retry := backoff.Policy{Base: first, Max: 5 * time.Minute}
+	for n := 1; ; n++ {
+		// discordgo would sleep through a 429 without watching ctx; wait
+		// here instead, so shutdown never waits on a rate limit.
+		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		_, err := ds.ApplicationCommandBulkOverwrite(appID, guildID, defs,
+			discordgo.WithContext(rctx), discordgo.WithRetryOnRatelimit(false))
+		cancel()
+		if err == nil {
+			log.Info("commands registered", "count", len(defs), "guild", guildID)
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		wait := retry.Delay(n)
+		var rl *discordgo.RateLimitError
+		if errors.As(err, &rl) && rl.RateLimit != nil && rl.TooManyRequests != nil {
+			wait = max(wait, rl.RetryAfter)
+		}
+		log.Warn("command registration failed; retrying", "err", err, "retry_in", wait.String())
+		if backoff.Sleep(ctx, wait) != nil {
+			return
+		}
+	}
+}
