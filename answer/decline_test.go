@@ -24,7 +24,7 @@ func TestForeign(t *testing.T) {
 		{"what did jazayeri say?", false},
 		{"¿Permitirá Irán inspecciones de sus sitios militares?", true},
 		{"Wird der Iran Inspektionen seiner Militärstandorte zulassen?", true},
-		{"ایران اجازه بازرسی از سایت‌های نظامی را می‌دهد؟", true},
+		{"ایران اجازه بازرسی از سایت\u200cهای نظامی را می\u200cدهد؟", true},
 		{"Иран разрешит инспекции?", true},
 		{"Iran?", false},
 	}

@@ -131,7 +131,7 @@ var monthWord = regexp.MustCompile(`(?i)\b` + monthRE + `\b`)
 // year (0.9) over a year (0.8) over a weekday (0.6) over "next month" (0.5).
 func dateSpecificity(s string) float64 {
 	month := monthWord.MatchString(s)
-	digits := strings.IndexAny(s, "0123456789") >= 0
+	digits := strings.ContainsAny(s, "0123456789")
 	switch {
 	case month && digits:
 		if y := strings.Fields(s); len(y) > 0 && isBareYear(y[len(y)-1]) && len(y) == 2 {

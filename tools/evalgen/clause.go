@@ -235,16 +235,15 @@ func (c *corpus) verbAt(t []tok, j int) (verbInfo, bool) {
 // parse is the shape of a simple clause: subject, optional appositive and
 // adverbs, and the finite verb.
 type parse struct {
-	subjEnd    int    // the subject is t[:subjEnd]
-	appos      [2]int // an appositive after the subject, t[appos[0]:appos[1]], commas included
-	advStart   int    // adverbs before the verb are t[advStart:verb]
-	verb       int
-	info       verbInfo
-	pronoun    string // the subject when it is "he", "she" or "it"
-	negated    bool
-	rest       int // the verb phrase after the verb starts here
-	hasAppos   bool
-	subjIsName bool
+	subjEnd  int    // the subject is t[:subjEnd]
+	appos    [2]int // an appositive after the subject, t[appos[0]:appos[1]], commas included
+	advStart int    // adverbs before the verb are t[advStart:verb]
+	verb     int
+	info     verbInfo
+	pronoun  string // the subject when it is "he", "she" or "it"
+	negated  bool
+	rest     int // the verb phrase after the verb starts here
+	hasAppos bool
 }
 
 // parseClause finds the subject and finite verb of a clause.

@@ -374,15 +374,6 @@ func countWords(t []tok) int {
 	return n
 }
 
-func lastIndexPunct(t []tok, mark string) int {
-	for i := len(t) - 1; i >= 0; i-- {
-		if t[i].punct && t[i].s == mark {
-			return i
-		}
-	}
-	return -1
-}
-
 // dropBrackets removes "( ... )" groups.
 func dropBrackets(t []tok) []tok {
 	var out []tok
