@@ -301,7 +301,7 @@ func bestSpan(text string, kind answerType, qset map[string]float64, total float
 	best := 0.0
 	for _, sp := range spans {
 		first, last := -1, -1
-		novel := false
+		novel, asked := 0, 0
 		for i, tk := range toks {
 			if tk.end <= sp.start || tk.start >= sp.end {
 				continue
@@ -311,13 +311,18 @@ func bestSpan(text string, kind answerType, qset map[string]float64, total float
 			}
 			last = i
 			for _, t := range tokTerms[i] {
-				if _, ok := qset[t]; !ok {
-					novel = true
+				if _, ok := qset[t]; ok {
+					asked++
+				} else {
+					novel++
 				}
 			}
 		}
-		if first < 0 || !novel {
-			continue // the span only repeats the question
+		if first < 0 || novel <= asked {
+			// The span is mostly the question's own: "John Lennon" when
+			// the question names Lennon is what is asked about, not the
+			// answer.
+			continue
 		}
 		got := map[string]float64{}
 		for i := max(0, first-proximityWords); i < min(len(toks), last+proximityWords+1); i++ {
