@@ -483,8 +483,14 @@ func TestPGVectorStore(t *testing.T) {
 			t.Errorf("searches fell back to in-process vectors: %v", w)
 		}
 		reindex(t, ix, corpus)
-		if got := searchQ(t, ix, vq("dolphins", 1)); len(got) == 0 || !strings.HasPrefix(got[0], "world/whales") {
-			t.Fatalf("the next reindex did not bring the change in: %v", got)
+		// The changes are in the shared table: the changed article's row
+		// was rewritten, the new article's added and found by its vector.
+		after := rowVersions(t, admin)
+		if after["world/whales#1"] == "" || after["world/whales#1"] == rows["world/whales#1"] || after["world/volcano#1"] == "" {
+			t.Fatalf("the next reindex did not bring the change in: rows before %v, after %v", rows, after)
+		}
+		if got := searchQ(t, ix, vq("volcano erupted in Iceland grounding flights", 1)); len(got) == 0 || !strings.HasPrefix(got[0], "world/volcano") {
+			t.Fatalf("the new article's vector is not searched: %v", got)
 		}
 	})
 

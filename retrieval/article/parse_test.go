@@ -483,7 +483,9 @@ func TestParseHostileHTML(t *testing.T) {
 			if !strings.Contains(arts[0].Text, "Deep text here.") {
 				t.Errorf("text lost: %.200q", arts[0].Text)
 			}
-			if d := time.Since(start); d > 5*time.Second {
+			// A guard against a parser that goes quadratic (minutes), not a
+			// speed target: the machines are shared, and -race is slow.
+			if d := time.Since(start); d > time.Minute {
 				t.Errorf("took %v", d)
 			}
 		})
