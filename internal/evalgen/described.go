@@ -576,6 +576,11 @@ func (d *describer) fromSentence(si int, st *story) (question, spanKind, string,
 			if !ok {
 				continue
 			}
+			if q.shape != "role" && sp.kind != kindDate && sp.kind != kindYear && timePhrase(adj) {
+				// "In 1994 only 1.3 words were used" asks "how many
+				// words were used in 1994".
+				q.toks = append(q.toks, adj...)
+			}
 			if qs, ok := d.finish(q, si, sp); ok {
 				return qs, sp.kind, q.shape, true
 			}
