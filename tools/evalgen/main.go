@@ -1,4 +1,4 @@
-// Command evalgen generates question sets from a corpus, of three kinds.
+// Command evalgen generates question sets from a corpus, of four kinds.
 //
 // claims (the default): the way users paste a half-remembered claim into
 // /source: a sentence taken from an article, lightly altered (words
@@ -17,6 +17,20 @@
 //
 //	(cd tools && go run ./evalgen -kind cloze -corpus ../../shared/corpora/bbc -prefix bbc/ -n 400 > ../testdata/eval/bbc-cloze.jsonl)
 //
+// described: the way users ask about a story they half remember: a few
+// words of the article's headline or lead, lower-cased, one perhaps
+// swapped for a synonym, in a chatty frame ("the hoddle wolves thing -",
+// "re the aston porsche story,"), then a short question about a name, an
+// amount or a date in a later sentence, mostly the 2nd to 6th ("who did
+// he beat?", "who's the wolves chairman?", "what year did they go
+// bankrupt?"). The question takes at most two or three content words of
+// its own from the answer sentence and calls the story's subject "he",
+// "she" or "they"; at least two of its words come from the headline or
+// lead, and its names all occur in the article. Answers are the span and
+// a shorter variant, as for cloze.
+//
+//	(cd tools && go run ./evalgen -kind described -corpus ../../shared/corpora/bbc -prefix bbc/ -n 400 > ../testdata/eval/bbc-described.jsonl)
+//
 // offcorpus: questions the corpus cannot answer, with no answers and no
 // relevant articles, in three sub-kinds marked in the ID: off-name (a
 // cloze question whose key name is swapped for one the corpus lacks),
@@ -32,7 +46,8 @@
 // source sentence (the BBC corpus has duplicates), their IDs prefixed with
 // -prefix so that a set can be scored against a corpus folder holding the
 // corpus as a subfolder ("bbc/"). The output is deterministic for a given
-// corpus, -kind, -n and -seed.
+// corpus, -kind, -n and -seed. With EVALGEN_DEBUG set, the cloze and
+// described kinds list each question with its source sentence on stderr.
 package main
 
 import (
@@ -86,7 +101,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("evalgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.kind, "kind", "claims", "question kind: claims, cloze or offcorpus")
+	fs.StringVar(&o.kind, "kind", "claims", "question kind: claims, cloze, described or offcorpus")
 	fs.StringVar(&o.corpus, "corpus", "", "corpus folder (required)")
 	fs.StringVar(&o.prefix, "prefix", "", `prefix for article IDs, e.g. "bbc/" when the corpus is a subfolder of the evaluated one`)
 	fs.IntVar(&o.n, "n", 200, "number of questions")
@@ -127,6 +142,8 @@ func generate(c *corpus, o options) ([]question, error) {
 		return claims(c, o)
 	case "cloze":
 		return clozeSet(c, o)
+	case "described":
+		return describedSet(c, o)
 	case "offcorpus":
 		off, err := offCorpusSet(c, o)
 		var qs []question
@@ -135,7 +152,7 @@ func generate(c *corpus, o options) ([]question, error) {
 		}
 		return qs, err
 	}
-	return nil, fmt.Errorf("unknown -kind %q (want claims, cloze or offcorpus)", o.kind)
+	return nil, fmt.Errorf("unknown -kind %q (want claims, cloze, described or offcorpus)", o.kind)
 }
 
 // write writes questions as JSON Lines, empty lists as [].

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -72,7 +73,7 @@ func TestRun(t *testing.T) {
 
 func TestDeterministic(t *testing.T) {
 	c := bbc(t)
-	for _, kind := range []string{"claims", "cloze", "offcorpus"} {
+	for _, kind := range []string{"claims", "cloze", "described", "offcorpus"} {
 		t.Run(kind, func(t *testing.T) {
 			o := options{kind: kind, prefix: "bbc/", n: 12, seed: 3}
 			var a, b bytes.Buffer
@@ -125,6 +126,66 @@ func TestClozeAnswers(t *testing.T) {
 			if !found {
 				t.Errorf("%s: answer %q is in none of %v", q.ID, a, q.Relevant)
 			}
+		}
+	}
+}
+
+func TestDescribedAnswers(t *testing.T) {
+	c := bbc(t)
+	o := options{kind: "described", prefix: "bbc/", n: 40, seed: 5}
+	qs, err := describedSet(c, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := describedSet(c, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]int{}
+	for i, a := range c.arts {
+		byID["bbc/"+a.ID] = i
+	}
+	for i, q := range qs {
+		if q.ID != again[i].ID || q.Question != again[i].Question || strings.Join(q.Answers, "|") != strings.Join(again[i].Answers, "|") {
+			t.Fatalf("two runs differ at %d: %+v and %+v", i, q, again[i])
+		}
+		if want := fmt.Sprintf("desc-%03d", i+1); q.ID != want || len(q.Answers) == 0 || len(q.Relevant) == 0 {
+			t.Errorf("%s: malformed %+v", q.ID, q)
+			continue
+		}
+		for _, a := range q.Answers {
+			if containsFold(q.Question, a) {
+				t.Errorf("%s: answer %q is in the question %q", q.ID, a, q.Question)
+			}
+			found := false
+			for _, id := range q.Relevant {
+				art, ok := byID[id]
+				if !ok {
+					t.Errorf("%s: relevant %q is no article", q.ID, id)
+					continue
+				}
+				found = found || strings.Contains(c.folded[art], norm(a))
+			}
+			if !found {
+				t.Errorf("%s: answer %q is in none of %v", q.ID, a, q.Relevant)
+			}
+		}
+		// The question describes its story: two of its words come from
+		// the headline or lead of an article holding the answer.
+		best := 0
+		for _, id := range q.Relevant {
+			art := byID[id]
+			head := norm(c.arts[art].Title + " " + c.sents[c.byArt[art][0]].text)
+			shared := 0
+			for _, w := range contentOf(q.Question) {
+				if containsWord(head, w) {
+					shared++
+				}
+			}
+			best = max(best, shared)
+		}
+		if best < 2 {
+			t.Errorf("%s: %q shares %d words with its story's headline and lead, want 2", q.ID, q.Question, best)
 		}
 	}
 }
