@@ -4,15 +4,14 @@
 // not. The evidence comes from `bot eval -evidence FILE`:
 //
 //	go run ./bot eval -corpus /tmp/mixed -questions testdata/eval/bbc-cloze.jsonl -evidence /tmp/ev-cloze.jsonl
+//	go run ./bot eval -corpus /tmp/mixed -questions testdata/eval/bbc-described.jsonl -evidence /tmp/ev-desc.jsonl
 //	go run ./bot eval -corpus /tmp/mixed -questions testdata/eval/bbc-offcorpus.jsonl -evidence /tmp/ev-off.jsonl
 //	go run ./bot eval -corpus /tmp/mixed -questions testdata/eval/bbc-dev.jsonl -evidence /tmp/ev-dev.jsonl
-//	(cd tools && go run ./declinefit -features coverage,window,short,no_answer_span,weak_answer_span \
-//	    -out ../answer/decline.json /tmp/ev-dev.jsonl /tmp/ev-cloze.jsonl /tmp/ev-off.jsonl)
+//	(cd tools && go run ./declinefit -features coverage,window,unknown,missing_soft,short,no_answer_span,weak_answer_span \
+//	    -out ../answer/decline.json -check /tmp/ev-dev.jsonl /tmp/ev-cloze.jsonl /tmp/ev-desc.jsonl /tmp/ev-off.jsonl)
 //
-// The generated cloze questions are near-verbatim (their answerable side
-// looks nothing like questions typed in users' own words), so the dev set's
-// answerable questions join the fit; -check scores other sets without
-// fitting on them.
+// It fits on the generated sets only (cloze, described and off-corpus
+// questions) and scores the dev set with -check, without fitting on it.
 //
 // Questions that hard evidence declines (a missing name, number or year, a
 // year after the articles) are left out: the rules decide those whatever
