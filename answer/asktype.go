@@ -61,10 +61,21 @@ var askRules = []struct {
 func askTypeOf(question string) answerType {
 	q := strings.ToLower(question)
 	best, at := askNone, len(q)+1
+	date := false
 	for _, r := range askRules {
-		if loc := r.re.FindStringIndex(q); loc != nil && loc[0] < at {
+		loc := r.re.FindStringIndex(q)
+		if loc == nil {
+			continue
+		}
+		date = date || r.t == askDate
+		if loc[0] < at {
 			best, at = r.t, loc[0]
 		}
+	}
+	if best == askAge && date {
+		// "How old is the duchy - what year was it created?": the year is
+		// the answer asked for.
+		return askDate
 	}
 	return best
 }

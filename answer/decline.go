@@ -279,6 +279,12 @@ func loadDeclineModel() (DeclineModel, error) {
 	return d, nil
 }
 
+// noAnswerSpan reports whether a question asks for a kind of answer (a
+// number, an amount, an age, a date, a name) that none of the top articles
+// holds near its words: "how much prize money did she get" against a report
+// that names no sum. Offline, that declines whatever else the evidence says.
+func noAnswerSpan(ev Evidence) bool { return ev.Typed && ev.Answer == 0 }
+
 // hardReason returns why the evidence rules an answer out, or "".
 func hardReason(ev Evidence) string {
 	switch {

@@ -94,3 +94,28 @@ func TestSoftEvidenceGoesToTheModel(t *testing.T) {
 		t.Fatalf("hard evidence: declined=%v, %d chat requests; want a decline before the model", res.Declined, srv.ChatCount())
 	}
 }
+
+// TestNoAnswerSpanDeclinesOffline checks that offline, a question asking
+// for a kind of answer the articles don't hold near its words is declined
+// even when its words are all there: the seeds report a vote count, not a
+// sum of money.
+func TestNoAnswerSpanDeclinesOffline(t *testing.T) {
+	eng, err := New(seedIndex(t, nil), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.Answer(context.Background(), Question{Text: "How much money did the House sanctions act cost?"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Evidence.Typed || res.Evidence.Answer != 0 || !res.Declined {
+		t.Fatalf("typed=%v answer=%.2f declined=%v: %s", res.Evidence.Typed, res.Evidence.Answer, res.Declined, res.Text)
+	}
+	res, err = eng.Answer(context.Background(), Question{Text: "How many votes did the sanctions act get in the House?"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Declined || res.Evidence.Answer == 0 {
+		t.Fatalf("a count the articles hold: declined=%v answer=%.2f: %s", res.Declined, res.Evidence.Answer, res.Text)
+	}
+}

@@ -263,7 +263,7 @@ func (e *Engine) Answer(ctx context.Context, q Question, onPartial func(string))
 			return res, nil
 		}
 	}
-	if !e.answerable(res.Evidence) {
+	if noAnswerSpan(res.Evidence) || !e.answerable(res.Evidence) {
 		e.decline(&res)
 		if w := res.Evidence.MissingWords; len(w) > 0 {
 			res.Text = fmt.Sprintf("The closest passages don't mention %s. ", quoteList(w)) + res.Text
