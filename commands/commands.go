@@ -85,6 +85,12 @@ type Config struct {
 	// FeedbackLog is the file 👍/👎 votes are appended to, one JSON object a
 	// line; votes are acknowledged but not kept when it is empty.
 	FeedbackLog string
+	// AdminGuildIDs are the servers where /reindex and /ingest may be used
+	// (by members with Manage Server, Administrator or an AdminRoleIDs
+	// role) and where they are registered. Everywhere else the shared
+	// corpus is read-only; with none, the admin commands are refused
+	// everywhere.
+	AdminGuildIDs []string
 	// AdminRoleIDs are roles whose members may use /reindex and /ingest
 	// besides those with Manage Server or Administrator.
 	AdminRoleIDs []string
@@ -160,6 +166,9 @@ type command struct {
 	def       *discordgo.ApplicationCommand
 	handle    func(ctx context.Context, x *exchange) error
 	component func(ctx context.Context, x *exchange, args []string) error
+	// admin commands run only after checkAdmin allowed them, and are
+	// registered only in the admin servers.
+	admin bool
 }
 
 // New returns a Router for cfg.
@@ -380,6 +389,13 @@ func (r *Router) run(x *exchange) {
 			err = userErrorf("I don't know the command /%s; it may have been removed.", data.Name)
 			break
 		}
+		if c.admin {
+			// Before anything else, so that a refusal is the first
+			// response, immediate and private, in either transport.
+			if err = r.checkAdmin(x.i, data.Name); err != nil {
+				break
+			}
+		}
 		err = c.handle(ctx, x)
 	case discordgo.InteractionMessageComponent:
 		id := x.i.MessageComponentData().CustomID
@@ -389,6 +405,11 @@ func (r *Router) run(x *exchange) {
 		if c == nil || c.component == nil {
 			err = userErrorf("That button no longer works; run the command again.")
 			break
+		}
+		if c.admin {
+			if err = r.checkAdmin(x.i, parts[0]); err != nil {
+				break
+			}
 		}
 		err = c.component(ctx, x, parts[1:])
 	default:

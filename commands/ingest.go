@@ -17,26 +17,23 @@ import (
 )
 
 func (r *Router) ingestCommand() *command {
-	return &command{
-		def: adminDefinition(&discordgo.ApplicationCommand{
-			Name:        "ingest",
-			Description: "Admins: add an article from a file or a web page, and index it",
-			Options: []*discordgo.ApplicationCommandOption{
-				{
-					Type:        discordgo.ApplicationCommandOptionAttachment,
-					Name:        "file",
-					Description: "An article file: " + r.supported,
-				},
-				{
-					Type:        discordgo.ApplicationCommandOptionString,
-					Name:        "url",
-					Description: "The address of a web page holding the article",
-					MaxLength:   2048,
-				},
+	return adminCommand(&discordgo.ApplicationCommand{
+		Name:        "ingest",
+		Description: "Admins: add an article from a file or a web page, and index it",
+		Options: []*discordgo.ApplicationCommandOption{
+			{
+				Type:        discordgo.ApplicationCommandOptionAttachment,
+				Name:        "file",
+				Description: "An article file: " + r.supported,
 			},
-		}),
-		handle: r.handleIngest,
-	}
+			{
+				Type:        discordgo.ApplicationCommandOptionString,
+				Name:        "url",
+				Description: "The address of a web page holding the article",
+				MaxLength:   2048,
+			},
+		},
+	}, r.handleIngest)
 }
 
 // handleIngest adds one file to the corpus: download (an attachment, or a
