@@ -191,14 +191,14 @@ func sourcesEmbed(cites []seam.Citation) *discordgo.MessageEmbed {
 
 func sourceEntry(c seam.Citation, excerpt int) string {
 	line := fmt.Sprintf("**[%d]** %s", c.N, link(clip(orUntitled(c.Title), 200), c.URL))
-	if meta := joinNonEmpty(", ", escapeMarkdown(neutralise(clip(oneLine(c.Source), 60))), date(c.Published)); meta != "" {
+	if meta := joinNonEmpty(", ", neutralise(clip(oneLine(c.Source), 60)), date(c.Published)); meta != "" {
 		line += " — " + meta
 	}
 	if idShowable(c.ID) {
 		line += " · `" + c.ID + "`"
 	}
 	if excerpt > 0 {
-		line += "\n> " + escapeMarkdown(neutralise(clip(oneLine(c.Text), excerpt)))
+		line += "\n> " + neutralise(clip(oneLine(c.Text), excerpt))
 	}
 	return line
 }
@@ -254,7 +254,7 @@ func answerOf(content string) string {
 	if !ok {
 		return ""
 	}
-	return strings.ReplaceAll(strings.TrimSpace(rest), "\u200b", "")
+	return readBack(strings.TrimSpace(rest))
 }
 
 // closestEmbed names the articles nearest to a declined question, as the
@@ -271,7 +271,7 @@ func closestEmbed(ps []seam.Passage) *discordgo.MessageEmbed {
 		}
 		seen[p.ArticleID] = true
 		line := "• " + link(clip(orUntitled(p.Title), 200), p.URL)
-		if meta := joinNonEmpty(", ", escapeMarkdown(neutralise(clip(oneLine(p.Source), 60))), date(p.Published)); meta != "" {
+		if meta := joinNonEmpty(", ", neutralise(clip(oneLine(p.Source), 60)), date(p.Published)); meta != "" {
 			line += " — " + meta
 		}
 		lines = append(lines, line)
@@ -330,7 +330,7 @@ func renderFullSources(found []seam.Citation, missing []int) []message {
 	}
 	var embeds []*discordgo.MessageEmbed
 	for _, c := range found {
-		embeds = append(embeds, passageEmbed(fmt.Sprintf("[%d] ", c.N), c.Passage, escapeMarkdown(neutralise(c.Text)), maxEmbedDescription-96))
+		embeds = append(embeds, passageEmbed(fmt.Sprintf("[%d] ", c.N), c.Passage, neutralise(c.Text), maxEmbedDescription-96))
 	}
 	if content == "" && len(embeds) == 0 {
 		content = "No sources to show."
@@ -342,14 +342,14 @@ func renderFullSources(found []seam.Citation, missing []int) []message {
 // the outlet, date and passage ID in the footer.
 func passageEmbed(prefix string, p seam.Passage, text string, maxText int) *discordgo.MessageEmbed {
 	e := &discordgo.MessageEmbed{
-		Title:       truncateTitle(prefix + oneLine(neutralise(orUntitled(p.Title)))),
+		Title:       truncateTitle(prefix + neutralise(orUntitled(p.Title))),
 		Description: clip(text, maxText),
 		Color:       embedColor,
 	}
 	if u := safeURL(p.URL); u != "" {
 		e.URL = u
 	}
-	footer := joinNonEmpty(" · ", clip(oneLine(neutralise(p.Source)), 100), date(p.Published), "passage "+clip(p.ID, 200))
+	footer := joinNonEmpty(" · ", neutraliseFooter(clip(oneLine(p.Source), 100)), date(p.Published), "passage "+neutraliseFooter(clip(p.ID, 200)))
 	e.Footer = &discordgo.MessageEmbedFooter{Text: footer}
 	return e
 }

@@ -36,7 +36,9 @@ func userText(err error, supported string) string {
 	}
 	var fe *seam.FetchError
 	if errors.As(err, &fe) {
-		return "I couldn't fetch that page: " + strings.TrimRight(fe.Message, ". ") + "."
+		// The message quotes the address the user gave, and what the
+		// server sent.
+		return "I couldn't fetch that page: " + neutralise(strings.TrimRight(fe.Message, ". ")) + "."
 	}
 	var rj *seam.Rejection
 	if errors.As(err, &rj) {
@@ -77,7 +79,7 @@ func rejectionText(rj *seam.Rejection, supported string) string {
 	case seam.NoText:
 		return "I found no article text in that file, so nothing was saved."
 	case seam.NameTaken:
-		return fmt.Sprintf("Too many files are already called %s; rename the file and try again.", rj.Name)
+		return fmt.Sprintf("Too many files are already called %s; rename the file and try again.", neutralise(rj.Name))
 	}
 	return genericFailure
 }

@@ -211,8 +211,8 @@ func renderIngested(in seam.Ingested) message {
 	switch {
 	case len(found) == 1:
 		a := found[0]
-		fmt.Fprintf(&b, " “%s”", escapeMarkdown(neutralise(orUntitled(clip(a.Title, 200)))))
-		if meta := joinNonEmpty(", ", escapeMarkdown(neutralise(clip(oneLine(a.Source), 60))), date(a.Published)); meta != "" {
+		fmt.Fprintf(&b, " “%s”", neutralise(orUntitled(clip(a.Title, 200))))
+		if meta := joinNonEmpty(", ", neutralise(clip(oneLine(a.Source), 60)), date(a.Published)); meta != "" {
 			b.WriteString(" (" + meta + ")")
 		}
 		fmt.Fprintf(&b, " is indexed in %s and can now be asked about with /ask.", plural(a.Passages, "passage"))
@@ -227,7 +227,7 @@ func renderIngested(in seam.Ingested) message {
 				fmt.Fprintf(&b, "\n…and %d more.", len(found)-5)
 				break
 			}
-			fmt.Fprintf(&b, "\n• %s", escapeMarkdown(neutralise(orUntitled(clip(a.Title, 200)))))
+			fmt.Fprintf(&b, "\n• %s", neutralise(orUntitled(clip(a.Title, 200))))
 		}
 	default:
 		b.WriteString(" But nothing from it is in the index.")
