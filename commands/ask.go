@@ -2,10 +2,8 @@ package commands
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
-	"os"
 	"regexp"
 	"strings"
 	"time"
@@ -354,18 +352,8 @@ func passageEmbed(prefix string, p seam.Passage, text string, maxText int) *disc
 	return e
 }
 
-// feedback is one line of the feedback log.
-type feedback struct {
-	Time      time.Time      `json:"time"`
-	User      string         `json:"user"`
-	Vote      string         `json:"vote"`
-	Question  string         `json:"question"`
-	Answer    string         `json:"answer"`
-	Citations []citedPassage `json:"citations"`
-	MessageID string         `json:"message_id,omitempty"`
-}
-
-// vote records a 👍 or 👎 on an answer in the feedback log.
+// vote records a 👍 or 👎 on an answer in the feedback log (see
+// feedback.go): one vote per user per answer, the latest counting.
 func (r *Router) vote(ctx context.Context, x *exchange, vote string) error {
 	if err := x.deferReply(ctx, true); err != nil {
 		return err
@@ -378,33 +366,21 @@ func (r *Router) vote(ctx context.Context, x *exchange, vote string) error {
 		}
 	}
 	x.trace.set(slog.String("vote", vote))
-	if r.cfg.FeedbackLog != "" {
-		if err := appendJSONLine(r.cfg.FeedbackLog, fb); err != nil {
-			return err
+	outcome := voteNew
+	if r.feedback != nil {
+		var err error
+		if outcome, err = r.feedback.record(fb); err != nil {
+			return voteFailed(err)
 		}
 	}
+	emoji := map[string]string{"up": "👍", "down": "👎"}[vote]
+	switch outcome {
+	case voteChanged:
+		return x.edit(ctx, message{Content: "Thanks: your vote on this answer is now " + emoji + "."})
+	case voteUnchanged:
+		return x.edit(ctx, message{Content: "Your " + emoji + " on this answer was already recorded; thanks!"})
+	}
 	return x.edit(ctx, message{Content: "Thanks for the feedback!"})
-}
-
-// appendJSONLine appends v as one JSON line. Each line is one write to a
-// file opened with O_APPEND, so concurrent votes don't interleave.
-func appendJSONLine(path string, v any) error {
-	line, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("encode feedback: %w", err)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-	if err != nil {
-		return fmt.Errorf("open feedback log: %w", err)
-	}
-	if _, err := f.Write(append(line, '\n')); err != nil {
-		f.Close()
-		return fmt.Errorf("write feedback log: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("close feedback log: %w", err)
-	}
-	return nil
 }
 
 // optString returns a command's string option, or "".

@@ -83,7 +83,9 @@ type Config struct {
 	Indexer   Indexer
 	Ingester  Ingester
 	// FeedbackLog is the file 👍/👎 votes are appended to, one JSON object a
-	// line; votes are acknowledged but not kept when it is empty.
+	// line (see feedback.go); votes are acknowledged but not kept when it
+	// is empty. New removes a partial last line from it, and fails when it
+	// can't be read. One process writes it: replicas need one each.
 	FeedbackLog string
 	// AdminGuildIDs are the servers where /reindex and /ingest may be used
 	// (by members with Manage Server, Administrator or an AdminRoleIDs
@@ -145,6 +147,8 @@ type Router struct {
 	commands map[string]*command
 	limiter  *limiter
 	hashKey  []byte
+	// feedback is the feedback log; nil when votes are not kept.
+	feedback *feedbackLog
 
 	// base is the parent of every handler's context; Shutdown cancels it
 	// when in-flight work outlives its grace period.
@@ -212,6 +216,16 @@ func New(cfg Config) (*Router, error) {
 		log:     cfg.Logger,
 		limiter: newLimiter(cfg.Cooldown, cfg.MaxConcurrentAnswers, cfg.QueueSize),
 		hashKey: key,
+	}
+	if cfg.FeedbackLog != "" {
+		fl, cut, err := openFeedbackLog(cfg.FeedbackLog)
+		if err != nil {
+			return nil, fmt.Errorf("commands: %w", err)
+		}
+		if cut > 0 {
+			r.log.Warn("feedback log: removed a partial last line (a write was cut short)", "path", cfg.FeedbackLog, "bytes", cut)
+		}
+		r.feedback = fl
 	}
 	r.base, r.cancelBase = context.WithCancel(context.Background())
 	r.supported = listWords(cfg.Ingester.Extensions())

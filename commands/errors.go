@@ -21,6 +21,26 @@ func userErrorf(format string, args ...any) error {
 	return &userError{msg: fmt.Sprintf(format, args...)}
 }
 
+// shownError is a failure with words of its own for the user: unlike a
+// userError it is logged as a failure, with its cause; userText shows msg.
+type shownError struct {
+	msg string
+	err error
+}
+
+func (e *shownError) Error() string { return e.err.Error() }
+func (e *shownError) Unwrap() error { return e.err }
+
+// voteFailed is the error of a vote that could not be recorded: the voter
+// is told so, not that an index was left alone.
+func voteFailed(err error) error {
+	msg := "I couldn't record your vote, sorry. Please try again in a little while."
+	if errors.Is(err, syscall.ENOSPC) {
+		msg = "I couldn't record your vote: the bot's disk is full. Please tell the bot's operator."
+	}
+	return &shownError{msg: msg, err: fmt.Errorf("record vote: %w", err)}
+}
+
 // genericFailure is what users see for errors that mean nothing to them;
 // the operator finds the cause in the log.
 const genericFailure = "Something went wrong on my side, sorry. The operator has the details; try again in a little while."
@@ -33,6 +53,10 @@ func userText(err error, supported string) string {
 	var ue *userError
 	if errors.As(err, &ue) {
 		return ue.msg
+	}
+	var se *shownError
+	if errors.As(err, &se) {
+		return se.msg
 	}
 	var fe *seam.FetchError
 	if errors.As(err, &fe) {
