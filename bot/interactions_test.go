@@ -423,3 +423,63 @@ func TestServeHTTPAdminScope(t *testing.T) {
 		t.Errorf("want two refusals and no reindex in the log:\n%s", grepLines(b.logs.String(), "msg=interaction"))
 	}
 }
+
+// TestServeHTTPReplays sends a signed vote and a signed /reindex three
+// times each, as someone who captured the requests would: one vote is
+// recorded and one reindex runs; the replays get responses that do
+// nothing.
+func TestServeHTTPReplays(t *testing.T) {
+	b := startHTTPBot(t)
+	answer := &discordgo.Message{ID: "1170000000000000444", ChannelID: fakediscord.ChannelID, GuildID: fakediscord.GuildID,
+		Content: "> Will Iran allow inspections?\n\nPress TV reports that it will not [1].",
+		Author:  &discordgo.User{ID: fakediscord.AppID, Bot: true}}
+	vote := fakediscord.ComponentInteraction("ask:vote:up", answer, fakediscord.UserSpec{Username: "alice"})
+	reindex := fakediscord.CommandInteraction("reindex", nil, fakediscord.UserSpec{Username: "root", Admin: true})
+	for _, i := range []*discordgo.Interaction{vote, reindex} {
+		body := marshal(t, i)
+		for n := range 3 {
+			if n == 0 {
+				b.gate.hold(i.Token)
+			}
+			resp, got := b.post(body, b.now, b.priv)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("request %d: %s %s", n, resp.Status, got)
+			}
+			if n == 0 {
+				b.relay(i, got)
+			}
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		m, ok := b.fake.OriginalResponse(reindex.Token)
+		if ok && strings.Contains(m.Content, "Reindex finished") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the reindex never finished: %+v\n%s", m, b.logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var data []byte
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if data, _ = os.ReadFile(b.feedback); len(data) > 0 {
+			break
+		}
+	}
+	if n := strings.Count(string(data), "\n"); n != 1 {
+		t.Errorf("%d votes recorded, want 1:\n%s", n, data)
+	}
+	// Let any replay that was let through end and log its line.
+	time.Sleep(500 * time.Millisecond)
+	logs := b.logs.String()
+	if n := strings.Count(logs, "msg=interaction "); n != 2 {
+		t.Errorf("%d interactions logged, want the vote and the reindex:\n%s", n, grepLines(logs, "msg=interaction"))
+	}
+	if n := strings.Count(logs, "command=reindex"); n != 1 {
+		t.Errorf("%d reindexes logged, want 1:\n%s", n, grepLines(logs, "msg=interaction"))
+	}
+	if n := strings.Count(logs, "ignored a replayed request"); n != 4 {
+		t.Errorf("%d replays logged, want 4", n)
+	}
+}

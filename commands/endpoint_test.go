@@ -11,10 +11,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/newsbot/newsbot/internal/fakediscord"
 )
 
 // signedEndpoint is the router's HTTP interactions endpoint on a test
@@ -101,4 +104,64 @@ func (se *signedEndpoint) postBody(body []byte, i *discordgo.Interaction, relay 
 		}
 	}
 	return resp.StatusCode, &ir
+}
+
+// TestReplayedRequestsDoNothing sends each of a signed vote and a signed
+// /reindex three times, as someone who captured them would: the first is
+// handled, the replays are answered with responses that do nothing, and
+// there is one vote and one reindex.
+func TestReplayedRequestsDoNothing(t *testing.T) {
+	t.Parallel()
+	counter := &countingIndexer{}
+	e := newEnv(t, envOptions{config: func(c *Config) {
+		counter.Indexer = c.Indexer
+		c.Indexer = counter
+	}})
+	m := askedAnswer(t, e)
+	se := newSignedEndpoint(t, e)
+	vote := fakediscord.ComponentInteraction(idVoteUp, m, member)
+	reindex := fakediscord.CommandInteraction("reindex", nil, admin)
+	for _, i := range []*discordgo.Interaction{vote, reindex} {
+		for n := range 3 {
+			status, resp := se.post(i, n == 0)
+			if status != http.StatusOK || resp == nil {
+				t.Fatalf("request %d: %d", n, status)
+			}
+			if n == 0 {
+				continue
+			}
+			if i.Type == discordgo.InteractionMessageComponent && resp.Type != discordgo.InteractionResponseDeferredMessageUpdate ||
+				i.Type == discordgo.InteractionApplicationCommand && (resp.Type != discordgo.InteractionResponseChannelMessageWithSource || resp.Data.Flags&discordgo.MessageFlagsEphemeral == 0) {
+				t.Errorf("replay %d answered %+v, want a response that does nothing", n, resp)
+			}
+		}
+	}
+	if err := e.router.Shutdown(ctxFor(t, 10*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(feedbackLines(t, e.router.cfg.FeedbackLog)); n != 1 {
+		t.Errorf("%d votes recorded, want 1", n)
+	}
+	if n := counter.count(); n != 1 {
+		t.Errorf("%d reindexes ran, want 1", n)
+	}
+	if n := strings.Count(e.log.String(), "ignored a replayed request"); n != 4 {
+		t.Errorf("%d replays logged, want 4", n)
+	}
+}
+
+// TestReplayWindowForgets checks that an interaction is remembered until
+// its timestamp is too old to pass, and forgotten after.
+func TestReplayWindowForgets(t *testing.T) {
+	w := &replayWindow{until: map[string]time.Time{}}
+	t0 := time.Unix(1_700_000_000, 0)
+	if !w.first("a", t0.Add(maxTimestampSkew), t0) || w.first("a", t0.Add(maxTimestampSkew), t0.Add(time.Minute)) {
+		t.Fatal("a replay within the window was accepted")
+	}
+	for n := range 100 {
+		w.first(fmt.Sprint(n), t0.Add(maxTimestampSkew), t0)
+	}
+	if !w.first("later", t0.Add(20*time.Minute), t0.Add(10*time.Minute)) || len(w.until) != 1 {
+		t.Errorf("%d IDs remembered after their window, want only the new one", len(w.until))
+	}
 }
