@@ -97,7 +97,8 @@ type Config struct {
 	// besides those with Manage Server or Administrator.
 	AdminRoleIDs []string
 	// Cooldown is the least time between two /ask of one user (10s);
-	// negative disables it.
+	// negative disables it, and with it the per-user rates of the other
+	// commands and of the buttons (see rateOf).
 	Cooldown time.Duration
 	// MaxConcurrentAnswers caps the answers being worked on at once (4).
 	MaxConcurrentAnswers int
@@ -146,6 +147,7 @@ type Router struct {
 	log      *slog.Logger
 	commands map[string]*command
 	limiter  *limiter
+	rates    *rates // nil when the per-user limits are off
 	hashKey  []byte
 	// feedback is the feedback log; nil when votes are not kept.
 	feedback *feedbackLog
@@ -216,6 +218,9 @@ func New(cfg Config) (*Router, error) {
 		log:     cfg.Logger,
 		limiter: newLimiter(cfg.Cooldown, cfg.MaxConcurrentAnswers, cfg.QueueSize),
 		hashKey: key,
+	}
+	if cfg.Cooldown > 0 {
+		r.rates = newRates()
 	}
 	if cfg.FeedbackLog != "" {
 		fl, cut, err := openFeedbackLog(cfg.FeedbackLog)
@@ -410,6 +415,9 @@ func (r *Router) run(x *exchange) {
 				break
 			}
 		}
+		if r.throttled(ctx, x, data.Name, data.Name) {
+			return
+		}
 		err = c.handle(ctx, x)
 	case discordgo.InteractionMessageComponent:
 		id := x.i.MessageComponentData().CustomID
@@ -425,6 +433,9 @@ func (r *Router) run(x *exchange) {
 				break
 			}
 		}
+		if r.throttled(ctx, x, parts[0]+":buttons", "") {
+			return
+		}
 		err = c.component(ctx, x, parts[1:])
 	default:
 		x.trace.setOutcome("ignored")
@@ -433,6 +444,22 @@ func (r *Router) run(x *exchange) {
 	if err != nil {
 		x.fail(ctx, err)
 	}
+}
+
+// throttled spends one of the user's tokens of class (see rates) and
+// reports whether there was none, in which case it has told the user to
+// slow down, privately, as the first response.
+func (r *Router) throttled(ctx context.Context, x *exchange, class, command string) bool {
+	if r.rates == nil {
+		return false
+	}
+	wait := r.rates.take(class, interactionUserID(x.i), r.cfg.Now())
+	if wait <= 0 {
+		return false
+	}
+	x.trace.setOutcome("cooldown")
+	x.refuse(ctx, slowDownText(command, wait))
+	return true
 }
 
 // Shutdown stops taking new interactions (they are told the bot is

@@ -77,7 +77,7 @@ var Settings = []Setting{
 	{Key: "serve.http", Env: "NEWSBOT_HTTP", Flag: "http", Kind: Addr, Help: "serve Discord interactions over HTTP at this address (/interactions) instead of the gateway"},
 	{Key: "serve.metrics", Env: "NEWSBOT_METRICS", Flag: "metrics", Kind: Addr, Help: "address for /healthz, /readyz and /metrics (off when empty)"},
 	{Key: "serve.mentions", Env: "NEWSBOT_MENTIONS", Flag: "mentions", Default: "false", Kind: Bool, Help: "also answer messages that mention the bot (Message Content intent)"},
-	{Key: "serve.cooldown", Env: "NEWSBOT_COOLDOWN", Default: "10s", Kind: Duration, Help: "per-user wait between /ask (0 turns it off)"},
+	{Key: "serve.cooldown", Env: "NEWSBOT_COOLDOWN", Default: "10s", Kind: Duration, Help: "per-user wait between /ask (0 turns it off, and the other per-user limits with it)"},
 	{Key: "serve.max_concurrent", Env: "NEWSBOT_MAX_CONCURRENT", Default: "4", Kind: Int, Help: "answers generated at once"},
 	{Key: "serve.queue", Env: "NEWSBOT_QUEUE", Default: "32", Kind: Int, Help: "answers waiting for a slot before users are told to retry"},
 	{Key: "serve.feedback", Env: "NEWSBOT_FEEDBACK", Flag: "feedback", Help: "feedback log file (default: feedback.jsonl in the data folder)"},
