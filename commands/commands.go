@@ -1,13 +1,18 @@
 // Package commands is the Discord side of the bot: the slash-command
 // definitions, the interaction router, one handler per command, the
-// rendering of results as Discord messages and embeds, permissions and fair
-// use (cooldowns, a cap on concurrent answers).
+// rendering of results as Discord messages and embeds, permissions (admin
+// commands only in the admin servers, see admin.go) and fair use (a
+// cooldown and a cap on concurrent answers, per-user rates on the other
+// commands and the buttons, one vote per user per answer).
 //
 // Each command lives in its own file with its definition, handler and
 // renderer side by side. Handlers acknowledge an interaction before doing
-// any work, then work under a context carrying the interaction's deadline.
-// Every message the package sends is built by one function that sets empty
-// allowed mentions, so nothing the bot says can ping anyone.
+// any work, then work under a context carrying the interaction's deadline;
+// the router's refusals (permission, rate) come first, as immediate private
+// replies. Every message the package sends is built by one function that
+// sets empty allowed mentions, so nothing the bot says can ping anyone, and
+// every text from outside the bot in it has passed neutralise
+// (neutralise.go), so it shows as written, never as formatting.
 //
 // It knows Discord; it knows nothing of embeddings, prompts or models: the
 // answers, passages, articles, reindexing and ingesting come through the
