@@ -11,6 +11,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -81,9 +83,14 @@ type httpBot struct {
 	metrics      string // http://host:port
 	logs         *lockedBuffer
 	now          time.Time
+	corpus       string
+	feedback     string
 }
 
-func startHTTPBot(t *testing.T) *httpBot {
+// startHTTPBot runs "bot serve -http" with the environment of a test
+// server (DISCORD_GUILD_ID set, so it is also the admin server) and the
+// variables of extra.
+func startHTTPBot(t *testing.T, extra ...string) *httpBot {
 	t.Helper()
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -99,11 +106,15 @@ func startHTTPBot(t *testing.T) *httpBot {
 		"NEWSBOT_OFFLINE":    "1",
 		"NEWSBOT_LOG_FORMAT": "text",
 		"NEWSBOT_LOG_LEVEL":  "debug",
+		"NEWSBOT_FEEDBACK":   filepath.Join(t.TempDir(), "feedback.jsonl"),
+	}
+	for k := 0; k+1 < len(extra); k += 2 {
+		env[extra[k]] = extra[k+1]
 	}
 	logs := &lockedBuffer{}
 	c := &cli{getenv: func(k string) string { return env[k] }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: logs}
 	addrs := make(chan [2]string, 2)
-	b := &httpBot{t: t, fake: fake, gate: gate, priv: priv, logs: logs, now: time.Now()}
+	b := &httpBot{t: t, fake: fake, gate: gate, priv: priv, logs: logs, now: time.Now(), corpus: copySeeds(t), feedback: env["NEWSBOT_FEEDBACK"]}
 	opts := serveOptions{
 		HTTPClient:      &http.Client{Transport: gate, Timeout: 20 * time.Second},
 		RegisterBackoff: 50 * time.Millisecond,
@@ -114,7 +125,7 @@ func startHTTPBot(t *testing.T) *httpBot {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- c.serveWith(ctx, []string{"-data", t.TempDir(), "-corpus", copySeeds(t), "-http", "127.0.0.1:0", "-metrics", "127.0.0.1:0"}, opts)
+		done <- c.serveWith(ctx, []string{"-data", t.TempDir(), "-corpus", b.corpus, "-http", "127.0.0.1:0", "-metrics", "127.0.0.1:0"}, opts)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -382,4 +393,93 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestServeHTTPAdminScope sends signed /reindex and /ingest requests from
+// a server other than the admin one (DISCORD_GUILD_ID) by members with
+// Manage Server there: the HTTP response is the refusal, private, and
+// nothing is reindexed or saved.
+func TestServeHTTPAdminScope(t *testing.T) {
+	b := startHTTPBot(t)
+	const foreign = "1170000000000000999"
+	file := b.fake.NewAttachment("zorblax.txt", []byte("Quimper hosts a festival\n\nThe Breton town of Quimper held a festival on Saturday, officials said."))
+	for _, i := range []*discordgo.Interaction{
+		fakediscord.CommandInteraction("reindex", nil, fakediscord.UserSpec{Username: "mallory", Admin: true}),
+		fakediscord.CommandInteraction("ingest", map[string]any{"file": file}, fakediscord.UserSpec{Username: "mallory", Admin: true}),
+	} {
+		i.GuildID = foreign
+		resp, body := b.post(marshal(t, i), b.now, b.priv)
+		var r discordgo.InteractionResponse
+		if err := json.Unmarshal(body, &r); err != nil || resp.StatusCode != http.StatusOK ||
+			r.Type != discordgo.InteractionResponseChannelMessageWithSource || r.Data == nil ||
+			r.Data.Flags&discordgo.MessageFlagsEphemeral == 0 || !strings.Contains(r.Data.Content, "can't be used in this server") {
+			t.Errorf("/%s from another server: %s %s, want an ephemeral refusal as the response", i.ApplicationCommandData().Name, resp.Status, body)
+		}
+	}
+	if entries, _ := os.ReadDir(filepath.Join(b.corpus, "ingested")); len(entries) != 0 {
+		t.Errorf("a file was ingested from another server: %v", entries)
+	}
+	if strings.Contains(b.logs.String(), "Reindex") || strings.Count(b.logs.String(), "outcome=refused") != 2 {
+		t.Errorf("want two refusals and no reindex in the log:\n%s", grepLines(b.logs.String(), "msg=interaction"))
+	}
+}
+
+// TestServeHTTPReplays sends a signed vote and a signed /reindex three
+// times each, as someone who captured the requests would: one vote is
+// recorded and one reindex runs; the replays get responses that do
+// nothing.
+func TestServeHTTPReplays(t *testing.T) {
+	b := startHTTPBot(t)
+	answer := &discordgo.Message{ID: "1170000000000000444", ChannelID: fakediscord.ChannelID, GuildID: fakediscord.GuildID,
+		Content: "> Will Iran allow inspections?\n\nPress TV reports that it will not [1].",
+		Author:  &discordgo.User{ID: fakediscord.AppID, Bot: true}}
+	vote := fakediscord.ComponentInteraction("ask:vote:up", answer, fakediscord.UserSpec{Username: "alice"})
+	reindex := fakediscord.CommandInteraction("reindex", nil, fakediscord.UserSpec{Username: "root", Admin: true})
+	for _, i := range []*discordgo.Interaction{vote, reindex} {
+		body := marshal(t, i)
+		for n := range 3 {
+			if n == 0 {
+				b.gate.hold(i.Token)
+			}
+			resp, got := b.post(body, b.now, b.priv)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("request %d: %s %s", n, resp.Status, got)
+			}
+			if n == 0 {
+				b.relay(i, got)
+			}
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		m, ok := b.fake.OriginalResponse(reindex.Token)
+		if ok && strings.Contains(m.Content, "Reindex finished") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the reindex never finished: %+v\n%s", m, b.logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var data []byte
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if data, _ = os.ReadFile(b.feedback); len(data) > 0 {
+			break
+		}
+	}
+	if n := strings.Count(string(data), "\n"); n != 1 {
+		t.Errorf("%d votes recorded, want 1:\n%s", n, data)
+	}
+	// Let any replay that was let through end and log its line.
+	time.Sleep(500 * time.Millisecond)
+	logs := b.logs.String()
+	if n := strings.Count(logs, "msg=interaction "); n != 2 {
+		t.Errorf("%d interactions logged, want the vote and the reindex:\n%s", n, grepLines(logs, "msg=interaction"))
+	}
+	if n := strings.Count(logs, "command=reindex"); n != 1 {
+		t.Errorf("%d reindexes logged, want 1:\n%s", n, grepLines(logs, "msg=interaction"))
+	}
+	if n := strings.Count(logs, "ignored a replayed request"); n != 4 {
+		t.Errorf("%d replays logged, want 4", n)
+	}
 }

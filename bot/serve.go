@@ -110,6 +110,10 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 		publicKey = key
 	}
 	guildID := cfg.Discord.GuildID
+	adminGuilds, err := adminGuildIDs(cfg.Discord.AdminGuilds, guildID)
+	if err != nil {
+		return err
+	}
 	mentions := cfg.Serve.Mentions
 	if mentions && httpAddr != "" {
 		log.Warn("mentions are answered only over the gateway; ignoring serve.mentions in HTTP interactions mode")
@@ -176,6 +180,7 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 		Indexer:              index,
 		Ingester:             index,
 		FeedbackLog:          firstNonEmpty(cfg.Serve.Feedback, filepath.Join(dataDir, "feedback.jsonl")),
+		AdminGuildIDs:        adminGuilds,
 		AdminRoleIDs:         cfg.Discord.AdminRoles,
 		Cooldown:             cfg.Serve.Cooldown, // negative when set to 0: off
 		MaxConcurrentAnswers: cfg.Serve.MaxConcurrent,
@@ -229,7 +234,11 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 	if httpAddr != "" {
 		mode = "HTTP interactions at " + httpAddr
 	}
-	log.Info("serving", "application", appID, "mode", mode, "commands", scope, "articles", st.Articles, "offline", eng.Offline())
+	log.Info("serving", "application", appID, "mode", mode, "commands", scope, "admin_guilds", strings.Join(adminGuilds, ","),
+		"articles", st.Articles, "offline", eng.Offline())
+	if len(adminGuilds) == 0 {
+		log.Warn("/reindex and /ingest are off in every server: set NEWSBOT_ADMIN_GUILDS (or DISCORD_GUILD_ID) to the servers that may change the corpus")
+	}
 
 	// Registration retries in the background: the bot answers commands
 	// registered earlier even when Discord refuses the update.
@@ -258,6 +267,24 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 	}
 	return serveErr
 }
+
+// adminGuildIDs are the servers where the admin commands work: those of
+// discord.admin_guilds, else the server of discord.guild_id, else none.
+// Each must be a server ID (a snowflake: digits).
+func adminGuildIDs(listed []string, guildID string) ([]string, error) {
+	if len(listed) == 0 && guildID != "" {
+		listed = []string{guildID}
+	}
+	for _, g := range listed {
+		if !snowflake.MatchString(g) {
+			return nil, usageError{fmt.Sprintf("config: discord.admin_guilds: %q is not a server ID (right-click the server with Developer Mode on, Copy Server ID)", g)}
+		}
+	}
+	return listed, nil
+}
+
+// snowflake matches a Discord ID.
+var snowflake = regexp.MustCompile(`^[0-9]{1,20}$`)
 
 // interactionMetrics counts the interactions the commands report in the
 // metrics.

@@ -166,3 +166,57 @@ func TestServeRejectsBadLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestServeAdminGuilds runs "bot serve" with NEWSBOT_ADMIN_GUILDS and no
+// DISCORD_GUILD_ID: the everyday commands are registered globally, the
+// admin commands only in the admin server, and a Manage Server member of
+// another server is refused /reindex there while the admin server's may.
+func TestServeAdminGuilds(t *testing.T) {
+	const adminGuild = "1170000000000000555"
+	s := startServe(t, map[string]string{
+		"DISCORD_TOKEN":        "test-token",
+		"NEWSBOT_ADMIN_GUILDS": adminGuild,
+		"NEWSBOT_OFFLINE":      "1",
+		"NEWSBOT_DATA":         t.TempDir(),
+		"NEWSBOT_CORPUS":       copySeeds(t),
+		"NEWSBOT_LOG_FORMAT":   "text",
+	})
+	names := func(guild string) string {
+		var out []string
+		for _, c := range s.fake.Commands(guild) {
+			out = append(out, c.Name)
+		}
+		return strings.Join(out, ",")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for names("") == "" || names(adminGuild) == "" {
+		if time.Now().After(deadline) {
+			t.Fatalf("not registered in both scopes: global %q, admin %q\n%s", names(""), names(adminGuild), s.logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := names(""); got != "ask,source,articles,help" {
+		t.Errorf("global commands %s", got)
+	}
+	if got := names(adminGuild); got != "reindex,ingest" {
+		t.Errorf("admin server's commands %s", got)
+	}
+
+	mod := fakediscord.UserSpec{Username: "mod", Admin: true}
+	here := fakediscord.CommandInteraction("reindex", nil, mod) // from fakediscord.GuildID
+	m := s.dispatch(here, 10*time.Second, func(m *discordgo.Message) bool { return m.Content != "" })
+	if !strings.Contains(m.Content, "can't be used in this server") {
+		t.Errorf("/reindex from another server = %q", m.Content)
+	}
+	there := fakediscord.CommandInteraction("reindex", nil, mod)
+	there.GuildID = adminGuild
+	s.dispatch(there, 20*time.Second, func(m *discordgo.Message) bool { return strings.Contains(m.Content, "Reindex finished") })
+}
+
+func TestServeRejectsBadAdminGuild(t *testing.T) {
+	env := map[string]string{"DISCORD_TOKEN": "test-token", "NEWSBOT_DATA": t.TempDir(), "NEWSBOT_ADMIN_GUILDS": "my server"}
+	_, _, err := runBot(t, env, "serve")
+	if err == nil || !strings.Contains(err.Error(), "admin_guilds") || !strings.Contains(err.Error(), `"my server"`) {
+		t.Errorf("err = %v, want one naming the setting and the value", err)
+	}
+}

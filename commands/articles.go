@@ -80,14 +80,14 @@ func renderArticles(all []seam.Article, search string, page int) message {
 		if search == "" {
 			return message{Content: "No article is indexed yet.", Ephemeral: true}
 		}
-		return message{Content: fmt.Sprintf("No indexed article matches “%s”.", escapeMarkdown(neutralise(search))), Ephemeral: true}
+		return message{Content: fmt.Sprintf("No indexed article matches “%s”.", neutralise(search)), Ephemeral: true}
 	}
 	pages := (len(arts) + articlesPerPage - 1) / articlesPerPage
 	page = min(max(page, 0), pages-1)
 	var lines []string
 	for n, a := range arts[page*articlesPerPage : min(len(arts), (page+1)*articlesPerPage)] {
 		line := fmt.Sprintf("**%d.** %s", page*articlesPerPage+n+1, link(clip(orUntitled(a.Title), 200), a.URL))
-		if meta := joinNonEmpty(", ", escapeMarkdown(neutralise(clip(oneLine(a.Source), 60))), date(a.Published)); meta != "" {
+		if meta := joinNonEmpty(", ", neutralise(clip(oneLine(a.Source), 60)), date(a.Published)); meta != "" {
 			line += " — " + meta
 		}
 		lines = append(lines, line)

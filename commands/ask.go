@@ -2,10 +2,8 @@ package commands
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
-	"os"
 	"regexp"
 	"strings"
 	"time"
@@ -191,14 +189,14 @@ func sourcesEmbed(cites []seam.Citation) *discordgo.MessageEmbed {
 
 func sourceEntry(c seam.Citation, excerpt int) string {
 	line := fmt.Sprintf("**[%d]** %s", c.N, link(clip(orUntitled(c.Title), 200), c.URL))
-	if meta := joinNonEmpty(", ", escapeMarkdown(neutralise(clip(oneLine(c.Source), 60))), date(c.Published)); meta != "" {
+	if meta := joinNonEmpty(", ", neutralise(clip(oneLine(c.Source), 60)), date(c.Published)); meta != "" {
 		line += " — " + meta
 	}
 	if idShowable(c.ID) {
 		line += " · `" + c.ID + "`"
 	}
 	if excerpt > 0 {
-		line += "\n> " + escapeMarkdown(neutralise(clip(oneLine(c.Text), excerpt)))
+		line += "\n> " + neutralise(clip(oneLine(c.Text), excerpt))
 	}
 	return line
 }
@@ -254,7 +252,7 @@ func answerOf(content string) string {
 	if !ok {
 		return ""
 	}
-	return strings.ReplaceAll(strings.TrimSpace(rest), "\u200b", "")
+	return readBack(strings.TrimSpace(rest))
 }
 
 // closestEmbed names the articles nearest to a declined question, as the
@@ -271,7 +269,7 @@ func closestEmbed(ps []seam.Passage) *discordgo.MessageEmbed {
 		}
 		seen[p.ArticleID] = true
 		line := "• " + link(clip(orUntitled(p.Title), 200), p.URL)
-		if meta := joinNonEmpty(", ", escapeMarkdown(neutralise(clip(oneLine(p.Source), 60))), date(p.Published)); meta != "" {
+		if meta := joinNonEmpty(", ", neutralise(clip(oneLine(p.Source), 60)), date(p.Published)); meta != "" {
 			line += " — " + meta
 		}
 		lines = append(lines, line)
@@ -330,7 +328,7 @@ func renderFullSources(found []seam.Citation, missing []int) []message {
 	}
 	var embeds []*discordgo.MessageEmbed
 	for _, c := range found {
-		embeds = append(embeds, passageEmbed(fmt.Sprintf("[%d] ", c.N), c.Passage, escapeMarkdown(neutralise(c.Text)), maxEmbedDescription-96))
+		embeds = append(embeds, passageEmbed(fmt.Sprintf("[%d] ", c.N), c.Passage, neutralise(c.Text), maxEmbedDescription-96))
 	}
 	if content == "" && len(embeds) == 0 {
 		content = "No sources to show."
@@ -342,30 +340,20 @@ func renderFullSources(found []seam.Citation, missing []int) []message {
 // the outlet, date and passage ID in the footer.
 func passageEmbed(prefix string, p seam.Passage, text string, maxText int) *discordgo.MessageEmbed {
 	e := &discordgo.MessageEmbed{
-		Title:       truncateTitle(prefix + oneLine(neutralise(orUntitled(p.Title)))),
+		Title:       truncateTitle(prefix + neutralise(orUntitled(p.Title))),
 		Description: clip(text, maxText),
 		Color:       embedColor,
 	}
 	if u := safeURL(p.URL); u != "" {
 		e.URL = u
 	}
-	footer := joinNonEmpty(" · ", clip(oneLine(neutralise(p.Source)), 100), date(p.Published), "passage "+clip(p.ID, 200))
+	footer := joinNonEmpty(" · ", neutraliseFooter(clip(oneLine(p.Source), 100)), date(p.Published), "passage "+neutraliseFooter(clip(p.ID, 200)))
 	e.Footer = &discordgo.MessageEmbedFooter{Text: footer}
 	return e
 }
 
-// feedback is one line of the feedback log.
-type feedback struct {
-	Time      time.Time      `json:"time"`
-	User      string         `json:"user"`
-	Vote      string         `json:"vote"`
-	Question  string         `json:"question"`
-	Answer    string         `json:"answer"`
-	Citations []citedPassage `json:"citations"`
-	MessageID string         `json:"message_id,omitempty"`
-}
-
-// vote records a 👍 or 👎 on an answer in the feedback log.
+// vote records a 👍 or 👎 on an answer in the feedback log (see
+// feedback.go): one vote per user per answer, the latest counting.
 func (r *Router) vote(ctx context.Context, x *exchange, vote string) error {
 	if err := x.deferReply(ctx, true); err != nil {
 		return err
@@ -378,33 +366,21 @@ func (r *Router) vote(ctx context.Context, x *exchange, vote string) error {
 		}
 	}
 	x.trace.set(slog.String("vote", vote))
-	if r.cfg.FeedbackLog != "" {
-		if err := appendJSONLine(r.cfg.FeedbackLog, fb); err != nil {
-			return err
+	outcome := voteNew
+	if r.feedback != nil {
+		var err error
+		if outcome, err = r.feedback.record(fb); err != nil {
+			return voteFailed(err)
 		}
 	}
+	emoji := map[string]string{"up": "👍", "down": "👎"}[vote]
+	switch outcome {
+	case voteChanged:
+		return x.edit(ctx, message{Content: "Thanks: your vote on this answer is now " + emoji + "."})
+	case voteUnchanged:
+		return x.edit(ctx, message{Content: "Your " + emoji + " on this answer was already recorded; thanks!"})
+	}
 	return x.edit(ctx, message{Content: "Thanks for the feedback!"})
-}
-
-// appendJSONLine appends v as one JSON line. Each line is one write to a
-// file opened with O_APPEND, so concurrent votes don't interleave.
-func appendJSONLine(path string, v any) error {
-	line, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("encode feedback: %w", err)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-	if err != nil {
-		return fmt.Errorf("open feedback log: %w", err)
-	}
-	if _, err := f.Write(append(line, '\n')); err != nil {
-		f.Close()
-		return fmt.Errorf("write feedback log: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("close feedback log: %w", err)
-	}
-	return nil
 }
 
 // optString returns a command's string option, or "".

@@ -91,7 +91,7 @@ func TestAskBadInput(t *testing.T) {
 		{
 			name:     "masked link",
 			question: "[click here for the answer](https://evil.example/login) will Iran allow inspections of its military sites?",
-			echo:     `\[click here for the answer\](https://evil.example/login) will Iran allow inspections of its military sites?`,
+			echo:     `\[click here for the answer\](https\://evil.example/login) will Iran allow inspections of its military sites?`,
 		},
 		{
 			name:     "code fence",

@@ -1,13 +1,18 @@
 // Package commands is the Discord side of the bot: the slash-command
 // definitions, the interaction router, one handler per command, the
-// rendering of results as Discord messages and embeds, permissions and fair
-// use (cooldowns, a cap on concurrent answers).
+// rendering of results as Discord messages and embeds, permissions (admin
+// commands only in the admin servers, see admin.go) and fair use (a
+// cooldown and a cap on concurrent answers, per-user rates on the other
+// commands and the buttons, one vote per user per answer).
 //
 // Each command lives in its own file with its definition, handler and
 // renderer side by side. Handlers acknowledge an interaction before doing
-// any work, then work under a context carrying the interaction's deadline.
-// Every message the package sends is built by one function that sets empty
-// allowed mentions, so nothing the bot says can ping anyone.
+// any work, then work under a context carrying the interaction's deadline;
+// the router's refusals (permission, rate) come first, as immediate private
+// replies. Every message the package sends is built by one function that
+// sets empty allowed mentions, so nothing the bot says can ping anyone, and
+// every text from outside the bot in it has passed neutralise
+// (neutralise.go), so it shows as written, never as formatting.
 //
 // It knows Discord; it knows nothing of embeddings, prompts or models: the
 // answers, passages, articles, reindexing and ingesting come through the
@@ -83,13 +88,22 @@ type Config struct {
 	Indexer   Indexer
 	Ingester  Ingester
 	// FeedbackLog is the file 👍/👎 votes are appended to, one JSON object a
-	// line; votes are acknowledged but not kept when it is empty.
+	// line (see feedback.go); votes are acknowledged but not kept when it
+	// is empty. New removes a partial last line from it, and fails when it
+	// can't be read. One process writes it: replicas need one each.
 	FeedbackLog string
+	// AdminGuildIDs are the servers where /reindex and /ingest may be used
+	// (by members with Manage Server, Administrator or an AdminRoleIDs
+	// role) and where they are registered. Everywhere else the shared
+	// corpus is read-only; with none, the admin commands are refused
+	// everywhere.
+	AdminGuildIDs []string
 	// AdminRoleIDs are roles whose members may use /reindex and /ingest
 	// besides those with Manage Server or Administrator.
 	AdminRoleIDs []string
 	// Cooldown is the least time between two /ask of one user (10s);
-	// negative disables it.
+	// negative disables it, and with it the per-user rates of the other
+	// commands and of the buttons (see rateOf).
 	Cooldown time.Duration
 	// MaxConcurrentAnswers caps the answers being worked on at once (4).
 	MaxConcurrentAnswers int
@@ -138,7 +152,10 @@ type Router struct {
 	log      *slog.Logger
 	commands map[string]*command
 	limiter  *limiter
+	rates    *rates // nil when the per-user limits are off
 	hashKey  []byte
+	// feedback is the feedback log; nil when votes are not kept.
+	feedback *feedbackLog
 
 	// base is the parent of every handler's context; Shutdown cancels it
 	// when in-flight work outlives its grace period.
@@ -160,6 +177,9 @@ type command struct {
 	def       *discordgo.ApplicationCommand
 	handle    func(ctx context.Context, x *exchange) error
 	component func(ctx context.Context, x *exchange, args []string) error
+	// admin commands run only after checkAdmin allowed them, and are
+	// registered only in the admin servers.
+	admin bool
 }
 
 // New returns a Router for cfg.
@@ -203,6 +223,19 @@ func New(cfg Config) (*Router, error) {
 		log:     cfg.Logger,
 		limiter: newLimiter(cfg.Cooldown, cfg.MaxConcurrentAnswers, cfg.QueueSize),
 		hashKey: key,
+	}
+	if cfg.Cooldown > 0 {
+		r.rates = newRates()
+	}
+	if cfg.FeedbackLog != "" {
+		fl, cut, err := openFeedbackLog(cfg.FeedbackLog)
+		if err != nil {
+			return nil, fmt.Errorf("commands: %w", err)
+		}
+		if cut > 0 {
+			r.log.Warn("feedback log: removed a partial last line (a write was cut short)", "path", cfg.FeedbackLog, "bytes", cut)
+		}
+		r.feedback = fl
 	}
 	r.base, r.cancelBase = context.WithCancel(context.Background())
 	r.supported = listWords(cfg.Ingester.Extensions())
@@ -380,6 +413,16 @@ func (r *Router) run(x *exchange) {
 			err = userErrorf("I don't know the command /%s; it may have been removed.", data.Name)
 			break
 		}
+		if c.admin {
+			// Before anything else, so that a refusal is the first
+			// response, immediate and private, in either transport.
+			if err = r.checkAdmin(x.i, data.Name); err != nil {
+				break
+			}
+		}
+		if r.throttled(ctx, x, data.Name, data.Name) {
+			return
+		}
 		err = c.handle(ctx, x)
 	case discordgo.InteractionMessageComponent:
 		id := x.i.MessageComponentData().CustomID
@@ -390,6 +433,14 @@ func (r *Router) run(x *exchange) {
 			err = userErrorf("That button no longer works; run the command again.")
 			break
 		}
+		if c.admin {
+			if err = r.checkAdmin(x.i, parts[0]); err != nil {
+				break
+			}
+		}
+		if r.throttled(ctx, x, parts[0]+":buttons", "") {
+			return
+		}
 		err = c.component(ctx, x, parts[1:])
 	default:
 		x.trace.setOutcome("ignored")
@@ -398,6 +449,22 @@ func (r *Router) run(x *exchange) {
 	if err != nil {
 		x.fail(ctx, err)
 	}
+}
+
+// throttled spends one of the user's tokens of class (see rates) and
+// reports whether there was none, in which case it has told the user to
+// slow down, privately, as the first response.
+func (r *Router) throttled(ctx context.Context, x *exchange, class, command string) bool {
+	if r.rates == nil {
+		return false
+	}
+	wait := r.rates.take(class, interactionUserID(x.i), r.cfg.Now())
+	if wait <= 0 {
+		return false
+	}
+	x.trace.setOutcome("cooldown")
+	x.refuse(ctx, slowDownText(command, wait))
+	return true
 }
 
 // Shutdown stops taking new interactions (they are told the bot is

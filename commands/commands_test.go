@@ -288,6 +288,13 @@ type countingIndexer struct {
 	calls int
 }
 
+// count is the number of calls so far.
+func (c *countingIndexer) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.calls
+}
+
 func (c *countingIndexer) Reindex(ctx context.Context, progress func(seam.Progress)) (seam.Summary, error) {
 	c.mu.Lock()
 	c.calls++

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -33,14 +34,19 @@ const (
 // request's signature (by the application's public key) and age, answers
 // PINGs, and hands commands and components to HandleHTTP, whose first
 // response becomes the HTTP response; edits and follow-ups go through s's
-// REST methods. now is the clock of the age check (time.Now when nil). It
-// keeps no state of its own, so replicas can share the traffic.
+// REST methods. now is the clock of the age check (time.Now when nil).
+//
+// A signed request stays valid for as long as its timestamp is fresh, so
+// the endpoint remembers the interactions it has accepted for that long: a
+// replay of one does nothing (see replayResponse). That memory is the
+// endpoint's only state; with replicas, each remembers its own.
 func (r *Router) Endpoint(key ed25519.PublicKey, s *discordgo.Session, now func() time.Time) http.Handler {
 	if now == nil {
 		now = time.Now
 	}
 	mux := http.NewServeMux()
-	mux.Handle("POST /interactions", &interactionsEndpoint{key: key, router: r, ds: s, log: r.log, now: now})
+	mux.Handle("POST /interactions", &interactionsEndpoint{key: key, router: r, ds: s, log: r.log, now: now,
+		seen: &replayWindow{until: map[string]time.Time{}}})
 	return mux
 }
 
@@ -51,6 +57,7 @@ type interactionsEndpoint struct {
 	ds     *discordgo.Session // REST only: edits and follow-ups
 	log    *slog.Logger
 	now    func() time.Time
+	seen   *replayWindow
 }
 
 // ServeHTTP handles one interaction request.
@@ -87,6 +94,14 @@ func (e *interactionsEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request)
 		writeInteractionResponse(w, &discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong})
 		return
 	}
+	// Only now, once the request is known to come from Discord, so that
+	// nobody else can make the endpoint forget or ignore an interaction.
+	sec, _ := strconv.ParseInt(r.Header.Get("X-Signature-Timestamp"), 10, 64)
+	if !e.seen.first(i.ID, time.Unix(sec, 0).Add(maxTimestampSkew), e.now()) {
+		e.log.Warn("interactions: ignored a replayed request", "interaction", i.ID, "remote", r.RemoteAddr)
+		writeInteractionResponse(w, replayResponse(&i))
+		return
+	}
 	// The handler's work outlives this request (the router runs it under
 	// its own context); only the wait for its first response is bounded.
 	ctx, cancel := context.WithTimeout(r.Context(), ackTimeout)
@@ -102,6 +117,44 @@ func (e *interactionsEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request)
 		// respond.
 		http.Error(w, "no response in time", http.StatusServiceUnavailable)
 	}
+}
+
+// replayResponse is the answer to a request for an interaction that was
+// already handled: a well-formed response that does nothing. Discord never
+// sends one twice, so only whoever replayed it reads this.
+func replayResponse(i *discordgo.Interaction) *discordgo.InteractionResponse {
+	if i.Type == discordgo.InteractionMessageComponent {
+		// Acknowledges and leaves the message as it is.
+		return &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}
+	}
+	return &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource,
+		Data: message{Content: "That request was already handled.", Ephemeral: true}.responseData()}
+}
+
+// replayWindow remembers the IDs of the interactions accepted, each until
+// its signed timestamp is too old to be accepted again.
+type replayWindow struct {
+	// mu guards the fields below.
+	mu    sync.Mutex
+	until map[string]time.Time // interaction ID -> when it may be forgotten
+	order []string             // the IDs in until, oldest first, for forgetting
+}
+
+// first records id as seen until the given time and reports whether it is
+// the first time it was seen. It forgets the IDs whose time has passed.
+func (w *replayWindow) first(id string, until, now time.Time) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for len(w.order) > 0 && !w.until[w.order[0]].After(now) {
+		delete(w.until, w.order[0])
+		w.order = w.order[1:]
+	}
+	if _, ok := w.until[id]; ok {
+		return false
+	}
+	w.until[id] = until
+	w.order = append(w.order, id)
+	return true
 }
 
 // freshTimestamp reports whether a request's X-Signature-Timestamp (Unix

@@ -21,6 +21,26 @@ func userErrorf(format string, args ...any) error {
 	return &userError{msg: fmt.Sprintf(format, args...)}
 }
 
+// shownError is a failure with words of its own for the user: unlike a
+// userError it is logged as a failure, with its cause; userText shows msg.
+type shownError struct {
+	msg string
+	err error
+}
+
+func (e *shownError) Error() string { return e.err.Error() }
+func (e *shownError) Unwrap() error { return e.err }
+
+// voteFailed is the error of a vote that could not be recorded: the voter
+// is told so, not that an index was left alone.
+func voteFailed(err error) error {
+	msg := "I couldn't record your vote, sorry. Please try again in a little while."
+	if errors.Is(err, syscall.ENOSPC) {
+		msg = "I couldn't record your vote: the bot's disk is full. Please tell the bot's operator."
+	}
+	return &shownError{msg: msg, err: fmt.Errorf("record vote: %w", err)}
+}
+
 // genericFailure is what users see for errors that mean nothing to them;
 // the operator finds the cause in the log.
 const genericFailure = "Something went wrong on my side, sorry. The operator has the details; try again in a little while."
@@ -34,9 +54,15 @@ func userText(err error, supported string) string {
 	if errors.As(err, &ue) {
 		return ue.msg
 	}
+	var se *shownError
+	if errors.As(err, &se) {
+		return se.msg
+	}
 	var fe *seam.FetchError
 	if errors.As(err, &fe) {
-		return "I couldn't fetch that page: " + strings.TrimRight(fe.Message, ". ") + "."
+		// The message quotes the address the user gave, and what the
+		// server sent.
+		return "I couldn't fetch that page: " + neutralise(strings.TrimRight(fe.Message, ". ")) + "."
 	}
 	var rj *seam.Rejection
 	if errors.As(err, &rj) {
@@ -77,7 +103,7 @@ func rejectionText(rj *seam.Rejection, supported string) string {
 	case seam.NoText:
 		return "I found no article text in that file, so nothing was saved."
 	case seam.NameTaken:
-		return fmt.Sprintf("Too many files are already called %s; rename the file and try again.", rj.Name)
+		return fmt.Sprintf("Too many files are already called %s; rename the file and try again.", neutralise(rj.Name))
 	}
 	return genericFailure
 }

@@ -43,7 +43,7 @@ func renderHelp(st seam.Stats, mentions bool) message {
 					outlets = append(outlets, fmt.Sprintf("and %d more", len(st.Sources)-12))
 					break
 				}
-				outlets = append(outlets, escapeMarkdown(neutralise(clip(oneLine(s), 60))))
+				outlets = append(outlets, neutralise(clip(oneLine(s), 60)))
 			}
 			b.WriteString(" from " + strings.Join(outlets, ", "))
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,6 +65,7 @@ type env struct {
 	t      *testing.T
 	fake   *fakediscord.Server
 	ds     *discordgo.Session
+	gate   *ackGate // holds the session's webhook calls of an interaction
 	router *Router
 	ix     *retrieval.Index
 	corpus string
@@ -92,16 +94,17 @@ func newEnv(t *testing.T, o envOptions) *env {
 	logs := &syncBuffer{}
 	index := adapt.Index{Index: ix, Corpus: corpus}
 	cfg := Config{
-		Answerer:     adapt.Engine{Engine: eng},
-		Searcher:     index,
-		Catalogue:    index,
-		Indexer:      index,
-		Ingester:     index,
-		FeedbackLog:  filepath.Join(t.TempDir(), "feedback.jsonl"),
-		Cooldown:     -1,
-		EditInterval: 50 * time.Millisecond,
-		Logger:       slog.New(slog.NewJSONHandler(logs, nil)),
-		UserHashKey:  []byte("test-key"),
+		Answerer:      adapt.Engine{Engine: eng},
+		Searcher:      index,
+		Catalogue:     index,
+		Indexer:       index,
+		Ingester:      index,
+		FeedbackLog:   filepath.Join(t.TempDir(), "feedback.jsonl"),
+		AdminGuildIDs: []string{fakediscord.GuildID},
+		Cooldown:      -1,
+		EditInterval:  50 * time.Millisecond,
+		Logger:        slog.New(slog.NewJSONHandler(logs, nil)),
+		UserHashKey:   []byte("test-key"),
 	}
 	if o.config != nil {
 		o.config(&cfg)
@@ -112,9 +115,11 @@ func newEnv(t *testing.T, o envOptions) *env {
 	}
 	fake := fakediscord.New(t, append([]fakediscord.Option{fakediscord.StrictMentions(t)}, o.fakeOpts...)...)
 	ds := fake.Session(testToken)
+	gate := &ackGate{base: ds.Client.Transport, held: map[string]chan struct{}{}}
+	ds.Client = &http.Client{Transport: gate, Timeout: ds.Client.Timeout}
 	ds.AddHandler(router.HandleInteraction)
 	ds.AddHandler(router.HandleMessage)
-	e := &env{t: t, fake: fake, ds: ds, router: router, ix: ix, corpus: corpus, log: logs}
+	e := &env{t: t, fake: fake, ds: ds, gate: gate, router: router, ix: ix, corpus: corpus, log: logs}
 	if o.open {
 		if err := ds.Open(); err != nil {
 			t.Fatalf("Open: %v", err)
@@ -124,6 +129,55 @@ func newEnv(t *testing.T, o envOptions) *env {
 		}
 	}
 	return e
+}
+
+// ackGate stands for the part of Discord that reads the HTTP response to
+// an interaction: a webhook call (edit, follow-up) for an interaction the
+// test holds waits until the test has relayed that response to the fake
+// as the interaction's callback.
+type ackGate struct {
+	base http.RoundTripper
+
+	// mu guards held.
+	mu   sync.Mutex
+	held map[string]chan struct{} // by interaction token
+}
+
+func (g *ackGate) hold(token string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.held[token] = make(chan struct{})
+}
+
+func (g *ackGate) release(token string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if ch, ok := g.held[token]; ok {
+		close(ch)
+		delete(g.held, token)
+	}
+}
+
+func (g *ackGate) RoundTrip(r *http.Request) (*http.Response, error) {
+	// /api/v10/webhooks/APP/TOKEN/...
+	parts := strings.Split(r.URL.Path, "/")
+	for n, p := range parts {
+		if p != "webhooks" || n+2 >= len(parts) {
+			continue
+		}
+		g.mu.Lock()
+		ch := g.held[parts[n+2]]
+		g.mu.Unlock()
+		if ch != nil {
+			select {
+			case <-ch:
+			case <-r.Context().Done():
+				return nil, r.Context().Err()
+			}
+		}
+		break
+	}
+	return g.base.RoundTrip(r)
 }
 
 // handle runs an interaction through the router directly, as discordgo

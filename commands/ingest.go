@@ -17,26 +17,23 @@ import (
 )
 
 func (r *Router) ingestCommand() *command {
-	return &command{
-		def: adminDefinition(&discordgo.ApplicationCommand{
-			Name:        "ingest",
-			Description: "Admins: add an article from a file or a web page, and index it",
-			Options: []*discordgo.ApplicationCommandOption{
-				{
-					Type:        discordgo.ApplicationCommandOptionAttachment,
-					Name:        "file",
-					Description: "An article file: " + r.supported,
-				},
-				{
-					Type:        discordgo.ApplicationCommandOptionString,
-					Name:        "url",
-					Description: "The address of a web page holding the article",
-					MaxLength:   2048,
-				},
+	return adminCommand(&discordgo.ApplicationCommand{
+		Name:        "ingest",
+		Description: "Admins: add an article from a file or a web page, and index it",
+		Options: []*discordgo.ApplicationCommandOption{
+			{
+				Type:        discordgo.ApplicationCommandOptionAttachment,
+				Name:        "file",
+				Description: "An article file: " + r.supported,
 			},
-		}),
-		handle: r.handleIngest,
-	}
+			{
+				Type:        discordgo.ApplicationCommandOptionString,
+				Name:        "url",
+				Description: "The address of a web page holding the article",
+				MaxLength:   2048,
+			},
+		},
+	}, r.handleIngest)
 }
 
 // handleIngest adds one file to the corpus: download (an attachment, or a
@@ -214,8 +211,8 @@ func renderIngested(in seam.Ingested) message {
 	switch {
 	case len(found) == 1:
 		a := found[0]
-		fmt.Fprintf(&b, " “%s”", escapeMarkdown(neutralise(orUntitled(clip(a.Title, 200)))))
-		if meta := joinNonEmpty(", ", escapeMarkdown(neutralise(clip(oneLine(a.Source), 60))), date(a.Published)); meta != "" {
+		fmt.Fprintf(&b, " “%s”", neutralise(orUntitled(clip(a.Title, 200))))
+		if meta := joinNonEmpty(", ", neutralise(clip(oneLine(a.Source), 60)), date(a.Published)); meta != "" {
 			b.WriteString(" (" + meta + ")")
 		}
 		fmt.Fprintf(&b, " is indexed in %s and can now be asked about with /ask.", plural(a.Passages, "passage"))
@@ -230,7 +227,7 @@ func renderIngested(in seam.Ingested) message {
 				fmt.Fprintf(&b, "\n…and %d more.", len(found)-5)
 				break
 			}
-			fmt.Fprintf(&b, "\n• %s", escapeMarkdown(neutralise(orUntitled(clip(a.Title, 200)))))
+			fmt.Fprintf(&b, "\n• %s", neutralise(orUntitled(clip(a.Title, 200))))
 		}
 	default:
 		b.WriteString(" But nothing from it is in the index.")

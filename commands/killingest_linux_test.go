@@ -211,7 +211,8 @@ func killedIngestChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	index := adapt.Index{Index: ix, Corpus: corpus}
-	router, err := New(Config{Answerer: adapt.Engine{Engine: eng}, Searcher: index, Catalogue: index, Indexer: index, Ingester: index, UserHashKey: []byte("k")})
+	router, err := New(Config{Answerer: adapt.Engine{Engine: eng}, Searcher: index, Catalogue: index, Indexer: index, Ingester: index, UserHashKey: []byte("k"),
+		AdminGuildIDs: []string{fakediscord.GuildID}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -74,21 +77,78 @@ func FetchApplicationID(ctx context.Context, ds *discordgo.Session) (string, err
 	return app.ID, nil
 }
 
-// Register overwrites the application's commands with the router's
-// Definitions (in one guild, or globally when guildID is empty), retrying
-// with exponential backoff from first until it succeeds or ctx ends.
+// Registration is one set of commands Discord keeps together: the global
+// commands (GuildID empty) or one server's. Registering a set replaces the
+// commands Discord had in that scope.
+type Registration struct {
+	GuildID  string
+	Commands []*discordgo.ApplicationCommand
+}
+
+// Registrations says where each command is registered: the everyday
+// commands globally, or in guildID when it is set (for testing); the admin
+// commands only in the admin servers (Config.AdminGuildIDs), never
+// globally, so that a server that adds the bot doesn't even see them. A
+// guild that is both gets one set with all of them. The global set, when
+// there is one, comes first.
+func (r *Router) Registrations(guildID string) []Registration {
+	var everyday, admin []*discordgo.ApplicationCommand
+	for _, def := range r.Definitions() {
+		if r.commands[def.Name].admin {
+			admin = append(admin, def)
+		} else {
+			everyday = append(everyday, def)
+		}
+	}
+	regs := []Registration{{GuildID: guildID, Commands: everyday}}
+	seen := map[string]bool{}
+	for _, g := range r.cfg.AdminGuildIDs {
+		switch {
+		case seen[g]:
+		case g == guildID:
+			regs[0].Commands = append(slices.Clip(regs[0].Commands), admin...)
+		default:
+			regs = append(regs, Registration{GuildID: g, Commands: admin})
+		}
+		seen[g] = true
+	}
+	return regs
+}
+
+// Register overwrites the application's commands in every scope of
+// Registrations(guildID), each retried with exponential backoff from first
+// until it succeeds or ctx ends, independently (a server that refuses, for
+// example because the bot was removed from it, doesn't hold up the
+// others). It returns when every scope is registered or ctx has ended.
 func (r *Router) Register(ctx context.Context, ds *discordgo.Session, appID, guildID string, first time.Duration) {
-	defs, log := r.Definitions(), r.log
+	var wg sync.WaitGroup
+	for _, reg := range r.Registrations(guildID) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.register(ctx, ds, appID, reg, first)
+		}()
+	}
+	wg.Wait()
+}
+
+// register overwrites the commands of one scope, retrying.
+func (r *Router) register(ctx context.Context, ds *discordgo.Session, appID string, reg Registration, first time.Duration) {
+	defs, log := reg.Commands, r.log
+	names := make([]string, len(defs))
+	for i, d := range defs {
+		names[i] = d.Name
+	}
 	retry := backoff.Policy{Base: first, Max: 5 * time.Minute}
 	for n := 1; ; n++ {
 		// discordgo would sleep through a 429 without watching ctx; wait
 		// here instead, so shutdown never waits on a rate limit.
 		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		_, err := ds.ApplicationCommandBulkOverwrite(appID, guildID, defs,
+		_, err := ds.ApplicationCommandBulkOverwrite(appID, reg.GuildID, defs,
 			discordgo.WithContext(rctx), discordgo.WithRetryOnRatelimit(false))
 		cancel()
 		if err == nil {
-			log.Info("commands registered", "count", len(defs), "guild", guildID)
+			log.Info("commands registered", "count", len(defs), "commands", strings.Join(names, ","), "guild", reg.GuildID)
 			return
 		}
 		if ctx.Err() != nil {
@@ -99,7 +159,7 @@ func (r *Router) Register(ctx context.Context, ds *discordgo.Session, appID, gui
 		if errors.As(err, &rl) && rl.RateLimit != nil && rl.TooManyRequests != nil {
 			wait = max(wait, rl.RetryAfter)
 		}
-		log.Warn("command registration failed; retrying", "err", err, "retry_in", wait.String())
+		log.Warn("command registration failed; retrying", "guild", reg.GuildID, "err", err, "retry_in", wait.String())
 		if backoff.Sleep(ctx, wait) != nil {
 			return
 		}

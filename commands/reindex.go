@@ -13,22 +13,17 @@ import (
 )
 
 func (r *Router) reindexCommand() *command {
-	return &command{
-		def: adminDefinition(&discordgo.ApplicationCommand{
-			Name:        "reindex",
-			Description: "Admins: re-read the article folder and update the index",
-		}),
-		handle: r.handleReindex,
-	}
+	return adminCommand(&discordgo.ApplicationCommand{
+		Name:        "reindex",
+		Description: "Admins: re-read the article folder and update the index",
+	}, r.handleReindex)
 }
 
 // handleReindex runs a reindex, showing its progress by editing a private
 // reply, then the summary. Questions go on being answered from the
-// previous index meanwhile.
+// previous index meanwhile. The router has checked the user may (see
+// checkAdmin).
 func (r *Router) handleReindex(ctx context.Context, x *exchange) error {
-	if err := r.checkAdmin(x.i, "reindex"); err != nil {
-		return err
-	}
 	if err := x.deferReply(ctx, true); err != nil {
 		return err
 	}

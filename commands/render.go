@@ -24,30 +24,6 @@ const (
 // embedColor is the accent of the bot's embeds.
 const embedColor = 0x3b82f6
 
-// escapeMarkdown makes untrusted text (titles, excerpts) show as written:
-// Markdown emphasis, code, spoilers and link brackets are escaped, and so
-// are headings, quotes and list markers at the start of a line.
-func escapeMarkdown(s string) string {
-	var b strings.Builder
-	b.Grow(len(s) + 8)
-	lineStart := true
-	for _, r := range s {
-		switch {
-		case strings.ContainsRune("\\*_~`|[]", r):
-			b.WriteByte('\\')
-		case lineStart && (r == '#' || r == '>' || r == '-'):
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-		if r == '\n' {
-			lineStart = true
-		} else if !unicode.IsSpace(r) {
-			lineStart = false
-		}
-	}
-	return b.String()
-}
-
 // oneLine collapses every run of whitespace into one space and trims.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
@@ -83,9 +59,10 @@ func safeURL(u string) string {
 	return strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "<", "%3C", ">", "%3E").Replace(s)
 }
 
-// link renders text (untrusted, escaped here) linked to u when u is usable.
+// link renders text (untrusted, neutralised here) linked to u when u is
+// usable: a masked link of the bot's own, to an article's address.
 func link(text, u string) string {
-	t := escapeMarkdown(neutralise(text))
+	t := neutralise(text)
 	if su := safeURL(u); su != "" {
 		return "[" + t + "](" + su + ")"
 	}

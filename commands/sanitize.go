@@ -82,28 +82,14 @@ func joinsScript(r rune) bool {
 }
 
 // quoteQuestion shows a question at the top of an answer as a Markdown
-// quote, its mentions neutralised and its Markdown escaped (a question must
-// not make the bot post a masked link, a code fence that swallows the
-// answer, or a heading), so that the message itself says what was asked
-// (buttons and follow-ups read it back with unquoteQuestion).
+// quote, neutralised (a question must not make the bot post a masked link,
+// a code fence that swallows the answer, a heading or a ping), so that the
+// message itself says what was asked (buttons and follow-ups read it back
+// with unquoteQuestion).
 func quoteQuestion(q string) string {
-	return "> " + escapeMarkdown(neutralise(q))
+	return "> " + neutralise(q)
 }
 
 // unquoteQuestion reads back a question quoted by quoteQuestion, without
 // its "> " prefix.
-func unquoteQuestion(s string) string {
-	s = strings.ReplaceAll(s, "\u200b", "")
-	var b strings.Builder
-	b.Grow(len(s))
-	escaped := false
-	for _, r := range s {
-		if r == '\\' && !escaped {
-			escaped = true
-			continue
-		}
-		escaped = false
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+func unquoteQuestion(s string) string { return readBack(s) }

@@ -79,7 +79,7 @@ const (
 // date and passage ID. highlight wraps matched words in markOpen and
 // markClose.
 func renderSource(query string, res []seam.Passage, highlight func(string) string) []message {
-	q := escapeMarkdown(neutralise(clip(query, 200)))
+	q := neutralise(clip(query, 200))
 	if len(res) == 0 {
 		return []message{{Content: fmt.Sprintf("No passage matches “%s”.", q)}}
 	}
@@ -90,7 +90,7 @@ func renderSource(query string, res []seam.Passage, highlight func(string) strin
 	for n, p := range res {
 		text := strings.Map(dropMarks, p.Text)
 		marked := excerptAround(highlight(text), per)
-		body := strings.NewReplacer(markOpen, "**", markClose, "**").Replace(escapeMarkdown(neutralise(marked)))
+		body := strings.NewReplacer(markOpen, "**", markClose, "**").Replace(neutralise(marked))
 		embeds = append(embeds, passageEmbed(fmt.Sprintf("[%d] ", n+1), p, body, maxEmbedDescription-96))
 	}
 	return packEmbeds(fmt.Sprintf("Passages matching “%s”:", q), embeds)

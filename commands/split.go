@@ -176,8 +176,8 @@ func chooseCut(s string, maxEnd int) (int, bool) {
 }
 
 // hardCut moves a cut inside a word back so that it splits no citation
-// mark, run of backticks or combining sequence; it keeps maxEnd when
-// moving back would leave nothing.
+// mark, run of backticks, backslash escape or combining sequence; it keeps
+// maxEnd when moving back would leave nothing.
 func hardCut(s string, maxEnd int) int {
 	c := maxEnd
 	if start := markAround(s, c); start >= 0 {
@@ -185,6 +185,9 @@ func hardCut(s string, maxEnd int) int {
 	}
 	for c > 0 && s[c-1] == '`' && s[c] == '`' {
 		c--
+	}
+	if trailingBackslashes(s[:c])%2 == 1 {
+		c-- // keep an escape with the character it escapes
 	}
 	for steps := 0; c > 0 && steps < 8; steps++ {
 		r, _ := utf8.DecodeRuneInString(s[c:])
@@ -199,6 +202,15 @@ func hardCut(s string, maxEnd int) int {
 		return maxEnd
 	}
 	return c
+}
+
+// trailingBackslashes counts the backslashes that end s.
+func trailingBackslashes(s string) int {
+	n := 0
+	for n < len(s) && s[len(s)-1-n] == '\\' {
+		n++
+	}
+	return n
 }
 
 // isJoining reports whether r belongs with the rune before it: a combining

@@ -24,6 +24,13 @@ func TestSplit(t *testing.T) {
 				t.Errorf("parts = %q", parts)
 			}
 		}},
+		{"keeps an escape with its character", "x" + strings.Repeat(`\*`, 100), 64, func(t *testing.T, parts []string) {
+			for i, p := range parts {
+				if trailingBackslashes(p)%2 == 1 {
+					t.Errorf("part %d ends in a lone escape: %q", i, p)
+				}
+			}
+		}},
 		{"empty gives nothing", " \n\t ", 2000, func(t *testing.T, parts []string) {
 			if len(parts) != 0 {
 				t.Errorf("parts = %q", parts)

@@ -72,11 +72,12 @@ var Settings = []Setting{
 	{Key: "discord.guild_id", Env: "DISCORD_GUILD_ID", Help: "register commands to this server only (instant updates while testing)"},
 	{Key: "discord.app_id", Env: "DISCORD_APP_ID", Help: "application ID (default: learnt from the session)"},
 	{Key: "discord.public_key", Env: "DISCORD_PUBLIC_KEY", Kind: Hex, Help: "application public key (hex), for the HTTP interactions endpoint"},
+	{Key: "discord.admin_guilds", Env: "NEWSBOT_ADMIN_GUILDS", Kind: List, Help: "server IDs where /reindex and /ingest may be used and are registered (default: discord.guild_id; none: admin commands are off)"},
 	{Key: "discord.admin_roles", Env: "NEWSBOT_ADMIN_ROLES", Kind: List, Help: "role IDs allowed to run /reindex and /ingest besides Manage Server"},
 	{Key: "serve.http", Env: "NEWSBOT_HTTP", Flag: "http", Kind: Addr, Help: "serve Discord interactions over HTTP at this address (/interactions) instead of the gateway"},
 	{Key: "serve.metrics", Env: "NEWSBOT_METRICS", Flag: "metrics", Kind: Addr, Help: "address for /healthz, /readyz and /metrics (off when empty)"},
 	{Key: "serve.mentions", Env: "NEWSBOT_MENTIONS", Flag: "mentions", Default: "false", Kind: Bool, Help: "also answer messages that mention the bot (Message Content intent)"},
-	{Key: "serve.cooldown", Env: "NEWSBOT_COOLDOWN", Default: "10s", Kind: Duration, Help: "per-user wait between /ask (0 turns it off)"},
+	{Key: "serve.cooldown", Env: "NEWSBOT_COOLDOWN", Default: "10s", Kind: Duration, Help: "per-user wait between /ask (0 turns it off, and the other per-user limits with it)"},
 	{Key: "serve.max_concurrent", Env: "NEWSBOT_MAX_CONCURRENT", Default: "4", Kind: Int, Help: "answers generated at once"},
 	{Key: "serve.queue", Env: "NEWSBOT_QUEUE", Default: "32", Kind: Int, Help: "answers waiting for a slot before users are told to retry"},
 	{Key: "serve.feedback", Env: "NEWSBOT_FEEDBACK", Flag: "feedback", Help: "feedback log file (default: feedback.jsonl in the data folder)"},
@@ -149,6 +150,10 @@ type DiscordConfig struct {
 	AppID      string
 	PublicKey  string // hexadecimal
 	AdminRoles []string
+
+	// AdminGuilds are the servers where the admin commands work; empty
+	// when the setting is (bot serve then uses GuildID, if any).
+	AdminGuilds []string
 }
 
 // ServeConfig is [serve]: how "bot serve" runs.
@@ -206,6 +211,8 @@ func (c *Config) field(key string) any {
 		return &c.Discord.AppID
 	case "discord.public_key":
 		return &c.Discord.PublicKey
+	case "discord.admin_guilds":
+		return &c.Discord.AdminGuilds
 	case "discord.admin_roles":
 		return &c.Discord.AdminRoles
 	case "serve.http":

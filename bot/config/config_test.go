@@ -228,3 +228,20 @@ func TestSourceOfNeedsAField(t *testing.T) {
 	s := ""
 	c.SourceOf(&s)
 }
+
+func TestAdminGuilds(t *testing.T) {
+	c, err := Load(nil, env(map[string]string{"NEWSBOT_ADMIN_GUILDS": " 111, 222 ,,"}), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.Discord.AdminGuilds, ","); got != "111,222" || c.SourceOf(&c.Discord.AdminGuilds) != FromEnv {
+		t.Errorf("admin guilds from the environment: %q", got)
+	}
+	c, err = Load(nil, env(nil), writeTOML(t, "[discord]\nadmin_guilds = [\"333\", \"444\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.Discord.AdminGuilds, ","); got != "333,444" {
+		t.Errorf("admin guilds from the file: %q", got)
+	}
+}
