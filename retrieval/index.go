@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"sort"
 	"strings"
@@ -58,9 +59,10 @@ type Options struct {
 	Load article.Options
 	// Logger receives operator messages; discarded when nil.
 	Logger *slog.Logger
-	// Store selects the vector search: StoreChromem (default), StoreFlat,
-	// a contiguous scan for large indexes (docs/scaling.md), or StorePG, a
-	// PostgreSQL + pgvector table shared by several replicas.
+	// Store selects where the vectors live: StoreChromem (default), a
+	// chromem-go collection searched by a scan of the same vectors in one
+	// contiguous block, or StorePG, a PostgreSQL + pgvector table shared
+	// by several replicas.
 	Store string
 	// Postgres is the PostgreSQL connection string (a URL or key=value
 	// pairs) for StorePG.
@@ -78,6 +80,10 @@ type Index struct {
 	log   *slog.Logger
 	stem  *stemmer
 	store string
+	// quantizeAbove is the passage count past which vectors are scanned
+	// quantised (quantizeAbove, the constant; tests and benchmarks change
+	// it).
+	quantizeAbove int
 
 	cur       atomic.Pointer[snapshot]
 	reindexMu sync.Mutex // held for the whole of a reindex; TryLock refuses a second one
@@ -95,12 +101,14 @@ type snapshot struct {
 	articles []ArticleInfo // sorted by ID
 	db       *chromem.DB
 	col      *chromem.Collection
-	vectors  VectorStore // searches the same vectors as col
+	block    []float32   // every passage's vector, in passage order; col's documents share it
+	vectors  VectorStore // searches the vectors of block
 	kw       *bm25
 	sources  []string // distinct outlets, sorted
 }
 
-// livePassage is a stored passage with its vector (shared with chromem-go).
+// livePassage is a stored passage with its vector: a row of the
+// snapshot's block, which chromem-go's document shares.
 type livePassage struct {
 	storedPassage
 	vec []float32
@@ -126,16 +134,17 @@ func Open(opts Options) (*Index, error) {
 	switch opts.Store {
 	case "":
 		opts.Store = StoreChromem
-	case StoreChromem, StoreFlat:
+	case StoreChromem:
 	case StorePG:
 		if opts.Postgres == "" {
 			return nil, errors.New("open index: the pgvector store needs a PostgreSQL connection string")
 		}
 	default:
-		return nil, fmt.Errorf("open index: unknown vector store %q (want %s, %s or %s)", opts.Store, StoreChromem, StoreFlat, StorePG)
+		return nil, fmt.Errorf("open index: unknown vector store %q (want %s or %s)", opts.Store, StoreChromem, StorePG)
 	}
-	ix := &Index{dir: opts.Dir, emb: opts.Embedder, chunk: opts.Chunk, load: opts.Load, log: opts.Logger, stem: newStemmer(), store: opts.Store}
-	empty, err := ix.buildSnapshot(ix.newManifest(), nil, nil)
+	ix := &Index{dir: opts.Dir, emb: opts.Embedder, chunk: opts.Chunk, load: opts.Load, log: opts.Logger, stem: newStemmer(),
+		store: opts.Store, quantizeAbove: quantizeAbove}
+	empty, err := ix.buildSnapshot(ix.newManifest(), nil, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -260,14 +269,12 @@ func (ix *Index) Passage(id string) (Passage, bool) {
 }
 
 // buildSnapshot assembles an immutable snapshot with the index's vector
-// store.
-func (ix *Index) buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo) (*snapshot, error) {
-	s, err := buildSnapshot(m, ps, arts)
+// store. block, when not nil, holds the passages' vectors in order (the
+// passages' vec are its rows); otherwise it is made from them.
+func (ix *Index) buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo, block []float32) (*snapshot, error) {
+	s, err := buildSnapshot(m, ps, arts, block, len(ps) > ix.quantizeAbove)
 	if err != nil {
 		return nil, err
-	}
-	if ix.store == StoreFlat {
-		s.vectors = newFlatStore(s.passages, m.Embedder.Dim)
 	}
 	if ix.pg != nil {
 		s.vectors = &pgVectors{sh: ix.pg, snap: s, local: s.vectors}
@@ -276,8 +283,11 @@ func (ix *Index) buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo)
 }
 
 // buildSnapshot assembles an immutable snapshot from passages (with their
-// vectors and term counts) and article infos, searched through chromem-go.
-func buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo) (*snapshot, error) {
+// vectors and term counts) and article infos: the vectors copied into one
+// block unless block already is theirs, a chromem-go collection whose
+// documents are that block's rows, the contiguous scan over it (quantised
+// when quantize is set), and the keyword index.
+func buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo, block []float32, quantize bool) (*snapshot, error) {
 	sort.Slice(ps, func(i, j int) bool {
 		if ps[i].ArticleID != ps[j].ArticleID {
 			return ps[i].ArticleID < ps[j].ArticleID
@@ -285,12 +295,25 @@ func buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo) (*snapshot,
 		return ps[i].Ordinal < ps[j].Ordinal
 	})
 	sort.Slice(arts, func(i, j int) bool { return arts[i].ID < arts[j].ID })
+	dim := m.Embedder.Dim
+	if !isBlockOf(block, ps, dim) {
+		block = make([]float32, len(ps)*dim)
+		for i := range ps {
+			if len(ps[i].vec) != dim {
+				return nil, fmt.Errorf("passage %s has %d dims, want %d", ps[i].ID, len(ps[i].vec), dim)
+			}
+			copy(block[i*dim:], ps[i].vec)
+		}
+	}
+	for i := range ps {
+		ps[i].vec = block[i*dim : (i+1)*dim : (i+1)*dim]
+	}
 	db := chromem.NewDB()
 	col, err := db.CreateCollection(collection, map[string]string{"embedder": m.Embedder.String()}, noEmbed)
 	if err != nil {
 		return nil, fmt.Errorf("create collection: %w", err)
 	}
-	s := &snapshot{manifest: m, passages: ps, byID: make(map[string]int, len(ps)), articles: arts, db: db, col: col}
+	s := &snapshot{manifest: m, passages: ps, byID: make(map[string]int, len(ps)), articles: arts, db: db, col: col, block: block}
 	docs := make([][]termCount, len(ps))
 	srcs := map[string]bool{}
 	for i := range ps {
@@ -303,9 +326,8 @@ func buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo) (*snapshot,
 		if p.Source != "" {
 			srcs[p.Source] = true
 		}
-		doc := chromem.Document{ID: p.ID, Embedding: p.vec, Metadata: map[string]string{"source": foldKey(p.Source)}}
-		if err := col.AddDocument(context.Background(), doc); err != nil {
-			return nil, fmt.Errorf("add passage %s: %w", p.ID, err)
+		if err := addShared(col, p.ID, p.vec); err != nil {
+			return nil, err
 		}
 	}
 	for src := range srcs {
@@ -313,10 +335,56 @@ func buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo) (*snapshot,
 	}
 	sort.Strings(s.sources)
 	s.kw = newBM25(docs)
-	s.vectors = chromemStore{col: col, byID: s.byID}
+	s.vectors = newFlatStore(block, dim, quantize)
 	s.manifest.Articles = len(arts)
 	s.manifest.Passages = len(ps)
 	return s, nil
+}
+
+// isBlockOf reports whether the passages' vectors are the rows of block, in
+// order.
+func isBlockOf(block []float32, ps []livePassage, dim int) bool {
+	if block == nil || len(block) != len(ps)*dim {
+		return false
+	}
+	for i := range ps {
+		if len(ps[i].vec) != dim || (dim > 0 && &ps[i].vec[0] != &block[i*dim]) {
+			return false
+		}
+	}
+	return true
+}
+
+// addShared adds a passage's vector to the collection so that the document
+// holds vec itself, not a copy: chromem-go keeps a vector it finds
+// normalised (to 1e-6) and stores a normalised copy of any other, so vec is
+// normalised here first. Should it still fail chromem-go's test, the copy
+// chromem-go made is written back into vec, so that both hold the same
+// values.
+func addShared(col *chromem.Collection, id string, vec []float32) error {
+	if !chromemNormalized(vec) {
+		normalize(vec)
+	}
+	if err := col.AddDocument(context.Background(), chromem.Document{ID: id, Embedding: vec}); err != nil {
+		return fmt.Errorf("add passage %s: %w", id, err)
+	}
+	if !chromemNormalized(vec) {
+		doc, err := col.GetByID(context.Background(), id)
+		if err != nil {
+			return fmt.Errorf("read back passage %s: %w", id, err)
+		}
+		copy(vec, doc.Embedding)
+	}
+	return nil
+}
+
+// chromemNormalized is chromem-go's test for a normalised vector.
+func chromemNormalized(v []float32) bool {
+	var sum float64
+	for _, x := range v {
+		sum += float64(x) * float64(x)
+	}
+	return math.Abs(math.Sqrt(sum)-1) < 1e-6
 }
 
 // noEmbed is the collection's embedding function: the index always passes

@@ -238,7 +238,7 @@ func (ix *Index) loadSnapshot(dir string) (*snapshot, error) {
 		}
 		ps[i] = livePassage{storedPassage: sp, vec: doc.Embedding}
 	}
-	return ix.buildSnapshot(m, ps, table.Articles)
+	return ix.buildSnapshot(m, ps, table.Articles, nil)
 }
 
 // readManifest reads only the manifest at the head of dir's index file,

@@ -162,7 +162,7 @@ func (ix *Index) Reindex(ctx context.Context, corpus string, progress func(Progr
 	if abs, err := filepath.Abs(corpus); err == nil {
 		m.Corpus = abs
 	}
-	snap, err := ix.buildSnapshot(m, all, infos)
+	snap, err := ix.buildSnapshot(m, all, infos, nil)
 	if err != nil {
 		return sum, fmt.Errorf("reindex: %w", err)
 	}

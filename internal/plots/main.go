@@ -139,8 +139,13 @@ func queryTimePlot(benchFile, out string) error {
 		return err
 	}
 	defer f.Close()
-	// series → passages → ms/query samples; the series is the store named
-	// in the benchmark ("store=flat"), chromem-go when none is named.
+	// series → passages → ms/query samples; the series is the scan named
+	// in the benchmark ("scan=int8"), float32 when none is named.
+	names := map[string]string{
+		"float32":    "contiguous scan, float32 (default to 100k passages)",
+		"int8":       "contiguous scan, int8 + float32 rescoring (default past 100k)",
+		"chromem-go": "chromem-go QueryEmbedding",
+	}
 	series := map[string]map[float64][]float64{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
@@ -148,11 +153,16 @@ func queryTimePlot(benchFile, out string) error {
 		if len(fields) == 0 {
 			continue
 		}
-		name := "chromem-go (default)"
-		if _, after, ok := strings.Cut(fields[0], "store="); ok {
-			store, _, _ := strings.Cut(after, "/")
-			if store == "flat" {
-				name = "contiguous scan (index.store=flat)"
+		name := names["float32"]
+		if _, after, ok := strings.Cut(fields[0], "scan="); ok {
+			scan, _, _ := strings.Cut(after, "/")
+			if i := strings.LastIndexByte(scan, '-'); i > 0 {
+				if _, err := strconv.Atoi(scan[i+1:]); err == nil {
+					scan = scan[:i] // the -GOMAXPROCS suffix
+				}
+			}
+			if n, ok := names[scan]; ok {
+				name = n
 			}
 		}
 		var ms, n float64
@@ -189,13 +199,13 @@ func queryTimePlot(benchFile, out string) error {
 	p.Add(plotter.NewGrid())
 	p.Legend.Top = true
 	p.Legend.Left = true
-	names := make([]string, 0, len(series))
+	order := make([]string, 0, len(series))
 	for name := range series {
-		names = append(names, name)
+		order = append(order, name)
 	}
-	sort.Strings(names)
-	colors := []color.RGBA{{R: 200, A: 255}, {B: 200, A: 255}}
-	for k, name := range names {
+	sort.Strings(order)
+	colors := []color.RGBA{{R: 200, A: 255}, {B: 200, A: 255}, {G: 150, A: 255}}
+	for k, name := range order {
 		var pts plotter.XYs
 		for n, v := range series[name] {
 			sort.Float64s(v)
