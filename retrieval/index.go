@@ -334,7 +334,11 @@ func buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo, block []flo
 		s.sources = append(s.sources, src)
 	}
 	sort.Strings(s.sources)
-	s.kw = newBM25(docs)
+	kw, terms := newBM25(docs)
+	for i := range ps {
+		ps[i].Terms = terms[i]
+	}
+	s.kw = kw
 	s.vectors = newFlatStore(block, dim, quantize)
 	s.manifest.Articles = len(arts)
 	s.manifest.Passages = len(ps)

@@ -506,24 +506,6 @@ func killChild(stage string) {
 	os.Exit(4)
 }
 
-func TestTopN(t *testing.T) {
-	scores := []float32{0, 3, 1, 3, 0.5, 7, 0, 2}
-	for _, tc := range []struct {
-		n    int
-		keep func(int) bool
-		want string
-	}{
-		{3, nil, "[5 1 3]"},
-		{10, nil, "[5 1 3 7 2 4]"},
-		{2, func(i int) bool { return i != 5 }, "[1 3]"},
-		{0, nil, "[]"},
-	} {
-		if got := fmt.Sprint(topN(scores, tc.n, tc.keep)); got != tc.want {
-			t.Errorf("topN(n=%d) = %s, want %s", tc.n, got, tc.want)
-		}
-	}
-}
-
 // TestDiskFullKeepsThePreviousIndex fills a small tmpfs during a save: the
 // reindex fails with a clear error, the previous index keeps serving, and
 // the file on disk still opens to the previous state. Needs root to mount;

@@ -85,11 +85,17 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 	qTerms := ix.stem.terms(text)
 	keep := s.filter(q)
 
-	// Keyword list.
+	// Keyword list. scores holds the BM25 score of every candidate: the
+	// keyword list's here, the vector list's below.
 	depth := max(candidates, k*4)
-	scores := make([]float32, len(s.passages))
-	s.kw.score(qTerms, scores)
-	kwList := topN(scores, depth, keep)
+	kwq := s.kw.query(plainTerms(qTerms))
+	kwHits := kwq.top(depth, keep)
+	kwList := make([]int, len(kwHits))
+	scores := make(map[int]float32, 2*depth)
+	for j, h := range kwHits {
+		kwList[j] = h.Doc
+		scores[h.Doc] = h.Score
+	}
 
 	// Vector list.
 	qvec, err := ix.embedQuery(ctx, s, text)
@@ -114,6 +120,9 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 		for _, h := range hits {
 			vecList = append(vecList, h.Index)
 			sims[h.Index] = float64(h.Similarity)
+			if _, ok := scores[h.Index]; !ok {
+				scores[h.Index] = kwq.score(h.Index)
+			}
 		}
 	}
 
@@ -239,62 +248,6 @@ func (s *snapshot) filter(q Query) func(int) bool {
 		}
 		return true
 	}
-}
-
-// topN returns the indexes of the n highest positive scores, best first
-// (ties by index). A bounded min-heap keeps it O(N log n): a common query
-// word gives most passages a positive score, and sorting them all would
-// dominate the query at 100k passages.
-func topN(scores []float32, n int, keep func(int) bool) []int {
-	if n <= 0 {
-		return nil
-	}
-	worse := func(a, b int) bool { // a ranks below b
-		if scores[a] != scores[b] {
-			return scores[a] < scores[b]
-		}
-		return a > b
-	}
-	h := make([]int, 0, n)
-	down := func(i int) {
-		for {
-			l, r, m := 2*i+1, 2*i+2, i
-			if l < len(h) && worse(h[l], h[m]) {
-				m = l
-			}
-			if r < len(h) && worse(h[r], h[m]) {
-				m = r
-			}
-			if m == i {
-				return
-			}
-			h[i], h[m] = h[m], h[i]
-			i = m
-		}
-	}
-	for i, sc := range scores {
-		if sc <= 0 || (keep != nil && !keep(i)) {
-			continue
-		}
-		if len(h) < n {
-			h = append(h, i)
-			for j := len(h) - 1; j > 0; {
-				p := (j - 1) / 2
-				if !worse(h[j], h[p]) {
-					break
-				}
-				h[j], h[p] = h[p], h[j]
-				j = p
-			}
-			continue
-		}
-		if worse(h[0], i) {
-			h[0] = i
-			down(0)
-		}
-	}
-	sort.Slice(h, func(a, b int) bool { return worse(h[b], h[a]) })
-	return h
 }
 
 // termWeights gives each distinct query term its idf; total is their sum.
@@ -424,7 +377,7 @@ func (ix *Index) Analyze(text string) []QueryTerm {
 			continue
 		}
 		seen[w.term] = true
-		df := len(s.kw.postings[w.term])
+		df := s.kw.df(w.term)
 		out = append(out, QueryTerm{Word: w.surface, Term: w.term, Weight: s.kw.idf(w.term), Known: df > 0,
 			Rare: df <= min(3, s.kw.n/100)})
 	}

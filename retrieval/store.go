@@ -245,10 +245,8 @@ func (f *flatStore) nearestQuantized(ctx context.Context, q []float32, n int, ke
 	return mergeTop(parts, n), nil
 }
 
-// topK keeps the k best (score, index) pairs pushed, in a min-heap: the
-// worst kept is at the root. Pushed in increasing index order, an equal
-// score ranks below the ones kept, as the final order (score descending,
-// index ascending) wants.
+// topK keeps the k best (score, index) pairs pushed, by score descending
+// and index ascending, in a min-heap: the worst kept is at the root.
 type topK struct {
 	k int
 	h []scoredRow
@@ -271,7 +269,7 @@ func (a scoredRow) worse(b scoredRow) bool {
 
 func (t *topK) push(score float32, idx int32) {
 	if len(t.h) == t.k {
-		if score <= t.h[0].score {
+		if !t.h[0].worse(scoredRow{score, idx}) {
 			return
 		}
 		t.h[0] = scoredRow{score, idx}
