@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/newsbot/newsbot/retrieval/article"
@@ -123,17 +124,34 @@ func (ix *Index) Reindex(ctx context.Context, corpus string, progress func(Progr
 	report(Progress{Stage: "embedding", Done: 0, Total: toEmbed})
 	articlesDone := 0
 	lastArticle := -1
+	// The offline embedders take the words the keyword index has already
+	// tokenised: each passage is tokenised once.
+	byWords, ok := asWordEmbedder(ix.emb)
 	for b := 0; b < len(fresh); b += embedBatch {
 		if err := ctx.Err(); err != nil {
 			return sum, fmt.Errorf("reindex cancelled: %w", err)
 		}
 		end := min(b+embedBatch, len(fresh))
 		texts := make([]string, end-b)
-		for i := b; i < end; i++ {
-			texts[i-b] = embedText(fresh[i].Passage)
-			fresh[i].Terms = countTerms(ix.stem.terms(texts[i-b]))
+		words := make([][]word, end-b)
+		parallel(min(runtime.GOMAXPROCS(0), max(1, (end-b)/32)), end-b, func(_, lo, hi int) {
+			for j := lo; j < hi; j++ {
+				texts[j] = embedText(fresh[b+j].Passage)
+				words[j] = ix.stem.words(texts[j], true)
+				terms := make([]string, len(words[j]))
+				for k, w := range words[j] {
+					terms[k] = w.term
+				}
+				fresh[b+j].Terms = countTerms(terms)
+			}
+		})
+		var vecs [][]float32
+		var err error
+		if ok {
+			vecs, err = byWords.embedWords(ctx, words)
+		} else {
+			vecs, err = ix.emb.Embed(ctx, texts)
 		}
-		vecs, err := ix.emb.Embed(ctx, texts)
 		if err != nil {
 			return sum, fmt.Errorf("reindex: embed passages %s to %s: %w", fresh[b].ID, fresh[end-1].ID, err)
 		}
