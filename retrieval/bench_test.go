@@ -265,7 +265,7 @@ func syntheticIndex(b *testing.B, n int) *Index {
 		aid := fmt.Sprintf("synthetic/%07d", i)
 		ps[i] = livePassage{storedPassage: storedPassage{Passage: Passage{ID: aid + "#1", ArticleID: aid, Title: aid, Ordinal: 1, Text: "synthetic"}, Terms: countTerms(terms)}, vec: v}
 	}
-	snap, err := ix.buildSnapshot(ix.newManifest(), ps, nil, block)
+	snap, err := ix.buildSnapshot(ix.newManifest(), ps, nil, block, nil, termLists{})
 	if err != nil {
 		b.Fatal(err)
 	}

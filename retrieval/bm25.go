@@ -41,6 +41,8 @@ type bm25 struct {
 	docLen []uint32  // terms in each passage
 	norm   []float32 // per passage: k1 × (1 − b + b × docLen / avgLen)
 	n      int
+	// mapping, when not nil, holds the file the arrays lie in.
+	mapping *fileMapping
 
 	scratch sync.Pool // *bm25Scratch sized for n passages
 }
@@ -51,11 +53,10 @@ const (
 )
 
 // newBM25 indexes docs, where docs[i] are the sorted term counts of
-// passage i. It also returns the passages' term counts again, all in one
-// allocation with the vocabulary's strings (laid out in one block, in
-// order), as loading a saved index gives them: the terms that coverage
-// and duplicate detection binary-search lie together in memory.
-func newBM25(docs [][]termCount) (*bm25, [][]termCount) {
+// passage i. It also returns the passages' term lists in the compact form
+// the snapshot keeps (termLists), over its vocabulary, whose strings it
+// lays out in one block, in order.
+func newBM25(docs [][]termCount) (*bm25, termLists) {
 	ids := map[string]uint32{}
 	total := 0
 	for _, tcs := range docs {
@@ -88,39 +89,56 @@ func newBM25(docs [][]termCount) (*bm25, [][]termCount) {
 
 	ix := &bm25{terms: vocab, start: make([]uint32, len(vocab)+1), docs: make([]uint32, total), tfs: make([]uint16, total),
 		docLen: make([]uint32, len(docs)), n: len(docs)}
-	all := make([]termCount, total)
-	out := make([][]termCount, len(docs))
-	tids := make([]uint32, total)
+	tl := termLists{vocab: vocab, start: make([]uint32, len(docs)+1), ids: make([]uint32, total), counts: make([]uint16, total)}
 	k := 0
 	for i, tcs := range docs {
-		out[i] = all[k : k+len(tcs) : k+len(tcs)]
 		l := 0
 		for _, tc := range tcs {
 			id := ids[tc.Term]
-			tids[k] = id
-			all[k] = termCount{vocab[id], tc.Count}
+			tl.ids[k], tl.counts[k] = id, tc.Count
 			ix.start[id+1]++
 			l += int(tc.Count)
 			k++
 		}
+		tl.start[i+1] = uint32(k)
 		ix.docLen[i] = uint32(l)
 	}
 	for t := range vocab {
 		ix.start[t+1] += ix.start[t]
 	}
 	fill := slices.Clone(ix.start[:len(vocab)])
-	k = 0
-	for i, tcs := range docs {
-		for _, tc := range tcs {
-			p := fill[tids[k]]
-			fill[tids[k]]++
-			ix.docs[p], ix.tfs[p] = uint32(i), tc.Count
-			k++
+	for i := range docs {
+		for k := tl.start[i]; k < tl.start[i+1]; k++ {
+			p := fill[tl.ids[k]]
+			fill[tl.ids[k]]++
+			ix.docs[p], ix.tfs[p] = uint32(i), tl.counts[k]
 		}
 	}
 	ix.finish(nil)
-	return ix, out
+	return ix, tl
 }
+
+// termLists are the passages' term counts, compactly: passage i's are
+// ids[start[i]:start[i+1]] (indexes in vocab, increasing) with their
+// counts. Six bytes a term rather than a termCount's 24; search unpacks
+// the few passages it looks at (unpack).
+type termLists struct {
+	vocab  []string
+	start  []uint32
+	ids    []uint32
+	counts []uint16
+}
+
+// unpack appends passage i's term counts, sorted by term, to buf.
+func (tl termLists) unpack(i int, buf []termCount) []termCount {
+	for k := tl.start[i]; k < tl.start[i+1]; k++ {
+		buf = append(buf, termCount{tl.vocab[tl.ids[k]], tl.counts[k]})
+	}
+	return buf
+}
+
+// len is the number of terms of passage i.
+func (tl termLists) len(i int) int { return int(tl.start[i+1] - tl.start[i]) }
 
 // finish computes what is derived from the postings: the passages' length
 // norms and, unless given (a saved index has them), the terms' impacts.

@@ -16,11 +16,13 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"weak"
 
 	chromem "github.com/philippgille/chromem-go"
 
@@ -89,6 +91,10 @@ type Index struct {
 	reindexMu sync.Mutex // held for the whole of a reindex; TryLock refuses a second one
 	stale     atomic.Pointer[string]
 	pg        *pgShared // the shared vector table, for StorePG; nil otherwise
+	// loaded is the index file the snapshot loaded by Open lies in, for
+	// Close; weak, so that the mapping goes once a reindex replaced that
+	// snapshot and nothing holds it any more.
+	loaded weak.Pointer[fileMapping]
 
 	saveHook func(tmp string) // tests only: called halfway through a save
 }
@@ -101,14 +107,20 @@ type snapshot struct {
 	articles []ArticleInfo // sorted by ID
 	db       *chromem.DB
 	col      *chromem.Collection
-	block    []float32   // every passage's vector, in passage order; col's documents share it
-	vectors  VectorStore // searches the vectors of block
+	block    []float32    // every passage's vector, in passage order; col's documents share it
+	mapping  *fileMapping // the file block and kw lie in, for a loaded snapshot
+	vectors  VectorStore  // searches the vectors of block
 	kw       *bm25
-	sources  []string // distinct outlets, sorted
+	terms    termLists // every passage's term counts
+	sources  []string  // distinct outlets, sorted
+	// unpacked holds buffers for the term counts a search unpacks.
+	unpacked *sync.Pool
 }
 
 // livePassage is a stored passage with its vector: a row of the
-// snapshot's block, which chromem-go's document shares.
+// snapshot's block, which chromem-go's document shares. Its Terms are set
+// on the way into a snapshot only: the snapshot keeps them compactly, in
+// its termLists.
 type livePassage struct {
 	storedPassage
 	vec []float32
@@ -142,9 +154,9 @@ func Open(opts Options) (*Index, error) {
 	default:
 		return nil, fmt.Errorf("open index: unknown vector store %q (want %s or %s)", opts.Store, StoreChromem, StorePG)
 	}
-	ix := &Index{dir: opts.Dir, emb: opts.Embedder, chunk: opts.Chunk, load: opts.Load, log: opts.Logger, stem: newStemmer(),
+	ix := &Index{dir: opts.Dir, emb: opts.Embedder, chunk: opts.Chunk, load: opts.Load, log: opts.Logger, stem: sharedStemmer(opts.Embedder),
 		store: opts.Store, quantizeAbove: quantizeAbove}
-	empty, err := ix.buildSnapshot(ix.newManifest(), nil, nil, nil)
+	empty, err := ix.buildSnapshot(ix.newManifest(), nil, nil, nil, nil, termLists{})
 	if err != nil {
 		return nil, err
 	}
@@ -176,25 +188,44 @@ func Open(opts Options) (*Index, error) {
 		ix.Close()
 		return nil, fmt.Errorf("open index: %w", err)
 	case snap.manifest.Embedder != ix.emb.Info():
+		snap.mapping.release()
 		ix.setStale(fmt.Sprintf("the saved index was built by embedder %s, not %s; run reindex to re-embed it", snap.manifest.Embedder, ix.emb.Info()))
 	case snap.manifest.Chunker != ix.chunkerID():
+		snap.mapping.release()
 		ix.setStale(fmt.Sprintf("the saved index was chunked as %s, not %s; run reindex", snap.manifest.Chunker, ix.chunkerID()))
 	default:
 		if reason := ix.pg.attach(snap); reason != "" {
+			snap.mapping.release()
 			ix.setStale(reason)
 		} else {
 			ix.cur.Store(snap)
+			ix.loaded = weak.Make(snap.mapping)
 		}
 	}
 	return ix, nil
 }
 
-// Close releases the connections of the shared vector store (StorePG); it
-// does nothing for the other stores. The index must not be used after it.
+// sharedStemmer returns the offline embedder's stemmer, whose cache the
+// index can share (they tokenise the same words), or a new one.
+func sharedStemmer(e Embedder) *stemmer {
+	switch e := e.(type) {
+	case *LocalEmbedder:
+		return e.stem
+	case *LSAEmbedder:
+		return e.hash.stem
+	}
+	return newStemmer()
+}
+
+// Close releases the connections of the shared vector store (StorePG) and
+// the memory mapping of the index file loaded by Open. The index must not
+// be used after it; what it returned before (passages, results) stays
+// valid.
 func (ix *Index) Close() {
 	if ix.pg != nil {
 		ix.pg.pool.Close()
 	}
+	ix.loaded.Value().release()
 }
 
 // Stale returns why the index must be rebuilt before it can serve, or ""
@@ -270,9 +301,12 @@ func (ix *Index) Passage(id string) (Passage, bool) {
 
 // buildSnapshot assembles an immutable snapshot with the index's vector
 // store. block, when not nil, holds the passages' vectors in order (the
-// passages' vec are its rows); otherwise it is made from them.
-func (ix *Index) buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo, block []float32) (*snapshot, error) {
-	s, err := buildSnapshot(m, ps, arts, block, len(ps) > ix.quantizeAbove)
+// passages' vec are its rows); otherwise it is made from them. kw, when
+// not nil, is the keyword index of ps, which are then in order already,
+// and tl their term counts (a loaded index); otherwise both are built from
+// the passages' Terms.
+func (ix *Index) buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo, block []float32, kw *bm25, tl termLists) (*snapshot, error) {
+	s, err := buildSnapshot(m, ps, arts, block, kw, tl, len(ps) > ix.quantizeAbove)
 	if err != nil {
 		return nil, err
 	}
@@ -286,14 +320,11 @@ func (ix *Index) buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo,
 // vectors and term counts) and article infos: the vectors copied into one
 // block unless block already is theirs, a chromem-go collection whose
 // documents are that block's rows, the contiguous scan over it (quantised
-// when quantize is set), and the keyword index.
-func buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo, block []float32, quantize bool) (*snapshot, error) {
-	sort.Slice(ps, func(i, j int) bool {
-		if ps[i].ArticleID != ps[j].ArticleID {
-			return ps[i].ArticleID < ps[j].ArticleID
-		}
-		return ps[i].Ordinal < ps[j].Ordinal
-	})
+// when quantize is set), and the keyword index unless kw is given.
+func buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo, block []float32, kw *bm25, tl termLists, quantize bool) (*snapshot, error) {
+	if kw == nil {
+		slices.SortFunc(ps, comparePassages)
+	}
 	sort.Slice(arts, func(i, j int) bool { return arts[i].ID < arts[j].ID })
 	dim := m.Embedder.Dim
 	if !isBlockOf(block, ps, dim) {
@@ -313,8 +344,12 @@ func buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo, block []flo
 	if err != nil {
 		return nil, fmt.Errorf("create collection: %w", err)
 	}
-	s := &snapshot{manifest: m, passages: ps, byID: make(map[string]int, len(ps)), articles: arts, db: db, col: col, block: block}
-	docs := make([][]termCount, len(ps))
+	s := &snapshot{manifest: m, passages: ps, byID: make(map[string]int, len(ps)), articles: arts, db: db, col: col, block: block,
+		unpacked: &sync.Pool{}}
+	var docs [][]termCount
+	if kw == nil {
+		docs = make([][]termCount, len(ps))
+	}
 	srcs := map[string]bool{}
 	for i := range ps {
 		p := &ps[i]
@@ -322,27 +357,95 @@ func buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo, block []flo
 			return nil, fmt.Errorf("duplicate passage ID %q", p.ID)
 		}
 		s.byID[p.ID] = i
-		docs[i] = p.Terms
+		if kw == nil {
+			docs[i] = p.Terms
+		}
 		if p.Source != "" {
 			srcs[p.Source] = true
 		}
-		if err := addShared(col, p.ID, p.vec); err != nil {
-			return nil, err
+	}
+	// chromem-go takes documents from several goroutines: fill it on
+	// every core.
+	workers := scanWorkers(len(ps))
+	errs := make([]error, workers)
+	parallel(workers, len(ps), func(w, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if err := addShared(col, ps[i].ID, ps[i].vec); err != nil {
+				errs[w] = err
+				return
+			}
 		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	for src := range srcs {
 		s.sources = append(s.sources, src)
 	}
 	sort.Strings(s.sources)
-	kw, terms := newBM25(docs)
-	for i := range ps {
-		ps[i].Terms = terms[i]
+	if kw == nil {
+		kw, tl = newBM25(docs)
 	}
-	s.kw = kw
+	for i := range ps {
+		ps[i].Terms = nil // kept compactly in tl
+	}
+	s.kw, s.terms = kw, tl
 	s.vectors = newFlatStore(block, dim, quantize)
 	s.manifest.Articles = len(arts)
 	s.manifest.Passages = len(ps)
 	return s, nil
+}
+
+// unpackTerms returns the term counts of the passages in cand, unpacked
+// into one buffer for the caller's search, and the function that hands the
+// buffer back once the search is done with them.
+func (s *snapshot) unpackTerms(cand map[int]bool) (map[int][]termCount, func()) {
+	bp, _ := s.unpacked.Get().(*[]termCount)
+	if bp == nil {
+		bp = new([]termCount)
+	}
+	n := 0
+	for i := range cand {
+		n += s.terms.len(i)
+	}
+	buf := slices.Grow((*bp)[:0], n)
+	out := make(map[int][]termCount, len(cand))
+	for i := range cand {
+		k := len(buf)
+		buf = s.terms.unpack(i, buf)
+		out[i] = buf[k:len(buf):len(buf)]
+	}
+	return out, func() {
+		clear(buf) // drop the strings it points to
+		*bp = buf[:0]
+		s.unpacked.Put(bp)
+	}
+}
+
+// passageTerms returns passage i's term counts, in a new slice.
+func (s *snapshot) passageTerms(i int) []termCount {
+	return s.terms.unpack(i, make([]termCount, 0, s.terms.len(i)))
+}
+
+// scan returns the snapshot's own vector scan (also behind the shared
+// store's fallback), or nil.
+func (s *snapshot) scan() *flatStore {
+	switch v := s.vectors.(type) {
+	case *flatStore:
+		return v
+	case *pgVectors:
+		f, _ := v.local.(*flatStore)
+		return f
+	}
+	return nil
+}
+
+// comparePassages orders passages by article, then position.
+func comparePassages(a, b livePassage) int {
+	if c := strings.Compare(a.ArticleID, b.ArticleID); c != 0 {
+		return c
+	}
+	return a.Ordinal - b.Ordinal
 }
 
 // isBlockOf reports whether the passages' vectors are the rows of block, in
@@ -366,13 +469,15 @@ func isBlockOf(block []float32, ps []livePassage, dim int) bool {
 // chromem-go made is written back into vec, so that both hold the same
 // values.
 func addShared(col *chromem.Collection, id string, vec []float32) error {
+	copied := false
 	if !chromemNormalized(vec) {
 		normalize(vec)
+		copied = !chromemNormalized(vec)
 	}
 	if err := col.AddDocument(context.Background(), chromem.Document{ID: id, Embedding: vec}); err != nil {
 		return fmt.Errorf("add passage %s: %w", id, err)
 	}
-	if !chromemNormalized(vec) {
+	if copied {
 		doc, err := col.GetByID(context.Background(), id)
 		if err != nil {
 			return fmt.Errorf("read back passage %s: %w", id, err)

@@ -66,6 +66,7 @@ func openTest(t *testing.T, dir string, emb Embedder) *Index {
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
+	t.Cleanup(ix.Close)
 	return ix
 }
 

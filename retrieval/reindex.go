@@ -85,7 +85,7 @@ func (ix *Index) Reindex(ctx context.Context, corpus string, progress func(Progr
 		seen[a.ID] = true
 		info := ArticleInfo{ID: a.ID, Path: a.Path, Title: a.Title, Source: a.Source, URL: a.URL, Published: a.Published, Hash: a.Hash}
 		if prev, ok := oldByArticle[a.ID]; ok && prev.Hash == a.Hash {
-			keep = append(keep, old.articlePassages(a.ID)...)
+			keep = old.appendKept(keep, a.ID)
 			info.Passages = prev.Passages
 			infos = append(infos, info)
 			sum.Unchanged++
@@ -180,7 +180,7 @@ func (ix *Index) Reindex(ctx context.Context, corpus string, progress func(Progr
 	if abs, err := filepath.Abs(corpus); err == nil {
 		m.Corpus = abs
 	}
-	snap, err := ix.buildSnapshot(m, all, infos, nil)
+	snap, err := ix.buildSnapshot(m, all, infos, nil, nil, termLists{})
 	if err != nil {
 		return sum, fmt.Errorf("reindex: %w", err)
 	}
@@ -224,6 +224,21 @@ func (s *snapshot) articlePassages(id string) []livePassage {
 		j++
 	}
 	return s.passages[i:j]
+}
+
+// appendKept appends the passages of one article, in order, with their
+// term counts, to reuse them in the next snapshot.
+func (s *snapshot) appendKept(dst []livePassage, id string) []livePassage {
+	i, ok := s.byID[id+"#1"]
+	if !ok {
+		return dst
+	}
+	for ; i < len(s.passages) && s.passages[i].ArticleID == id; i++ {
+		p := s.passages[i]
+		p.Terms = s.passageTerms(i)
+		dst = append(dst, p)
+	}
+	return dst
 }
 
 // usableVector returns v normalised, or a fixed unit vector when v is zero

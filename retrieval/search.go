@@ -145,6 +145,8 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 			cand[i] = true
 		}
 	}
+	terms, done := s.unpackTerms(cand)
+	defer done()
 	var maxKw, maxSim float64
 	for i := range cand {
 		if _, ok := sims[i]; !ok && qvec != nil {
@@ -157,7 +159,7 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 	covs := make(map[int]float64, len(cand))
 	order := make([]int, 0, len(cand))
 	for i := range cand {
-		covs[i], _ = coverage(s.passages[i].Terms, weights, total)
+		covs[i], _ = coverage(terms[i], weights, total)
 		switch q.Mode {
 		case ModeKeyword:
 			fused[i] = float64(scores[i])
@@ -193,13 +195,13 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 		if per > 0 && perArticle[p.ArticleID] >= per {
 			continue
 		}
-		if isNearDuplicate(p.Terms, kept) {
+		if isNearDuplicate(terms[i], kept) {
 			continue
 		}
 		perArticle[p.ArticleID]++
-		kept = append(kept, p.Terms)
+		kept = append(kept, terms[i])
 		sim := sims[i]
-		cov, matched := coverage(p.Terms, weights, total)
+		cov, matched := coverage(terms[i], weights, total)
 		out = append(out, Result{
 			Passage:    p.Passage,
 			Score:      fused[i],

@@ -58,6 +58,8 @@ type flatStore struct {
 	rows int
 	vecs []float32 // rows × dim
 	q8   *quantized
+	// mapping, when not nil, holds the file vecs lie in.
+	mapping *fileMapping
 }
 
 // quantized holds each vector as bytes: code = round(v/scale) + 128, with
