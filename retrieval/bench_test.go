@@ -228,12 +228,34 @@ func BenchmarkSearchSynthetic(b *testing.B) {
 			ix := syntheticIndex(b, n)
 			for _, scan := range []string{"float32", "int8", "chromem-go"} {
 				b.Run("scan="+scan, func(b *testing.B) {
-					benchSearch(b, withScan(ix, scan))
+					q := withScan(ix, scan)
+					benchSearch(b, q)
+					if scan == "int8" {
+						b.ReportMetric(syntheticRecall(b, withScan(ix, "float32"), q), "recall@10")
+					}
 					reportPeakRSS(b)
 				})
 			}
 		})
 	}
+}
+
+// syntheticRecall is recall@10 of other's vector scan against exact's, for
+// the benchmark queries' vectors and 64 random unit vectors.
+func syntheticRecall(b *testing.B, exact, other *Index) float64 {
+	b.Helper()
+	s := exact.cur.Load()
+	dim := s.manifest.Embedder.Dim
+	var qs []float32
+	for _, text := range benchQueries {
+		v, err := exact.embedQuery(context.Background(), s, text)
+		if err != nil {
+			b.Fatal(err)
+		}
+		qs = append(qs, v...)
+	}
+	qs = append(qs, randomUnitVectors(rand.New(rand.NewPCG(9, 10)), 64, dim)...)
+	return recallAt10(b, s.vectors, other.cur.Load().vectors, qs, dim)
 }
 
 func syntheticIndex(b *testing.B, n int) *Index {

@@ -2,12 +2,18 @@ package retrieval
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	chromem "github.com/philippgille/chromem-go"
+
+	"github.com/newsbot/newsbot/internal/corpora"
 )
 
 // chromemStore searches a snapshot's chromem-go collection with its own
@@ -225,4 +231,103 @@ func TestChromemSharesTheBlock(t *testing.T) {
 			t.Fatalf("passage %s: chromem-go holds a copy of its vector", p.ID)
 		}
 	}
+}
+
+// TestQuantizedOnDevSets compares the quantised scan with the exact one on
+// the BBC index, for the questions of the evaluation sets: recall@10 of
+// the vector search, and how many of the hybrid search's top 10 and of
+// the relevant articles' hits in the top 5 stay the same.
+func TestQuantizedOnDevSets(t *testing.T) {
+	bbc := corpora.BBC(t)
+	if testing.Short() {
+		t.Skip("indexes 2,225 articles")
+	}
+	sets := []string{"../testdata/eval/bbc-claims.jsonl"}
+	if dev := filepath.Join(filepath.Dir(filepath.Dir(bbc)), "eval", "bbc-dev.jsonl"); fileExists(dev) {
+		sets = append(sets, dev)
+	}
+	ix := openTest(t, t.TempDir(), nil)
+	if _, err := ix.Reindex(context.Background(), bbc, nil); err != nil {
+		t.Fatal(err)
+	}
+	exact := withChromemQueries(ix)
+	s := *exact.cur.Load()
+	s.vectors = newFlatStore(s.block, s.manifest.Embedder.Dim, false)
+	exact.cur.Store(&s)
+	q8 := withChromemQueries(ix)
+	s8 := *q8.cur.Load()
+	s8.vectors = newFlatStore(s8.block, s8.manifest.Embedder.Dim, true)
+	q8.cur.Store(&s8)
+	for _, set := range sets {
+		type question struct {
+			Question string   `json:"question"`
+			Relevant []string `json:"relevant"`
+		}
+		var questions []question
+		data, err := os.ReadFile(set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+			var q question
+			if err := json.Unmarshal([]byte(line), &q); err != nil {
+				t.Fatal(err)
+			}
+			questions = append(questions, q)
+		}
+		var qs []float32
+		sameTop, total, hitsExact, hits8 := 0, 0, 0, 0
+		for _, q := range questions {
+			v, err := exact.embedQuery(context.Background(), &s, q.Question)
+			if err != nil {
+				t.Fatal(err)
+			}
+			qs = append(qs, v...)
+			a, err := exact.Search(context.Background(), Query{Text: q.Question, K: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := q8.Search(context.Background(), Query{Text: q.Question, K: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := map[string]bool{}
+			for _, r := range b {
+				in[r.ID] = true
+			}
+			for _, r := range a {
+				total++
+				if in[r.ID] {
+					sameTop++
+				}
+			}
+			hitsExact += relevantInTop(a, q.Relevant, 5)
+			hits8 += relevantInTop(b, q.Relevant, 5)
+		}
+		r := recallAt10(t, s.vectors, s8.vectors, qs, s.manifest.Embedder.Dim)
+		t.Logf("%s (%d questions): vector recall@10 %.4f; hybrid top 10 shared %.4f; relevant article in the top 5: exact %d, int8 %d",
+			filepath.Base(set), len(questions), r, float64(sameTop)/float64(total), hitsExact, hits8)
+		if r < 0.99 {
+			t.Errorf("%s: recall@10 of the quantised scan %.4f, want >= 0.99", set, r)
+		}
+	}
+}
+
+func relevantInTop(rs []Result, relevant []string, k int) int {
+	for i, r := range rs {
+		if i == k {
+			break
+		}
+		for _, id := range relevant {
+			if r.ArticleID == id || strings.HasSuffix(id, "/"+r.ArticleID) {
+				return 1
+			}
+		}
+	}
+	return 0
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
