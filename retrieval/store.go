@@ -152,9 +152,9 @@ func (f *flatStore) Nearest(ctx context.Context, q []float32, n int, keep func(i
 		return f.nearestQuantized(ctx, q, n, keep)
 	}
 	workers := scanWorkers(f.rows)
-	parts := make([]topK, workers)
+	parts := make([]best, workers)
 	parallel(workers, f.rows, func(w, lo, hi int) {
-		t := newTopK(n)
+		t := newBest(n)
 		var out [scanBlock]float32
 		for b := lo; b < hi; b += scanBlock {
 			if ctx.Err() != nil {
@@ -164,17 +164,22 @@ func (f *flatStore) Nearest(ctx context.Context, q []float32, n int, keep func(i
 			if keep == nil {
 				dotRows(q, f.vecs[b*f.dim:e*f.dim], out[:e-b])
 				for i, s := range out[:e-b] {
-					t.push(s, int32(b+i))
+					if s > t.floor {
+						t.add(s, int32(b+i))
+					}
 				}
 				continue
 			}
 			for i := b; i < e; i++ {
 				if keep(i) {
 					dotRows(q, f.vecs[i*f.dim:(i+1)*f.dim], out[:1])
-					t.push(out[0], int32(i))
+					if out[0] > t.floor {
+						t.add(out[0], int32(i))
+					}
 				}
 			}
 		}
+		t.prune()
 		parts[w] = t
 	})
 	if err := ctx.Err(); err != nil {
@@ -208,10 +213,10 @@ func (f *flatStore) nearestQuantized(ctx context.Context, q []float32, n int, ke
 	bias := 128 * qsum
 	depth := max(rescoreDepth, 4*n)
 	workers := scanWorkers(f.rows)
-	parts := make([]topK, workers)
+	parts := make([]best, workers)
 	d, codes, scale := f.dim, f.q8.codes, f.q8.scale
 	parallel(workers, f.rows, func(w, lo, hi int) {
-		t := newTopK(depth)
+		t := newBest(depth)
 		var out [scanBlock]int32
 		for b := lo; b < hi; b += scanBlock {
 			if ctx.Err() != nil {
@@ -221,23 +226,28 @@ func (f *flatStore) nearestQuantized(ctx context.Context, q []float32, n int, ke
 			if keep == nil {
 				dotRowsU8(qc, codes[b*d:e*d], out[:e-b])
 				for i, s := range out[:e-b] {
-					t.push(scale[b+i]*float32(s-bias), int32(b+i))
+					if sim := scale[b+i] * float32(s-bias); sim > t.floor {
+						t.add(sim, int32(b+i))
+					}
 				}
 				continue
 			}
 			for i := b; i < e; i++ {
 				if keep(i) {
 					dotRowsU8(qc, codes[i*d:(i+1)*d], out[:1])
-					t.push(scale[i]*float32(out[0]-bias), int32(i))
+					if sim := scale[i] * float32(out[0]-bias); sim > t.floor {
+						t.add(sim, int32(i))
+					}
 				}
 			}
 		}
 		// Rescore this worker's candidates exactly.
+		t.prune()
 		var sim [1]float32
-		for j := range t.h {
-			i := int(t.h[j].idx)
+		for j := range t.rows {
+			i := int(t.rows[j].idx)
 			dotRows(q, f.vecs[i*d:(i+1)*d], sim[:])
-			t.h[j].score = sim[0]
+			t.rows[j].score = sim[0]
 		}
 		parts[w] = t
 	})
@@ -247,8 +257,9 @@ func (f *flatStore) nearestQuantized(ctx context.Context, q []float32, n int, ke
 	return mergeTop(parts, n), nil
 }
 
-// topK keeps the k best (score, index) pairs pushed, by score descending
-// and index ascending, in a min-heap: the worst kept is at the root.
+// topK keeps the k best (score, index) pairs pushed in any order, by score
+// descending and index ascending, in a min-heap: the worst kept is at the
+// root.
 type topK struct {
 	k int
 	h []scoredRow
@@ -307,11 +318,86 @@ func (t *topK) down(i int) {
 	}
 }
 
+// best collects the k best (score, index) pairs of a scan that adds rows
+// in increasing index order: a pair is added only when its score is above
+// floor, the worst of the k best so far (an equal score comes with a higher
+// index, so ranks below), into a buffer of 2k that prune cuts back to the
+// k best when it fills: amortised constant work per pair added, where a
+// heap would take a logarithm.
+type best struct {
+	k     int
+	rows  []scoredRow
+	floor float32
+}
+
+func newBest(k int) best {
+	return best{k: k, rows: make([]scoredRow, 0, 2*k), floor: float32(math.Inf(-1))}
+}
+
+func (b *best) add(score float32, idx int32) {
+	b.rows = append(b.rows, scoredRow{score, idx})
+	if len(b.rows) == cap(b.rows) {
+		b.prune()
+	}
+}
+
+// prune keeps the k best rows and raises floor to the worst of them.
+func (b *best) prune() {
+	if len(b.rows) <= b.k {
+		return
+	}
+	selectBest(b.rows, b.k)
+	b.rows = b.rows[:b.k]
+	w := b.rows[0]
+	for _, r := range b.rows[1:] {
+		if r.worse(w) {
+			w = r
+		}
+	}
+	b.floor = w.score
+}
+
+// selectBest reorders rows so that rows[:k] are the k best (in no order):
+// quickselect, the pivot a median of three.
+func selectBest(rows []scoredRow, k int) {
+	lo, hi := 0, len(rows)-1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		// Median of three to rows[hi], as the pivot.
+		if rows[lo].worse(rows[mid]) {
+			rows[lo], rows[mid] = rows[mid], rows[lo]
+		}
+		if rows[lo].worse(rows[hi]) {
+			rows[lo], rows[hi] = rows[hi], rows[lo]
+		}
+		if rows[hi].worse(rows[mid]) {
+			rows[mid], rows[hi] = rows[hi], rows[mid]
+		}
+		pivot := rows[hi]
+		p := lo
+		for i := lo; i < hi; i++ {
+			if pivot.worse(rows[i]) { // rows[i] ranks above the pivot
+				rows[i], rows[p] = rows[p], rows[i]
+				p++
+			}
+		}
+		rows[p], rows[hi] = rows[hi], rows[p]
+		switch {
+		case p == k || p == k-1:
+			return
+		case p < k:
+			lo = p + 1
+		default:
+			hi = p - 1
+		}
+	}
+}
+
 // mergeTop returns the n best of the workers' results, best first.
-func mergeTop(parts []topK, n int) []Neighbor {
+func mergeTop(parts []best, n int) []Neighbor {
 	var all []scoredRow
 	for _, p := range parts {
-		all = append(all, p.h...)
+		all = append(all, p.rows...)
 	}
 	slices.SortFunc(all, func(a, b scoredRow) int {
 		switch {
