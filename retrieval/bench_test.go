@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	chromem "github.com/philippgille/chromem-go"
+
 	"github.com/newsbot/newsbot/internal/corpora"
 )
 
@@ -135,6 +137,29 @@ func BenchmarkOpenBBC(b *testing.B) {
 		if err != nil || again.Stale() != "" {
 			b.Fatal(err, again.Stale())
 		}
+	}
+}
+
+// BenchmarkFillChromemBBC fills a chromem-go collection with the BBC
+// index's vectors as opening the index does (documents sharing the rows of
+// the block, on every core): the part of opening that chromem-go costs.
+func BenchmarkFillChromemBBC(b *testing.B) {
+	s := indexedBBC(b).cur.Load()
+	b.ReportAllocs()
+	for b.Loop() {
+		col, err := chromem.NewDB().CreateCollection(collection, nil, noEmbed)
+		if err != nil {
+			b.Fatal(err)
+		}
+		workers := scanWorkers(len(s.passages))
+		parallel(workers, len(s.passages), func(_, lo, hi int) {
+			for i := lo; i < hi; i++ {
+				if err := addShared(col, s.passages[i].ID, s.passages[i].vec); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
 	}
 }
 
