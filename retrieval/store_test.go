@@ -117,10 +117,16 @@ func TestKernelsMatchPortable(t *testing.T) {
 
 // TestScanFindsTheNearest: the exact scan returns what sorting every
 // similarity returns, with and without a filter, split across workers or
-// not; the quantised scan agrees on random vectors.
+// not, with the assembly kernels (64 dimensions) and the portable ones
+// (100); the quantised scan agrees on random vectors.
 func TestScanFindsTheNearest(t *testing.T) {
+	for _, dim := range []int{64, 100} {
+		t.Run(fmt.Sprintf("dim=%d", dim), func(t *testing.T) { testScan(t, dim) })
+	}
+}
+
+func testScan(t *testing.T, dim int) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	const dim = 64
 	for _, rows := range []int{1, 7, 5000} {
 		vecs := randomUnitVectors(rng, rows, dim)
 		exact := newFlatStore(vecs, dim, false)
