@@ -82,9 +82,9 @@ type Index struct {
 	log   *slog.Logger
 	stem  *stemmer
 	store string
-	// quantizeAbove is the passage count past which vectors are scanned
-	// quantised (quantizeAbove, the constant; tests and benchmarks change
-	// it).
+	// quantizeAbove is the passage count past which the scan reads int8
+	// codes first: the package's constant, which tests and benchmarks
+	// lower.
 	quantizeAbove int
 
 	cur       atomic.Pointer[snapshot]
