@@ -7,10 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	chromem "github.com/philippgille/chromem-go"
 
 	"github.com/newsbot/newsbot/internal/testkit"
 )
@@ -137,6 +140,29 @@ func BenchmarkOpenBBC(b *testing.B) {
 	}
 }
 
+// BenchmarkFillChromemBBC fills a chromem-go collection with the BBC
+// index's vectors as opening the index does (documents sharing the rows of
+// the block, on every core): the part of opening that chromem-go costs.
+func BenchmarkFillChromemBBC(b *testing.B) {
+	s := indexedBBC(b).cur.Load()
+	b.ReportAllocs()
+	for b.Loop() {
+		col, err := chromem.NewDB().CreateCollection(collection, nil, noEmbed)
+		if err != nil {
+			b.Fatal(err)
+		}
+		workers := scanWorkers(len(s.passages))
+		parallel(workers, len(s.passages), func(_, lo, hi int) {
+			for i := lo; i < hi; i++ {
+				if err := addShared(col, s.passages[i].ID, s.passages[i].vec); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+}
+
 var benchQueries = []string{
 	"Will Iran allow inspections of its military sites?",
 	"interest rates rise Bank of England",
@@ -148,10 +174,15 @@ var benchQueries = []string{
 	"record profits for oil companies",
 }
 
-// BenchmarkSearchBBC is one hybrid query against the BBC index.
+// BenchmarkSearchBBC is one hybrid query against the BBC index, with the
+// default scan (float32) and with chromem-go's own QueryEmbedding.
 func BenchmarkSearchBBC(b *testing.B) {
 	ix := indexedBBC(b)
-	benchSearch(b, ix)
+	for _, scan := range []string{"float32", "chromem-go"} {
+		b.Run("scan="+scan, func(b *testing.B) {
+			benchSearch(b, withScan(ix, scan))
+		})
+	}
 }
 
 func benchSearch(b *testing.B, ix *Index) {
@@ -166,34 +197,102 @@ func benchSearch(b *testing.B, ix *Index) {
 		}
 		i++
 	}
-	b.ReportMetric(float64(time.Since(start).Microseconds())/1000/float64(i), "ms/query")
-	b.ReportMetric(float64(ix.Stats().Passages), "passages")
+	ms := float64(time.Since(start).Microseconds()) / 1000 / float64(i)
+	b.StopTimer()
+	b.ReportMetric(ms, "ms/query")
+	s := ix.cur.Load()
+	b.ReportMetric(float64(len(s.passages)), "passages")
+	// The floor: the vector bytes one query reads, at the read bandwidth
+	// measured in this process.
+	bytes := float64(len(s.block)) * 4
+	if f, ok := s.vectors.(*flatStore); ok && f.q8 != nil {
+		bytes = float64(len(f.q8.codes) + 4*len(f.q8.scale))
+	}
+	bw := readBandwidth(b)
+	floor := bytes / bw * 1000
+	b.ReportMetric(bw/1e9, "read-GB/s")
+	b.ReportMetric(bytes/1e6, "MB-read/query")
+	b.ReportMetric(floor, "floor-ms")
+	b.ReportMetric(ms/floor, "x-floor")
+}
+
+// withScan returns a copy of ix whose live snapshot searches its vectors
+// with one scan: "float32" (exact), "int8" (quantised, rescored) or
+// "chromem-go" (the collection's QueryEmbedding).
+func withScan(ix *Index, scan string) *Index {
+	s := *ix.cur.Load()
+	dim := s.manifest.Embedder.Dim
+	switch scan {
+	case "float32":
+		s.vectors = newFlatStore(s.block, dim, false)
+	case "int8":
+		q8 := s.vectors.(*flatStore).q8
+		if q8 == nil {
+			q8 = quantize8(s.block, dim)
+		}
+		s.vectors = &flatStore{dim: dim, rows: len(s.passages), vecs: s.block, q8: q8}
+	case "chromem-go":
+		s.vectors = chromemStore{col: s.col, byID: s.byID}
+	default:
+		panic("unknown scan " + scan)
+	}
+	other := &Index{dir: ix.dir, emb: ix.emb, chunk: ix.chunk, load: ix.load, log: ix.log, stem: ix.stem, store: ix.store, quantizeAbove: ix.quantizeAbove}
+	other.cur.Store(&s)
+	return other
 }
 
 // BenchmarkSearchSynthetic measures a hybrid query on synthetic indexes of
-// 100k and 1M passages (random vectors and texts drawn from a small
-// vocabulary), to show how query time grows with exhaustive vector search.
+// 10k to 1M passages (random vectors, texts drawn from a small vocabulary)
+// with each scan, to show how query time grows with exhaustive vector
+// search and how it compares with the floor (the vector bytes read at the
+// read bandwidth). The default scan is float32 up to quantizeAbove
+// passages and int8 past it.
 func BenchmarkSearchSynthetic(b *testing.B) {
-	for _, store := range []string{StoreChromem, StoreFlat} {
-		for _, n := range []int{10_000, 30_000, 100_000, 300_000, 1_000_000} {
-			b.Run(fmt.Sprintf("store=%s/passages=%d", store, n), func(b *testing.B) {
-				if n > 300_000 && os.Getenv("NEWSBOT_BENCH_1M") == "" {
-					b.Skip("set NEWSBOT_BENCH_1M=1: builds a 1M-passage index (several GB)")
-				}
-				ix := syntheticIndex(b, n, store)
-				benchSearch(b, ix)
-				reportPeakRSS(b)
-			})
-		}
+	for _, n := range []int{10_000, 30_000, 100_000, 300_000, 1_000_000} {
+		b.Run(fmt.Sprintf("passages=%d", n), func(b *testing.B) {
+			if n > 300_000 && os.Getenv("NEWSBOT_BENCH_1M") == "" {
+				b.Skip("set NEWSBOT_BENCH_1M=1: builds a 1M-passage index (several GB)")
+			}
+			ix := syntheticIndex(b, n)
+			for _, scan := range []string{"float32", "int8", "chromem-go"} {
+				b.Run("scan="+scan, func(b *testing.B) {
+					q := withScan(ix, scan)
+					benchSearch(b, q)
+					if scan == "int8" {
+						b.ReportMetric(syntheticRecall(b, withScan(ix, "float32"), q), "recall@10")
+					}
+					reportPeakRSS(b)
+				})
+			}
+		})
 	}
 }
 
-func syntheticIndex(b *testing.B, n int, store string) *Index {
+// syntheticRecall is recall@10 of other's vector scan against exact's, for
+// the benchmark queries' vectors and 64 random unit vectors.
+func syntheticRecall(b *testing.B, exact, other *Index) float64 {
 	b.Helper()
-	ix, err := Open(Options{Dir: b.TempDir(), Store: store})
+	s := exact.cur.Load()
+	dim := s.manifest.Embedder.Dim
+	var qs []float32
+	for _, text := range benchQueries {
+		v, err := exact.embedQuery(context.Background(), s, text, exact.analyze(s, text))
+		if err != nil {
+			b.Fatal(err)
+		}
+		qs = append(qs, v...)
+	}
+	qs = append(qs, randomUnitVectors(rand.New(rand.NewPCG(9, 10)), 64, dim)...)
+	return recallAt10(b, s.vectors, other.cur.Load().vectors, qs, dim)
+}
+
+func syntheticIndex(b *testing.B, n int) *Index {
+	b.Helper()
+	ix, err := Open(Options{Dir: b.TempDir()})
 	if err != nil {
 		b.Fatal(err)
 	}
+	ix.quantizeAbove = 0 // quantised codes for the int8 scan; withScan picks
 	dim := ix.emb.Info().Dim
 	rng := rand.New(rand.NewPCG(1, 2))
 	vocab := make([]string, 20000)
@@ -201,13 +300,14 @@ func syntheticIndex(b *testing.B, n int, store string) *Index {
 		vocab[i] = fmt.Sprintf("w%d", i)
 	}
 	vocab = append(vocab, "iran", "missil", "bank", "rate", "chelsea", "mobil", "oscar", "blair", "tax", "broadband", "oil", "profit")
+	block := make([]float32, n*dim)
 	ps := make([]livePassage, n)
 	for i := range ps {
 		terms := make([]string, 60)
 		for j := range terms {
 			terms[j] = vocab[int(rng.ExpFloat64()*2000)%len(vocab)]
 		}
-		v := make([]float32, dim)
+		v := block[i*dim : (i+1)*dim]
 		for j := range v {
 			v[j] = float32(rng.NormFloat64())
 		}
@@ -215,7 +315,7 @@ func syntheticIndex(b *testing.B, n int, store string) *Index {
 		aid := fmt.Sprintf("synthetic/%07d", i)
 		ps[i] = livePassage{storedPassage: storedPassage{Passage: Passage{ID: aid + "#1", ArticleID: aid, Title: aid, Ordinal: 1, Text: "synthetic"}, Terms: countTerms(terms)}, vec: v}
 	}
-	snap, err := ix.buildSnapshot(ix.newManifest(), ps, nil)
+	snap, err := ix.buildSnapshot(ix.newManifest(), ps, nil, block, nil, termLists{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -268,19 +368,79 @@ var (
 	bbcErr   error
 )
 
-// BenchmarkMemoryBandwidth copies a buffer far larger than the caches: the
-// machine's memory bandwidth, against which an exhaustive vector scan is
-// compared (bytes of vectors read per query ÷ bandwidth = the fastest such
-// a scan can be).
+// BenchmarkMemoryBandwidth reads a buffer far larger than the caches on
+// every core at once, as the vector scan does: the machine's read bandwidth,
+// against which an exhaustive vector scan is compared (bytes of vectors read
+// per query ÷ bandwidth = the fastest such a scan can be). It only reads:
+// a copy also writes, and would halve the figure.
 func BenchmarkMemoryBandwidth(b *testing.B) {
 	const size = 256 << 20
-	src := make([]byte, size)
-	dst := make([]byte, size)
-	for i := range src {
-		src[i] = byte(i)
+	buf := make([]uint64, size/8)
+	for i := range buf {
+		buf[i] = uint64(i)
 	}
+	workers := runtime.GOMAXPROCS(0)
+	sums := make([]uint64, workers*8) // one cache line apart
 	b.SetBytes(size)
 	for b.Loop() {
-		copy(dst, src)
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sums[w*8] = sumWords(buf[len(buf)*w/workers : len(buf)*(w+1)/workers])
+			}()
+		}
+		wg.Wait()
 	}
+}
+
+// readBandwidth is the read bandwidth of all cores in bytes per second,
+// measured when called (so beside the benchmark that asks, on a machine
+// whose load changes): the median of five passes over 256 MiB.
+func readBandwidth(tb testing.TB) float64 {
+	tb.Helper()
+	buf := make([]uint64, 256<<20/8)
+	for i := range buf {
+		buf[i] = uint64(i)
+	}
+	workers := runtime.GOMAXPROCS(0)
+	sums := make([]uint64, workers*8)
+	var rates []float64
+	for range 5 {
+		start := time.Now()
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sums[w*8] = sumWords(buf[len(buf)*w/workers : len(buf)*(w+1)/workers])
+			}()
+		}
+		wg.Wait()
+		rates = append(rates, float64(len(buf)*8)/time.Since(start).Seconds())
+	}
+	slices.Sort(rates)
+	return rates[len(rates)/2]
+}
+
+// sumWords adds s up with eight independent sums: integer adds are cheap
+// enough that the loop waits on memory, not on arithmetic.
+func sumWords(s []uint64) uint64 {
+	var a0, a1, a2, a3, a4, a5, a6, a7 uint64
+	for len(s) >= 8 {
+		a0 += s[0]
+		a1 += s[1]
+		a2 += s[2]
+		a3 += s[3]
+		a4 += s[4]
+		a5 += s[5]
+		a6 += s[6]
+		a7 += s[7]
+		s = s[8:]
+	}
+	for _, x := range s {
+		a0 += x
+	}
+	return a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7
 }

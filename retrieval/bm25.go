@@ -2,7 +2,10 @@ package retrieval
 
 import (
 	"math"
+	"slices"
 	"sort"
+	"strings"
+	"sync"
 )
 
 // termCount is one term of a passage with its frequency.
@@ -25,19 +28,23 @@ func countTerms(terms []string) []termCount {
 	return out
 }
 
-// posting is one passage containing a term.
-type posting struct {
-	doc int32
-	tf  uint16
-}
-
 // bm25 is an immutable inverted index over the passages of one snapshot,
-// scored with Okapi BM25.
+// scored with Okapi BM25. Its arrays are laid out as they are saved
+// (persist.go): the vocabulary sorted, each term's postings one run of
+// docs and tfs, in passage order.
 type bm25 struct {
-	postings map[string][]posting
-	docLen   []float32
-	avgLen   float32
-	n        int
+	terms  []string  // the vocabulary, sorted
+	start  []uint32  // term t's postings are [start[t], start[t+1])
+	docs   []uint32  // passage index of each posting
+	tfs    []uint16  // term frequency of each posting
+	impact []float32 // per term: its largest tf part (see part) in any passage
+	docLen []uint32  // terms in each passage
+	norm   []float32 // per passage: k1 × (1 − b + b × docLen / avgLen)
+	n      int
+	// mapping, when not nil, holds the file the arrays lie in.
+	mapping *fileMapping
+
+	scratch sync.Pool // *bm25Scratch sized for n passages
 }
 
 const (
@@ -45,67 +52,480 @@ const (
 	bm25B  = 0.75
 )
 
-// newBM25 indexes docs, where docs[i] are the term counts of passage i.
-func newBM25(docs [][]termCount) *bm25 {
-	ix := &bm25{postings: make(map[string][]posting, 1<<15), docLen: make([]float32, len(docs)), n: len(docs)}
-	var total float64
+// newBM25 indexes docs, where docs[i] are the sorted term counts of
+// passage i. It also returns the passages' term lists in the compact form
+// the snapshot keeps (termLists), over its vocabulary, whose strings it
+// lays out in one block, in order.
+func newBM25(docs [][]termCount) (*bm25, termLists) {
+	ids := map[string]uint32{}
+	total := 0
+	for _, tcs := range docs {
+		for _, tc := range tcs {
+			if _, ok := ids[tc.Term]; !ok {
+				ids[tc.Term] = 0
+			}
+		}
+		total += len(tcs)
+	}
+	vocab := make([]string, 0, len(ids))
+	size := 0
+	for t := range ids {
+		vocab = append(vocab, t)
+		size += len(t)
+	}
+	slices.Sort(vocab)
+	// One block for the vocabulary's strings.
+	var b strings.Builder
+	b.Grow(size)
+	for _, t := range vocab {
+		b.WriteString(t)
+	}
+	blob, off := b.String(), 0
+	for i, t := range vocab {
+		vocab[i] = blob[off : off+len(t)]
+		off += len(t)
+		ids[t] = uint32(i)
+	}
+
+	ix := &bm25{terms: vocab, start: make([]uint32, len(vocab)+1), docs: make([]uint32, total), tfs: make([]uint16, total),
+		docLen: make([]uint32, len(docs)), n: len(docs)}
+	tl := termLists{vocab: vocab, start: make([]uint32, len(docs)+1), ids: make([]uint32, total), counts: make([]uint16, total)}
+	k := 0
 	for i, tcs := range docs {
 		l := 0
 		for _, tc := range tcs {
-			ix.postings[tc.Term] = append(ix.postings[tc.Term], posting{int32(i), tc.Count})
+			id := ids[tc.Term]
+			tl.ids[k], tl.counts[k] = id, tc.Count
+			ix.start[id+1]++
 			l += int(tc.Count)
+			k++
 		}
-		ix.docLen[i] = float32(l)
+		tl.start[i+1] = uint32(k)
+		ix.docLen[i] = uint32(l)
+	}
+	for t := range vocab {
+		ix.start[t+1] += ix.start[t]
+	}
+	fill := slices.Clone(ix.start[:len(vocab)])
+	for i := range docs {
+		for k := tl.start[i]; k < tl.start[i+1]; k++ {
+			p := fill[tl.ids[k]]
+			fill[tl.ids[k]]++
+			ix.docs[p], ix.tfs[p] = uint32(i), tl.counts[k]
+		}
+	}
+	ix.finish(nil)
+	return ix, tl
+}
+
+// termLists are the passages' term counts, compactly: passage i's are
+// ids[start[i]:start[i+1]] (indexes in vocab, increasing) with their
+// counts. Six bytes a term rather than a termCount's 24; search unpacks
+// the few passages it looks at (unpack).
+type termLists struct {
+	vocab  []string
+	start  []uint32
+	ids    []uint32
+	counts []uint16
+}
+
+// unpack appends passage i's term counts, sorted by term, to buf.
+func (tl termLists) unpack(i int, buf []termCount) []termCount {
+	for k := tl.start[i]; k < tl.start[i+1]; k++ {
+		buf = append(buf, termCount{tl.vocab[tl.ids[k]], tl.counts[k]})
+	}
+	return buf
+}
+
+// len is the number of terms of passage i.
+func (tl termLists) len(i int) int { return int(tl.start[i+1] - tl.start[i]) }
+
+// finish computes what is derived from the postings: the passages' length
+// norms and, unless given (a saved index has them), the terms' impacts.
+func (ix *bm25) finish(impact []float32) {
+	var total float64
+	for _, l := range ix.docLen {
 		total += float64(l)
 	}
-	if len(docs) > 0 {
-		ix.avgLen = float32(total / float64(len(docs)))
+	avg := float32(1)
+	if ix.n > 0 && total > 0 {
+		avg = float32(total / float64(ix.n))
 	}
-	return ix
+	ix.norm = make([]float32, ix.n)
+	for i, l := range ix.docLen {
+		ix.norm[i] = bm25K1 * (1 - bm25B + bm25B*float32(l)/avg)
+	}
+	if impact == nil {
+		impact = make([]float32, len(ix.terms))
+		for t := range ix.terms {
+			var m float32
+			for p := ix.start[t]; p < ix.start[t+1]; p++ {
+				m = max(m, ix.part(ix.tfs[p], ix.docs[p]))
+			}
+			impact[t] = m
+		}
+	}
+	ix.impact = impact
+	ix.scratch.New = func() any { return &bm25Scratch{acc: make([]float32, ix.n)} }
+}
+
+// part is the tf part of a term's BM25 score in passage d: what its idf
+// (and query weight) multiply.
+func (ix *bm25) part(tf uint16, d uint32) float32 {
+	f := float32(tf)
+	return f * (bm25K1 + 1) / (f + ix.norm[d])
+}
+
+// lookup returns a term's index in the vocabulary.
+func (ix *bm25) lookup(term string) (int, bool) {
+	return slices.BinarySearch(ix.terms, term)
+}
+
+// df is the number of passages containing term.
+func (ix *bm25) df(term string) int {
+	t, ok := ix.lookup(term)
+	if !ok {
+		return 0
+	}
+	return int(ix.start[t+1] - ix.start[t])
 }
 
 // idf is the BM25 inverse document frequency of a term (always > 0). A term
 // no passage has gets the idf of a term in half a passage: rarer than any
 // indexed term.
 func (ix *bm25) idf(term string) float64 {
-	df := float64(len(ix.postings[term]))
+	df := float64(ix.df(term))
 	if df == 0 {
 		df = 0.5
 	}
 	return math.Log(1 + (float64(ix.n)-df+0.5)/(df+0.5))
 }
 
-// weightedTerm is a query term with a multiplier of its idf: 1 for the
-// words of the question, less for what the question only implies (a
-// compound's hyphenated form, a synonym).
+// weightedTerm is a query term and what its idf is multiplied by: 1 for
+// the words of the question, less for expansions such as synonyms.
 type weightedTerm struct {
 	Term   string
 	Weight float64
 }
 
-// score adds the BM25 score of each query term, times its weight, to
-// scores (indexed by passage). Repeated query terms count once, at their
-// highest weight.
-func (ix *bm25) score(query []weightedTerm, scores []float32) {
-	best := make(map[string]float64, len(query))
-	var order []string
-	for _, q := range query {
-		w, seen := best[q.Term]
-		if !seen {
-			order = append(order, q.Term)
-		}
-		best[q.Term] = max(w, q.Weight)
+// plainTerms weights every term 1.
+func plainTerms(terms []string) []weightedTerm {
+	out := make([]weightedTerm, len(terms))
+	for i, t := range terms {
+		out[i] = weightedTerm{t, 1}
 	}
-	for _, t := range order {
-		ps := ix.postings[t]
-		if len(ps) == 0 || best[t] <= 0 {
+	return out
+}
+
+// scored is a passage with its BM25 score.
+type scored struct {
+	Doc   int
+	Score float32
+}
+
+// bm25Query is a query resolved against one index, ready to score.
+type bm25Query struct {
+	ix    *bm25
+	terms []queryTerm // by upper bound, highest first
+	// rest[k] is the sum of the upper bounds of terms[k+1:].
+	rest []float64
+	// exhaustive turns the pruning off (tests and benchmarks compare).
+	exhaustive bool
+	// stats, when not nil, counts the work top does.
+	stats *bm25Stats
+}
+
+// bm25Stats is what one top call did, for tests and benchmarks.
+type bm25Stats struct {
+	postings int  // postings read in full
+	probed   int  // binary searches for candidates
+	pruned   bool // whether the remaining terms were only probed
+}
+
+type queryTerm struct {
+	id uint32
+	w  float32 // weight × idf
+	ub float32 // w × impact: the most the term adds to any passage
+}
+
+// query resolves q: terms no passage has are dropped, and a term given
+// twice counts once, with its larger weight.
+func (ix *bm25) query(q []weightedTerm) bm25Query {
+	bq := bm25Query{ix: ix}
+	for _, wt := range q {
+		t, ok := ix.lookup(wt.Term)
+		if !ok || !(wt.Weight > 1e-9) || math.IsInf(wt.Weight, 0) {
 			continue
 		}
-		idf := float32(ix.idf(t) * best[t])
-		for _, p := range ps {
-			tf := float32(p.tf)
-			dl := ix.docLen[p.doc]
-			scores[p.doc] += idf * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*dl/ix.avgLen))
+		w := float32(wt.Weight * ix.idf(wt.Term))
+		if j := slices.IndexFunc(bq.terms, func(qt queryTerm) bool { return qt.id == uint32(t) }); j >= 0 {
+			if w > bq.terms[j].w {
+				bq.terms[j].w, bq.terms[j].ub = w, w*ix.impact[t]
+			}
+			continue
+		}
+		bq.terms = append(bq.terms, queryTerm{id: uint32(t), w: w, ub: w * ix.impact[t]})
+	}
+	slices.SortFunc(bq.terms, func(a, b queryTerm) int {
+		switch {
+		case a.ub > b.ub:
+			return -1
+		case a.ub < b.ub:
+			return 1
+		}
+		return int(a.id) - int(b.id)
+	})
+	bq.rest = make([]float64, len(bq.terms))
+	for k := len(bq.terms) - 2; k >= 0; k-- {
+		bq.rest[k] = bq.rest[k+1] + float64(bq.terms[k+1].ub)
+	}
+	return bq
+}
+
+// score is the BM25 score of passage d, equal to the one top gives it.
+func (q bm25Query) score(d int) float32 {
+	ix := q.ix
+	var a float32
+	for _, t := range q.terms {
+		lo, hi := int(ix.start[t.id]), int(ix.start[t.id+1])
+		if j, ok := slices.BinarySearch(ix.docs[lo:hi], uint32(d)); ok {
+			a += t.w * ix.part(ix.tfs[lo+j], uint32(d))
 		}
 	}
+	return a
+}
+
+// bm25Scratch is the per-query working memory, reused across queries:
+// accumulators for every passage (0 untouched, -1 filtered out, else the
+// partial score) and the list of those touched, to reset.
+type bm25Scratch struct {
+	acc     []float32
+	touched []uint32
+	runs    []int // touched[runs[k-1]:runs[k]] are the passages term k first touched, in order
+	ends    []int
+	cand    []uint32
+	merged  []uint32
+	top     topK
+}
+
+// boundSlack absorbs rounding in comparisons of summed float32 scores
+// with summed upper bounds: a score of k terms, each at most its bound,
+// can exceed the bounds' sum by k float32 roundings.
+const boundSlack = 1e-5
+
+// top returns the n passages with the highest positive scores among those
+// keep accepts (all when keep is nil), best first, ties by index.
+//
+// It touches only the passages the query's terms occur in. Terms are
+// scored rarest-impact first; once the n-th best partial score exceeds the
+// most the remaining terms could add to any passage (MaxScore), a passage
+// none of the terms so far occurs in cannot make the top n, and the
+// remaining terms — the common ones, with the longest postings — are
+// looked up only for the passages that still can, by binary search.
+func (q bm25Query) top(n int, keep func(int) bool) []scored {
+	if n <= 0 || len(q.terms) == 0 {
+		return nil
+	}
+	ix := q.ix
+	sc := ix.scratch.Get().(*bm25Scratch)
+	defer func() {
+		for _, d := range sc.touched {
+			sc.acc[d] = 0
+		}
+		sc.touched, sc.cand, sc.runs = sc.touched[:0], sc.cand[:0], sc.runs[:0]
+		ix.scratch.Put(sc)
+	}()
+	acc := sc.acc
+	var maxAcc float32
+	for k, t := range q.terms {
+		lo, hi := ix.start[t.id], ix.start[t.id+1]
+		if q.stats != nil {
+			q.stats.postings += int(hi - lo)
+		}
+		tfs := ix.tfs[lo:hi]
+		for j, d := range ix.docs[lo:hi] {
+			a := acc[d]
+			if a < 0 {
+				continue
+			}
+			if a == 0 {
+				sc.touched = append(sc.touched, d)
+				if keep != nil && !keep(int(d)) {
+					acc[d] = -1
+					continue
+				}
+			}
+			a += t.w * ix.part(tfs[j], d)
+			acc[d] = a
+			maxAcc = max(maxAcc, a)
+		}
+		sc.runs = append(sc.runs, len(sc.touched))
+		if k+1 == len(q.terms) || q.exhaustive {
+			continue
+		}
+		rest := q.rest[k] * (1 + boundSlack)
+		if float64(maxAcc) <= rest {
+			continue // the n-th best partial score can't be above it either
+		}
+		sc.top = resetTopK(sc.top, n)
+		for _, d := range sc.touched {
+			if acc[d] > 0 {
+				sc.top.push(acc[d], int32(d))
+			}
+		}
+		if len(sc.top.h) < n || float64(sc.top.h[0].score) <= rest {
+			continue
+		}
+		return q.finish(sc, k+1, sc.top.h[0].score, rest, n)
+	}
+	sc.top = resetTopK(sc.top, n)
+	for _, d := range sc.touched {
+		if acc[d] > 0 {
+			sc.top.push(acc[d], int32(d))
+		}
+	}
+	return sc.top.sorted()
+}
+
+// finish completes top once terms[from:] can't bring in a new passage:
+// only the touched passages whose partial score plus rest (the most those
+// terms can add) reaches theta, the n-th best partial score, can end in the
+// top n. Their remaining terms are found by galloping search in the
+// postings, in passage order so that each search starts where the last
+// ended; after each term the bound and the candidates shrink again.
+func (q bm25Query) finish(sc *bm25Scratch, from int, theta float32, rest float64, n int) []scored {
+	ix, acc := q.ix, sc.acc
+	// The candidates in passage order: each term's newly touched passages
+	// are in order, so merging those runs sorts them.
+	prev := 0
+	ends := sc.ends[:0]
+	for _, end := range sc.runs {
+		for _, d := range sc.touched[prev:end] {
+			if a := acc[d]; a > 0 && float64(a)+rest >= float64(theta) {
+				sc.cand = append(sc.cand, d)
+			}
+		}
+		prev = end
+		ends = append(ends, len(sc.cand))
+	}
+	sc.ends = ends
+	sc.cand, sc.merged = mergeRuns(sc.cand, ends, sc.merged)
+	if q.stats != nil {
+		q.stats.pruned = true
+	}
+	for k := from; k < len(q.terms); k++ {
+		t := q.terms[k]
+		if q.stats != nil {
+			q.stats.probed += len(sc.cand)
+		}
+		lo, hi := int(ix.start[t.id]), int(ix.start[t.id+1])
+		docs := ix.docs[lo:hi]
+		p := 0
+		for _, d := range sc.cand {
+			if p = seek(docs, p, d); p == len(docs) {
+				break
+			}
+			if docs[p] == d {
+				acc[d] += t.w * ix.part(ix.tfs[lo+p], d)
+			}
+		}
+		if k+1 == len(q.terms) {
+			break
+		}
+		rest = q.rest[k] * (1 + boundSlack)
+		sc.top = resetTopK(sc.top, n)
+		for _, d := range sc.cand {
+			sc.top.push(acc[d], int32(d))
+		}
+		theta := float64(sc.top.h[0].score)
+		kept := sc.cand[:0]
+		for _, d := range sc.cand {
+			if float64(acc[d])+rest >= theta {
+				kept = append(kept, d)
+			}
+		}
+		sc.cand = kept
+	}
+	sc.top = resetTopK(sc.top, n)
+	for _, d := range sc.cand {
+		sc.top.push(acc[d], int32(d))
+	}
+	return sc.top.sorted()
+}
+
+// mergeRuns sorts s, made of sorted runs ending at ends, by merging
+// neighbouring runs pairwise into buf and back; it returns the sorted
+// slice and the other buffer.
+func mergeRuns(s []uint32, ends []int, buf []uint32) ([]uint32, []uint32) {
+	for len(ends) > 1 {
+		buf = slices.Grow(buf[:0], len(s))
+		var next []int
+		lo := 0
+		for k := 0; k < len(ends); k += 2 {
+			if k+1 == len(ends) {
+				buf = append(buf, s[lo:ends[k]]...)
+				next = append(next, len(buf))
+				break
+			}
+			a, b := s[lo:ends[k]], s[ends[k]:ends[k+1]]
+			for len(a) > 0 && len(b) > 0 {
+				if a[0] < b[0] {
+					buf, a = append(buf, a[0]), a[1:]
+				} else {
+					buf, b = append(buf, b[0]), b[1:]
+				}
+			}
+			buf = append(append(buf, a...), b...)
+			next = append(next, len(buf))
+			lo = ends[k+1]
+		}
+		s, buf, ends = buf, s, next
+	}
+	return s, buf
+}
+
+// seek returns the first position at or after from where docs (sorted)
+// holds d or more, galloping: doubling steps from from, then a binary
+// search in the last step. Seeking increasing passages in turn costs the
+// logarithm of the gaps between them, not of the whole list.
+func seek(docs []uint32, from int, d uint32) int {
+	lo, hi, step := from, from, 1
+	for hi < len(docs) && docs[hi] < d {
+		lo = hi + 1
+		hi += step
+		step <<= 1
+	}
+	hi = min(hi, len(docs))
+	j, _ := slices.BinarySearch(docs[lo:hi], d)
+	return lo + j
+}
+
+func resetTopK(t topK, k int) topK {
+	if cap(t.h) < k {
+		return newTopK(k)
+	}
+	return topK{k: k, h: t.h[:0]}
+}
+
+// sorted returns the kept pairs best first, as scored.
+func (t *topK) sorted() []scored {
+	slices.SortFunc(t.h, func(a, b scoredRow) int {
+		switch {
+		case b.worse(a):
+			return -1
+		case a.worse(b):
+			return 1
+		}
+		return 0
+	})
+	out := make([]scored, len(t.h))
+	for i, r := range t.h {
+		out[i] = scored{int(r.idx), r.score}
+	}
+	return out
+}
+
+// top is query(q).top(n, keep): the n best passages for weighted terms.
+func (ix *bm25) top(q []weightedTerm, n int, keep func(int) bool) []scored {
+	return ix.query(q).top(n, keep)
 }

@@ -64,10 +64,28 @@ func (e *LocalEmbedder) Info() EmbedderInfo {
 
 // Embed implements Embedder. It uses all cores for large batches.
 func (e *LocalEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
-	out := make([][]float32, len(texts))
-	if len(texts) < 64 {
-		for i, t := range texts {
-			out[i] = e.vector(t)
+	out, err := embedEach(ctx, len(texts), func(i int) []float32 { return e.vector(texts[i]) })
+	if err != nil {
+		return nil, fmt.Errorf("local embedder: %w", err)
+	}
+	return out, nil
+}
+
+// embedWords implements wordEmbedder.
+func (e *LocalEmbedder) embedWords(ctx context.Context, words [][]word) ([][]float32, error) {
+	out, err := embedEach(ctx, len(words), func(i int) []float32 { return e.weightedVectorWords(words[i], nil) })
+	if err != nil {
+		return nil, fmt.Errorf("local embedder: %w", err)
+	}
+	return out, nil
+}
+
+// embedEach returns vector(i) for i < n, on all cores for large batches.
+func embedEach(ctx context.Context, n int, vector func(i int) []float32) ([][]float32, error) {
+	out := make([][]float32, n)
+	if n < 64 {
+		for i := range out {
+			out[i] = vector(i)
 		}
 		return out, ctx.Err()
 	}
@@ -75,19 +93,39 @@ func (e *LocalEmbedder) Embed(ctx context.Context, texts []string) ([][]float32,
 	workers := runtime.GOMAXPROCS(0)
 	for w := 0; w < workers; w++ {
 		g.Go(func() error {
-			for i := w; i < len(texts); i += workers {
+			for i := w; i < n; i += workers {
 				if i%256 == w && ctx.Err() != nil {
 					return ctx.Err()
 				}
-				out[i] = e.vector(texts[i])
+				out[i] = vector(i)
 			}
 			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return nil, fmt.Errorf("local embedder: %w", err)
+		return nil, err
 	}
-	return out, nil
+	return out, ctx.Err()
+}
+
+// wordEmbedder is an offline embedder that embeds a text from its words
+// as the keyword index tokenises them (stemmer.words with stop words
+// dropped), so that indexing tokenises each passage once for both.
+type wordEmbedder interface {
+	embedWords(ctx context.Context, words [][]word) ([][]float32, error)
+}
+
+// asWordEmbedder returns e as a wordEmbedder when it is one of the offline
+// embedders itself. A type that merely embeds one (a test's counting
+// wrapper, say) is not: its Embed may do more than the embedder's.
+func asWordEmbedder(e Embedder) (wordEmbedder, bool) {
+	switch e := e.(type) {
+	case *LocalEmbedder:
+		return e, true
+	case *LSAEmbedder:
+		return e, true
+	}
+	return nil, false
 }
 
 // Feature weights, relative to a content word.
@@ -105,7 +143,12 @@ func (e *LocalEmbedder) vector(text string) []float32 {
 // in the index (idf), so that a name matters more than "reported"; passage
 // vectors stay unweighted, so they don't depend on the rest of the corpus.
 func (e *LocalEmbedder) weightedVector(text string, weight func(term string) float64) []float32 {
-	words := e.stem.words(text, true)
+	return e.weightedVectorWords(e.stem.words(text, true), weight)
+}
+
+// weightedVectorWords is weightedVector of a text tokenised already:
+// words as stemmer.words(text, true) returns them.
+func (e *LocalEmbedder) weightedVectorWords(words []word, weight func(term string) float64) []float32 {
 	counts := make(map[uint64]float64, len(words)*4)
 	prev := ""
 	prevW := 1.0

@@ -813,17 +813,37 @@ func (e *LSAEmbedder) idf(term string) float64 {
 }
 
 func (e *LSAEmbedder) vector(text string) []float32 {
+	return e.vectorWords(e.hash.stem.words(text, true))
+}
+
+// embedWords implements wordEmbedder.
+func (e *LSAEmbedder) embedWords(ctx context.Context, words [][]word) ([][]float32, error) {
+	out, err := embedEach(ctx, len(words), func(i int) []float32 { return e.vectorWords(words[i]) })
+	if err != nil {
+		return nil, fmt.Errorf("lsa embedder: %w", err)
+	}
+	return out, nil
+}
+
+// vectorWords is vector of a text tokenised already (stemmer.words with
+// stop words dropped): the hashing half and the LSA half from the same
+// words.
+func (e *LSAEmbedder) vectorWords(words []word) []float32 {
 	var weight func(string) float64
 	if e.idfW {
 		weight = e.idf
 	}
-	h := e.hash.weightedVector(text, weight)
+	h := e.hash.weightedVectorWords(words, weight)
 	v := make([]float32, len(h)+e.model.dim)
 	for i, x := range h {
 		v[i] = x * e.wHash
 	}
 	l := v[len(h):]
-	if !e.model.addText(l, e.hash.stem.terms(text)) {
+	terms := make([]string, len(words))
+	for i, w := range words {
+		terms[i] = w.term
+	}
+	if !e.model.addText(l, terms) {
 		// No word of the model: the hashing half alone.
 		normalize(v)
 		return v

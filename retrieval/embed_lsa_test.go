@@ -383,3 +383,44 @@ func BenchmarkTrainLSABBC(b *testing.B) {
 	}
 	b.ReportMetric(float64(m.Len()), "terms")
 }
+
+// TestIndexTokenisesOnce: the vectors the index makes from the words it
+// tokenised for the keyword index are the embedders' own, for the hashing
+// and the LSA embedder alike.
+func TestIndexTokenisesOnce(t *testing.T) {
+	for name, emb := range map[string]Embedder{
+		"local": NewLocalEmbedder(0),
+		"lsa":   NewLSAEmbedder(trainSmall(t), LSAEmbedOptions{WeightHash: true}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, ok := asWordEmbedder(emb); !ok {
+				t.Fatal("not embedded from words")
+			}
+			ix := openTest(t, t.TempDir(), emb)
+			if _, err := ix.Reindex(context.Background(), fixtureCorpus(t), nil); err != nil {
+				t.Fatal(err)
+			}
+			s := ix.cur.Load()
+			for i, p := range s.passages {
+				v, err := emb.Embed(context.Background(), []string{embedText(p.Passage)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				// To rounding: the hashing embedder adds colliding features in
+				// map order.
+				want := usableVector(v[0])
+				for j := range want {
+					if math.Abs(float64(want[j]-p.vec[j])) > 1e-6 {
+						t.Fatalf("passage %s: component %d is %v, Embed gives %v", p.ID, j, p.vec[j], want[j])
+					}
+				}
+				if got, want := fmt.Sprint(s.passageTerms(i)), fmt.Sprint(countTerms(ix.stem.terms(embedText(p.Passage)))); got != want {
+					t.Fatalf("passage %s: terms %s, want %s", p.ID, got, want)
+				}
+			}
+		})
+	}
+	if _, ok := asWordEmbedder(&countingEmbedder{LocalEmbedder: NewLocalEmbedder(0)}); ok {
+		t.Fatal("a wrapper of the local embedder is embedded from words, bypassing its Embed")
+	}
+}

@@ -41,12 +41,17 @@ func (m *Matcher) InArticle(articleID, term string) bool {
 			alts = w.alts
 		}
 	}
-	for _, p := range m.s.articlePassages(articleID) {
-		if hasTerm(p.Terms, term) || hasVariant(p.Terms, term) {
+	i, ok := m.s.byID[articleID+"#1"]
+	if !ok {
+		return false
+	}
+	for ; i < len(m.s.passages) && m.s.passages[i].ArticleID == articleID; i++ {
+		terms := m.s.passageTerms(i)
+		if hasTerm(terms, term) || hasVariant(terms, term) {
 			return true
 		}
 		for _, a := range alts {
-			if hasAll(p.Terms, a.Terms) {
+			if hasAll(terms, a.Terms) {
 				return true
 			}
 		}
@@ -120,7 +125,7 @@ func (s *snapshot) yearSpan() YearSpan {
 			if dated[p.ArticleID] {
 				continue
 			}
-			for _, tc := range p.Terms {
+			for _, tc := range s.passageTerms(i) {
 				if tc.Term[0] > '9' {
 					break // digits sort first
 				}

@@ -14,12 +14,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"weak"
 
 	chromem "github.com/philippgille/chromem-go"
 
@@ -59,9 +62,10 @@ type Options struct {
 	Load article.Options
 	// Logger receives operator messages; discarded when nil.
 	Logger *slog.Logger
-	// Store selects the vector search: StoreChromem (default), StoreFlat,
-	// a contiguous scan for large indexes (docs/scaling.md), or StorePG, a
-	// PostgreSQL + pgvector table shared by several replicas.
+	// Store selects where the vectors live: StoreChromem (default), a
+	// chromem-go collection searched by a scan of the same vectors in one
+	// contiguous block, or StorePG, a PostgreSQL + pgvector table shared
+	// by several replicas.
 	Store string
 	// Postgres is the PostgreSQL connection string (a URL or key=value
 	// pairs) for StorePG.
@@ -80,12 +84,20 @@ type Index struct {
 	stem  *stemmer
 	lex   wordTable // alternatives of query words; nil: none
 	store string
+	// quantizeAbove is the passage count past which the scan reads int8
+	// codes first: the package's constant, which tests and benchmarks
+	// lower.
+	quantizeAbove int
 
 	cur       atomic.Pointer[snapshot]
 	reindexMu sync.Mutex // held for the whole of a reindex; TryLock refuses a second one
 	ingestMu  sync.Mutex // serialises Ingest's choice of a file name and its save
 	stale     atomic.Pointer[string]
 	pg        *pgShared // the shared vector table, for StorePG; nil otherwise
+	// loaded is the index file the snapshot loaded by Open lies in, for
+	// Close; weak, so that the mapping goes once a reindex replaced that
+	// snapshot and nothing holds it any more.
+	loaded weak.Pointer[fileMapping]
 
 	saveHook func(tmp string) // tests only: called halfway through a save
 }
@@ -98,15 +110,23 @@ type snapshot struct {
 	articles []ArticleInfo // sorted by ID
 	db       *chromem.DB
 	col      *chromem.Collection
-	vectors  VectorStore // searches the same vectors as col
+	block    []float32    // every passage's vector, in passage order; col's documents share it
+	mapping  *fileMapping // the file block and kw lie in, for a loaded snapshot
+	vectors  VectorStore  // searches the vectors of block
 	kw       *bm25
-	sources  []string // distinct outlets, sorted
+	terms    termLists // every passage's term counts
+	sources  []string  // distinct outlets, sorted
+	// unpacked holds buffers for the term counts a search unpacks.
+	unpacked *sync.Pool
 
 	yearsOnce sync.Once // computes years, the span of undated articles (evidence.go)
 	years     YearSpan
 }
 
-// livePassage is a stored passage with its vector (shared with chromem-go).
+// livePassage is a stored passage with its vector: a row of the
+// snapshot's block, which chromem-go's document shares. Its Terms are set
+// on the way into a snapshot only: the snapshot keeps them compactly, in
+// its termLists.
 type livePassage struct {
 	storedPassage
 	vec []float32
@@ -132,16 +152,17 @@ func Open(opts Options) (*Index, error) {
 	switch opts.Store {
 	case "":
 		opts.Store = StoreChromem
-	case StoreChromem, StoreFlat:
+	case StoreChromem:
 	case StorePG:
 		if opts.Postgres == "" {
 			return nil, errors.New("open index: the pgvector store needs a PostgreSQL connection string")
 		}
 	default:
-		return nil, fmt.Errorf("open index: unknown vector store %q (want %s, %s or %s)", opts.Store, StoreChromem, StoreFlat, StorePG)
+		return nil, fmt.Errorf("open index: unknown vector store %q (want %s or %s)", opts.Store, StoreChromem, StorePG)
 	}
-	ix := &Index{dir: opts.Dir, emb: opts.Embedder, chunk: opts.Chunk, load: opts.Load, log: opts.Logger, stem: newStemmer(), lex: lexicon.New(), store: opts.Store}
-	empty, err := ix.buildSnapshot(ix.newManifest(), nil, nil)
+	ix := &Index{dir: opts.Dir, emb: opts.Embedder, chunk: opts.Chunk, load: opts.Load, log: opts.Logger, stem: sharedStemmer(opts.Embedder),
+		lex: lexicon.New(), store: opts.Store, quantizeAbove: quantizeAbove}
+	empty, err := ix.buildSnapshot(ix.newManifest(), nil, nil, nil, nil, termLists{})
 	if err != nil {
 		return nil, err
 	}
@@ -173,25 +194,44 @@ func Open(opts Options) (*Index, error) {
 		ix.Close()
 		return nil, fmt.Errorf("open index: %w", err)
 	case snap.manifest.Embedder != ix.emb.Info():
+		snap.mapping.release()
 		ix.setStale(fmt.Sprintf("the saved index was built by embedder %s, not %s; run reindex to re-embed it", snap.manifest.Embedder, ix.emb.Info()))
 	case snap.manifest.Chunker != ix.chunkerID():
+		snap.mapping.release()
 		ix.setStale(fmt.Sprintf("the saved index was chunked as %s, not %s; run reindex", snap.manifest.Chunker, ix.chunkerID()))
 	default:
 		if reason := ix.pg.attach(snap); reason != "" {
+			snap.mapping.release()
 			ix.setStale(reason)
 		} else {
 			ix.cur.Store(snap)
+			ix.loaded = weak.Make(snap.mapping)
 		}
 	}
 	return ix, nil
 }
 
-// Close releases the connections of the shared vector store (StorePG); it
-// does nothing for the other stores. The index must not be used after it.
+// sharedStemmer returns the offline embedder's stemmer, whose cache the
+// index can share (they tokenise the same words), or a new one.
+func sharedStemmer(e Embedder) *stemmer {
+	switch e := e.(type) {
+	case *LocalEmbedder:
+		return e.stem
+	case *LSAEmbedder:
+		return e.hash.stem
+	}
+	return newStemmer()
+}
+
+// Close releases the connections of the shared vector store (StorePG) and
+// the memory mapping of the index file loaded by Open. The index must not
+// be used after it; what it returned before (passages, results) stays
+// valid.
 func (ix *Index) Close() {
 	if ix.pg != nil {
 		ix.pg.pool.Close()
 	}
+	ix.loaded.Value().release()
 }
 
 // Stale returns why the index must be rebuilt before it can serve, or ""
@@ -266,14 +306,15 @@ func (ix *Index) Passage(id string) (Passage, bool) {
 }
 
 // buildSnapshot assembles an immutable snapshot with the index's vector
-// store.
-func (ix *Index) buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo) (*snapshot, error) {
-	s, err := buildSnapshot(m, ps, arts)
+// store. block, when not nil, holds the passages' vectors in order (the
+// passages' vec are its rows); otherwise it is made from them. kw, when
+// not nil, is the keyword index of ps, which are then in order already,
+// and tl their term counts (a loaded index); otherwise both are built from
+// the passages' Terms.
+func (ix *Index) buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo, block []float32, kw *bm25, tl termLists) (*snapshot, error) {
+	s, err := buildSnapshot(m, ps, arts, block, kw, tl, len(ps) > ix.quantizeAbove)
 	if err != nil {
 		return nil, err
-	}
-	if ix.store == StoreFlat {
-		s.vectors = newFlatStore(s.passages, m.Embedder.Dim)
 	}
 	if ix.pg != nil {
 		s.vectors = &pgVectors{sh: ix.pg, snap: s, local: s.vectors}
@@ -282,22 +323,39 @@ func (ix *Index) buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo)
 }
 
 // buildSnapshot assembles an immutable snapshot from passages (with their
-// vectors and term counts) and article infos, searched through chromem-go.
-func buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo) (*snapshot, error) {
-	sort.Slice(ps, func(i, j int) bool {
-		if ps[i].ArticleID != ps[j].ArticleID {
-			return ps[i].ArticleID < ps[j].ArticleID
-		}
-		return ps[i].Ordinal < ps[j].Ordinal
-	})
+// vectors and term counts) and article infos: the vectors copied into one
+// block unless block already is theirs, a chromem-go collection whose
+// documents are that block's rows, the contiguous scan over it (quantised
+// when quantize is set), and the keyword index unless kw is given.
+func buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo, block []float32, kw *bm25, tl termLists, quantize bool) (*snapshot, error) {
+	if kw == nil {
+		slices.SortFunc(ps, comparePassages)
+	}
 	sort.Slice(arts, func(i, j int) bool { return arts[i].ID < arts[j].ID })
+	dim := m.Embedder.Dim
+	if !isBlockOf(block, ps, dim) {
+		block = make([]float32, len(ps)*dim)
+		for i := range ps {
+			if len(ps[i].vec) != dim {
+				return nil, fmt.Errorf("passage %s has %d dims, want %d", ps[i].ID, len(ps[i].vec), dim)
+			}
+			copy(block[i*dim:], ps[i].vec)
+		}
+	}
+	for i := range ps {
+		ps[i].vec = block[i*dim : (i+1)*dim : (i+1)*dim]
+	}
 	db := chromem.NewDB()
 	col, err := db.CreateCollection(collection, map[string]string{"embedder": m.Embedder.String()}, noEmbed)
 	if err != nil {
 		return nil, fmt.Errorf("create collection: %w", err)
 	}
-	s := &snapshot{manifest: m, passages: ps, byID: make(map[string]int, len(ps)), articles: arts, db: db, col: col}
-	docs := make([][]termCount, len(ps))
+	s := &snapshot{manifest: m, passages: ps, byID: make(map[string]int, len(ps)), articles: arts, db: db, col: col, block: block,
+		unpacked: &sync.Pool{}}
+	var docs [][]termCount
+	if kw == nil {
+		docs = make([][]termCount, len(ps))
+	}
 	srcs := map[string]bool{}
 	for i := range ps {
 		p := &ps[i]
@@ -305,24 +363,143 @@ func buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo) (*snapshot,
 			return nil, fmt.Errorf("duplicate passage ID %q", p.ID)
 		}
 		s.byID[p.ID] = i
-		docs[i] = p.Terms
+		if kw == nil {
+			docs[i] = p.Terms
+		}
 		if p.Source != "" {
 			srcs[p.Source] = true
 		}
-		doc := chromem.Document{ID: p.ID, Embedding: p.vec, Metadata: map[string]string{"source": foldKey(p.Source)}}
-		if err := col.AddDocument(context.Background(), doc); err != nil {
-			return nil, fmt.Errorf("add passage %s: %w", p.ID, err)
+	}
+	// chromem-go takes documents from several goroutines: fill it on
+	// every core.
+	workers := scanWorkers(len(ps))
+	errs := make([]error, workers)
+	parallel(workers, len(ps), func(w, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if err := addShared(col, ps[i].ID, ps[i].vec); err != nil {
+				errs[w] = err
+				return
+			}
 		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	for src := range srcs {
 		s.sources = append(s.sources, src)
 	}
 	sort.Strings(s.sources)
-	s.kw = newBM25(docs)
-	s.vectors = chromemStore{col: col, byID: s.byID}
+	if kw == nil {
+		kw, tl = newBM25(docs)
+	}
+	for i := range ps {
+		ps[i].Terms = nil // kept compactly in tl
+	}
+	s.kw, s.terms = kw, tl
+	s.vectors = newFlatStore(block, dim, quantize)
 	s.manifest.Articles = len(arts)
 	s.manifest.Passages = len(ps)
 	return s, nil
+}
+
+// unpackTerms returns the term counts of the passages in cand, unpacked
+// into one buffer for the caller's search, and the function that hands the
+// buffer back once the search is done with them.
+func (s *snapshot) unpackTerms(cand map[int]bool) (map[int][]termCount, func()) {
+	bp, _ := s.unpacked.Get().(*[]termCount)
+	if bp == nil {
+		bp = new([]termCount)
+	}
+	n := 0
+	for i := range cand {
+		n += s.terms.len(i)
+	}
+	buf := slices.Grow((*bp)[:0], n)
+	out := make(map[int][]termCount, len(cand))
+	for i := range cand {
+		k := len(buf)
+		buf = s.terms.unpack(i, buf)
+		out[i] = buf[k:len(buf):len(buf)]
+	}
+	return out, func() {
+		clear(buf) // drop the strings it points to
+		*bp = buf[:0]
+		s.unpacked.Put(bp)
+	}
+}
+
+// passageTerms returns passage i's term counts, in a new slice.
+func (s *snapshot) passageTerms(i int) []termCount {
+	return s.terms.unpack(i, make([]termCount, 0, s.terms.len(i)))
+}
+
+// scan returns the snapshot's own vector scan (also behind the shared
+// store's fallback), or nil.
+func (s *snapshot) scan() *flatStore {
+	switch v := s.vectors.(type) {
+	case *flatStore:
+		return v
+	case *pgVectors:
+		f, _ := v.local.(*flatStore)
+		return f
+	}
+	return nil
+}
+
+// comparePassages orders passages by article, then position.
+func comparePassages(a, b livePassage) int {
+	if c := strings.Compare(a.ArticleID, b.ArticleID); c != 0 {
+		return c
+	}
+	return a.Ordinal - b.Ordinal
+}
+
+// isBlockOf reports whether the passages' vectors are the rows of block, in
+// order.
+func isBlockOf(block []float32, ps []livePassage, dim int) bool {
+	if block == nil || len(block) != len(ps)*dim {
+		return false
+	}
+	for i := range ps {
+		if len(ps[i].vec) != dim || (dim > 0 && &ps[i].vec[0] != &block[i*dim]) {
+			return false
+		}
+	}
+	return true
+}
+
+// addShared adds a passage's vector to the collection so that the document
+// holds vec itself, not a copy: chromem-go keeps a vector it finds
+// normalised (to 1e-6) and stores a normalised copy of any other, so vec is
+// normalised here first. Should it still fail chromem-go's test, the copy
+// chromem-go made is written back into vec, so that both hold the same
+// values.
+func addShared(col *chromem.Collection, id string, vec []float32) error {
+	copied := false
+	if !chromemNormalized(vec) {
+		normalize(vec)
+		copied = !chromemNormalized(vec)
+	}
+	if err := col.AddDocument(context.Background(), chromem.Document{ID: id, Embedding: vec}); err != nil {
+		return fmt.Errorf("add passage %s: %w", id, err)
+	}
+	if copied {
+		doc, err := col.GetByID(context.Background(), id)
+		if err != nil {
+			return fmt.Errorf("read back passage %s: %w", id, err)
+		}
+		copy(vec, doc.Embedding)
+	}
+	return nil
+}
+
+// chromemNormalized is chromem-go's test for a normalised vector.
+func chromemNormalized(v []float32) bool {
+	var sum float64
+	for _, x := range v {
+		sum += float64(x) * float64(x)
+	}
+	return math.Abs(math.Sqrt(sum)-1) < 1e-6
 }
 
 // noEmbed is the collection's embedding function: the index always passes

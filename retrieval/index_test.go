@@ -66,6 +66,7 @@ func openTest(t *testing.T, dir string, emb Embedder) *Index {
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
+	t.Cleanup(ix.Close)
 	return ix
 }
 
@@ -506,24 +507,6 @@ func killChild(stage string) {
 	os.Exit(4)
 }
 
-func TestTopN(t *testing.T) {
-	scores := []float32{0, 3, 1, 3, 0.5, 7, 0, 2}
-	for _, tc := range []struct {
-		n    int
-		keep func(int) bool
-		want string
-	}{
-		{3, nil, "[5 1 3]"},
-		{10, nil, "[5 1 3 7 2 4]"},
-		{2, func(i int) bool { return i != 5 }, "[1 3]"},
-		{0, nil, "[]"},
-	} {
-		if got := fmt.Sprint(topN(scores, tc.n, tc.keep)); got != tc.want {
-			t.Errorf("topN(n=%d) = %s, want %s", tc.n, got, tc.want)
-		}
-	}
-}
-
 // TestDiskFullKeepsThePreviousIndex fills a small tmpfs during a save: the
 // reindex fails with a clear error, the previous index keeps serving, and
 // the file on disk still opens to the previous state. Needs root to mount;
@@ -562,33 +545,44 @@ func TestDiskFullKeepsThePreviousIndex(t *testing.T) {
 	}
 }
 
-// TestFlatStoreMatchesChromem: both vector stores rank the same passages
-// for the same queries, filters included.
-func TestFlatStoreMatchesChromem(t *testing.T) {
+// TestScanMatchesChromem: the contiguous scan and chromem-go's
+// QueryEmbedding rank the same passages for the same queries, filters
+// included, exact or quantised.
+func TestScanMatchesChromem(t *testing.T) {
 	corpus := fixtureCorpus(t)
 	writeFile(t, filepath.Join(corpus, "x.md"), "---\ntitle: Missile test\nsource: Press TV\n---\nIran tested a ballistic missile, Press TV reported.")
-	results := map[string][]string{}
-	for _, store := range []string{StoreChromem, StoreFlat} {
-		ix, err := Open(Options{Dir: t.TempDir(), Store: store})
+	for _, quantize := range []bool{false, true} {
+		ix, err := Open(Options{Dir: t.TempDir()})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if quantize {
+			ix.quantizeAbove = 0
 		}
 		if _, err := ix.Reindex(context.Background(), corpus, nil); err != nil {
 			t.Fatal(err)
 		}
-		for _, q := range []Query{{Text: "whales in the bay", K: 3}, {Text: "missile", K: 3, Source: "Press TV"}, {Text: "prices", K: 10, Mode: ModeVector}} {
-			res, err := ix.Search(context.Background(), q)
-			if err != nil {
-				t.Fatal(err)
+		if got := ix.cur.Load().vectors.(*flatStore).q8 != nil; got != quantize {
+			t.Fatalf("quantised scan = %v, want %v", got, quantize)
+		}
+		results := map[string][]string{}
+		for name, ix := range map[string]*Index{"scan": ix, "chromem-go": withChromemQueries(ix)} {
+			for _, q := range []Query{{Text: "whales in the bay", K: 3}, {Text: "missile", K: 3, Source: "Press TV"}, {Text: "prices", K: 10, Mode: ModeVector}} {
+				res, err := ix.Search(context.Background(), q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				results[name] = append(results[name], fmt.Sprint(ids(res)))
 			}
-			results[store] = append(results[store], fmt.Sprint(ids(res)))
+		}
+		if fmt.Sprint(results["scan"]) != fmt.Sprint(results["chromem-go"]) {
+			t.Fatalf("quantised %v: the paths disagree:\nscan       %v\nchromem-go %v", quantize, results["scan"], results["chromem-go"])
 		}
 	}
-	if fmt.Sprint(results[StoreChromem]) != fmt.Sprint(results[StoreFlat]) {
-		t.Fatalf("stores disagree:\nchromem %v\nflat    %v", results[StoreChromem], results[StoreFlat])
-	}
-	if _, err := Open(Options{Dir: t.TempDir(), Store: "faiss"}); err == nil || !strings.Contains(err.Error(), "unknown vector store") {
-		t.Fatalf("unknown store: err = %v", err)
+	for _, store := range []string{"faiss", "flat"} {
+		if _, err := Open(Options{Dir: t.TempDir(), Store: store}); err == nil || !strings.Contains(err.Error(), "unknown vector store") {
+			t.Fatalf("store %q: err = %v", store, err)
+		}
 	}
 }
 

@@ -2,21 +2,19 @@ package retrieval
 
 import (
 	"bufio"
-	"bytes"
-	"context"
 	"encoding/binary"
-	"encoding/gob"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
-
-	chromem "github.com/philippgille/chromem-go"
+	"unsafe"
 )
 
 // The index is saved as one file, so that replacing it is one rename:
@@ -24,9 +22,37 @@ import (
 //	"NEWSBOT-INDEX\n" | uint64 manifest length | manifest (JSON) | sections
 //
 // The manifest lists each section's length and CRC-32, so a truncated or
-// damaged file is detected on open rather than half-loaded. Sections:
-// "vectors" is chromem-go's own export of the collection (gob); "passages"
-// is the passage table with the keyword index's term counts (gob).
+// damaged file is detected on open rather than half-loaded. Each section
+// starts at a multiple of 8 bytes from the start of the file (zero bytes
+// pad the gaps). The sections are laid out as the index holds them in
+// memory, so that opening one is mapping it: numbers are little-endian
+// arrays that the index uses where they lie, and every string is a piece
+// of the table.
+//
+//	vectors  float32 × dim per passage, in passage order: the block the
+//	         scan reads and whose rows the chromem-go documents are
+//	doclen   uint32 per passage: its number of terms
+//	pstart   uint32 per passage + 1: where its terms start in ptid/ptcount
+//	ptid     uint32 per passage term: the vocabulary index, in term order
+//	ptcount  uint16 per passage term: its frequency
+//	tstart   uint32 per term + 1: where its postings start in pdoc/ptf
+//	pdoc     uint32 per posting: the passage, in passage order
+//	ptf      uint16 per posting: the term's frequency there
+//	impact   float32 per term: its BM25 upper bound (bm25.impact)
+//	table    the articles, the passages (their text, and the fields they
+//	         share with the other passages of their article, once per
+//	         article) and the keyword index's vocabulary, sorted; strings
+//	         and counts as uvarint-prefixed bytes
+//
+// Loading still fills a chromem-go collection (the vectors' store), with
+// documents that are rows of the block rather than copies.
+//
+// On Unix the numeric sections are mapped into memory (private, copy on
+// write) and used where they lie: opening reads no more than the checksums
+// do. The table, last, is read into the heap: its strings go out to
+// callers, who may keep them past the mapping (see fileMapping). Saving
+// never rewrites a file in place, it replaces it by rename, so a mapped
+// file stays as it was. Elsewhere the whole file is read into the heap.
 //
 // chromem-go's persistent mode is not used: it writes one file per document
 // named by 32 bits of a hash of the ID, and at this corpus's size two
@@ -35,9 +61,12 @@ import (
 const (
 	indexFileName = "index.bin"
 	indexMagic    = "NEWSBOT-INDEX\n"
-	formatVersion = 1
+	formatVersion = 2
 	collection    = "passages"
 )
+
+// sectionNames are the sections of a saved index, in file order.
+var sectionNames = []string{"vectors", "doclen", "pstart", "ptid", "ptcount", "tstart", "pdoc", "ptf", "impact", "table"}
 
 // ErrDamaged reports an index file that cannot be read back: truncated,
 // corrupted, or written by an incompatible version. The remedy is a reindex.
@@ -68,11 +97,6 @@ type storedPassage struct {
 	Terms       []termCount
 }
 
-type passageTable struct {
-	Passages []storedPassage
-	Articles []ArticleInfo
-}
-
 // save writes the snapshot to dir/index.bin atomically: a temporary file in
 // the same folder, fsync, rename, fsync of the folder. A crash at any point
 // leaves either the old file or the new one, never a mix.
@@ -83,23 +107,12 @@ func (s *snapshot) save(dir string, hook func(tmp string)) (err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create data folder: %w", err)
 	}
-	var vectors bytes.Buffer
-	if err := s.db.ExportToWriter(&vectors, false, "", collection); err != nil {
-		return fmt.Errorf("export vectors: %w", err)
-	}
-	var table bytes.Buffer
-	stored := make([]storedPassage, len(s.passages))
-	for i := range s.passages {
-		stored[i] = s.passages[i].storedPassage
-	}
-	if err := gob.NewEncoder(&table).Encode(passageTable{Passages: stored, Articles: s.articles}); err != nil {
-		return fmt.Errorf("encode passages: %w", err)
-	}
+	parts := s.sections()
 	m := s.manifest
 	m.Format = formatVersion
-	m.Sections = []section{
-		{Name: "vectors", Len: int64(vectors.Len()), CRC32: crc32.ChecksumIEEE(vectors.Bytes())},
-		{Name: "passages", Len: int64(table.Len()), CRC32: crc32.ChecksumIEEE(table.Bytes())},
+	m.Sections = make([]section, len(parts))
+	for i, b := range parts {
+		m.Sections[i] = section{Name: sectionNames[i], Len: int64(len(b)), CRC32: crc32.ChecksumIEEE(b)}
 	}
 	head, err := json.Marshal(m)
 	if err != nil {
@@ -119,10 +132,19 @@ func (s *snapshot) save(dir string, hook func(tmp string)) (err error) {
 	w := bufio.NewWriterSize(tmp, 1<<20)
 	var n [8]byte
 	binary.LittleEndian.PutUint64(n[:], uint64(len(head)))
-	for i, b := range [][]byte{[]byte(indexMagic), n[:], head, vectors.Bytes(), table.Bytes()} {
+	off := 0
+	for i, b := range append([][]byte{[]byte(indexMagic), n[:], head}, parts...) {
+		if i >= 3 {
+			var zero [8]byte
+			if _, err := w.Write(zero[:align8(off)-off]); err != nil {
+				return fmt.Errorf("write index file: %w", err)
+			}
+			off = align8(off)
+		}
 		if _, err := w.Write(b); err != nil {
 			return fmt.Errorf("write index file: %w", err)
 		}
+		off += len(b)
 		if i == 3 && hook != nil {
 			if err := w.Flush(); err != nil {
 				return fmt.Errorf("write index file: %w", err)
@@ -149,6 +171,84 @@ func (s *snapshot) save(dir string, hook func(tmp string)) (err error) {
 	return nil
 }
 
+// sections encodes the snapshot's sections in file order. The numeric ones
+// are the snapshot's own arrays viewed as bytes (on little-endian
+// machines), not copies.
+func (s *snapshot) sections() [][]byte {
+	kw, tl := s.kw, s.terms
+	pstart, ptid, ptcount := tl.start, tl.ids, tl.counts
+	if len(pstart) == 0 {
+		pstart = []uint32{0}
+	}
+	return [][]byte{leBytes(s.block), leBytes(kw.docLen), leBytes(pstart), leBytes(ptid), leBytes(ptcount),
+		leBytes(kw.start), leBytes(kw.docs), leBytes(kw.tfs), leBytes(kw.impact), s.table()}
+}
+
+// passageMeta is what the passages of one article share.
+type passageMeta struct {
+	ArticleID, Title, Source, URL, ArticleHash string
+	Published                                  time.Time
+}
+
+// table encodes the table section.
+func (s *snapshot) table() []byte {
+	var b []byte
+	str := func(v string) {
+		b = binary.AppendUvarint(b, uint64(len(v)))
+		b = append(b, v...)
+	}
+	num := func(v int) { b = binary.AppendUvarint(b, uint64(v)) }
+	when := func(t time.Time) {
+		if t.IsZero() {
+			str("")
+			return
+		}
+		tb, err := t.MarshalBinary()
+		if err != nil { // a zone offset that isn't whole minutes: keep the instant
+			tb, _ = t.UTC().MarshalBinary()
+		}
+		str(string(tb))
+	}
+	num(len(s.articles))
+	for _, a := range s.articles {
+		for _, v := range []string{a.ID, a.Path, a.Title, a.Source, a.URL, a.Hash} {
+			str(v)
+		}
+		when(a.Published)
+		num(a.Passages)
+	}
+	var metas []passageMeta
+	metaOf := make([]int, len(s.passages))
+	for i := range s.passages {
+		p := &s.passages[i]
+		m := passageMeta{p.ArticleID, p.Title, p.Source, p.URL, p.ArticleHash, p.Published}
+		if len(metas) == 0 || metas[len(metas)-1] != m {
+			metas = append(metas, m)
+		}
+		metaOf[i] = len(metas) - 1
+	}
+	num(len(metas))
+	for _, m := range metas {
+		for _, v := range []string{m.ArticleID, m.Title, m.Source, m.URL, m.ArticleHash} {
+			str(v)
+		}
+		when(m.Published)
+	}
+	num(len(s.passages))
+	for i := range s.passages {
+		p := &s.passages[i]
+		num(metaOf[i])
+		num(p.Ordinal)
+		str(p.ID)
+		str(p.Text)
+	}
+	num(len(s.kw.terms))
+	for _, t := range s.kw.terms {
+		str(t)
+	}
+	return b
+}
+
 // removeStaleTemps deletes temporary files left by a save that was killed.
 func removeStaleTemps(dir string) {
 	entries, _ := os.ReadDir(dir)
@@ -162,83 +262,339 @@ func removeStaleTemps(dir string) {
 // loadSnapshot reads dir/index.bin. It returns os.ErrNotExist (wrapped) when
 // there is no index yet and ErrDamaged (wrapped) when the file can't be
 // trusted.
-func (ix *Index) loadSnapshot(dir string) (*snapshot, error) {
+func (ix *Index) loadSnapshot(dir string) (snap *snapshot, err error) {
 	path := filepath.Join(dir, indexFileName)
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read index: %w", err)
 	}
+	defer f.Close()
 	damaged := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s: %s", ErrDamaged, path, fmt.Sprintf(format, args...))
 	}
-	if !bytes.HasPrefix(data, []byte(indexMagic)) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read index: %w", err)
+	}
+	size := st.Size()
+	if size < int64(len(indexMagic)+8) || size > math.MaxInt {
 		return nil, damaged("not an index file")
 	}
-	rest := data[len(indexMagic):]
-	if len(rest) < 8 {
-		return nil, damaged("truncated header")
+	head := make([]byte, len(indexMagic)+8)
+	if _, err := f.ReadAt(head, 0); err != nil || string(head[:len(indexMagic)]) != indexMagic {
+		return nil, damaged("not an index file")
 	}
-	hl := binary.LittleEndian.Uint64(rest[:8])
-	rest = rest[8:]
-	if hl > uint64(len(rest)) {
+	hl := binary.LittleEndian.Uint64(head[len(indexMagic):])
+	if hl > uint64(size)-uint64(len(head)) {
+		return nil, damaged("truncated manifest")
+	}
+	mb := make([]byte, hl)
+	if _, err := f.ReadAt(mb, int64(len(head))); err != nil {
 		return nil, damaged("truncated manifest")
 	}
 	var m manifest
-	if err := json.Unmarshal(rest[:hl], &m); err != nil {
+	if err := json.Unmarshal(mb, &m); err != nil {
 		return nil, damaged("manifest: %v", err)
 	}
 	if m.Format != formatVersion {
 		return nil, damaged("format %d, this version reads %d", m.Format, formatVersion)
 	}
-	rest = rest[hl:]
-	parts := map[string][]byte{}
-	for _, sec := range m.Sections {
-		if sec.Len < 0 || sec.Len > int64(len(rest)) {
+	if len(m.Sections) != len(sectionNames) {
+		return nil, damaged("%d sections, want %d", len(m.Sections), len(sectionNames))
+	}
+	// Where each section lies; they must end where the file does.
+	offs := make([]int, len(m.Sections))
+	off := len(head) + int(hl)
+	for i, sec := range m.Sections {
+		if sec.Name != sectionNames[i] {
+			return nil, damaged("section %d is %q, want %q", i, sec.Name, sectionNames[i])
+		}
+		off = align8(off)
+		if sec.Len < 0 || sec.Len > size-int64(min(off, int(size))) {
 			return nil, damaged("section %s truncated", sec.Name)
 		}
-		b := rest[:sec.Len]
-		if crc32.ChecksumIEEE(b) != sec.CRC32 {
+		offs[i] = off
+		off += int(sec.Len)
+	}
+	if int64(off) != size {
+		return nil, damaged("%d unexpected bytes at the end", size-int64(off))
+	}
+	last := len(m.Sections) - 1
+	data, unmap, err := mapFile(f, offs[last])
+	if err != nil {
+		return nil, fmt.Errorf("read index: %w", err)
+	}
+	mapping := newFileMapping(data, unmap)
+	defer func() {
+		if snap == nil {
+			mapping.release()
+		}
+	}()
+	table := make([]byte, m.Sections[last].Len)
+	if _, err := f.ReadAt(table, int64(offs[last])); err != nil {
+		return nil, damaged("section table truncated")
+	}
+	parts := make([][]byte, len(m.Sections))
+	for i, sec := range m.Sections {
+		if i == last {
+			parts[i] = table
+		} else {
+			parts[i] = data[offs[i] : offs[i]+int(sec.Len)]
+		}
+		if crc32.ChecksumIEEE(parts[i]) != sec.CRC32 {
 			return nil, damaged("section %s checksum mismatch", sec.Name)
 		}
-		parts[sec.Name] = b
-		rest = rest[sec.Len:]
 	}
-	if len(rest) != 0 {
-		return nil, damaged("%d unexpected bytes at the end", len(rest))
-	}
-	if parts["vectors"] == nil || parts["passages"] == nil {
-		return nil, damaged("missing sections")
+	vectors, err1 := viewLE[float32](parts[0])
+	doclen, err2 := viewLE[uint32](parts[1])
+	pstart, err3 := viewLE[uint32](parts[2])
+	ptid, err4 := viewLE[uint32](parts[3])
+	ptcount, err5 := viewLE[uint16](parts[4])
+	tstart, err6 := viewLE[uint32](parts[5])
+	pdoc, err7 := viewLE[uint32](parts[6])
+	ptf, err8 := viewLE[uint16](parts[7])
+	impact, err9 := viewLE[float32](parts[8])
+	if err := errors.Join(err1, err2, err3, err4, err5, err6, err7, err8, err9); err != nil {
+		return nil, damaged("%v", err)
 	}
 
-	var table passageTable
-	if err := gob.NewDecoder(bytes.NewReader(parts["passages"])).Decode(&table); err != nil {
-		return nil, damaged("passages: %v", err)
+	// The table is this function's own buffer, never written again: its
+	// strings can be pieces of it.
+	d := &decoder{s: unsafe.String(unsafe.SliceData(table), len(table))}
+	arts, ps, vocab := d.decode()
+	if d.err != nil {
+		return nil, damaged("table: %v", d.err)
 	}
-	db := chromem.NewDB()
-	if err := db.ImportFromReader(bytes.NewReader(parts["vectors"]), "", collection); err != nil {
-		return nil, damaged("vectors: %v", err)
+	n, dim, nt, ne := len(ps), m.Embedder.Dim, len(vocab), len(ptid)
+	switch {
+	case m.Passages != n:
+		return nil, damaged("%d passages, the manifest says %d", n, m.Passages)
+	case dim <= 0 || len(vectors) != n*dim:
+		return nil, damaged("%d vector components for %d passages of %d dims", len(vectors), n, dim)
+	case len(doclen) != n || len(pstart) != n+1 || len(tstart) != nt+1 || len(impact) != nt:
+		return nil, damaged("keyword index sizes don't match %d passages and %d terms", n, nt)
+	case len(ptcount) != ne || len(pdoc) != ne || len(ptf) != ne:
+		return nil, damaged("keyword index sizes don't match %d entries", ne)
 	}
-	col := db.GetCollection(collection, nil)
-	if col == nil {
-		return nil, damaged("vectors: no collection")
+	if err := checkRuns(tstart, pdoc, uint32(n)); err != nil {
+		return nil, damaged("postings: %v", err)
 	}
-	// Every passage must have its vector: the check that would catch a
-	// store losing documents on its way to disk and back.
-	if col.Count() != len(table.Passages) || m.Passages != len(table.Passages) {
-		return nil, damaged("%d vectors for %d passages (manifest says %d)", col.Count(), len(table.Passages), m.Passages)
+	if err := checkRuns(pstart, ptid, uint32(nt)); err != nil {
+		return nil, damaged("passage terms: %v", err)
 	}
-	ps := make([]livePassage, len(table.Passages))
-	for i, sp := range table.Passages {
-		doc, err := col.GetByID(context.Background(), sp.ID)
-		if err != nil {
-			return nil, damaged("passage %s has no vector", sp.ID)
+	for i := range ps {
+		ps[i].vec = vectors[i*dim : (i+1)*dim : (i+1)*dim]
+	}
+	if !slices.IsSortedFunc(ps, comparePassages) {
+		return nil, damaged("passages out of order")
+	}
+	kw := &bm25{terms: vocab, start: tstart, docs: pdoc, tfs: ptf, docLen: doclen, n: n, mapping: mapping}
+	kw.finish(impact)
+	tl := termLists{vocab: vocab, start: pstart, ids: ptid, counts: ptcount}
+	s, err := ix.buildSnapshot(m, ps, arts, vectors, kw, tl)
+	if err != nil {
+		return nil, damaged("%v", err)
+	}
+	s.mapping = mapping
+	if f := s.scan(); f != nil {
+		f.mapping = mapping
+	}
+	return s, nil
+}
+
+// align8 rounds off up to a multiple of 8.
+func align8(off int) int { return (off + 7) &^ 7 }
+
+// checkStarts checks the starts of CSR runs over n values: non-decreasing
+// from 0 to n.
+func checkStarts(start []uint32, n int) error {
+	if len(start) == 0 || start[0] != 0 || int(start[len(start)-1]) != n {
+		return errors.New("bad run bounds")
+	}
+	for i := 0; i+1 < len(start); i++ {
+		if start[i+1] < start[i] {
+			return errors.New("bad run bounds")
 		}
-		if len(doc.Embedding) != m.Embedder.Dim {
-			return nil, damaged("passage %s has %d dims, want %d", sp.ID, len(doc.Embedding), m.Embedder.Dim)
-		}
-		ps[i] = livePassage{storedPassage: sp, vec: doc.Embedding}
 	}
-	return ix.buildSnapshot(m, ps, table.Articles)
+	return nil
+}
+
+// checkRuns checks CSR arrays: start is non-decreasing from 0 to len(ids),
+// and each run ids[start[i]:start[i+1]] is strictly increasing and below
+// limit, as binary searches over them need.
+func checkRuns(start, ids []uint32, limit uint32) error {
+	if err := checkStarts(start, len(ids)); err != nil {
+		return err
+	}
+	for i := 0; i+1 < len(start); i++ {
+		lo, hi := start[i], start[i+1]
+		for k := lo; k < hi; k++ {
+			if ids[k] >= limit || (k > lo && ids[k] <= ids[k-1]) {
+				return fmt.Errorf("run %d out of order or range", i)
+			}
+		}
+	}
+	return nil
+}
+
+// decoder reads the table section, a string (in the heap) that the decoded
+// strings are pieces of.
+type decoder struct {
+	s   string
+	err error
+}
+
+func (d *decoder) num() int {
+	var x uint64
+	for shift := uint(0); ; shift += 7 {
+		if len(d.s) == 0 || shift > 63 {
+			d.fail("truncated number")
+			return 0
+		}
+		c := d.s[0]
+		d.s = d.s[1:]
+		x |= uint64(c&0x7f) << shift
+		if c < 0x80 {
+			break
+		}
+	}
+	if x > 1<<40 {
+		d.fail("number out of range")
+		return 0
+	}
+	return int(x)
+}
+
+func (d *decoder) str() string {
+	n := d.num()
+	if n > len(d.s) {
+		d.fail("truncated string")
+		return ""
+	}
+	v := d.s[:n]
+	d.s = d.s[n:]
+	return v
+}
+
+func (d *decoder) when() time.Time {
+	b := d.str()
+	var t time.Time
+	if b != "" {
+		if err := t.UnmarshalBinary([]byte(b)); err != nil {
+			d.fail("bad time")
+		}
+	}
+	return t
+}
+
+func (d *decoder) fail(msg string) {
+	if d.err == nil {
+		d.err = errors.New(msg)
+	}
+	d.s = ""
+}
+
+// count reads a count of records of at least one byte each.
+func (d *decoder) count() int {
+	n := d.num()
+	if n > len(d.s) {
+		d.fail("count out of range")
+		return 0
+	}
+	return n
+}
+
+func (d *decoder) decode() ([]ArticleInfo, []livePassage, []string) {
+	arts := make([]ArticleInfo, d.count())
+	for i := range arts {
+		a := &arts[i]
+		a.ID, a.Path, a.Title, a.Source, a.URL, a.Hash = d.str(), d.str(), d.str(), d.str(), d.str(), d.str()
+		a.Published = d.when()
+		a.Passages = d.num()
+	}
+	metas := make([]passageMeta, d.count())
+	for i := range metas {
+		m := &metas[i]
+		m.ArticleID, m.Title, m.Source, m.URL, m.ArticleHash = d.str(), d.str(), d.str(), d.str(), d.str()
+		m.Published = d.when()
+	}
+	ps := make([]livePassage, d.count())
+	for i := range ps {
+		mi := d.num()
+		if mi >= len(metas) {
+			d.fail("passage of an unknown article")
+			return nil, nil, nil
+		}
+		m := &metas[mi]
+		ps[i].Passage = Passage{ArticleID: m.ArticleID, Title: m.Title, Source: m.Source, URL: m.URL, Published: m.Published, Ordinal: d.num()}
+		ps[i].ArticleHash = m.ArticleHash
+		ps[i].ID, ps[i].Text = d.str(), d.str()
+	}
+	vocab := make([]string, d.count())
+	for i := range vocab {
+		vocab[i] = d.str()
+		if i > 0 && vocab[i] <= vocab[i-1] {
+			d.fail("vocabulary out of order")
+		}
+	}
+	if d.err == nil && d.s != "" {
+		d.fail("unexpected bytes at the end")
+	}
+	return arts, ps, vocab
+}
+
+// littleEndian reports whether this machine lays numbers out as the index
+// file does, so that arrays are written and read as they lie in memory.
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+type number interface{ ~uint16 | ~uint32 | ~float32 }
+
+// asBytes is the memory of s.
+func asBytes[T number](s []T) []byte {
+	if len(s) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), len(s)*int(unsafe.Sizeof(s[0])))
+}
+
+// leBytes is s as little-endian bytes: its own memory on little-endian
+// machines, a copy elsewhere.
+func leBytes[T number](s []T) []byte {
+	b := asBytes(s)
+	if littleEndian {
+		return b
+	}
+	b = slices.Clone(b)
+	swapBytes(b, int(unsafe.Sizeof(*new(T))))
+	return b
+}
+
+// viewLE returns the little-endian numbers in b: b's own memory on
+// little-endian machines when aligned for T, a converted copy otherwise.
+func viewLE[T number](b []byte) ([]T, error) {
+	w := int(unsafe.Sizeof(*new(T)))
+	if len(b)%w != 0 {
+		return nil, fmt.Errorf("%d bytes is not a whole number of %d-byte values", len(b), w)
+	}
+	if len(b) == 0 {
+		return nil, nil
+	}
+	if littleEndian && uintptr(unsafe.Pointer(unsafe.SliceData(b)))%uintptr(w) == 0 {
+		return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(b))), len(b)/w), nil
+	}
+	s := make([]T, len(b)/w)
+	copy(asBytes(s), b)
+	if !littleEndian {
+		swapBytes(asBytes(s), w)
+	}
+	return s, nil
+}
+
+// swapBytes reverses the bytes of each w-byte value of b.
+func swapBytes(b []byte, w int) {
+	for i := 0; i+w <= len(b); i += w {
+		slices.Reverse(b[i : i+w])
+	}
 }
 
 // readManifest reads only the manifest at the head of dir's index file,

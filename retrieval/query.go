@@ -84,7 +84,7 @@ func (ix *Index) analyze(s *snapshot, text string) *queryInfo {
 	var known []float64
 	for _, w := range ix.stem.words(text, true) {
 		if w.kind == compoundWord {
-			if len(s.kw.postings[w.term]) > 0 {
+			if s.kw.df(w.term) > 0 {
 				q.bm25 = append(q.bm25, weightedTerm{w.term, compoundWeight})
 			}
 			continue
@@ -93,7 +93,7 @@ func (ix *Index) analyze(s *snapshot, text string) *queryInfo {
 			continue
 		}
 		seen[w.term] = true
-		qw := qword{surface: w.surface, term: w.term, df: len(s.kw.postings[w.term]), meta: metaWords[w.term]}
+		qw := qword{surface: w.surface, term: w.term, df: s.kw.df(w.term), meta: metaWords[w.term]}
 		qw.idf = s.kw.idf(w.term)
 		if qw.df > 0 && !qw.meta {
 			known = append(known, qw.idf)
@@ -147,7 +147,7 @@ func anyAltKnown(s *snapshot, alts []Alternative) bool {
 	for _, a := range alts {
 		ok := true
 		for _, t := range a.Terms {
-			if len(s.kw.postings[t]) == 0 {
+			if s.kw.df(t) == 0 {
 				ok = false
 				break
 			}

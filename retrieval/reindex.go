@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -86,7 +87,7 @@ func (ix *Index) Reindex(ctx context.Context, corpus string, progress func(Progr
 		seen[a.ID] = true
 		info := ArticleInfo{ID: a.ID, Path: a.Path, Title: a.Title, Source: a.Source, URL: a.URL, Published: a.Published, Hash: a.Hash}
 		if prev, ok := oldByArticle[a.ID]; ok && prev.Hash == a.Hash {
-			keep = append(keep, old.articlePassages(a.ID)...)
+			keep = old.appendKept(keep, a.ID)
 			info.Passages = prev.Passages
 			infos = append(infos, info)
 			sum.Unchanged++
@@ -125,17 +126,34 @@ func (ix *Index) Reindex(ctx context.Context, corpus string, progress func(Progr
 	report(Progress{Stage: "embedding", Done: 0, Total: toEmbed})
 	articlesDone := 0
 	lastArticle := -1
+	// The offline embedders take the words the keyword index has already
+	// tokenised: each passage is tokenised once.
+	byWords, ok := asWordEmbedder(ix.emb)
 	for b := 0; b < len(fresh); b += embedBatch {
 		if err := ctx.Err(); err != nil {
 			return sum, fmt.Errorf("reindex cancelled: %w", err)
 		}
 		end := min(b+embedBatch, len(fresh))
 		texts := make([]string, end-b)
-		for i := b; i < end; i++ {
-			texts[i-b] = embedText(fresh[i].Passage)
-			fresh[i].Terms = countTerms(ix.stem.terms(texts[i-b]))
+		words := make([][]word, end-b)
+		parallel(min(runtime.GOMAXPROCS(0), max(1, (end-b)/32)), end-b, func(_, lo, hi int) {
+			for j := lo; j < hi; j++ {
+				texts[j] = embedText(fresh[b+j].Passage)
+				words[j] = ix.stem.words(texts[j], true)
+				terms := make([]string, len(words[j]))
+				for k, w := range words[j] {
+					terms[k] = w.term
+				}
+				fresh[b+j].Terms = countTerms(terms)
+			}
+		})
+		var vecs [][]float32
+		var err error
+		if ok {
+			vecs, err = byWords.embedWords(ctx, words)
+		} else {
+			vecs, err = ix.emb.Embed(ctx, texts)
 		}
-		vecs, err := ix.emb.Embed(ctx, texts)
 		if err != nil {
 			return sum, fmt.Errorf("reindex: embed passages %s to %s: %w", fresh[b].ID, fresh[end-1].ID, err)
 		}
@@ -164,7 +182,7 @@ func (ix *Index) Reindex(ctx context.Context, corpus string, progress func(Progr
 	if abs, err := filepath.Abs(corpus); err == nil {
 		m.Corpus = abs
 	}
-	snap, err := ix.buildSnapshot(m, all, infos)
+	snap, err := ix.buildSnapshot(m, all, infos, nil, nil, termLists{})
 	if err != nil {
 		return sum, fmt.Errorf("reindex: %w", err)
 	}
@@ -208,6 +226,21 @@ func (s *snapshot) articlePassages(id string) []livePassage {
 		j++
 	}
 	return s.passages[i:j]
+}
+
+// appendKept appends the passages of one article, in order, with their
+// term counts, to reuse them in the next snapshot.
+func (s *snapshot) appendKept(dst []livePassage, id string) []livePassage {
+	i, ok := s.byID[id+"#1"]
+	if !ok {
+		return dst
+	}
+	for ; i < len(s.passages) && s.passages[i].ArticleID == id; i++ {
+		p := s.passages[i]
+		p.Terms = s.passageTerms(i)
+		dst = append(dst, p)
+	}
+	return dst
 }
 
 // usableVector returns v normalised, or a fixed unit vector when v is zero

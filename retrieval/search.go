@@ -85,11 +85,17 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 	qi := ix.analyze(s, text)
 	keep := s.filter(q)
 
-	// Keyword list.
+	// Keyword list. scores holds the BM25 score of every candidate: the
+	// keyword list's here, the vector list's below.
 	depth := max(candidates, k*4)
-	scores := make([]float32, len(s.passages))
-	s.kw.score(qi.bm25, scores)
-	kwList := topN(scores, depth, keep)
+	kwq := s.kw.query(qi.bm25)
+	kwHits := kwq.top(depth, keep)
+	kwList := make([]int, len(kwHits))
+	scores := make(map[int]float32, 2*depth)
+	for j, h := range kwHits {
+		kwList[j] = h.Doc
+		scores[h.Doc] = h.Score
+	}
 
 	// Vector list.
 	qvec, err := ix.embedQuery(ctx, s, text, qi)
@@ -114,6 +120,9 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 		for _, h := range hits {
 			vecList = append(vecList, h.Index)
 			sims[h.Index] = float64(h.Similarity)
+			if _, ok := scores[h.Index]; !ok {
+				scores[h.Index] = kwq.score(h.Index)
+			}
 		}
 	}
 
@@ -135,6 +144,8 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 			cand[i] = true
 		}
 	}
+	terms, done := s.unpackTerms(cand)
+	defer done()
 	var maxKw, maxSim float64
 	for i := range cand {
 		if _, ok := sims[i]; !ok && qvec != nil {
@@ -147,7 +158,7 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 	covs := make(map[int]float64, len(cand))
 	order := make([]int, 0, len(cand))
 	for i := range cand {
-		covs[i], _ = qi.coverage(s.passages[i].Terms)
+		covs[i], _ = qi.coverage(terms[i])
 		switch q.Mode {
 		case ModeKeyword:
 			fused[i] = float64(scores[i])
@@ -157,7 +168,7 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 			// A year the question asks about is a constraint, not one more
 			// word: passages naming it rise, passages naming only other
 			// years sink.
-			f := coverageWeight*covs[i] + yearWeight*qi.yearFit(s.passages[i].Terms)
+			f := coverageWeight*covs[i] + yearWeight*qi.yearFit(terms[i])
 			if maxKw > 0 {
 				f += keywordWeight * float64(scores[i]) / maxKw
 			}
@@ -186,13 +197,13 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 		if per > 0 && perArticle[p.ArticleID] >= per {
 			continue
 		}
-		if isNearDuplicate(p.Terms, kept) {
+		if isNearDuplicate(terms[i], kept) {
 			continue
 		}
 		perArticle[p.ArticleID]++
-		kept = append(kept, p.Terms)
+		kept = append(kept, terms[i])
 		sim := sims[i]
-		cov, matched := qi.coverage(p.Terms)
+		cov, matched := qi.coverage(terms[i])
 		out = append(out, Result{
 			Passage:    p.Passage,
 			Score:      fused[i],
@@ -241,62 +252,6 @@ func (s *snapshot) filter(q Query) func(int) bool {
 		}
 		return true
 	}
-}
-
-// topN returns the indexes of the n highest positive scores, best first
-// (ties by index). A bounded min-heap keeps it O(N log n): a common query
-// word gives most passages a positive score, and sorting them all would
-// dominate the query at 100k passages.
-func topN(scores []float32, n int, keep func(int) bool) []int {
-	if n <= 0 {
-		return nil
-	}
-	worse := func(a, b int) bool { // a ranks below b
-		if scores[a] != scores[b] {
-			return scores[a] < scores[b]
-		}
-		return a > b
-	}
-	h := make([]int, 0, n)
-	down := func(i int) {
-		for {
-			l, r, m := 2*i+1, 2*i+2, i
-			if l < len(h) && worse(h[l], h[m]) {
-				m = l
-			}
-			if r < len(h) && worse(h[r], h[m]) {
-				m = r
-			}
-			if m == i {
-				return
-			}
-			h[i], h[m] = h[m], h[i]
-			i = m
-		}
-	}
-	for i, sc := range scores {
-		if sc <= 0 || (keep != nil && !keep(i)) {
-			continue
-		}
-		if len(h) < n {
-			h = append(h, i)
-			for j := len(h) - 1; j > 0; {
-				p := (j - 1) / 2
-				if !worse(h[j], h[p]) {
-					break
-				}
-				h[j], h[p] = h[p], h[j]
-				j = p
-			}
-			continue
-		}
-		if worse(h[0], i) {
-			h[0] = i
-			down(0)
-		}
-	}
-	sort.Slice(h, func(a, b int) bool { return worse(h[b], h[a]) })
-	return h
 }
 
 // variantWeight is what a spelling or derivation variant of a query term

@@ -1,7 +1,6 @@
 package article
 
 import (
-	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -223,8 +222,8 @@ func sameText(a, b string) bool {
 }
 
 var (
-	headingRE      = regexp.MustCompile(`^#{1,6}\s+`)
-	headingCloseRE = regexp.MustCompile(`\s+#+$`)
+	headingRE      = lazyRegexp(`^#{1,6}\s+`)
+	headingCloseRE = lazyRegexp(`\s+#+$`)
 )
 
 // stripHeading removes Markdown heading markers ("## Title ##").
@@ -273,16 +272,16 @@ func wordCount(s string) int {
 
 // Boilerplate patterns, matched against folded lines.
 var (
-	altAddressRE = regexp.MustCompile(`(?i)\b(?:can|may) also be accessed (?:at|via|through)\b.*\b(?:address|domain|url|link|mirror)|\balternat(?:e|ive) (?:web )?(?:addresses|domains|urls|links)\b`)
-	appStrongRE  = regexp.MustCompile(`(?i)\bdownload (?:our|the) (?:free |mobile )?apps?\b|\bget it on (?:google play|the app store)\b|\bavailable on the app store\b|\bwatch (?:us |live )?on (?:roku|apple tv|fire tv)\b`)
-	appWeakRE    = regexp.MustCompile(`(?i)\b(?:roku|apple tv|android tv|fire tv|google play|app store|play store)\b`)
-	urlLineRE    = regexp.MustCompile(`(?i)^<?(?:https?://\S+|www\.\S+|[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,24}(?:/\S*)?)>?$`)
-	copyrightRE  = regexp.MustCompile(`(?i)^(?:©|\(c\)\s|copyright\s*(?:©|\(c\)|\d{4}))`)
-	followRE     = regexp.MustCompile(`(?i)^follow (us|.{2,40}?) on (?:twitter|facebook|instagram|telegram|youtube|x|tiktok|linkedin)\b`)
-	photoLineRE  = regexp.MustCompile(`(?i)^(?:file |archive )?(?:photo|image|picture|photograph|caption)s?(?: credit)?\s*[:|]\s`)
+	altAddressRE = lazyRegexp(`(?i)\b(?:can|may) also be accessed (?:at|via|through)\b.*\b(?:address|domain|url|link|mirror)|\balternat(?:e|ive) (?:web )?(?:addresses|domains|urls|links)\b`)
+	appStrongRE  = lazyRegexp(`(?i)\bdownload (?:our|the) (?:free |mobile )?apps?\b|\bget it on (?:google play|the app store)\b|\bavailable on the app store\b|\bwatch (?:us |live )?on (?:roku|apple tv|fire tv)\b`)
+	appWeakRE    = lazyRegexp(`(?i)\b(?:roku|apple tv|android tv|fire tv|google play|app store|play store)\b`)
+	urlLineRE    = lazyRegexp(`(?i)^<?(?:https?://\S+|www\.\S+|[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,24}(?:/\S*)?)>?$`)
+	copyrightRE  = lazyRegexp(`(?i)^(?:©|\(c\)\s|copyright\s*(?:©|\(c\)|\d{4}))`)
+	followRE     = lazyRegexp(`(?i)^follow (us|.{2,40}?) on (?:twitter|facebook|instagram|telegram|youtube|x|tiktok|linkedin)\b`)
+	photoLineRE  = lazyRegexp(`(?i)^(?:file |archive )?(?:photo|image|picture|photograph|caption)s?(?: credit)?\s*[:|]\s`)
 	// creditRE matches a photo credit in parentheses: "(Photo by AP)",
 	// "(Photo: Reuters)", "(File photo)", "(AP Photo/John Doe)", "(AFP/Getty Images)".
-	creditRE = regexp.MustCompile(`(?i)\s*` + creditPattern)
+	creditRE = lazyRegexp(`(?i)\s*` + creditPattern)
 )
 
 const creditPattern = `\((?:` +
@@ -453,15 +452,15 @@ var (
 	// datelineRE: "TEHRAN (Tasnim) - ...", "LONDON (Reuters) -", "(AP) -".
 	// The place is one to four capitalised words, optionally followed by a
 	// region or date after a comma.
-	datelineRE = regexp.MustCompile(`^(?:(\p{Lu}[\p{L}.'-]*(?:\s+\p{Lu}[\p{L}.'-]*){0,3})(?:,\s*[\p{L}\p{N}.' ]{1,30}?)?\s*)?\((\p{Lu}[\p{L}\p{N} .&'-]{0,38}?)\)\s*(?:-+|:)\s`)
+	datelineRE = lazyRegexp(`^(?:(\p{Lu}[\p{L}.'-]*(?:\s+\p{Lu}[\p{L}.'-]*){0,3})(?:,\s*[\p{L}\p{N}.' ]{1,30}?)?\s*)?\((\p{Lu}[\p{L}\p{N} .&'-]{0,38}?)\)\s*(?:-+|:)\s`)
 	// signatureRE: "By Tasnim News Agency", "Source: Reuters".
-	signatureRE = regexp.MustCompile(`^(?i:by|source|via)\s*:?\s+(\p{Lu}[\p{L}\p{N}.&'-]*(?:\s+(?:\p{Lu}[\p{L}\p{N}.&'-]*|of|the|and|for|de|al|&)){0,7})$`)
+	signatureRE = lazyRegexp(`^(?i:by|source|via)\s*:?\s+(\p{Lu}[\p{L}\p{N}.&'-]*(?:\s+(?:\p{Lu}[\p{L}\p{N}.&'-]*|of|the|and|for|de|al|&)){0,7})$`)
 	// bylineRE: "By John Smith", "By John Smith, Press TV".
-	bylineRE = regexp.MustCompile(`^(?i:by)\s+(\p{Lu}[\p{L}.'-]*(?:\s+(?:\p{Lu}[\p{L}.'-]*|de|van|von|al|bin)){0,5})(?:,\s+(\p{Lu}[\p{L}\p{N}.&'-]*(?:\s+\p{Lu}[\p{L}\p{N}.&'-]*){0,5}))?$`)
+	bylineRE = lazyRegexp(`^(?i:by)\s+(\p{Lu}[\p{L}.'-]*(?:\s+(?:\p{Lu}[\p{L}.'-]*|de|van|von|al|bin)){0,5})(?:,\s+(\p{Lu}[\p{L}\p{N}.&'-]*(?:\s+\p{Lu}[\p{L}\p{N}.&'-]*){0,5}))?$`)
 	// footerRE: "Press TV's website can also be accessed at ...".
-	footerRE = regexp.MustCompile(`(?i)^(.{2,40}?)'s? (?:web ?site|site|content|articles?) (?:can|may) also be (?:accessed|found|read)`)
+	footerRE = lazyRegexp(`(?i)^(.{2,40}?)'s? (?:web ?site|site|content|articles?) (?:can|may) also be (?:accessed|found|read)`)
 	// copyrightNameRE takes the holder out of a copyright line.
-	copyrightNameRE = regexp.MustCompile(`(?i)^(?:©|\(c\)|copyright)\s*(?:©|\(c\))?\s*(?:\d{4}(?:\s*-\s*\d{4})?)?\s*,?\s*([^.,|]{2,50}?)\s*(?:[.,|].*)?$`)
+	copyrightNameRE = lazyRegexp(`(?i)^(?:©|\(c\)|copyright)\s*(?:©|\(c\))?\s*(?:\d{4}(?:\s*-\s*\d{4})?)?\s*,?\s*([^.,|]{2,50}?)\s*(?:[.,|].*)?$`)
 )
 
 // knownOutlets maps short outlet names used in datelines to full names.

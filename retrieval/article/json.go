@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -220,7 +219,7 @@ func jsonTime(fields map[string]json.RawMessage, keys ...string) time.Time {
 	return time.Time{}
 }
 
-var htmlTagRE = regexp.MustCompile(`(?i)<(?:p|br|div|/p|span|a\s|em|strong|h[1-6])[\s/>]`)
+var htmlTagRE = lazyRegexp(`(?i)<(?:p|br|div|/p|span|a\s|em|strong|h[1-6])[\s/>]`)
 
 // looksLikeHTML reports whether a JSON text field holds HTML markup.
 func looksLikeHTML(s string) bool {

@@ -1,7 +1,6 @@
 package article
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -102,10 +101,10 @@ func unquote(v string) string {
 }
 
 var (
-	mdImageRE    = regexp.MustCompile(`!\[[^\]\n]*\]\([^)\n]*\)`)
-	mdLinkRE     = regexp.MustCompile(`\[([^\]\n]+)\]\([^)\n]*\)`)
-	mdEmphasisRE = regexp.MustCompile(`\*\*|__`)
-	mdRuleRE     = regexp.MustCompile(`^\s*(?:[-*_]\s*){3,}$`)
+	mdImageRE    = lazyRegexp(`!\[[^\]\n]*\]\([^)\n]*\)`)
+	mdLinkRE     = lazyRegexp(`\[([^\]\n]+)\]\([^)\n]*\)`)
+	mdEmphasisRE = lazyRegexp(`\*\*|__`)
+	mdRuleRE     = lazyRegexp(`^\s*(?:[-*_]\s*){3,}$`)
 )
 
 // markdownToText reduces Markdown to plain lines: heading markers, images,

@@ -142,8 +142,13 @@ func queryTimePlot(benchFile, out string) error {
 		return err
 	}
 	defer f.Close()
-	// series → passages → ms/query samples; the series is the store named
-	// in the benchmark ("store=flat"), chromem-go when none is named.
+	// series → passages → ms/query samples; the series is the scan named
+	// in the benchmark ("scan=int8"), float32 when none is named.
+	names := map[string]string{
+		"float32":    "contiguous scan, float32 (default to 100k passages)",
+		"int8":       "contiguous scan, int8 + float32 rescoring (default past 100k)",
+		"chromem-go": "chromem-go QueryEmbedding",
+	}
 	series := map[string]map[float64][]float64{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
@@ -151,14 +156,19 @@ func queryTimePlot(benchFile, out string) error {
 		if len(fields) == 0 {
 			continue
 		}
-		name := "chromem-go (default)"
-		if _, after, ok := strings.Cut(fields[0], "store="); ok {
-			store, _, _ := strings.Cut(after, "/")
-			if store == "flat" {
-				name = "contiguous scan (index.store=flat)"
+		name := names["float32"]
+		if _, after, ok := strings.Cut(fields[0], "scan="); ok {
+			scan, _, _ := strings.Cut(after, "/")
+			if i := strings.LastIndexByte(scan, '-'); i > 0 {
+				if _, err := strconv.Atoi(scan[i+1:]); err == nil {
+					scan = scan[:i] // the -GOMAXPROCS suffix
+				}
+			}
+			if n, ok := names[scan]; ok {
+				name = n
 			}
 		}
-		var ms, n float64
+		var ms, floor, n float64
 		for i := 1; i < len(fields); i++ {
 			v, err := strconv.ParseFloat(fields[i-1], 64)
 			if err != nil {
@@ -167,15 +177,25 @@ func queryTimePlot(benchFile, out string) error {
 			switch fields[i] {
 			case "ms/query":
 				ms = v
+			case "floor-ms":
+				floor = v
 			case "passages":
 				n = v
 			}
 		}
-		if ms > 0 && n > 0 {
+		add := func(name string, v float64) {
 			if series[name] == nil {
 				series[name] = map[float64][]float64{}
 			}
-			series[name][n] = append(series[name][n], ms)
+			series[name][n] = append(series[name][n], v)
+		}
+		if ms > 0 && n > 0 {
+			add(name, ms)
+		}
+		// The floor of the float32 scan: its bytes at the read bandwidth
+		// measured beside it.
+		if floor > 0 && n > 0 && name == names["float32"] {
+			add("floor: float32 vectors read at the measured bandwidth", floor)
 		}
 	}
 	if len(series) == 0 {
@@ -190,15 +210,15 @@ func queryTimePlot(benchFile, out string) error {
 	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
 	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
 	p.Add(plotter.NewGrid())
-	p.Legend.Top = true
-	p.Legend.Left = true
-	names := make([]string, 0, len(series))
+	p.Legend.Top = false
+	p.Legend.Left = false
+	order := make([]string, 0, len(series))
 	for name := range series {
-		names = append(names, name)
+		order = append(order, name)
 	}
-	sort.Strings(names)
-	colors := []color.RGBA{{R: 200, A: 255}, {B: 200, A: 255}}
-	for k, name := range names {
+	sort.Strings(order)
+	colors := []color.RGBA{{R: 200, A: 255}, {B: 200, A: 255}, {G: 150, A: 255}, {R: 120, G: 120, B: 120, A: 255}}
+	for k, name := range order {
 		var pts plotter.XYs
 		for n, v := range series[name] {
 			sort.Float64s(v)
@@ -212,14 +232,18 @@ func queryTimePlot(benchFile, out string) error {
 		line.Color, points.Color = colors[k%len(colors)], colors[k%len(colors)]
 		p.Add(line, points)
 		p.Legend.Add(name, line, points)
+		for _, pt := range pts {
+			fmt.Printf("%-36s %8.0f passages  %8.2f ms/query\n", name, pt.X, pt.Y)
+		}
+		if strings.HasPrefix(name, "floor") {
+			line.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+			continue // unlabelled: it runs beside the float32 scan
+		}
 		labels, err := plotter.NewLabels(plotter.XYLabels{XYs: pts, Labels: labelsOf(pts)})
 		if err != nil {
 			return err
 		}
 		p.Add(labels)
-		for _, pt := range pts {
-			fmt.Printf("%-36s %8.0f passages  %8.2f ms/query\n", name, pt.X, pt.Y)
-		}
 	}
 	return p.Save(6*vg.Inch, 4*vg.Inch, out)
 }
