@@ -66,6 +66,14 @@ type Options struct {
 	// Postgres is the PostgreSQL connection string (a URL or key=value
 	// pairs) for StorePG.
 	Postgres string
+	// LockWait is how long a reindex (or an ingest) waits for another
+	// process writing the same folder before it gives up with a
+	// *LockedError (lock.go); DefaultLockWait when zero, no wait when
+	// negative.
+	LockWait time.Duration
+	// Owner names this process to others that wait for its locks ("bot
+	// index"); "newsbot" when empty.
+	Owner string
 }
 
 // Index is the live, searchable index. It is safe for concurrent use:
@@ -80,6 +88,9 @@ type Index struct {
 	stem  *stemmer
 	lex   wordTable // alternatives of query words; nil: none
 	store string
+	// lockWait and lockOwner are Options.LockWait and Options.Owner.
+	lockWait  time.Duration
+	lockOwner string
 
 	cur       atomic.Pointer[snapshot]
 	reindexMu sync.Mutex // held for the whole of a reindex; TryLock refuses a second one
@@ -140,7 +151,14 @@ func Open(opts Options) (*Index, error) {
 	default:
 		return nil, fmt.Errorf("open index: unknown vector store %q (want %s, %s or %s)", opts.Store, StoreChromem, StoreFlat, StorePG)
 	}
-	ix := &Index{dir: opts.Dir, emb: opts.Embedder, chunk: opts.Chunk, load: opts.Load, log: opts.Logger, stem: newStemmer(), lex: lexicon.New(), store: opts.Store}
+	switch {
+	case opts.LockWait == 0:
+		opts.LockWait = DefaultLockWait
+	case opts.LockWait < 0:
+		opts.LockWait = 0
+	}
+	ix := &Index{dir: opts.Dir, emb: opts.Embedder, chunk: opts.Chunk, load: opts.Load, log: opts.Logger, stem: newStemmer(), lex: lexicon.New(), store: opts.Store,
+		lockWait: opts.LockWait, lockOwner: opts.Owner}
 	empty, err := ix.buildSnapshot(ix.newManifest(), nil, nil)
 	if err != nil {
 		return nil, err
@@ -154,7 +172,7 @@ func Open(opts Options) (*Index, error) {
 	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("open index: create data folder: %w", err)
 	}
-	removeStaleTemps(opts.Dir)
+	ix.cleanTemps()
 
 	snap, err := ix.loadSnapshot(opts.Dir)
 	switch {

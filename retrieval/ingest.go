@@ -35,7 +35,7 @@ const (
 const ingestPoll = 2 * time.Second
 
 // ingestTemps matches the temporary files of Ingest's writes: dot files,
-// which the loader skips.
+// which the loader skips, named ".ingest-PID-*.tmp" (ownedTemp).
 const ingestTemps = ".ingest-*.tmp"
 
 // IngestResult is what Ingest did with a file.
@@ -123,7 +123,7 @@ func (ix *Index) Ingest(ctx context.Context, corpus, name string, data []byte, p
 			progress(p)
 		}
 	}
-	res, parsed, err := ix.save(corpus, name, data)
+	res, parsed, err := ix.save(ctx, corpus, name, data)
 	if err != nil {
 		return res, err
 	}
@@ -167,8 +167,10 @@ func (ix *Index) Ingest(ctx context.Context, corpus, name string, data []byte, p
 // save validates data by parsing it under its final name, then saves it as
 // corpus/ingested/NAME. An existing file with other bytes is never
 // overwritten: the name gets a suffix. It returns the file's articles as
-// parsed.
-func (ix *Index) save(corpus, name string, data []byte) (IngestResult, []article.Article, error) {
+// parsed. It holds the ingest folder's lock (lock.go) while it names and
+// writes the file, so that another process ingesting into the same corpus
+// neither takes the same name nor sees a temporary file it could delete.
+func (ix *Index) save(ctx context.Context, corpus, name string, data []byte) (IngestResult, []article.Article, error) {
 	ix.ingestMu.Lock()
 	defer ix.ingestMu.Unlock()
 	if corpus == "" {
@@ -181,7 +183,11 @@ func (ix *Index) save(corpus, name string, data []byte) (IngestResult, []article
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return IngestResult{}, nil, fmt.Errorf("ingest: %w", err)
 	}
-	ix.removeIngestTemps(dir)
+	lock, err := ix.lockIngest(ctx, dir)
+	if err != nil {
+		return IngestResult{}, nil, fmt.Errorf("ingest: %w", err)
+	}
+	defer lock.unlock()
 	base := FileName(name)
 	stem, ext := strings.TrimSuffix(base, path.Ext(base)), path.Ext(base)
 	for n := 1; n <= 1000; n++ {
@@ -209,7 +215,7 @@ func (ix *Index) save(corpus, name string, data []byte) (IngestResult, []article
 		if existed {
 			return IngestResult{Path: rel, Existed: true}, arts, nil
 		}
-		err = atomicfile.WriteFile(final, data, atomicfile.Options{TempPattern: ingestTemps, Perm: 0o644, NoReplace: true})
+		err = atomicfile.WriteFile(final, data, atomicfile.Options{TempPattern: ownedTemp(".ingest-", ".tmp"), Perm: 0o644, NoReplace: true})
 		if errors.Is(err, fs.ErrExist) {
 			continue // appeared meanwhile
 		}
@@ -234,7 +240,8 @@ func reject(rel string, err error) error {
 }
 
 // removeIngestTemps deletes the temporary files a killed Ingest left in
-// dir. It runs under ingestMu, when no Ingest of this process is writing.
+// dir. It runs holding the ingest folder's lock (and ingestMu), when no
+// Ingest of this process or another is writing there.
 func (ix *Index) removeIngestTemps(dir string) {
 	names, _ := filepath.Glob(filepath.Join(dir, ingestTemps))
 	for _, n := range names {

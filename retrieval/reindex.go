@@ -16,6 +16,9 @@ type Progress struct {
 	Done  int    // articles processed in this stage
 	Total int    // articles to process in this stage
 	Path  string // for StageSaved: the file saved, relative to the corpus
+	// Holder, for StageWaiting in Reindex, is the other process writing
+	// the data folder ("process 1234 (bot index) since ...").
+	Holder string
 }
 
 // Summary is the outcome of a reindex.
@@ -43,6 +46,11 @@ const embedBatch = 256
 // cancelled — the previous index stays live and on disk, untouched.
 //
 // Only one reindex runs at a time: a second call returns ErrReindexRunning.
+// Across processes, a reindex holds the data folder's lock (lock.go): while
+// another process holds it, Reindex reports StageWaiting and waits, up to
+// Options.LockWait and while ctx lasts, then returns a *LockedError. Once
+// it has the lock, it first loads the index another process may have
+// saved meanwhile.
 // progress, when not nil, is called from this goroutine.
 func (ix *Index) Reindex(ctx context.Context, corpus string, progress func(Progress)) (Summary, error) {
 	if !ix.reindexMu.TryLock() {
@@ -55,6 +63,12 @@ func (ix *Index) Reindex(ctx context.Context, corpus string, progress func(Progr
 			progress(p)
 		}
 	}
+	lock, err := ix.lockData(ctx, report)
+	if err != nil {
+		return Summary{}, fmt.Errorf("reindex: %w", err)
+	}
+	defer lock.unlock()
+	start = time.Now() // the wait for the lock is not the reindex's time
 
 	report(Progress{Stage: "loading"})
 	arts, problems, err := article.LoadDir(ctx, corpus, ix.load)
@@ -112,7 +126,7 @@ func (ix *Index) Reindex(ctx context.Context, corpus string, progress func(Progr
 	}
 	sum.Articles = len(infos)
 
-	if len(fresh) == 0 && len(sum.Removed) == 0 && reuse && len(old.passages) > 0 && ix.sharedCurrent(ctx, old) {
+	if len(fresh) == 0 && len(sum.Removed) == 0 && reuse && len(old.passages) > 0 && ix.onDisk(old) && ix.sharedCurrent(ctx, old) {
 		// Nothing changed: the live snapshot is already right.
 		sum.Passages = len(old.passages)
 		sum.Duration = time.Since(start)
