@@ -244,7 +244,8 @@ func TestIngestLeavesAnotherWritersTempAlone(t *testing.T) {
 	select {
 	case <-waiting:
 	case err := <-done:
-		t.Fatalf("the ingest did not wait for the other writer (err %v)", err)
+		_, statErr := os.Stat(theirs)
+		t.Fatalf("the ingest did not wait for the other writer (err %v; their temporary file: %v)", err, statErr)
 	case <-time.After(20 * time.Second):
 		t.Fatal("the ingest neither waited nor finished")
 	}
