@@ -67,7 +67,8 @@ func (c *cli) openIndex(ctx context.Context, build bool, observe func(time.Durat
 		return nil, err
 	}
 	ix, err := retrieval.Open(retrieval.Options{Dir: dir, Embedder: emb, Logger: c.log,
-		Store: c.cfg.Index.Store, Postgres: c.cfg.Index.Postgres})
+		Store: c.cfg.Index.Store, Postgres: c.cfg.Index.Postgres,
+		LockWait: c.lockWait(), Owner: "bot " + c.cmd})
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +104,7 @@ func (c *cli) openIndex(ctx context.Context, build bool, observe func(time.Durat
 		observe(time.Since(start), err)
 	}
 	if err != nil {
-		return nil, err
+		return nil, lockHint(err)
 	}
 	if observe == nil {
 		c.printSummary(c.stderr, sum, corpus)
@@ -126,6 +127,25 @@ func checkCorpus(dir string) error {
 	return nil
 }
 
+// lockWait is index.lock_wait as retrieval.Options.LockWait takes it: a
+// setting of 0 (never the default) means no wait at all.
+func (c *cli) lockWait() time.Duration {
+	if c.cfg.Index.LockWait == 0 {
+		return -1
+	}
+	return c.cfg.Index.LockWait
+}
+
+// lockHint adds to an error of a reindex that gave up waiting for another
+// process how to wait longer.
+func lockHint(err error) error {
+	var le *retrieval.LockedError
+	if errors.As(err, &le) {
+		return fmt.Errorf("%w (set NEWSBOT_LOCK_WAIT to wait longer)", err)
+	}
+	return err
+}
+
 // isTerminal reports whether w is an interactive terminal.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
@@ -139,6 +159,16 @@ func (c *cli) progress() func(retrieval.Progress) {
 	lastPct := -1
 	lastStage := ""
 	return func(p retrieval.Progress) {
+		if p.Stage == retrieval.StageWaiting {
+			// Another process writes the data folder: say who, and for how
+			// long this one waits.
+			if tty {
+				fmt.Fprint(c.stderr, "\r\033[K")
+			}
+			dir, _ := c.dataDir()
+			fmt.Fprintf(c.stderr, "Waiting for %s to finish writing the index in %s (for at most %s)...\n", p.Holder, dir, c.cfg.Index.LockWait)
+			return
+		}
 		if p.Stage == "done" {
 			if tty {
 				fmt.Fprint(c.stderr, "\r\033[K")
@@ -205,7 +235,7 @@ func (c *cli) index(ctx context.Context, args []string) error {
 	start := time.Now()
 	sum, err := ix.Reindex(ctx, corpus, c.progress())
 	if err != nil {
-		return err
+		return lockHint(err)
 	}
 	sum.Duration = time.Since(start)
 	c.printSummary(c.stdout, sum, corpus)

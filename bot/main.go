@@ -72,6 +72,9 @@ type cli struct {
 
 	cfg *config.Config
 	log *slog.Logger
+	// cmd is the subcommand ("index"), which names this process to others
+	// waiting for its locks.
+	cmd string
 }
 
 const usage = `bot answers questions about a folder of news articles, citing its sources.
@@ -98,6 +101,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return usageError{"no command given"}
 	}
 	cmd, rest := args[1], args[2:]
+	c.cmd = cmd
 	switch cmd {
 	case "index":
 		return c.index(ctx, rest)

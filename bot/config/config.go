@@ -63,6 +63,7 @@ var Settings = []Setting{
 	{Key: "index.embed_model", Env: "NEWSBOT_EMBED_MODEL", Help: "embeddings model on an OpenAI-compatible endpoint; empty: the local embedder"},
 	{Key: "index.embed_base_url", Env: "NEWSBOT_EMBED_BASE_URL", Kind: URL, Help: "embeddings endpoint (default: openai.base_url)"},
 	{Key: "index.embed_api_key", Env: "NEWSBOT_EMBED_API_KEY", Secret: true, Help: "embeddings API key (default: openai.api_key)"},
+	{Key: "index.lock_wait", Env: "NEWSBOT_LOCK_WAIT", Default: "10m", Kind: Duration, Help: "how long a reindex waits for another process writing the same data folder before it gives up (0: not at all)"},
 	{Key: "openai.base_url", Env: "OPENAI_BASE_URL", Kind: URL, Help: "OpenAI-compatible API for answers; setting it or the key turns the model on"},
 	{Key: "openai.api_key", Env: "OPENAI_API_KEY", Secret: true, Help: "API key for answers"},
 	{Key: "openai.model", Env: "OPENAI_MODEL", Default: "gpt-4o-mini", Help: "chat model"},
@@ -127,6 +128,9 @@ type IndexConfig struct {
 	EmbedModel   string
 	EmbedBaseURL string
 	EmbedAPIKey  string // secret
+	// LockWait is how long a reindex waits for another process writing
+	// the data folder; zero when the setting is 0 (no wait).
+	LockWait time.Duration
 }
 
 // OpenAIConfig is [openai]: the model that writes answers.
@@ -188,6 +192,8 @@ func (c *Config) field(key string) any {
 		return &c.Index.EmbedBaseURL
 	case "index.embed_api_key":
 		return &c.Index.EmbedAPIKey
+	case "index.lock_wait":
+		return &c.Index.LockWait
 	case "openai.base_url":
 		return &c.OpenAI.BaseURL
 	case "openai.api_key":
