@@ -167,7 +167,7 @@ func (ix *Index) Ingest(ctx context.Context, corpus, name string, data []byte, p
 // save validates data by parsing it under its final name, then saves it as
 // corpus/ingested/NAME. An existing file with other bytes is never
 // overwritten: the name gets a suffix. It returns the file's articles as
-// parsed. It holds the ingest folder's lock (lock.go) while it names and
+// parsed. It holds the corpus's ingest lock (lock.go) while it names and
 // writes the file, so that another process ingesting into the same corpus
 // neither takes the same name nor sees a temporary file it could delete.
 func (ix *Index) save(ctx context.Context, corpus, name string, data []byte) (IngestResult, []article.Article, error) {
@@ -183,7 +183,7 @@ func (ix *Index) save(ctx context.Context, corpus, name string, data []byte) (In
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return IngestResult{}, nil, fmt.Errorf("ingest: %w", err)
 	}
-	lock, err := ix.lockIngest(ctx, dir)
+	lock, err := ix.lockIngest(ctx, corpus, dir)
 	if err != nil {
 		return IngestResult{}, nil, fmt.Errorf("ingest: %w", err)
 	}
@@ -240,7 +240,7 @@ func reject(rel string, err error) error {
 }
 
 // removeIngestTemps deletes the temporary files a killed Ingest left in
-// dir. It runs holding the ingest folder's lock (and ingestMu), when no
+// dir. It runs holding the corpus's ingest lock (and ingestMu), when no
 // Ingest of this process or another is writing there.
 func (ix *Index) removeIngestTemps(dir string) {
 	names, _ := filepath.Glob(filepath.Join(dir, ingestTemps))

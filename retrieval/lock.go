@@ -18,8 +18,8 @@ import (
 //   - Reindex holds DIR/index.lock, in the data folder, from before it reads
 //     the corpus until the new index is saved, so that the index saved last
 //     is built from a corpus read after the previous save: no update is lost.
-//   - Ingest holds CORPUS/ingested/.ingest.lock while it names and writes a
-//     file there.
+//   - Ingest holds CORPUS/.ingest.lock while it names and writes a file in
+//     CORPUS/ingested.
 //
 // Readers take no lock: searching, and opening an index, never wait for a
 // writer, and a writer never waits for them. A long-running `bot serve`
@@ -38,8 +38,9 @@ import (
 const (
 	// dataLockName is the lock file of a data folder.
 	dataLockName = "index.lock"
-	// ingestLockName is the lock file of a corpus's ingest folder: a dot
-	// file, which the corpus loader skips.
+	// ingestLockName is the lock file of a corpus folder, for Ingest: a dot
+	// file, which the corpus loader skips. It is beside the ingest folder,
+	// not in it, so that the folder holds only articles.
 	ingestLockName = ".ingest.lock"
 )
 
@@ -206,13 +207,13 @@ func (ix *Index) cleanTemps() {
 	}
 }
 
-// lockIngest takes the lock of a corpus's ingest folder and deletes the
-// temporary files of ingests that were killed.
-func (ix *Index) lockIngest(ctx context.Context, dir string) (*folderLock, error) {
+// lockIngest takes the ingest lock of a corpus folder and deletes the
+// temporary files of ingests that were killed in its ingest folder dir.
+func (ix *Index) lockIngest(ctx context.Context, corpus, dir string) (*folderLock, error) {
 	if !locksWork {
 		return nil, nil
 	}
-	l, err := lockFolder(ctx, dir, ingestLockName, ix.owner(), ix.lockWait, func(holder string) {
+	l, err := lockFolder(ctx, corpus, ingestLockName, ix.owner(), ix.lockWait, func(holder string) {
 		ix.log.Info("waiting for another process to finish adding a file", "dir", dir, "holder", holder)
 	})
 	if err != nil {

@@ -224,7 +224,7 @@ func TestIngestLeavesAnotherWritersTempAlone(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	held, err := lockFolder(context.Background(), dir, ingestLockName, "another bot", 0, nil)
+	held, err := lockFolder(context.Background(), corpus, ingestLockName, "another bot", 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
