@@ -10,6 +10,7 @@
 package retrieval
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -74,6 +75,13 @@ type Options struct {
 	// Owner names this process to others that wait for its locks ("bot
 	// index"); "newsbot" when empty.
 	Owner string
+	// MaxPassagesPerArticle and MaxPassages cap passages (budget.go): a
+	// file with an article cut into more, or that would take the index
+	// past MaxPassages, is left out whole. Zero means
+	// DefaultMaxPassagesPerArticle and DefaultMaxPassages. Load caps files,
+	// bytes and articles.
+	MaxPassagesPerArticle int
+	MaxPassages           int
 }
 
 // Index is the live, searchable index. It is safe for concurrent use:
@@ -91,6 +99,8 @@ type Index struct {
 	// lockWait and lockOwner are Options.LockWait and Options.Owner.
 	lockWait  time.Duration
 	lockOwner string
+	// maxPassagesPerArticle and maxPassages are the passage caps.
+	maxPassagesPerArticle, maxPassages int
 
 	cur       atomic.Pointer[snapshot]
 	reindexMu sync.Mutex // held for the whole of a reindex; TryLock refuses a second one
@@ -158,7 +168,8 @@ func Open(opts Options) (*Index, error) {
 		opts.LockWait = 0
 	}
 	ix := &Index{dir: opts.Dir, emb: opts.Embedder, chunk: opts.Chunk, load: opts.Load, log: opts.Logger, stem: newStemmer(), lex: lexicon.New(), store: opts.Store,
-		lockWait: opts.LockWait, lockOwner: opts.Owner}
+		lockWait: opts.LockWait, lockOwner: opts.Owner,
+		maxPassagesPerArticle: cmp.Or(opts.MaxPassagesPerArticle, DefaultMaxPassagesPerArticle), maxPassages: cmp.Or(opts.MaxPassages, DefaultMaxPassages)}
 	empty, err := ix.buildSnapshot(ix.newManifest(), nil, nil)
 	if err != nil {
 		return nil, err

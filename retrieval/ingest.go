@@ -71,6 +71,7 @@ const (
 	RejectUnsupported                         // an extension no loader reads
 	RejectNoText                              // no article text in it
 	RejectNameTaken                           // too many files already carry its name
+	RejectOverLimit                           // over a cap on articles, passages or bytes (Limit says which)
 )
 
 // Rejection is the error Ingest returns for a file it refuses.
@@ -80,6 +81,9 @@ type Rejection struct {
 	Line int
 	// Name is the file's name as it would have been saved.
 	Name string
+	// Limit, for RejectOverLimit, is the cap the file went over, in words
+	// with its value: "10,000 articles per file".
+	Limit string
 	// Err is the cause, for the operator.
 	Err error
 }
@@ -104,12 +108,14 @@ var rejectReasons = []struct {
 	{article.ErrInvalidJSON, RejectInvalidJSON},
 	{article.ErrUnsupported, RejectUnsupported},
 	{article.ErrNoText, RejectNoText},
+	{article.ErrOverLimit, RejectOverLimit},
 }
 
 // Ingest adds one file to the corpus folder and indexes it. It names the
 // file (FileName of name, with a "-2", "-3"... suffix when a different file
-// has that name), parses it to refuse what the index could not use (a
-// *Rejection: nothing is saved), writes it atomically under
+// has that name), parses it to refuse what the index could not use or
+// what is over the caps of Options.Load, MaxPassagesPerArticle and
+// MaxPassages (a *Rejection: nothing is saved), writes it atomically under
 // corpus/ingested, where a file of the same name is never replaced, and
 // reindexes the corpus, waiting first for a reindex that is running. The
 // same bytes under the same name are recognised and not written twice.
@@ -209,6 +215,9 @@ func (ix *Index) save(ctx context.Context, corpus, name string, data []byte) (In
 		if err == nil && len(arts) == 0 && !existed {
 			err = fmt.Errorf("parse %s: %w", rel, article.ErrNoText)
 		}
+		if err == nil && !existed {
+			err = ix.admit(ctx, corpus, data, arts)
+		}
 		if err != nil {
 			return IngestResult{}, nil, reject(rel, err)
 		}
@@ -233,7 +242,12 @@ func (ix *Index) save(ctx context.Context, corpus, name string, data []byte) (In
 func reject(rel string, err error) error {
 	for _, r := range rejectReasons {
 		if errors.Is(err, r.err) {
-			return &Rejection{Reason: r.reason, Line: article.ErrorLine(err), Name: rel, Err: err}
+			rj := &Rejection{Reason: r.reason, Line: article.ErrorLine(err), Name: rel, Err: err}
+			var le *article.LimitError
+			if errors.As(err, &le) {
+				rj.Limit = le.Limit
+			}
+			return rj
 		}
 	}
 	return fmt.Errorf("parse %s: %w", rel, err)

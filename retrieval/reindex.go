@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -75,11 +76,6 @@ func (ix *Index) Reindex(ctx context.Context, corpus string, progress func(Progr
 	if err != nil {
 		return Summary{}, fmt.Errorf("reindex %s: %w", corpus, err)
 	}
-	sum := Summary{Skipped: problems}
-	if len(arts) == 0 {
-		return sum, fmt.Errorf("reindex %s: %w (supported: %s)", corpus, ErrEmptyCorpus, strings.Join(article.Extensions(), " "))
-	}
-
 	old := ix.cur.Load()
 	reuse := ix.Stale() == "" // a stale snapshot's vectors must not be mixed in
 	oldByArticle := map[string]ArticleInfo{}
@@ -87,6 +83,12 @@ func (ix *Index) Reindex(ctx context.Context, corpus string, progress func(Progr
 		for _, a := range old.articles {
 			oldByArticle[a.ID] = a
 		}
+	}
+	arts, chunks, over := ix.budget(arts, oldByArticle)
+	sum := Summary{Skipped: append(problems, over...)}
+	sort.SliceStable(sum.Skipped, func(i, j int) bool { return sum.Skipped[i].Path < sum.Skipped[j].Path })
+	if len(arts) == 0 {
+		return sum, fmt.Errorf("reindex %s: %w (supported: %s)", corpus, ErrEmptyCorpus, strings.Join(article.Extensions(), " "))
 	}
 
 	var (
@@ -111,7 +113,7 @@ func (ix *Index) Reindex(ctx context.Context, corpus string, progress func(Progr
 		} else {
 			sum.Added = append(sum.Added, a.ID)
 		}
-		ps := Chunk(a, ix.chunk)
+		ps := chunks[a.ID]
 		info.Passages = len(ps)
 		for _, p := range ps {
 			fresh = append(fresh, livePassage{storedPassage: storedPassage{Passage: p, ArticleHash: a.Hash}})
