@@ -516,22 +516,32 @@ func (c *Config) Print(w io.Writer) {
 	}
 }
 
-// mask hides a secret: empty stays empty, anything else shows its length
-// class only.
+// mask hides a secret for printing: empty stays empty, a secret shows
+// only that it is set, a URL shows without its credentials (user
+// information and query values, mask.go).
 func mask(s Setting, raw string) string {
-	if !s.Secret || raw == "" {
+	switch {
+	case raw == "":
 		return raw
+	case s.Secret:
+		return "****** (set)"
+	case s.Kind == URL:
+		return RedactURL(raw, true)
 	}
-	return "****** (set)"
+	return raw
 }
 
-// Secrets returns the values of the secret settings that are set, so that
-// logs can be checked (or scrubbed) for them.
+// Secrets returns what of the settings must never show (the values of the
+// secret settings that are set, and their parts: a token without its "Bot "
+// prefix, a URL's credentials), so that logs can be checked for them.
+// Masker scrubs them.
 func (c *Config) Secrets() []string {
 	var out []string
 	for _, s := range Settings {
-		if v := c.values[s.Key].raw; s.Secret && v != "" {
-			out = append(out, v)
+		for _, p := range secretParts(s, c.values[s.Key].raw) {
+			if !slices.Contains(out, p) {
+				out = append(out, p)
+			}
 		}
 	}
 	return out
