@@ -2,6 +2,7 @@ package retrieval
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -58,7 +59,7 @@ type LockedError struct {
 	// Dir is the folder.
 	Dir string
 	// Holder is who holds the lock, as it described itself ("process 1234
-	// (bot index) since 2025-01-02T15:04:05Z"), or "" when unknown.
+	// (bot index) on HOST since 2025-01-02T15:04:05Z"), or "" when unknown.
 	Holder string
 	// Waited is how long the writer waited.
 	Waited time.Duration
@@ -117,10 +118,12 @@ func lockFolder(ctx context.Context, dir, name, owner string, wait time.Duration
 		case <-t.C:
 		}
 	}
-	// Say who holds it, for whoever waits next. Best effort: the lock holds
-	// without it.
+	// Say who holds it, for whoever waits next (the host tells apart
+	// containers sharing a volume, where every process is PID 1). Best
+	// effort: the lock holds without it.
 	if err := f.Truncate(0); err == nil {
-		f.WriteAt([]byte(fmt.Sprintf("process %d (%s) since %s\n", os.Getpid(), owner, time.Now().UTC().Format(time.RFC3339))), 0)
+		host, _ := os.Hostname()
+		f.WriteAt([]byte(fmt.Sprintf("process %d (%s) on %s since %s\n", os.Getpid(), owner, cmp.Or(host, "this host"), time.Now().UTC().Format(time.RFC3339))), 0)
 	}
 	return &folderLock{f: f}, nil
 }

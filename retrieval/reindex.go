@@ -18,7 +18,7 @@ type Progress struct {
 	Total int    // articles to process in this stage
 	Path  string // for StageSaved: the file saved, relative to the corpus
 	// Holder, for StageWaiting in Reindex, is the other process writing
-	// the data folder ("process 1234 (bot index) since ...").
+	// the data folder ("process 1234 (bot index) on HOST since ...").
 	Holder string
 }
 
@@ -58,7 +58,6 @@ func (ix *Index) Reindex(ctx context.Context, corpus string, progress func(Progr
 		return Summary{}, ErrReindexRunning
 	}
 	defer ix.reindexMu.Unlock()
-	start := time.Now()
 	report := func(p Progress) {
 		if progress != nil {
 			progress(p)
@@ -69,7 +68,7 @@ func (ix *Index) Reindex(ctx context.Context, corpus string, progress func(Progr
 		return Summary{}, fmt.Errorf("reindex: %w", err)
 	}
 	defer lock.unlock()
-	start = time.Now() // the wait for the lock is not the reindex's time
+	start := time.Now() // the wait for the lock is not the reindex's time
 
 	report(Progress{Stage: "loading"})
 	arts, problems, err := article.LoadDir(ctx, corpus, ix.load)
