@@ -99,7 +99,7 @@ func (c *cli) lsaEmbedder(ctx context.Context, dataDir, corpus string) (retrieva
 		if err := checkCorpus(corpus); err != nil {
 			return nil, fmt.Errorf("train the LSA model: %w", err)
 		}
-		arts, _, err := article.LoadDir(ctx, corpus, article.Options{})
+		arts, _, err := article.LoadDir(ctx, corpus, c.loadOptions())
 		if err != nil {
 			return nil, fmt.Errorf("train the LSA model: %w", err)
 		}

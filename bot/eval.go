@@ -133,8 +133,7 @@ func (c *cli) eval(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	ix, err := retrieval.Open(retrieval.Options{Dir: dir, Embedder: emb, Logger: c.log,
-		Store: c.cfg.Index.Store, Postgres: c.cfg.Index.Postgres})
+	ix, err := retrieval.Open(c.indexOptions(dir, emb))
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/newsbot/newsbot/bot/config"
 	"github.com/newsbot/newsbot/retrieval"
+	"github.com/newsbot/newsbot/retrieval/article"
 )
 
 // defaultCorpus is indexed when no corpus is named and no index exists, so
@@ -66,8 +67,7 @@ func (c *cli) openIndex(ctx context.Context, build bool, observe func(time.Durat
 	if err != nil {
 		return nil, err
 	}
-	ix, err := retrieval.Open(retrieval.Options{Dir: dir, Embedder: emb, Logger: c.log,
-		Store: c.cfg.Index.Store, Postgres: c.cfg.Index.Postgres})
+	ix, err := retrieval.Open(c.indexOptions(dir, emb))
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,17 @@ func (c *cli) openIndex(ctx context.Context, build bool, observe func(time.Durat
 		observe(time.Since(start), err)
 	}
 	if err != nil {
-		return nil, err
+		if errors.Is(err, retrieval.ErrEmptyCorpus) {
+			// Say why each file was left out (over a cap, unreadable...).
+			if observe == nil {
+				printSkipped(c.stderr, sum.Skipped)
+			} else {
+				for _, p := range sum.Skipped {
+					c.log.Warn("skipped a file of the corpus", "path", p.Path, "line", p.Line, "reason", p.Reason)
+				}
+			}
+		}
+		return nil, lockHint(err)
 	}
 	if observe == nil {
 		c.printSummary(c.stderr, sum, corpus)
@@ -126,6 +136,42 @@ func checkCorpus(dir string) error {
 	return nil
 }
 
+// indexOptions are the options of the index in dir: its store, its
+// caps (index.max_*) and its lock.
+func (c *cli) indexOptions(dir string, emb retrieval.Embedder) retrieval.Options {
+	return retrieval.Options{Dir: dir, Embedder: emb, Logger: c.log,
+		Store: c.cfg.Index.Store, Postgres: c.cfg.Index.Postgres,
+		Load:                  c.loadOptions(),
+		MaxPassagesPerArticle: c.cfg.Index.MaxPassagesPerArticle,
+		MaxPassages:           c.cfg.Index.MaxPassages,
+		LockWait:              c.lockWait(), Owner: "bot " + c.cmd}
+}
+
+// loadOptions are the caps on files, bytes and articles (index.max_*).
+func (c *cli) loadOptions() article.Options {
+	return article.Options{MaxFileBytes: c.cfg.Index.MaxFileBytes, MaxArticles: c.cfg.Index.MaxArticlesPerFile,
+		MaxTotalBytes: c.cfg.Index.MaxCorpusBytes, MaxTotalArticles: c.cfg.Index.MaxArticles}
+}
+
+// lockWait is index.lock_wait as retrieval.Options.LockWait takes it: a
+// setting of 0 (never the default) means no wait at all.
+func (c *cli) lockWait() time.Duration {
+	if c.cfg.Index.LockWait == 0 {
+		return -1
+	}
+	return c.cfg.Index.LockWait
+}
+
+// lockHint adds to an error of a reindex that gave up waiting for another
+// process how to wait longer.
+func lockHint(err error) error {
+	var le *retrieval.LockedError
+	if errors.As(err, &le) {
+		return fmt.Errorf("%w (set NEWSBOT_LOCK_WAIT to wait longer)", err)
+	}
+	return err
+}
+
 // isTerminal reports whether w is an interactive terminal.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
@@ -139,6 +185,16 @@ func (c *cli) progress() func(retrieval.Progress) {
 	lastPct := -1
 	lastStage := ""
 	return func(p retrieval.Progress) {
+		if p.Stage == retrieval.StageWaiting {
+			// Another process writes the data folder: say who, and for how
+			// long this one waits.
+			if tty {
+				fmt.Fprint(c.stderr, "\r\033[K")
+			}
+			dir, _ := c.dataDir()
+			fmt.Fprintf(c.stderr, "Waiting for %s to finish writing the index in %s (for at most %s)...\n", p.Holder, dir, c.cfg.Index.LockWait)
+			return
+		}
 		if p.Stage == "done" {
 			if tty {
 				fmt.Fprint(c.stderr, "\r\033[K")
@@ -169,7 +225,12 @@ func (c *cli) progress() func(retrieval.Progress) {
 func (c *cli) printSummary(w io.Writer, s retrieval.Summary, corpus string) {
 	fmt.Fprintf(w, "Indexed %s: %d articles, %d passages in %.1fs (added %d, changed %d, removed %d, unchanged %d, skipped %d).\n",
 		corpus, s.Articles, s.Passages, s.Duration.Seconds(), len(s.Added), len(s.Changed), len(s.Removed), s.Unchanged, len(s.Skipped))
-	for _, p := range s.Skipped {
+	printSkipped(w, s.Skipped)
+}
+
+// printSkipped lists the files and records a reindex left out, and why.
+func printSkipped(w io.Writer, skipped []article.Problem) {
+	for _, p := range skipped {
 		where := p.Path
 		if p.Line > 0 {
 			where = fmt.Sprintf("%s:%d", p.Path, p.Line)
@@ -205,7 +266,11 @@ func (c *cli) index(ctx context.Context, args []string) error {
 	start := time.Now()
 	sum, err := ix.Reindex(ctx, corpus, c.progress())
 	if err != nil {
-		return err
+		if errors.Is(err, retrieval.ErrEmptyCorpus) {
+			// Say why each file was left out (over a cap, unreadable...).
+			printSkipped(c.stderr, sum.Skipped)
+		}
+		return lockHint(err)
 	}
 	sum.Duration = time.Since(start)
 	c.printSummary(c.stdout, sum, corpus)

@@ -54,6 +54,33 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
+// mask hides the secrets an error quotes (a URL with a password or a key,
+// a token) before it is printed: those of the configuration, or, when it
+// could not be loaded, those set in the environment. The error still
+// matches what it wraps (a usageError keeps its exit status).
+func (c *cli) mask(err error) error {
+	if err == nil {
+		return nil
+	}
+	m := config.EnvMasker(c.getenv)
+	if c.cfg != nil {
+		m = c.cfg.Masker()
+	}
+	if msg := m.Mask(err.Error()); msg != err.Error() {
+		return maskedError{msg: msg, err: err}
+	}
+	return err
+}
+
+// maskedError is an error whose message had secrets masked.
+type maskedError struct {
+	msg string
+	err error
+}
+
+func (e maskedError) Error() string { return e.msg }
+func (e maskedError) Unwrap() error { return e.err }
+
 func exitCode(err error) int {
 	var u usageError
 	if errors.As(err, &u) {
@@ -72,6 +99,9 @@ type cli struct {
 
 	cfg *config.Config
 	log *slog.Logger
+	// cmd is the subcommand ("index"), which names this process to others
+	// waiting for its locks.
+	cmd string
 }
 
 const usage = `bot answers questions about a folder of news articles, citing its sources.
@@ -90,14 +120,17 @@ Every command also takes -config FILE, a TOML file of settings (default $NEWSBOT
 Run "bot COMMAND -h" for a command's flags. Settings are listed in docs/deploy.md.
 `
 
-// run is the whole program: main only wires it to the process.
-func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+// run is the whole program: main only wires it to the process. Its error,
+// which main prints, has its secrets masked.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
 	c := &cli{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	defer func() { err = c.mask(err) }()
 	if len(args) < 2 {
 		fmt.Fprint(stderr, usage)
 		return usageError{"no command given"}
 	}
 	cmd, rest := args[1], args[2:]
+	c.cmd = cmd
 	switch cmd {
 	case "index":
 		return c.index(ctx, rest)

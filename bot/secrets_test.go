@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"io/fs"
 	"log"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +18,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/newsbot/newsbot/bot/config"
 	"github.com/newsbot/newsbot/internal/fakediscord"
 	"github.com/newsbot/newsbot/internal/fakeopenai"
 )
@@ -171,5 +174,83 @@ func TestSecretsNeverShown(t *testing.T) {
 	}
 	if got := embed.Authorization(); got != "Bearer "+secretEmbed {
 		t.Errorf("the embeddings endpoint got Authorization %q", got)
+	}
+}
+
+// TestFinalErrorsAreMasked: the error run returns, which main prints as
+// the process exits, shows no secret: not a password in an endpoint's URL,
+// not a key in its query. A usage error keeps its exit status.
+func TestFinalErrorsAreMasked(t *testing.T) {
+	embed := fakeopenai.New(t)
+	embed.QueueEmbeddings(fakeopenai.EmbedResponse{Status: http.StatusUnauthorized, ErrorMessage: "bad credentials"})
+	withPassword := strings.Replace(embed.URL, "http://", "http://alice:hunter2-secret-pass@", 1)
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string // the error, masked, still says this
+	}{
+		{"password in the embeddings URL", map[string]string{"NEWSBOT_EMBED_MODEL": "fake-embed", "NEWSBOT_EMBED_BASE_URL": withPassword},
+			[]string{"index", "-corpus", copySeeds(t)}, "cannot use the embeddings endpoint http://******@"},
+		{"key in the model URL's query", map[string]string{"OPENAI_BASE_URL": "https://127.0.0.1:1/v1?key=query-secret-123456"},
+			[]string{"ask", "-corpus", copySeeds(t), "Will Iran allow inspections?"}, "a query or fragment is not allowed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.env["NEWSBOT_DATA"] = t.TempDir()
+			_, _, err := runBot(t, tt.env, tt.args...)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			var printed bytes.Buffer
+			report(&printed, err)
+			for _, leak := range []string{"hunter2", "query-secret"} {
+				if strings.Contains(printed.String(), leak) {
+					t.Errorf("the final error shows %q: %s", leak, printed.String())
+				}
+			}
+			if !strings.Contains(printed.String(), tt.want) {
+				t.Errorf("the final error lacks %q: %s", tt.want, printed.String())
+			}
+		})
+	}
+
+	c := &cli{getenv: func(k string) string { return map[string]string{"OPENAI_API_KEY": secretOpenAI}[k] }}
+	err := c.mask(usageError{"bad key " + secretOpenAI})
+	if strings.Contains(err.Error(), secretOpenAI) || exitCode(err) != 2 {
+		t.Errorf("masked usage error %q exits %d", err, exitCode(err))
+	}
+}
+
+// TestLogsMaskTheTokenWithoutItsPrefix: a token configured with its "Bot "
+// prefix is masked where it shows without it (and the other way round),
+// in messages, strings, errors and URLs.
+func TestLogsMaskTheTokenWithoutItsPrefix(t *testing.T) {
+	for _, configured := range []string{"Bot " + secretDiscord, secretDiscord} {
+		cfg, err := config.Load(nil, func(k string) string {
+			return map[string]string{"DISCORD_TOKEN": configured, "NEWSBOT_LOG_FORMAT": "json"}[k]
+		}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var logs bytes.Buffer
+		log := newLogger(cfg, &logs, true)
+		log.Info("identify with "+secretDiscord, "auth", "Bot "+secretDiscord, "err", errors.New("gateway: bad token "+secretDiscord),
+			"url", &url.URL{Scheme: "https", User: url.UserPassword("bot", "short"), Host: "discord.example", Path: "/api"})
+		if strings.Contains(logs.String(), secretDiscord[:12]) || strings.Contains(logs.String(), "short") {
+			t.Errorf("token configured as %.8q: the log shows it:\n%s", configured, logs.String())
+		}
+	}
+}
+
+// TestConfigCommandMasksURLCredentials: bot config prints the model URL
+// without its password or query key.
+func TestConfigCommandMasksURLCredentials(t *testing.T) {
+	out, _, err := runBot(t, map[string]string{"OPENAI_BASE_URL": "https://alice:hunter2-secret-pass@api.example.com/v1?key=query-secret-123456"}, "config")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out, "hunter2") || strings.Contains(out, "query-secret") || !strings.Contains(out, "https://******@api.example.com/v1?key=******") {
+		t.Errorf("bot config shows the URL's credentials:\n%s", out)
 	}
 }

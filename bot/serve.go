@@ -185,7 +185,8 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 		Cooldown:             cfg.Serve.Cooldown, // negative when set to 0: off
 		MaxConcurrentAnswers: cfg.Serve.MaxConcurrent,
 		QueueSize:            cfg.Serve.Queue,
-		Fetcher:              adapt.Fetcher{Fetcher: fetch.New(fetch.Config{MaxBytes: commands.DefaultMaxUploadBytes})},
+		MaxUploadBytes:       cfg.Index.MaxFileBytes, // an upload is refused at the size the index reads
+		Fetcher:              adapt.Fetcher{Fetcher: fetch.New(fetch.Config{MaxBytes: cfg.Index.MaxFileBytes})},
 		Mentions:             mentions,
 		UserHashKey:          []byte(cfg.Serve.UserHashKey),
 		Logger:               log,

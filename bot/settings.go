@@ -51,9 +51,10 @@ func (c *cli) configure(fs *flag.FlagSet, file string, serving bool) error {
 }
 
 // newLogger builds the one logger of a run from log.format and log.level:
-// text on a terminal and JSON otherwise when the format is "auto". Values
-// of secret settings are masked in every message and attribute, so that an
-// error that quotes one (a URL with a key in it) doesn't leak it.
+// text on a terminal and JSON otherwise when the format is "auto". Secrets
+// (the values of secret settings, their parts, the credentials of any URL)
+// are masked in every message and attribute, so that an error that quotes
+// one (a URL with a key in it) doesn't leak it.
 func newLogger(cfg *config.Config, w io.Writer, serving bool) *slog.Logger {
 	level := slog.LevelInfo
 	if !serving && cfg.SourceOf(&cfg.Log.Level) == config.FromDefault {
@@ -61,26 +62,26 @@ func newLogger(cfg *config.Config, w io.Writer, serving bool) *slog.Logger {
 	} else {
 		_ = level.UnmarshalText([]byte(cfg.Log.Level)) // validated by config
 	}
-	// Secrets too short to be real would mask ordinary words.
-	var secrets []string
-	for _, sec := range cfg.Secrets() {
-		if len(sec) >= minMaskedSecret {
-			secrets = append(secrets, sec)
-		}
-	}
+	m := cfg.Masker()
 	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-		if len(secrets) == 0 {
-			return a
-		}
+		var s string
 		switch a.Value.Kind() {
 		case slog.KindString:
-			if s := a.Value.String(); containsSecret(s, secrets) {
-				a.Value = slog.StringValue(maskSecrets(s, secrets))
-			}
+			s = a.Value.String()
 		case slog.KindAny:
-			if err, ok := a.Value.Any().(error); ok && containsSecret(err.Error(), secrets) {
-				a.Value = slog.StringValue(maskSecrets(err.Error(), secrets))
+			switch v := a.Value.Any().(type) {
+			case error:
+				s = v.Error()
+			case fmt.Stringer: // a *url.URL
+				s = v.String()
+			default:
+				return a
 			}
+		default:
+			return a
+		}
+		if masked := m.Mask(s); masked != s {
+			a.Value = slog.StringValue(masked)
 		}
 		return a
 	}}
@@ -95,27 +96,6 @@ func newLogger(cfg *config.Config, w io.Writer, serving bool) *slog.Logger {
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
-}
-
-// minMaskedSecret is the shortest secret value masked in logs.
-const minMaskedSecret = 8
-
-func containsSecret(s string, subs []string) bool {
-	for _, sub := range subs {
-		if sub != "" && strings.Contains(s, sub) {
-			return true
-		}
-	}
-	return false
-}
-
-func maskSecrets(s string, secrets []string) string {
-	for _, sec := range secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "******")
-		}
-	}
-	return s
 }
 
 // printConfig is "bot config": print the effective configuration, where

@@ -104,6 +104,11 @@ func rejectionText(rj *seam.Rejection, supported string) string {
 		return "I found no article text in that file, so nothing was saved."
 	case seam.NameTaken:
 		return fmt.Sprintf("Too many files are already called %s; rename the file and try again.", neutralise(rj.Name))
+	case seam.OverLimit:
+		if rj.Limit == "" {
+			return "That file is over one of the bot's limits, so nothing was saved."
+		}
+		return "That file is over the bot's limit of " + rj.Limit + ", so nothing was saved."
 	}
 	return genericFailure
 }

@@ -10,6 +10,7 @@
 package retrieval
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -70,6 +71,21 @@ type Options struct {
 	// Postgres is the PostgreSQL connection string (a URL or key=value
 	// pairs) for StorePG.
 	Postgres string
+	// LockWait is how long a reindex (or an ingest) waits for another
+	// process writing the same folder before it gives up with a
+	// *LockedError (lock.go); DefaultLockWait when zero, no wait when
+	// negative.
+	LockWait time.Duration
+	// Owner names this process to others that wait for its locks ("bot
+	// index"); "newsbot" when empty.
+	Owner string
+	// MaxPassagesPerArticle and MaxPassages cap passages (budget.go): a
+	// file with an article cut into more, or that would take the index
+	// past MaxPassages, is left out whole. Zero means
+	// DefaultMaxPassagesPerArticle and DefaultMaxPassages. Load caps files,
+	// bytes and articles.
+	MaxPassagesPerArticle int
+	MaxPassages           int
 }
 
 // Index is the live, searchable index. It is safe for concurrent use:
@@ -88,6 +104,11 @@ type Index struct {
 	// codes first: the package's constant, which tests and benchmarks
 	// lower.
 	quantizeAbove int
+	// lockWait and lockOwner are Options.LockWait and Options.Owner.
+	lockWait  time.Duration
+	lockOwner string
+	// maxPassagesPerArticle and maxPassages are the passage caps.
+	maxPassagesPerArticle, maxPassages int
 
 	cur       atomic.Pointer[snapshot]
 	reindexMu sync.Mutex // held for the whole of a reindex; TryLock refuses a second one
@@ -160,8 +181,15 @@ func Open(opts Options) (*Index, error) {
 	default:
 		return nil, fmt.Errorf("open index: unknown vector store %q (want %s or %s)", opts.Store, StoreChromem, StorePG)
 	}
-	ix := &Index{dir: opts.Dir, emb: opts.Embedder, chunk: opts.Chunk, load: opts.Load, log: opts.Logger, stem: sharedStemmer(opts.Embedder),
-		lex: lexicon.New(), store: opts.Store, quantizeAbove: quantizeAbove}
+	switch {
+	case opts.LockWait == 0:
+		opts.LockWait = DefaultLockWait
+	case opts.LockWait < 0:
+		opts.LockWait = 0
+	}
+	ix := &Index{dir: opts.Dir, emb: opts.Embedder, chunk: opts.Chunk, load: opts.Load, log: opts.Logger, stem: sharedStemmer(opts.Embedder), lex: lexicon.New(), store: opts.Store, quantizeAbove: quantizeAbove,
+		lockWait: opts.LockWait, lockOwner: opts.Owner,
+		maxPassagesPerArticle: cmp.Or(opts.MaxPassagesPerArticle, DefaultMaxPassagesPerArticle), maxPassages: cmp.Or(opts.MaxPassages, DefaultMaxPassages)}
 	empty, err := ix.buildSnapshot(ix.newManifest(), nil, nil, nil, nil, termLists{})
 	if err != nil {
 		return nil, err
@@ -175,7 +203,7 @@ func Open(opts Options) (*Index, error) {
 	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("open index: create data folder: %w", err)
 	}
-	removeStaleTemps(opts.Dir)
+	ix.cleanTemps()
 
 	snap, err := ix.loadSnapshot(opts.Dir)
 	switch {

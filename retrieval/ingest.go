@@ -35,7 +35,7 @@ const (
 const ingestPoll = 2 * time.Second
 
 // ingestTemps matches the temporary files of Ingest's writes: dot files,
-// which the loader skips.
+// which the loader skips, named ".ingest-PID-*.tmp" (ownedTemp).
 const ingestTemps = ".ingest-*.tmp"
 
 // IngestResult is what Ingest did with a file.
@@ -71,6 +71,7 @@ const (
 	RejectUnsupported                         // an extension no loader reads
 	RejectNoText                              // no article text in it
 	RejectNameTaken                           // too many files already carry its name
+	RejectOverLimit                           // over a cap on articles, passages or bytes (Limit says which)
 )
 
 // Rejection is the error Ingest returns for a file it refuses.
@@ -80,6 +81,9 @@ type Rejection struct {
 	Line int
 	// Name is the file's name as it would have been saved.
 	Name string
+	// Limit, for RejectOverLimit, is the cap the file went over, in words
+	// with its value: "10,000 articles per file".
+	Limit string
 	// Err is the cause, for the operator.
 	Err error
 }
@@ -104,12 +108,14 @@ var rejectReasons = []struct {
 	{article.ErrInvalidJSON, RejectInvalidJSON},
 	{article.ErrUnsupported, RejectUnsupported},
 	{article.ErrNoText, RejectNoText},
+	{article.ErrOverLimit, RejectOverLimit},
 }
 
 // Ingest adds one file to the corpus folder and indexes it. It names the
 // file (FileName of name, with a "-2", "-3"... suffix when a different file
-// has that name), parses it to refuse what the index could not use (a
-// *Rejection: nothing is saved), writes it atomically under
+// has that name), parses it to refuse what the index could not use or
+// what is over the caps of Options.Load, MaxPassagesPerArticle and
+// MaxPassages (a *Rejection: nothing is saved), writes it atomically under
 // corpus/ingested, where a file of the same name is never replaced, and
 // reindexes the corpus, waiting first for a reindex that is running. The
 // same bytes under the same name are recognised and not written twice.
@@ -123,7 +129,7 @@ func (ix *Index) Ingest(ctx context.Context, corpus, name string, data []byte, p
 			progress(p)
 		}
 	}
-	res, parsed, err := ix.save(corpus, name, data)
+	res, parsed, err := ix.save(ctx, corpus, name, data)
 	if err != nil {
 		return res, err
 	}
@@ -167,8 +173,10 @@ func (ix *Index) Ingest(ctx context.Context, corpus, name string, data []byte, p
 // save validates data by parsing it under its final name, then saves it as
 // corpus/ingested/NAME. An existing file with other bytes is never
 // overwritten: the name gets a suffix. It returns the file's articles as
-// parsed.
-func (ix *Index) save(corpus, name string, data []byte) (IngestResult, []article.Article, error) {
+// parsed. It holds the corpus's ingest lock (lock.go) while it names and
+// writes the file, so that another process ingesting into the same corpus
+// neither takes the same name nor sees a temporary file it could delete.
+func (ix *Index) save(ctx context.Context, corpus, name string, data []byte) (IngestResult, []article.Article, error) {
 	ix.ingestMu.Lock()
 	defer ix.ingestMu.Unlock()
 	if corpus == "" {
@@ -181,7 +189,11 @@ func (ix *Index) save(corpus, name string, data []byte) (IngestResult, []article
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return IngestResult{}, nil, fmt.Errorf("ingest: %w", err)
 	}
-	ix.removeIngestTemps(dir)
+	lock, err := ix.lockIngest(ctx, corpus, dir)
+	if err != nil {
+		return IngestResult{}, nil, fmt.Errorf("ingest: %w", err)
+	}
+	defer lock.unlock()
 	base := FileName(name)
 	stem, ext := strings.TrimSuffix(base, path.Ext(base)), path.Ext(base)
 	for n := 1; n <= 1000; n++ {
@@ -203,13 +215,16 @@ func (ix *Index) save(corpus, name string, data []byte) (IngestResult, []article
 		if err == nil && len(arts) == 0 && !existed {
 			err = fmt.Errorf("parse %s: %w", rel, article.ErrNoText)
 		}
+		if err == nil && !existed {
+			err = ix.admit(ctx, corpus, data, arts)
+		}
 		if err != nil {
 			return IngestResult{}, nil, reject(rel, err)
 		}
 		if existed {
 			return IngestResult{Path: rel, Existed: true}, arts, nil
 		}
-		err = atomicfile.WriteFile(final, data, atomicfile.Options{TempPattern: ingestTemps, Perm: 0o644, NoReplace: true})
+		err = atomicfile.WriteFile(final, data, atomicfile.Options{TempPattern: ownedTemp(".ingest-", ".tmp"), Perm: 0o644, NoReplace: true})
 		if errors.Is(err, fs.ErrExist) {
 			continue // appeared meanwhile
 		}
@@ -227,14 +242,20 @@ func (ix *Index) save(corpus, name string, data []byte) (IngestResult, []article
 func reject(rel string, err error) error {
 	for _, r := range rejectReasons {
 		if errors.Is(err, r.err) {
-			return &Rejection{Reason: r.reason, Line: article.ErrorLine(err), Name: rel, Err: err}
+			rj := &Rejection{Reason: r.reason, Line: article.ErrorLine(err), Name: rel, Err: err}
+			var le *article.LimitError
+			if errors.As(err, &le) {
+				rj.Limit = le.Limit
+			}
+			return rj
 		}
 	}
 	return fmt.Errorf("parse %s: %w", rel, err)
 }
 
 // removeIngestTemps deletes the temporary files a killed Ingest left in
-// dir. It runs under ingestMu, when no Ingest of this process is writing.
+// dir. It runs holding the corpus's ingest lock (and ingestMu), when no
+// Ingest of this process or another is writing there.
 func (ix *Index) removeIngestTemps(dir string) {
 	names, _ := filepath.Glob(filepath.Join(dir, ingestTemps))
 	for _, n := range names {

@@ -119,7 +119,7 @@ func (s *snapshot) save(dir string, hook func(tmp string)) (err error) {
 		return fmt.Errorf("encode manifest: %w", err)
 	}
 
-	tmp, err := os.CreateTemp(dir, indexFileName+".tmp-*")
+	tmp, err := os.CreateTemp(dir, ownedTemp(indexFileName+".tmp-", ""))
 	if err != nil {
 		return fmt.Errorf("create temporary index file: %w", err)
 	}
@@ -250,6 +250,8 @@ func (s *snapshot) table() []byte {
 }
 
 // removeStaleTemps deletes temporary files left by a save that was killed.
+// Only a holder of the data folder's lock calls it (lock.go): then no other
+// save is writing one.
 func removeStaleTemps(dir string) {
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"time"
 
@@ -17,6 +18,9 @@ type Progress struct {
 	Done  int    // articles processed in this stage
 	Total int    // articles to process in this stage
 	Path  string // for StageSaved: the file saved, relative to the corpus
+	// Holder, for StageWaiting in Reindex, is the other process writing
+	// the data folder ("process 1234 (bot index) on HOST since ...").
+	Holder string
 }
 
 // Summary is the outcome of a reindex.
@@ -44,29 +48,34 @@ const embedBatch = 256
 // cancelled — the previous index stays live and on disk, untouched.
 //
 // Only one reindex runs at a time: a second call returns ErrReindexRunning.
+// Across processes, a reindex holds the data folder's lock (lock.go): while
+// another process holds it, Reindex reports StageWaiting and waits, up to
+// Options.LockWait and while ctx lasts, then returns a *LockedError. Once
+// it has the lock, it first loads the index another process may have
+// saved meanwhile.
 // progress, when not nil, is called from this goroutine.
 func (ix *Index) Reindex(ctx context.Context, corpus string, progress func(Progress)) (Summary, error) {
 	if !ix.reindexMu.TryLock() {
 		return Summary{}, ErrReindexRunning
 	}
 	defer ix.reindexMu.Unlock()
-	start := time.Now()
 	report := func(p Progress) {
 		if progress != nil {
 			progress(p)
 		}
 	}
+	lock, err := ix.lockData(ctx, report)
+	if err != nil {
+		return Summary{}, fmt.Errorf("reindex: %w", err)
+	}
+	defer lock.unlock()
+	start := time.Now() // the wait for the lock is not the reindex's time
 
 	report(Progress{Stage: "loading"})
 	arts, problems, err := article.LoadDir(ctx, corpus, ix.load)
 	if err != nil {
 		return Summary{}, fmt.Errorf("reindex %s: %w", corpus, err)
 	}
-	sum := Summary{Skipped: problems}
-	if len(arts) == 0 {
-		return sum, fmt.Errorf("reindex %s: %w (supported: %s)", corpus, ErrEmptyCorpus, strings.Join(article.Extensions(), " "))
-	}
-
 	old := ix.cur.Load()
 	reuse := ix.Stale() == "" // a stale snapshot's vectors must not be mixed in
 	oldByArticle := map[string]ArticleInfo{}
@@ -74,6 +83,12 @@ func (ix *Index) Reindex(ctx context.Context, corpus string, progress func(Progr
 		for _, a := range old.articles {
 			oldByArticle[a.ID] = a
 		}
+	}
+	arts, chunks, over := ix.budget(arts, oldByArticle)
+	sum := Summary{Skipped: append(problems, over...)}
+	sort.SliceStable(sum.Skipped, func(i, j int) bool { return sum.Skipped[i].Path < sum.Skipped[j].Path })
+	if len(arts) == 0 {
+		return sum, fmt.Errorf("reindex %s: %w (supported: %s)", corpus, ErrEmptyCorpus, strings.Join(article.Extensions(), " "))
 	}
 
 	var (
@@ -98,7 +113,7 @@ func (ix *Index) Reindex(ctx context.Context, corpus string, progress func(Progr
 		} else {
 			sum.Added = append(sum.Added, a.ID)
 		}
-		ps := Chunk(a, ix.chunk)
+		ps := chunks[a.ID]
 		info.Passages = len(ps)
 		for _, p := range ps {
 			fresh = append(fresh, livePassage{storedPassage: storedPassage{Passage: p, ArticleHash: a.Hash}})
@@ -113,7 +128,7 @@ func (ix *Index) Reindex(ctx context.Context, corpus string, progress func(Progr
 	}
 	sum.Articles = len(infos)
 
-	if len(fresh) == 0 && len(sum.Removed) == 0 && reuse && len(old.passages) > 0 && ix.sharedCurrent(ctx, old) {
+	if len(fresh) == 0 && len(sum.Removed) == 0 && reuse && len(old.passages) > 0 && ix.onDisk(old) && ix.sharedCurrent(ctx, old) {
 		// Nothing changed: the live snapshot is already right.
 		sum.Passages = len(old.passages)
 		sum.Duration = time.Since(start)

@@ -160,6 +160,7 @@ var rejectReasons = map[retrieval.RejectReason]seam.Reason{
 	retrieval.RejectUnsupported: seam.Unsupported,
 	retrieval.RejectNoText:      seam.NoText,
 	retrieval.RejectNameTaken:   seam.NameTaken,
+	retrieval.RejectOverLimit:   seam.OverLimit,
 }
 
 // indexError makes retrieval's errors recognisable to commands: the
@@ -170,7 +171,7 @@ func indexError(err error) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &rj):
-		return &seam.Rejection{Reason: rejectReasons[rj.Reason], Line: rj.Line, Name: rj.Name, Err: err}
+		return &seam.Rejection{Reason: rejectReasons[rj.Reason], Line: rj.Line, Name: rj.Name, Limit: rj.Limit, Err: err}
 	case errors.Is(err, retrieval.ErrReindexRunning):
 		return also{err, seam.ErrReindexRunning}
 	case errors.Is(err, retrieval.ErrEmptyCorpus):

@@ -30,10 +30,10 @@ func TestErrorsReachCommands(t *testing.T) {
 			t.Errorf("%s: %v does not match %v with the same message", tt.name, got, tt.is)
 		}
 	}
-	for reason := retrieval.RejectEmpty; reason <= retrieval.RejectNameTaken; reason++ {
-		err := indexError(&retrieval.Rejection{Reason: reason, Line: 7, Name: "ingested/x.json", Err: cause})
+	for reason := retrieval.RejectEmpty; reason <= retrieval.RejectOverLimit; reason++ {
+		err := indexError(&retrieval.Rejection{Reason: reason, Line: 7, Name: "ingested/x.json", Limit: "10 widgets", Err: cause})
 		var rj *seam.Rejection
-		if !errors.As(err, &rj) || rj.Reason == 0 || rj.Line != 7 || rj.Name != "ingested/x.json" || !errors.Is(err, cause) {
+		if !errors.As(err, &rj) || rj.Reason == 0 || rj.Line != 7 || rj.Name != "ingested/x.json" || rj.Limit != "10 widgets" || !errors.Is(err, cause) {
 			t.Errorf("reason %d: %v (%+v)", reason, err, rj)
 		}
 	}

@@ -38,6 +38,7 @@ const (
 	URL  // http or https
 	Addr // a listen address, host:port ("" host means every interface)
 	Hex  // hexadecimal bytes
+	Size // a number of bytes: 1048576, 512KiB, 10MiB, 1GiB
 )
 
 // Setting declares one configuration key.
@@ -63,6 +64,13 @@ var Settings = []Setting{
 	{Key: "index.embed_model", Env: "NEWSBOT_EMBED_MODEL", Help: "embeddings model on an OpenAI-compatible endpoint; empty: the local embedder"},
 	{Key: "index.embed_base_url", Env: "NEWSBOT_EMBED_BASE_URL", Kind: URL, Help: "embeddings endpoint (default: openai.base_url)"},
 	{Key: "index.embed_api_key", Env: "NEWSBOT_EMBED_API_KEY", Secret: true, Help: "embeddings API key (default: openai.api_key)"},
+	{Key: "index.max_file_bytes", Env: "NEWSBOT_MAX_FILE_BYTES", Default: "10MiB", Kind: Size, Help: "largest article file read or uploaded (/ingest)"},
+	{Key: "index.max_articles_per_file", Env: "NEWSBOT_MAX_ARTICLES_PER_FILE", Default: "10000", Kind: Int, Help: "most articles one file (JSON array, JSON Lines) may hold; a file with more is refused whole"},
+	{Key: "index.max_passages_per_article", Env: "NEWSBOT_MAX_PASSAGES_PER_ARTICLE", Default: "5000", Kind: Int, Help: "most passages one article may be cut into; its file is refused whole"},
+	{Key: "index.max_corpus_bytes", Env: "NEWSBOT_MAX_CORPUS_BYTES", Default: "1GiB", Kind: Size, Help: "most bytes of article files one index run reads; files past it (in path order) are skipped"},
+	{Key: "index.max_articles", Env: "NEWSBOT_MAX_ARTICLES", Default: "100000", Kind: Int, Help: "most articles in the index; files past it (in path order) are skipped"},
+	{Key: "index.max_passages", Env: "NEWSBOT_MAX_PASSAGES", Default: "250000", Kind: Int, Help: "most passages in the index; files past it (in path order) are skipped"},
+	{Key: "index.lock_wait", Env: "NEWSBOT_LOCK_WAIT", Default: "10m", Kind: Duration, Help: "how long a reindex waits for another process writing the same data folder before it gives up (0: not at all)"},
 	{Key: "openai.base_url", Env: "OPENAI_BASE_URL", Kind: URL, Help: "OpenAI-compatible API for answers; setting it or the key turns the model on"},
 	{Key: "openai.api_key", Env: "OPENAI_API_KEY", Secret: true, Help: "API key for answers"},
 	{Key: "openai.model", Env: "OPENAI_MODEL", Default: "gpt-4o-mini", Help: "chat model"},
@@ -128,6 +136,17 @@ type IndexConfig struct {
 	EmbedModel   string
 	EmbedBaseURL string
 	EmbedAPIKey  string // secret
+	// LockWait is how long a reindex waits for another process writing
+	// the data folder; zero when the setting is 0 (no wait).
+	LockWait time.Duration
+	// The caps on what one file and one index run may cost (ingest and
+	// reindex refuse or skip what goes over them).
+	MaxFileBytes          int64
+	MaxArticlesPerFile    int
+	MaxPassagesPerArticle int
+	MaxCorpusBytes        int64
+	MaxArticles           int
+	MaxPassages           int
 }
 
 // OpenAIConfig is [openai]: the model that writes answers.
@@ -193,6 +212,20 @@ func (c *Config) field(key string) any {
 		return &c.Index.EmbedBaseURL
 	case "index.embed_api_key":
 		return &c.Index.EmbedAPIKey
+	case "index.lock_wait":
+		return &c.Index.LockWait
+	case "index.max_file_bytes":
+		return &c.Index.MaxFileBytes
+	case "index.max_articles_per_file":
+		return &c.Index.MaxArticlesPerFile
+	case "index.max_passages_per_article":
+		return &c.Index.MaxPassagesPerArticle
+	case "index.max_corpus_bytes":
+		return &c.Index.MaxCorpusBytes
+	case "index.max_articles":
+		return &c.Index.MaxArticles
+	case "index.max_passages":
+		return &c.Index.MaxPassages
 	case "openai.base_url":
 		return &c.OpenAI.BaseURL
 	case "openai.api_key":
@@ -248,6 +281,8 @@ func (c *Config) decode(s Setting, raw string) {
 		*f, _ = strconv.ParseBool(raw)
 	case *int:
 		*f, _ = strconv.Atoi(raw)
+	case *int64:
+		*f, _ = parseSize(raw)
 	case *time.Duration:
 		*f, _ = time.ParseDuration(raw)
 	case *[]string:
@@ -412,8 +447,39 @@ func check(s Setting, raw string) error {
 		if _, err := hex.DecodeString(raw); err != nil {
 			return fmt.Errorf("%q is not hexadecimal", mask(s, raw))
 		}
+	case Size:
+		if n, err := parseSize(raw); err != nil || n < 1 {
+			return fmt.Errorf("%q is not a size such as 10MiB, 512KiB or 1048576", raw)
+		}
 	}
 	return nil
+}
+
+// sizeUnits are the suffixes a Size may carry, with their factors.
+var sizeUnits = []struct {
+	suffix string
+	factor int64
+}{
+	{"gib", 1 << 30}, {"mib", 1 << 20}, {"kib", 1 << 10},
+	{"gb", 1e9}, {"mb", 1e6}, {"kb", 1e3}, {"b", 1},
+}
+
+// parseSize reads a number of bytes, with an optional unit (KiB, MiB,
+// GiB, or KB, MB, GB, or B; any letter case, a space allowed before it).
+func parseSize(raw string) (int64, error) {
+	s := strings.ToLower(strings.TrimSpace(raw))
+	factor := int64(1)
+	for _, u := range sizeUnits {
+		if strings.HasSuffix(s, u.suffix) {
+			s, factor = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.factor
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/factor {
+		return 0, fmt.Errorf("bad size %q", raw)
+	}
+	return n * factor, nil
 }
 
 // File returns the TOML file the configuration was read from, "" when none.
@@ -457,22 +523,32 @@ func (c *Config) Print(w io.Writer) {
 	}
 }
 
-// mask hides a secret: empty stays empty, anything else shows its length
-// class only.
+// mask hides a secret for printing: empty stays empty, a secret shows
+// only that it is set, a URL shows without its credentials (user
+// information and query values, mask.go).
 func mask(s Setting, raw string) string {
-	if !s.Secret || raw == "" {
+	switch {
+	case raw == "":
 		return raw
+	case s.Secret:
+		return "****** (set)"
+	case s.Kind == URL:
+		return RedactURL(raw, true)
 	}
-	return "****** (set)"
+	return raw
 }
 
-// Secrets returns the values of the secret settings that are set, so that
-// logs can be checked (or scrubbed) for them.
+// Secrets returns what of the settings must never show (the values of the
+// secret settings that are set, and their parts: a token without its "Bot "
+// prefix, a URL's credentials), so that logs can be checked for them.
+// Masker scrubs them.
 func (c *Config) Secrets() []string {
 	var out []string
 	for _, s := range Settings {
-		if v := c.values[s.Key].raw; s.Secret && v != "" {
-			out = append(out, v)
+		for _, p := range secretParts(s, c.values[s.Key].raw) {
+			if !slices.Contains(out, p) {
+				out = append(out, p)
+			}
 		}
 	}
 	return out

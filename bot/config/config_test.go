@@ -195,7 +195,7 @@ func TestEverySettingHasOneField(t *testing.T) {
 			t.Errorf("settings %s and %s share a field", s.Key, other)
 		}
 		fields[f] = s.Key
-		want := map[Kind]string{Bool: "*bool", Int: "*int", Duration: "*time.Duration", List: "*[]string"}[s.Kind]
+		want := map[Kind]string{Bool: "*bool", Int: "*int", Duration: "*time.Duration", List: "*[]string", Size: "*int64"}[s.Kind]
 		if want == "" {
 			want = "*string"
 		}
@@ -243,5 +243,36 @@ func TestAdminGuilds(t *testing.T) {
 	}
 	if got := strings.Join(c.Discord.AdminGuilds, ","); got != "333,444" {
 		t.Errorf("admin guilds from the file: %q", got)
+	}
+}
+
+// TestSizes: sizes are read with or without a unit, and a bad one names
+// its setting.
+func TestSizes(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64
+	}{
+		{"1048576", 1 << 20}, {"10MiB", 10 << 20}, {"10 mib", 10 << 20}, {"512KiB", 512 << 10},
+		{"1GiB", 1 << 30}, {"2GB", 2e9}, {"300B", 300},
+	} {
+		c, err := Load(nil, env(map[string]string{"NEWSBOT_MAX_FILE_BYTES": tc.in}), "")
+		if err != nil || c.Index.MaxFileBytes != tc.want {
+			t.Errorf("%q: %d, %v; want %d", tc.in, c.Index.MaxFileBytes, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"ten", "10XB", "-1", "0", "1.5MiB", "99999999999GiB"} {
+		_, err := Load(nil, env(map[string]string{"NEWSBOT_MAX_CORPUS_BYTES": bad}), "")
+		if err == nil || !strings.Contains(err.Error(), "index.max_corpus_bytes") || !strings.Contains(err.Error(), "$NEWSBOT_MAX_CORPUS_BYTES") {
+			t.Errorf("%q: %v, want an error naming the setting", bad, err)
+		}
+	}
+	c, err := Load(nil, env(nil), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Index.MaxFileBytes != 10<<20 || c.Index.MaxCorpusBytes != 1<<30 || c.Index.MaxArticlesPerFile != 10_000 ||
+		c.Index.MaxPassagesPerArticle != 5_000 || c.Index.MaxArticles != 100_000 || c.Index.MaxPassages != 250_000 {
+		t.Errorf("default caps: %+v", c.Index)
 	}
 }

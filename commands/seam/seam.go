@@ -157,6 +157,7 @@ const (
 	Unsupported                   // an extension the index doesn't read
 	NoText                        // no article text in it
 	NameTaken                     // too many files already carry its name
+	OverLimit                     // over a cap on articles, passages or bytes (Rejection.Limit)
 )
 
 // Rejection is an ingest's error for a file it refused; nothing was saved.
@@ -166,6 +167,9 @@ type Rejection struct {
 	Line int
 	// Name is the file's name as it would have been saved.
 	Name string
+	// Limit, for OverLimit, is the cap the file went over, in words with
+	// its value, fit to show users: "10,000 articles per file".
+	Limit string
 	// Err is the cause, for the operator's log.
 	Err error
 }

@@ -63,11 +63,25 @@ type Problem struct {
 	Reason string
 }
 
-// Options tunes loading.
+// Options tunes loading, and bounds what one file and one corpus may cost
+// (limits.go). Zero fields take the defaults.
 type Options struct {
 	// MaxFileBytes is the largest file that is read; larger files are
 	// reported as Problems. Zero means DefaultMaxFileBytes.
 	MaxFileBytes int64
+	// MaxArticles is the most articles one file may hold (a JSON array's
+	// items, a JSON Lines file's records): a file with more is refused
+	// whole, before any of them is parsed, with a *LimitError. Zero means
+	// DefaultMaxArticles.
+	MaxArticles int
+	// MaxTotalBytes bounds the bytes LoadDir reads: a file that would take
+	// the total of the files before it (in path order) past it is skipped
+	// unread, as a Problem. Zero means DefaultMaxTotalBytes.
+	MaxTotalBytes int64
+	// MaxTotalArticles bounds the articles LoadDir returns: a file whose
+	// articles would take the total past it is skipped whole, as a
+	// Problem. Zero means DefaultMaxTotalArticles.
+	MaxTotalArticles int
 }
 
 // DefaultMaxFileBytes is the file size limit used when Options.MaxFileBytes is 0.

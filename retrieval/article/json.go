@@ -12,8 +12,9 @@ import (
 )
 
 // parseJSON reads a .json file: one article object or an array of them.
-// Array items that are not usable articles are returned as Problems.
-func parseJSON(name, text string) ([]item, []Problem, error) {
+// Array items that are not usable articles are returned as Problems. An
+// array of more than maxArticles items is refused before any is parsed.
+func parseJSON(name, text string, maxArticles int) ([]item, []Problem, error) {
 	data := []byte(text)
 	var raw json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
@@ -28,6 +29,9 @@ func parseJSON(name, text string) ([]item, []Problem, error) {
 		}
 		return []item{it}, nil, nil
 	case '[':
+		if n := countItems(raw); n > maxArticles {
+			return nil, nil, tooManyArticles(n, maxArticles)
+		}
 		var elems []json.RawMessage
 		if err := json.Unmarshal(raw, &elems); err != nil {
 			return nil, nil, invalidJSON(raw, err)
@@ -52,8 +56,12 @@ func parseJSON(name, text string) ([]item, []Problem, error) {
 }
 
 // parseJSONL reads a .jsonl file: one article object per line. Blank lines
-// are ignored; a bad line is a Problem and the rest still load.
-func parseJSONL(name, text string) ([]item, []Problem, error) {
+// are ignored; a bad line is a Problem and the rest still load. A file of
+// more than maxArticles records is refused before any is parsed.
+func parseJSONL(name, text string, maxArticles int) ([]item, []Problem, error) {
+	if n := countRecords(text); n > maxArticles {
+		return nil, nil, tooManyArticles(n, maxArticles)
+	}
 	var items []item
 	var problems []Problem
 	lineNo := 0

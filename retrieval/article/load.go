@@ -45,6 +45,8 @@ func LoadDir(ctx context.Context, root string, opts Options) ([]Article, []Probl
 	if err != nil {
 		return nil, nil, err
 	}
+	files, over := admitBytes(walkRoot, files, opts)
+	problems = append(problems, over...)
 
 	results := loadFiles(ctx, walkRoot, files, opts)
 	if err := ctx.Err(); err != nil {
@@ -53,9 +55,17 @@ func LoadDir(ctx context.Context, root string, opts Options) ([]Article, []Probl
 
 	var arts []Article
 	firstPath := map[string]string{}
+	maxArticles := opts.maxTotalArticles()
 	for i, res := range results {
 		if res.err != nil {
 			problems = append(problems, Problem{Path: files[i], Reason: res.err.Error()})
+			continue
+		}
+		if n := newArticles(res.items, firstPath); len(arts)+n > maxArticles {
+			problems = append(problems, Problem{Path: files[i], Reason: (&LimitError{
+				Limit: FormatCount(int64(maxArticles)) + " articles in the corpus",
+				Found: fmt.Sprintf("its %s would take the corpus to %s", plural(n, "article"), FormatCount(int64(len(arts)+n))),
+			}).Error()})
 			continue
 		}
 		problems = append(problems, res.problems...)
@@ -83,6 +93,25 @@ func LoadDir(ctx context.Context, root string, opts Options) ([]Article, []Probl
 		return problems[i].Line < problems[j].Line
 	})
 	return arts, problems, nil
+}
+
+// newArticles counts the items whose IDs no earlier file took.
+func newArticles(items []item, firstPath map[string]string) int {
+	n := 0
+	for _, it := range items {
+		if _, dup := firstPath[it.art.ID]; !dup {
+			n++
+		}
+	}
+	return n
+}
+
+// plural writes "1 article", "2,000 articles".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return FormatCount(int64(n)) + " " + noun + "s"
 }
 
 // listFiles returns the supported files under root as slash-separated

@@ -100,9 +100,9 @@ func parseFormat(name string, data []byte, opts Options) ([]item, []Problem, err
 		}
 		return []item{it}, nil, nil
 	case formatJSON:
-		return parseJSON(name, text)
+		return parseJSON(name, text, opts.maxArticles())
 	default:
-		return parseJSONL(name, text)
+		return parseJSONL(name, text, opts.maxArticles())
 	}
 }
 
@@ -113,6 +113,8 @@ func tooLarge(size, limit int64) error {
 // formatSize writes a byte count the way people state limits ("10 MiB").
 func formatSize(n int64) string {
 	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
 	case n >= 1<<20 && n%(1<<20) == 0:
 		return fmt.Sprintf("%d MiB", n>>20)
 	case n >= 1<<10 && n%(1<<10) == 0:
