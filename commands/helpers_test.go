@@ -127,9 +127,11 @@ func newEnv(t *testing.T, o envOptions) *env {
 }
 
 // handle runs an interaction through the router directly, as discordgo
-// would, and returns when it has been handled.
+// would, and returns when it has been handled. The fake is told about the
+// interaction first, so its rules for the interaction's type apply.
 func (e *env) handle(i *discordgo.Interaction) {
 	e.t.Helper()
+	e.fake.Track(i)
 	e.router.HandleInteraction(e.ds, &discordgo.InteractionCreate{Interaction: i})
 }
 

@@ -114,14 +114,21 @@ type exchange struct {
 	// session's InteractionRespond (HTTP interactions: it becomes the
 	// HTTP response body).
 	reply func(*discordgo.InteractionResponse) error
+	// wh sends the edits and follow-ups, on the token's own rate-limit
+	// bucket (see webhook).
+	wh *webhook
 
 	acked     bool
 	ephemeral bool // the acknowledgement was ephemeral
 }
 
 func (r *Router) newExchange(s *discordgo.Session, i *discordgo.Interaction) *exchange {
-	return &exchange{r: r, s: s, i: i, trace: r.newTrace(i)}
+	return &exchange{r: r, s: s, i: i, trace: r.newTrace(i), wh: newWebhook(s, i)}
 }
+
+// ackCallTimeout bounds the acknowledgement's round trip: Discord drops an
+// interaction not acknowledged within 3 seconds of its creation anyway.
+const ackCallTimeout = 5 * time.Second
 
 // deferReply acknowledges a command (or a button that answers with a new
 // message) with "thinking…"; the answer then edits the original response.
@@ -155,7 +162,9 @@ func (x *exchange) ack(ctx context.Context, resp *discordgo.InteractionResponse,
 	if x.reply != nil {
 		err = x.reply(resp)
 	} else {
-		err = x.s.InteractionRespond(x.i, resp, discordgo.WithContext(ctx))
+		actx, cancel := context.WithTimeout(ctx, ackCallTimeout)
+		err = x.s.InteractionRespond(x.i, resp, discordgo.WithContext(actx), discordgo.WithRetryOnRatelimit(false))
+		cancel()
 	}
 	x.trace.stage("ack", time.Since(x.trace.start))
 	if err != nil {
@@ -167,7 +176,7 @@ func (x *exchange) ack(ctx context.Context, resp *discordgo.InteractionResponse,
 
 // edit replaces the original response.
 func (x *exchange) edit(ctx context.Context, m message) error {
-	if _, err := x.s.InteractionResponseEdit(x.i, m.webhookEdit(), discordgo.WithContext(ctx)); err != nil {
+	if err := x.wh.editOriginal(ctx, m.webhookEdit()); err != nil {
 		return fmt.Errorf("edit response: %w", err)
 	}
 	return nil
@@ -175,7 +184,7 @@ func (x *exchange) edit(ctx context.Context, m message) error {
 
 // followup sends one more message after the original response.
 func (x *exchange) followup(ctx context.Context, m message) error {
-	if _, err := x.s.FollowupMessageCreate(x.i, true, m.webhookParams(), discordgo.WithContext(ctx)); err != nil {
+	if _, err := x.wh.followup(ctx, m.webhookParams()); err != nil {
 		return fmt.Errorf("follow-up: %w", err)
 	}
 	return nil
