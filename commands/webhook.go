@@ -61,7 +61,6 @@ const (
 // webhookRetry spaces the retries after a 5xx.
 var webhookRetry = backoff.Policy{Base: 250 * time.Millisecond, Max: 2 * time.Second, Jitter: true}
 
-
 func newWebhook(s *discordgo.Session, i *discordgo.Interaction) *webhook {
 	w := &webhook{
 		client:    http.DefaultClient,
