@@ -310,6 +310,19 @@ func (s *Server) handleWebhookExecute(c *call) reply {
 	if e := validateMessage(c.req.JSON, len(c.req.Files), true); e != nil {
 		return *e
 	}
+	if orig, ok := s.messages[st.originalID]; ok && st.ackType == int(discordgo.InteractionResponseDeferredChannelMessageWithSource) {
+		if flags, _ := orig["flags"].(int); flags&flagLoading != 0 {
+			// As Discord documents: a follow-up sent while a deferred
+			// reply is still loading edits that reply instead, and its
+			// flags are ignored (the reply stays as public or as private
+			// as the deferral made it).
+			s.applyLocked(orig, c.req.JSON, c.req.Files, false)
+			if c.req.Query.Get("wait") != "true" {
+				return noContent()
+			}
+			return messageReply(orig)
+		}
+	}
 	m := s.newMessageLocked(st.channelID, typeDefault, true)
 	s.applyLocked(m, c.req.JSON, c.req.Files, true)
 	st.followupIDs = append(st.followupIDs, m["id"].(string))

@@ -360,3 +360,37 @@ func TestOptionLengths(t *testing.T) {
 		t.Errorf("dispatching 500 characters: %v, want it to pass (and find no session)", err)
 	}
 }
+
+// TestFollowupAfterDeferralEditsIt checks Discord's documented trap: a
+// follow-up sent while a deferred reply is loading becomes that reply,
+// public if the deferral was, whatever its flags; once the placeholder is
+// deleted, an ephemeral follow-up is a message of its own.
+func TestFollowupAfterDeferralEditsIt(t *testing.T) {
+	t.Parallel()
+	s := New(t)
+	ds := s.Session(testToken)
+	i := CommandInteraction("ask", nil, UserSpec{})
+	s.Track(i)
+	deferred(t, s, i)
+	private := &discordgo.WebhookParams{Content: "error", Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noMentions()}
+	if _, err := ds.FollowupMessageCreate(i, true, private); err != nil {
+		t.Fatal(err)
+	}
+	m, ok := s.OriginalResponse(i.Token)
+	if !ok || m.Content != "error" || m.Flags&discordgo.MessageFlagsEphemeral != 0 || len(s.Followups(i.Token)) != 0 {
+		t.Errorf("original %+v, follow-ups %d; want the public placeholder edited, no follow-up", m, len(s.Followups(i.Token)))
+	}
+
+	j := CommandInteraction("ask", nil, UserSpec{})
+	s.Track(j)
+	deferred(t, s, j)
+	if err := ds.InteractionResponseDelete(j); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ds.FollowupMessageCreate(j, true, private); err != nil {
+		t.Fatal(err)
+	}
+	if fs := s.Followups(j.Token); len(fs) != 1 || fs[0].Flags&discordgo.MessageFlagsEphemeral == 0 {
+		t.Errorf("follow-ups after deleting the placeholder: %+v, want one ephemeral message", fs)
+	}
+}
