@@ -162,6 +162,21 @@ func (e *env) waitResponse(i *discordgo.Interaction, timeout time.Duration, done
 	}
 }
 
+// privateError checks how an error after a public deferral reaches the
+// user: the public placeholder is gone and one ephemeral follow-up says
+// what happened; it returns that text.
+func (e *env) privateError(i *discordgo.Interaction) string {
+	e.t.Helper()
+	if m, ok := e.fake.OriginalResponse(i.Token); ok {
+		e.t.Errorf("the public placeholder is still there: %q", m.Content)
+	}
+	fs := e.fake.Followups(i.Token)
+	if len(fs) != 1 || !isEphemeral(fs[0]) {
+		e.t.Fatalf("follow-ups %+v, want one ephemeral message", fs)
+	}
+	return fs[0].Content
+}
+
 // answered reports whether an answer message is final: it has buttons.
 func answered(m *discordgo.Message) bool { return len(m.Components) > 0 }
 

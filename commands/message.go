@@ -120,6 +120,7 @@ type exchange struct {
 
 	acked     bool
 	ephemeral bool // the acknowledgement was ephemeral
+	updating  bool // the acknowledgement was a deferred update of the message a button sits on
 }
 
 func (r *Router) newExchange(s *discordgo.Session, i *discordgo.Interaction) *exchange {
@@ -142,7 +143,11 @@ func (x *exchange) deferReply(ctx context.Context, ephemeral bool) error {
 
 // deferUpdate acknowledges a button that edits the message it sits on.
 func (x *exchange) deferUpdate(ctx context.Context) error {
-	return x.ack(ctx, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}, false)
+	if err := x.ack(ctx, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}, false); err != nil {
+		return err
+	}
+	x.updating = true
+	return nil
 }
 
 // respond acknowledges with a complete message (for replies that need no
@@ -208,15 +213,36 @@ func (x *exchange) sendAll(ctx context.Context, msgs []message) error {
 	return nil
 }
 
-// refuse tells the user why nothing happens: as an ephemeral reply when the
-// interaction was not acknowledged yet, else by editing the response.
+// refuse tells the user, and only them, why nothing (more) happens:
+//
+//   - before any acknowledgement, as an ephemeral reply;
+//   - after an ephemeral deferral, by editing that private reply;
+//   - after a deferred update (a button on a message), as an ephemeral
+//     follow-up, leaving the message as it was;
+//   - after a public deferral, whose message an edit can't make private,
+//     by deleting the public placeholder (and whatever streamed into it)
+//     and then sending an ephemeral follow-up. The order matters: a
+//     follow-up sent while the deferral still shows "thinking…" becomes
+//     that public message, its ephemeral flag ignored. When the delete
+//     fails, the placeholder is edited instead, so that it doesn't stay
+//     "thinking…".
 func (x *exchange) refuse(ctx context.Context, text string) {
 	m := message{Content: text, Ephemeral: true}
 	var err error
-	if x.acked {
-		err = x.edit(ctx, m)
-	} else {
+	switch {
+	case !x.acked:
 		err = x.respond(ctx, m)
+	case x.ephemeral:
+		err = x.edit(ctx, m)
+	case x.updating:
+		err = x.followup(ctx, m)
+	default:
+		if err = x.wh.deleteOriginal(ctx); err != nil {
+			x.trace.fail(fmt.Errorf("delete the public placeholder: %w", err))
+			err = x.edit(ctx, m)
+			break
+		}
+		err = x.followup(ctx, m)
 	}
 	if err != nil {
 		x.trace.fail(err)

@@ -52,13 +52,13 @@ const (
 	// webhookAttemptTimeout bounds one HTTP round trip.
 	webhookAttemptTimeout = 15 * time.Second
 	// webhookMaxAttempts bounds the tries of one call: 429s and, for calls
-	// that are safe to repeat, 5xx answers are retried.
+	// that are safe to repeat, a gateway's 502-504 are retried.
 	webhookMaxAttempts = 5
 	// maxWebhookResponse bounds the body read from Discord.
 	maxWebhookResponse = 1 << 20
 )
 
-// webhookRetry spaces the retries after a 5xx.
+// webhookRetry spaces the retries after a 502-504.
 var webhookRetry = backoff.Policy{Base: 250 * time.Millisecond, Max: 2 * time.Second, Jitter: true}
 
 func newWebhook(s *discordgo.Session, i *discordgo.Interaction) *webhook {
@@ -106,9 +106,10 @@ func (w *webhook) followup(ctx context.Context, params *discordgo.WebhookParams)
 }
 
 // call sends one request on the token's bucket and returns the answer's
-// body. A 429 is retried after its Retry-After; a 5xx is retried, with
-// backoff, when idempotent is set (a follow-up that failed with a 5xx may
-// still have been posted). Other errors are returned as discordgo's
+// body. A 429 is retried after its Retry-After; a 502, 503 or 504 (a
+// gateway in front of Discord failing) is retried with backoff when
+// idempotent is set (a follow-up that failed so may still have been
+// posted). A 500 is Discord's own failure and returned. Other errors are returned as discordgo's
 // *RESTError, so callers read Discord's error code as they would from
 // discordgo.
 func (w *webhook) call(ctx context.Context, method, rawURL string, data any, idempotent bool) ([]byte, error) {
@@ -149,7 +150,7 @@ func (w *webhook) call(ctx context.Context, method, rawURL string, data any, ide
 				TooManyRequests: &discordgo.TooManyRequests{RetryAfter: wait, Message: "You are being rate limited."},
 				URL:             rawURL,
 			}}
-		case resp.StatusCode >= 500 && idempotent:
+		case transient(resp.StatusCode) && idempotent:
 			lastErr = restError(resp, body)
 			if err := backoff.Sleep(ctx, webhookRetry.Delay(attempt)); err != nil {
 				return nil, lastErr
@@ -225,6 +226,12 @@ func seconds(s float64) time.Duration {
 		return 0
 	}
 	return time.Duration(min(s, 3600) * float64(time.Second))
+}
+
+// transient reports whether an HTTP status is a gateway's failure, worth
+// a retry.
+func transient(status int) bool {
+	return status == http.StatusBadGateway || status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout
 }
 
 // restError is discordgo's error for an HTTP error answer.
