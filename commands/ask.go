@@ -34,6 +34,10 @@ func (r *Router) askCommand() *command {
 				Name:        "question",
 				Description: "What you want to know, e.g. Will Iran allow inspections of its military sites?",
 				Required:    true,
+				// Discord's client then stops at the length the bot takes,
+				// instead of letting users type 6,000 characters to be
+				// told to stay under 500.
+				MaxLength: MaxQuestionRunes,
 			}},
 		},
 		handle:    r.handleAsk,
