@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bwmarrin/discordgo"
+
 	"github.com/newsbot/newsbot/commands/seam"
 )
 
@@ -88,6 +90,20 @@ func TestRenderGolden(t *testing.T) {
 		arts = append(arts, seam.Article{ID: fmt.Sprintf("a%02d", n), Title: fmt.Sprintf("Article %d [draft]", n), Source: "BBC",
 			URL: "https://bbc.co.uk/" + fmt.Sprint(n), Published: pub1.AddDate(0, 0, n), Passages: 3})
 	}
+	// The longest entries /articles can show: 200-character titles, full
+	// of Markdown to escape, with 500-character URLs and long outlets.
+	var longArts []seam.Article
+	for n := 1; n <= 12; n++ {
+		longArts = append(longArts, seam.Article{ID: fmt.Sprintf("l%02d", n),
+			Title:     strings.Repeat("*Breaking* [news] ", 15),
+			Source:    strings.Repeat("_Outlet_ ", 10),
+			URL:       "https://example.com/" + strings.Repeat("a", 470) + fmt.Sprint(n),
+			Published: pub1.AddDate(0, 0, n)})
+	}
+	var outlets []string
+	for n := 1; n <= 40; n++ {
+		outlets = append(outlets, fmt.Sprintf("%s %d", strings.Repeat("_*", 30), n)) // 60 characters, 120 escaped
+	}
 	sum := seam.Summary{Articles: 40, Passages: 300, Added: []string{"ingested/new-story"}, Changed: []string{"bbc/01"},
 		Removed: []string{"old`name"}, Unchanged: 37, Duration: 1500 * time.Millisecond,
 		Skipped: []seam.Problem{{Path: "bad.json", Line: 3, Reason: "invalid JSON at line 3: @everyone"}}}
@@ -111,11 +127,13 @@ func TestRenderGolden(t *testing.T) {
 		{"articles_page2", renderArticles(arts, "", 1)},
 		{"articles_search", renderArticles(arts, "article 2", 0)},
 		{"articles_none", renderArticles(arts, "zebra", 0)},
+		{"articles_long", renderArticles(longArts, "", 0)},
 		{"reindex_summary", renderSummary(sum)},
 		{"reindex_summary_truncated", renderSummary(bigSum)},
 		{"reindex_progress", renderProgress(seam.Progress{Stage: "embedding", Done: 12, Total: 40})},
 		{"help", renderHelp(seam.Stats{Articles: 2, Passages: 5, Sources: []string{"Press TV", "Tasnim"}, Oldest: pub1, Newest: pub2}, false)},
 		{"help_empty", renderHelp(seam.Stats{}, true)},
+		{"help_many_outlets", renderHelp(seam.Stats{Articles: 12000, Passages: 99000, Sources: outlets, Oldest: pub1, Newest: pub2}, true)},
 		{"ingested", renderIngested(seam.Ingested{Path: "ingested/story.txt",
 			Articles: []seam.Article{{ID: "ingested/story", Path: "ingested/story.txt", Title: "A story", Source: "BBC", Passages: 4}}})},
 		{"ingested_skipped", renderIngested(seam.Ingested{Path: "ingested/x.json",
@@ -158,6 +176,30 @@ func checkLimits(t *testing.T, v any) {
 		}
 		if strings.Contains(m.Content, "@everyone") || mentionRE.MatchString(m.Content) {
 			t.Errorf("message %d: a live mention in %q", i, m.Content)
+		}
+		if len(m.Components) > 5 {
+			t.Errorf("message %d: %d component rows", i, len(m.Components))
+		}
+		ids := map[string]bool{}
+		for _, c := range m.Components {
+			row, ok := c.(discordgo.ActionsRow)
+			if !ok || len(row.Components) < 1 || len(row.Components) > 5 {
+				t.Errorf("message %d: component row %+v, want 1-5 components", i, c)
+				continue
+			}
+			for _, b := range row.Components {
+				btn, ok := b.(discordgo.Button)
+				if !ok {
+					continue
+				}
+				if n := width(btn.CustomID); n < 1 || n > 100 || ids[btn.CustomID] {
+					t.Errorf("message %d: button custom ID %q (%d characters, or repeated)", i, btn.CustomID, n)
+				}
+				ids[btn.CustomID] = true
+				if width(btn.Label) > 80 {
+					t.Errorf("message %d: button label %q", i, btn.Label)
+				}
+			}
 		}
 	}
 }
