@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -117,6 +118,9 @@ type exchange struct {
 	// wh sends the edits and follow-ups, on the token's own rate-limit
 	// bucket (see webhook).
 	wh *webhook
+	// received is when the interaction arrived, by the router's clock:
+	// its token is valid for tokenLifetime from about then.
+	received time.Time
 
 	acked     bool
 	ephemeral bool // the acknowledgement was ephemeral
@@ -124,7 +128,59 @@ type exchange struct {
 }
 
 func (r *Router) newExchange(s *discordgo.Session, i *discordgo.Interaction) *exchange {
-	return &exchange{r: r, s: s, i: i, trace: r.newTrace(i), wh: newWebhook(s, i)}
+	return &exchange{r: r, s: s, i: i, trace: r.newTrace(i), wh: newWebhook(s, i), received: r.cfg.Now()}
+}
+
+// Discord accepts edits and follow-ups on an interaction's token for 15
+// minutes; long work (a /reindex of a large corpus) reports by a channel
+// message instead once less than tokenMargin of that is left.
+const (
+	tokenLifetime = 15 * time.Minute
+	tokenMargin   = time.Minute
+)
+
+// reportTimeout bounds sending the final report of long work, which runs
+// under a context of its own: the interaction's may have ended meanwhile.
+const reportTimeout = 30 * time.Second
+
+// tokenLeft is how long the interaction's token stays valid.
+func (x *exchange) tokenLeft() time.Duration {
+	return x.received.Add(tokenLifetime).Sub(x.r.cfg.Now())
+}
+
+// report shows the outcome of long work, such as a reindex. While the
+// token has time left, it edits the (private) reply; near the token's
+// end, or when Discord says the token has ended, it posts the outcome to
+// the channel instead, addressed to the user (a mention that pings
+// nobody), saying why it isn't private. It runs under the router's
+// context, not the interaction's, which may be over by then.
+func (x *exchange) report(m message) error {
+	ctx, cancel := context.WithTimeout(x.r.base, reportTimeout)
+	defer cancel()
+	how := "channel"
+	if x.tokenLeft() > tokenMargin {
+		err := x.edit(ctx, m)
+		if err == nil || !tokenExpired(err) {
+			return err
+		}
+		how = "channel, token expired early"
+	}
+	x.trace.set(slog.String("report", how))
+	intro := "This took longer than Discord keeps a private reply open, so here is the result"
+	if u := interactionUserID(x.i); u != "" {
+		intro = "<@" + u + ">: this took longer than Discord keeps your private reply open, so here is the result"
+	}
+	msgs := textMessages(intro + ".\n" + m.Content)
+	msgs[len(msgs)-1].Embeds = m.Embeds
+	for _, part := range msgs {
+		pctx, cancel := context.WithTimeout(ctx, channelCallTimeout)
+		_, err := x.s.ChannelMessageSendComplex(x.i.ChannelID, part.messageSend(nil), discordgo.WithContext(pctx))
+		cancel()
+		if err != nil {
+			return fmt.Errorf("report in the channel: %w", err)
+		}
+	}
+	return nil
 }
 
 // ackCallTimeout bounds the acknowledgement's round trip: Discord drops an

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/newsbot/newsbot/commands/seam"
 	"github.com/newsbot/newsbot/internal/fakediscord"
 )
 
@@ -74,4 +76,94 @@ func TestMentionReplyToDeletedMessage(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// gateIndexer is a reindex that runs until released.
+type gateIndexer struct {
+	started, release chan struct{}
+}
+
+func (g gateIndexer) Reindex(ctx context.Context, progress func(seam.Progress)) (seam.Summary, error) {
+	progress(seam.Progress{Stage: "embedding", Done: 1, Total: 9})
+	close(g.started)
+	select {
+	case <-g.release:
+	case <-ctx.Done():
+		return seam.Summary{}, ctx.Err()
+	}
+	return seam.Summary{Articles: 3, Passages: 9, Added: []string{"new"}, Unchanged: 2, Duration: 16 * time.Minute}, nil
+}
+
+// TestLongReindexReportsInTheChannel runs reindexes that outlive the
+// interaction's context and its token (15 minutes, on a clock shared by
+// the bot and the fake): the summary then comes as a channel message
+// addressed to the admin, never as "took too long". A reindex that ends
+// in time still edits its private reply, and one whose token Discord
+// already refuses falls back to the channel too.
+func TestLongReindexReportsInTheChannel(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name          string
+		bot, discord  time.Duration // how far each clock moves during the reindex
+		wantInChannel bool
+	}{
+		{"past the token's life", 15 * time.Minute, 15 * time.Minute, true},
+		{"within a minute of its end", 14*time.Minute + 30*time.Second, 14*time.Minute + 30*time.Second, true},
+		{"in time", 10 * time.Minute, 10 * time.Minute, false},
+		{"expired by Discord's clock only", 10 * time.Minute, 16 * time.Minute, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			start := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
+			botClock, discordClock := fakediscord.NewManualClock(start), fakediscord.NewManualClock(start)
+			ix := gateIndexer{started: make(chan struct{}), release: make(chan struct{})}
+			e := newEnv(t, envOptions{
+				fakeOpts: []fakediscord.Option{fakediscord.Clock(discordClock.Now)},
+				config: func(c *Config) {
+					c.Indexer = ix
+					c.Now = botClock.Now
+					c.InteractionTimeout = 300 * time.Millisecond // the interaction's context ends first
+				},
+			})
+			i := fakediscord.CommandInteraction("reindex", nil, admin)
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				e.handle(i)
+			}()
+			receive(t, ix.started, "the reindex")
+			time.Sleep(400 * time.Millisecond)
+			botClock.Advance(tt.bot)
+			discordClock.Advance(tt.discord)
+			close(ix.release)
+			receive(t, done, "the handler")
+
+			var report *discordgo.Message
+			for _, m := range e.fake.ChannelMessages(fakediscord.ChannelID) {
+				if strings.Contains(m.Content, "Reindex finished") && m.WebhookID == "" {
+					report = m
+				}
+				if strings.Contains(m.Content, "took too long") {
+					t.Errorf("a message says %q", m.Content)
+				}
+			}
+			for _, f := range e.fake.Followups(i.Token) {
+				if strings.Contains(f.Content, "took too long") {
+					t.Errorf("a follow-up says %q", f.Content)
+				}
+			}
+			reply := e.response(i)
+			switch {
+			case tt.wantInChannel && report == nil:
+				t.Fatalf("no report in the channel; the reply says %q", reply.Content)
+			case tt.wantInChannel && !strings.Contains(report.Content, "<@"+i.Member.User.ID+">"):
+				t.Errorf("the report isn't addressed to the admin: %q", report.Content)
+			case !tt.wantInChannel && report != nil:
+				t.Errorf("reported in the channel though the reply was still editable: %q", report.Content)
+			case !tt.wantInChannel && !strings.Contains(reply.Content, "Reindex finished"):
+				t.Errorf("private reply = %q, want the summary", reply.Content)
+			}
+		})
+	}
 }
