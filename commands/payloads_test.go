@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -166,4 +167,102 @@ func TestLongReindexReportsInTheChannel(t *testing.T) {
 			}
 		})
 	}
+}
+
+// manyCitationsAnswerer answers citing n passages, article-01#1 and on.
+type manyCitationsAnswerer struct{ n int }
+
+func (a manyCitationsAnswerer) Answer(_ context.Context, q seam.Question, _ func(string)) (seam.Answer, error) {
+	var cites []seam.Citation
+	var text strings.Builder
+	for k := 1; k <= a.n; k++ {
+		p, _ := manyPassages{}.Passage(fmt.Sprintf("article-%02d#1", k))
+		cites = append(cites, seam.Citation{N: k, Passage: p})
+		fmt.Fprintf(&text, "Claim %d [%d]. ", k, k)
+	}
+	return seam.Answer{Text: text.String(), Citations: cites, Mode: "llm"}, nil
+}
+
+// manyPassages is a Searcher whose passages are long, with long titles
+// and URLs, so that few fit a message.
+type manyPassages struct{ Searcher }
+
+func (manyPassages) Passage(id string) (seam.Passage, bool) {
+	if !strings.HasPrefix(id, "article-") {
+		return seam.Passage{}, false
+	}
+	return seam.Passage{ID: id, ArticleID: strings.TrimSuffix(id, "#1"),
+		Title:  "A long title about the sanctions and what every side said " + id + strings.Repeat(" and more", 12),
+		Source: "Press TV", URL: "https://example.com/" + strings.Repeat("path/", 60) + id,
+		Text: strings.Repeat("A lengthy passage about the sanctions and the missile programme. ", 30)}, true
+}
+
+// TestShowSourcesPagesThroughEveryCitation asks for an answer citing 30
+// passages, more than one message can show, and turns the pages of "Show
+// sources" until Next is disabled: every citation is shown once, each page
+// passes the strict fake, and a page click whose message Discord sent
+// only as an ID and flags still works.
+func TestShowSourcesPagesThroughEveryCitation(t *testing.T) {
+	t.Parallel()
+	const n = 30
+	e := newEnv(t, envOptions{config: func(c *Config) {
+		c.Answerer = manyCitationsAnswerer{n: n}
+		c.Searcher = manyPassages{c.Searcher}
+	}})
+	ask := fakediscord.CommandInteraction("ask", map[string]any{"question": "What was said?"}, member)
+	e.handle(ask)
+	answer := e.response(ask)
+	if got := len(citationsOf(answer)); got != n {
+		t.Fatalf("the answer's Sources list %d citations, want %d", got, n)
+	}
+	show := fakediscord.ComponentInteraction(idShowSources, answer, member)
+	e.handle(show)
+	page := e.response(show)
+	seen := map[string]int{}
+	for turn := 0; ; turn++ {
+		if !isEphemeral(page) {
+			t.Fatalf("page %d is public", turn+1)
+		}
+		for _, em := range page.Embeds {
+			if !strings.HasPrefix(em.Title, sourcesTitle) {
+				n, _, _ := strings.Cut(em.Title, " ")
+				seen[n]++
+			}
+		}
+		next := buttonLabelled(page, "Next")
+		if next == nil || next.Disabled || turn > n {
+			break
+		}
+		msg := page
+		if turn == 1 {
+			msg = &discordgo.Message{ID: page.ID, ChannelID: page.ChannelID, Flags: discordgo.MessageFlagsEphemeral}
+		}
+		click := fakediscord.ComponentInteraction(next.CustomID, msg, member)
+		e.handle(click)
+		page = e.response(click)
+	}
+	for k := 1; k <= n; k++ {
+		if c := seen[fmt.Sprintf("[%d]", k)]; c != 1 {
+			t.Errorf("citation [%d] shown %d times, want once", k, c)
+		}
+	}
+	if len(seen) != n {
+		t.Errorf("shown %v", seen)
+	}
+}
+
+// buttonLabelled finds a button of a message by its label.
+func buttonLabelled(m *discordgo.Message, label string) *discordgo.Button {
+	for _, c := range m.Components {
+		row, ok := c.(*discordgo.ActionsRow)
+		if !ok {
+			continue
+		}
+		for _, b := range row.Components {
+			if btn, ok := b.(*discordgo.Button); ok && btn.Label == label {
+				return btn
+			}
+		}
+	}
+	return nil
 }

@@ -82,6 +82,14 @@ func TestRenderGolden(t *testing.T) {
 		p.Text = strings.Repeat("Lengthy passage text. ", 40)
 		many = append(many, seam.Citation{N: n, Passage: p})
 	}
+	// Citations that fit no single Sources embed, even plain: 40 with long
+	// passage IDs.
+	var longIDs []seam.Citation
+	for n := 1; n <= 40; n++ {
+		p := p1
+		p.ID = fmt.Sprintf("ingested/%s-%02d#%d", strings.Repeat("very-long-file-name-", 5), n, n)
+		longIDs = append(longIDs, seam.Citation{N: n, Passage: p})
+	}
 	hl := func(s string) string {
 		return strings.NewReplacer("missile", markOpen+"missile"+markClose, "sanctions", markOpen+"sanctions"+markClose).Replace(s)
 	}
@@ -123,7 +131,9 @@ func TestRenderGolden(t *testing.T) {
 		{"answer_partial", renderPartial("Will Iran allow inspections?", "Press TV reports [1]")},
 		{"source", renderSource("missile sanctions", []seam.Passage{p1, p2}, hl)},
 		{"source_none", renderSource("ibuprofen", nil, hl)},
-		{"full_sources", renderFullSources([]seam.Citation{{N: 1, Passage: p1}, {N: 2, Passage: p2}}, []int{3})},
+		{"full_sources", renderSourcesPage([]seam.Citation{{N: 1, Passage: p1}, {N: 2, Passage: p2}, {N: 3, Passage: seam.Passage{ID: "gone#1"}}}, 0)},
+		{"full_sources_page2", renderSourcesPage(many, 1)},
+		{"answer_long_ids", renderAnswer("Everything?", seam.Answer{Text: "See [1].", Citations: longIDs})},
 		{"articles_page2", renderArticles(arts, "", 1)},
 		{"articles_search", renderArticles(arts, "article 2", 0)},
 		{"articles_none", renderArticles(arts, "zebra", 0)},
@@ -218,6 +228,39 @@ func TestSourcesRoundTrip(t *testing.T) {
 	}
 	if a := answerOf(m.Content); a != "x [1] y [2]" {
 		t.Errorf("answerOf = %q", a)
+	}
+
+	// However many citations, each is listed, however plainly, for the
+	// buttons to read back: 40 with IDs of 130 characters take two embeds.
+	for _, n := range []int{1, 10, 25, 40} {
+		var cites []seam.Citation
+		for k := 1; k <= n; k++ {
+			p := p1
+			p.ID = fmt.Sprintf("ingested/%s-%02d#%d", strings.Repeat("very-long-file-name-", 5), k, k)
+			p.Title = strings.Repeat("*Long* title ", 20)
+			p.URL = "https://example.com/" + strings.Repeat("x", 480)
+			cites = append(cites, seam.Citation{N: k, Passage: p})
+		}
+		msgs := renderAnswer("q", seam.Answer{Text: "x [1]", Citations: cites})
+		checkLimits(t, msgs)
+		got := citationsOf(toMessage(msgs[0]))
+		if len(got) != n {
+			t.Errorf("%d citations: %d read back", n, len(got))
+			continue
+		}
+		for k, c := range got {
+			if c.N != k+1 || c.ID != cites[k].ID {
+				t.Errorf("%d citations: read back %v as [%d] %s", n, c, k+1, cites[k].ID)
+			}
+		}
+		// A page of Show sources lists them all too, beside a passage,
+		// up to some 30 citations with such long IDs (the engine cites
+		// far fewer).
+		page := renderSourcesPage(cites, 0)
+		checkLimits(t, page)
+		if got := citationsOf(toMessage(page)); len(got) != n && n <= 25 {
+			t.Errorf("%d citations: a page of Show sources lists %d", n, len(got))
+		}
 	}
 }
 

@@ -86,6 +86,20 @@ func (w *webhook) editOriginal(ctx context.Context, edit *discordgo.WebhookEdit)
 	return err
 }
 
+// original reads the original response: after a deferred update, the
+// message the button sits on.
+func (w *webhook) original(ctx context.Context) (*discordgo.Message, error) {
+	body, err := w.call(ctx, http.MethodGet, w.base+"/messages/@original", nil, true)
+	if err != nil {
+		return nil, err
+	}
+	var m discordgo.Message
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, fmt.Errorf("decode the original response: %w", err)
+	}
+	return &m, nil
+}
+
 // deleteOriginal deletes the original response.
 func (w *webhook) deleteOriginal(ctx context.Context) error {
 	_, err := w.call(ctx, http.MethodDelete, w.base+"/messages/@original", nil, true)
