@@ -2,8 +2,10 @@ package commands
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -265,4 +267,117 @@ func buttonLabelled(m *discordgo.Message, label string) *discordgo.Button {
 		}
 	}
 	return nil
+}
+
+// bigCorpus is a JSON file of 40 articles from 40 outlets, each as long
+// as the renderers must cope with: titles of 200 characters full of
+// Markdown, URLs of about 500 characters, long outlet names and texts.
+func bigCorpus() string {
+	var arts []map[string]any
+	for n := 1; n <= 40; n++ {
+		arts = append(arts, map[string]any{
+			"id":        fmt.Sprintf("big-%02d", n),
+			"title":     fmt.Sprintf("*Sanctions* [update] %d: ", n) + strings.Repeat("_the_ ~~long~~ `headline` ", 8),
+			"source":    fmt.Sprintf("Agency %d %s", n, strings.Repeat("*_", 30)), // 120 characters escaped
+			"url":       fmt.Sprintf("https://news.example/%s/%d", strings.Repeat("section/", 60), n),
+			"published": fmt.Sprintf("2017-08-%02d", 1+n%28),
+			"text": fmt.Sprintf("The sanctions bill %d passed, the outlet reported. ", n) +
+				strings.Repeat("Lawmakers said the missile sanctions would stay in force for years, officials added. ", 25),
+		})
+	}
+	b, err := json.Marshal(arts)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+// bigAnswerer answers with a text of several messages citing 20 passages
+// of the index, as long an answer as the bot sends.
+type bigAnswerer struct{ search Searcher }
+
+func (a bigAnswerer) Answer(ctx context.Context, q seam.Question, onPartial func(string)) (seam.Answer, error) {
+	ps, err := a.search.Search(ctx, "sanctions bill passed", 20)
+	if err != nil {
+		return seam.Answer{}, err
+	}
+	var text strings.Builder
+	var cites []seam.Citation
+	for k, p := range ps {
+		cites = append(cites, seam.Citation{N: k + 1, Passage: p})
+		fmt.Fprintf(&text, "%s reports that the sanctions bill passed and lawmakers said the sanctions would stay in force for years [%d]. ", p.Source, k+1)
+	}
+	for text.Len() < 5000 {
+		text.WriteString("Officials added that the missile sanctions would stay [1]. ")
+	}
+	onPartial(text.String()[:2500])
+	return seam.Answer{Text: text.String(), Citations: cites, Passages: ps, Mode: "llm"}, nil
+}
+
+// TestLargestPayloadsPassTheStrictFake sends the bot's largest real
+// payloads through the strict fake: a long /ask answer citing 20 passages
+// with long titles and URLs (Sources embeds and buttons, follow-ups), its
+// Show sources pages, /articles pages of long titles and URLs, /help on a
+// corpus of 40 outlets with long names, /source of 10 long passages.
+// Discord (the fake) must accept every one of them.
+func TestLargestPayloadsPassTheStrictFake(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{extra: map[string]string{"big.json": bigCorpus()}, config: func(c *Config) {
+		c.Answerer = bigAnswerer{search: c.Searcher}
+	}})
+	if n := len(e.ix.Articles()); n != 42 {
+		t.Fatalf("%d articles indexed, want 42", n)
+	}
+	run := func(i *discordgo.Interaction) *discordgo.Message {
+		t.Helper()
+		e.handle(i)
+		return e.response(i)
+	}
+	askI := fakediscord.CommandInteraction("ask", map[string]any{"question": "Did the sanctions bill pass?"}, member)
+	ask := run(askI)
+	if !answered(ask) || len(citationsOf(ask)) != 20 || len(e.fake.Followups(askI.Token)) == 0 {
+		t.Errorf("the /ask answer lists %d citations, has buttons %v and %d follow-ups; want 20, buttons and the rest of the text",
+			len(citationsOf(ask)), answered(ask), len(e.fake.Followups(askI.Token)))
+	}
+	page := run(fakediscord.ComponentInteraction(idShowSources, ask, member))
+	for turn := 0; turn < 20; turn++ {
+		next := buttonLabelled(page, "Next")
+		if next == nil || next.Disabled {
+			break
+		}
+		page = run(fakediscord.ComponentInteraction(next.CustomID, page, member))
+	}
+	arts := run(fakediscord.CommandInteraction("articles", nil, member))
+	for turn := 0; turn < 5; turn++ {
+		next := buttonLabelled(arts, "Next")
+		if next == nil || next.Disabled {
+			break
+		}
+		arts = run(fakediscord.ComponentInteraction(next.CustomID, arts, member))
+	}
+	run(fakediscord.CommandInteraction("articles", map[string]any{"search": "sanctions update"}, member))
+	help := run(fakediscord.CommandInteraction("help", nil, member))
+	if !strings.Contains(help.Content, "more") {
+		t.Errorf("/help names every one of 40 long outlets? %q", help.Content)
+	}
+	run(fakediscord.CommandInteraction("source", map[string]any{"query": "missile sanctions", "count": 10}, member))
+
+	sent, biggest := 0, 0
+	for _, r := range e.fake.Requests() {
+		if r.InteractionToken == "" {
+			continue
+		}
+		sent++
+		biggest = max(biggest, len(r.Body))
+		if r.Status >= 400 && r.Status != http.StatusTooManyRequests {
+			t.Errorf("Discord refused %s %s: %d %s", r.Method, r.Path, r.Status, r.JSON)
+		}
+	}
+	if sent < 20 || biggest < 5000 {
+		t.Errorf("%d requests reached the fake, the biggest of %d bytes: not the largest payloads", sent, biggest)
+	}
+	t.Logf("%d requests, the biggest %d bytes", sent, biggest)
+	if !strings.Contains(e.log.String(), `"command":"ask"`) || strings.Contains(e.log.String(), `"outcome":"error"`) {
+		t.Errorf("an interaction failed: %s", e.log.String())
+	}
 }
