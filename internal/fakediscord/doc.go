@@ -61,6 +61,13 @@
 //   - Authenticated routes need an Authorization header starting with
 //     "Bot " (401); interaction callbacks and webhooks need none.
 //
+// Interactions reach the bot as Discord sends them: DispatchInteraction
+// and DispatchRaw over the gateway, PostInteraction to an HTTP
+// interactions endpoint (signed, its answer applied as the callback).
+// Payload returns real interaction payloads kept under
+// testdata/interactions, to replay either way. Track tells the fake about
+// an interaction handed to the bot directly, so that its rules apply.
+//
 // Every request is recorded (see Request) and can be awaited with WaitFor.
 // Every payload that creates or edits message content is checked for empty
 // allowed mentions (see MentionViolations and StrictMentions). Faults are

@@ -201,6 +201,10 @@ func (s *Server) prepare(r *http.Request, req *Request, isAPI bool, readErr erro
 	if isAPI && len(segs) >= 3 && (segs[0] == "interactions" || segs[0] == "webhooks") {
 		s.noteInteraction(req, segs)
 	}
+	if isAPI && len(segs) >= 3 && segs[0] == "webhooks" && !s.awaitHTTPCallback(r, segs[2]) {
+		s.record(*req, false)
+		return reply{}, false
+	}
 
 	if d := s.delayFor(req.Method, req.Path) + s.currentLatency(); d > 0 {
 		timer := time.NewTimer(d)

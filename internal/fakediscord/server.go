@@ -127,6 +127,7 @@ type Server struct {
 	messageOrder []string
 	userMessages map[string]string           // IDs of the messages DispatchMessage sent, to their channel
 	attachments  map[string]storedAttachment // by attachment ID
+	httpPending  map[string]chan struct{}    // tokens of PostInteraction's interactions, until their callback is applied
 
 	// gwMu guards the gateway state below. Dispatches write while holding it,
 	// so events reach each connection in sequence order.
@@ -159,6 +160,7 @@ func New(t testing.TB, opts ...Option) *Server {
 		buckets:      map[string]*bucket{},
 		latency:      cfg.latency,
 		attachments:  map[string]storedAttachment{},
+		httpPending:  map[string]chan struct{}{},
 		conns:        map[*gwConn]struct{}{},
 		sessions:     map[string]*gwSession{},
 		routes:       routes(),

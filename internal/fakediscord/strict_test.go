@@ -394,3 +394,31 @@ func TestFollowupAfterDeferralEditsIt(t *testing.T) {
 		t.Errorf("follow-ups after deleting the placeholder: %+v, want one ephemeral message", fs)
 	}
 }
+
+// TestPayloadsDecode checks that the kept payloads are what discordgo
+// reads from Discord: types, options, the component's message, and the
+// permissions sent as strings.
+func TestPayloadsDecode(t *testing.T) {
+	t.Parallel()
+	var ask, click, ping discordgo.Interaction
+	for name, v := range map[string]*discordgo.Interaction{"ask_command.json": &ask, "show_sources_click.json": &click, "ping.json": &ping} {
+		if err := json.Unmarshal(Payload(t, name), v); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if v.AppID != AppID || v.Token == "" || v.ID == "" {
+			t.Errorf("%s: app %q, token %q, ID %q", name, v.AppID, v.Token, v.ID)
+		}
+	}
+	if ask.Type != discordgo.InteractionApplicationCommand || ask.ApplicationCommandData().Name != "ask" ||
+		ask.ApplicationCommandData().Options[0].StringValue() == "" || ask.Member.Permissions == 0 || ask.AppPermissions == 0 ||
+		ask.GuildID != GuildID || ask.ChannelID != ChannelID {
+		t.Errorf("ask = %+v", ask)
+	}
+	if click.Type != discordgo.InteractionMessageComponent || click.MessageComponentData().CustomID != "ask:sources" ||
+		click.Message == nil || len(click.Message.Embeds) != 1 || len(click.Message.Components) != 1 {
+		t.Errorf("click = %+v", click)
+	}
+	if ping.Type != discordgo.InteractionPing {
+		t.Errorf("ping = %+v", ping)
+	}
+}
