@@ -117,8 +117,9 @@ func (r *Router) answerMessage(ctx context.Context, s *discordgo.Session, m *dis
 	return nil
 }
 
-// channelCallTimeout bounds one channel-message call (discordgo retries a
-// 429 within it).
+// channelCallTimeout bounds one channel-message call. discordgo keys these
+// on a bucket per channel, as Discord does, and retries a 429 itself (its
+// wait before the retry does not watch the context; the retry then does).
 const channelCallTimeout = 30 * time.Second
 
 // botUserID is the bot's own user ID, from the session's state.
