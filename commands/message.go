@@ -112,8 +112,8 @@ type exchange struct {
 	i     *discordgo.Interaction
 	trace *trace
 	// reply, when not nil, takes the acknowledgement instead of the
-	// session's InteractionRespond (HTTP interactions: it becomes the
-	// HTTP response body).
+	// callback endpoint (HTTP interactions: it becomes the HTTP response
+	// body).
 	reply func(*discordgo.InteractionResponse) error
 	// wh sends the edits and follow-ups, on the token's own rate-limit
 	// bucket (see webhook).
@@ -224,7 +224,7 @@ func (x *exchange) ack(ctx context.Context, resp *discordgo.InteractionResponse,
 		err = x.reply(resp)
 	} else {
 		actx, cancel := context.WithTimeout(ctx, ackCallTimeout)
-		err = x.s.InteractionRespond(x.i, resp, discordgo.WithContext(actx), discordgo.WithRetryOnRatelimit(false))
+		err = x.wh.respond(actx, x.i.ID, resp)
 		cancel()
 	}
 	x.trace.stage("ack", time.Since(x.trace.start))

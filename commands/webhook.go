@@ -18,8 +18,9 @@ import (
 	"github.com/newsbot/newsbot/internal/backoff"
 )
 
-// webhook sends the REST calls made with one interaction's token: edits of
-// the original response, follow-ups, deleting the original. It is used
+// webhook sends the REST calls made with one interaction's token: its
+// callback, edits of the original response, follow-ups, deleting the
+// original. It is used
 // instead of discordgo's methods for them because discordgo v0.29.0 keys
 // every InteractionResponseEdit, bot-wide, on one rate-limit bucket and
 // holds that bucket's lock for the whole round trip: with a 300 ms round
@@ -38,6 +39,7 @@ type webhook struct {
 	client    *http.Client
 	userAgent string
 	base      string // .../webhooks/{application}/{token}
+	token     string
 
 	// sem holds the bucket: one request of this token at a time, in order,
 	// which is also what keeps a later edit from overtaking an earlier one.
@@ -66,6 +68,7 @@ func newWebhook(s *discordgo.Session, i *discordgo.Interaction) *webhook {
 		client:    http.DefaultClient,
 		userAgent: "DiscordBot (https://github.com/newsbot/newsbot, 1)",
 		base:      discordgo.EndpointWebhookToken(i.AppID, i.Token),
+		token:     i.Token,
 		sem:       make(chan struct{}, 1),
 		remaining: -1,
 	}
@@ -78,6 +81,22 @@ func newWebhook(s *discordgo.Session, i *discordgo.Interaction) *webhook {
 		}
 	}
 	return w
+}
+
+// respond posts the interaction's callback (its acknowledgement). It is
+// never repeated after a 5xx: the first may have been taken, and a second
+// would be refused. It goes through this client rather than discordgo,
+// whose rate limiter keeps a bucket for every URL it has seen, forever:
+// one per interaction for callbacks.
+func (w *webhook) respond(ctx context.Context, interactionID string, resp *discordgo.InteractionResponse) error {
+	_, err := w.call(ctx, http.MethodPost, w.callbackURL(interactionID), resp, false)
+	return err
+}
+
+// callbackURL is the interaction's callback endpoint, beside the token's
+// webhook one.
+func (w *webhook) callbackURL(interactionID string) string {
+	return discordgo.EndpointInteractionResponse(interactionID, w.token)
 }
 
 // editOriginal replaces the original response.
