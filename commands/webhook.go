@@ -20,13 +20,12 @@ import (
 
 // webhook sends the REST calls made with one interaction's token: its
 // callback, edits of the original response, follow-ups, deleting the
-// original. It is used
-// instead of discordgo's methods for them because discordgo v0.29.0 keys
-// every InteractionResponseEdit, bot-wide, on one rate-limit bucket and
-// holds that bucket's lock for the whole round trip: with a 300 ms round
-// trip only one edit is ever in flight, so concurrent answers stream at a
-// fraction of their pace, and one user's 429 stalls every other user's
-// replies. Discord limits these requests per token, so here each token
+// original. It is used instead of discordgo's methods for them because
+// discordgo v0.29.0 keys every InteractionResponseEdit, bot-wide, on one
+// rate-limit bucket and holds that bucket's lock for the whole round
+// trip: with a 300 ms round trip only one edit is ever in flight, so
+// concurrent answers stream at a fraction of their pace, and one user's
+// 429 stalls every other user's replies. Discord limits these requests per token, so here each token
 // (each exchange) has a bucket of its own, kept from the X-RateLimit
 // headers, and a 429 (its Retry-After) delays only that token's requests.
 // Every wait watches the caller's context, and every attempt has a
