@@ -107,9 +107,10 @@ func runStreams(t *testing.T, e *env, n int) []streamRun {
 // a client that sends every edit through one bucket (discordgo v0.29.0
 // does) has one edit in flight at a time, bot-wide, and falls behind.
 //
-// It prints the figures; run it with
+// It prints the figures, and TestDiscordgoEditsShareOneBucket those of the
+// same streams edited through discordgo; run both with
 //
-//	go test ./commands -run TestConcurrentAnswersStreamIndependently -v
+//	go test ./commands -run 'TestConcurrentAnswersStreamIndependently|TestDiscordgoEditsShareOneBucket' -v
 func TestConcurrentAnswersStreamIndependently(t *testing.T) {
 	if testing.Short() {
 		t.Skip("streams for about 12 s")
@@ -141,6 +142,64 @@ func TestConcurrentAnswersStreamIndependently(t *testing.T) {
 	if limit := alone.took * 12 / 10; slowest > limit {
 		t.Errorf("the slowest of %d answers at once took %v, want within 1.2× an answer alone (%v)", streamAnswers, slowest, limit)
 	}
+}
+
+// TestDiscordgoEditsShareOneBucket streams the same 8 answers as
+// TestConcurrentAnswersStreamIndependently, edited through discordgo's own
+// InteractionResponseEdit, and prints the figures: the "before" that
+// commands/webhook.go exists for. It asserts nothing, so that a discordgo
+// that fixes its bucket doesn't fail the build; when its figures match the
+// bot's, the bot's own client can go.
+func TestDiscordgoEditsShareOneBucket(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams for about 10 s")
+	}
+	t.Parallel()
+	fake := fakediscord.New(t, fakediscord.Latency(streamLatency))
+	ds := fake.Session(testToken)
+	runs := make([]streamRun, streamAnswers)
+	is := make([]*discordgo.Interaction, streamAnswers)
+	ctx := ctxFor(t, time.Minute)
+	var wg sync.WaitGroup
+	for k := range is {
+		is[k] = fakediscord.CommandInteraction("ask", nil, fakediscord.UserSpec{Username: fmt.Sprintf("streamer-%d", k)})
+		fake.Track(is[k])
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start := time.Now()
+			i := is[k]
+			if err := ds.InteractionRespond(i, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource}); err != nil {
+				t.Error(err)
+				return
+			}
+			th := startThrottle(ctx, time.Second, func(ctx context.Context, m message) error {
+				_, err := ds.InteractionResponseEdit(i, m.webhookEdit(), discordgo.WithContext(ctx))
+				return err
+			})
+			_, _ = streamingAnswerer{duration: streamDuration, tick: 100 * time.Millisecond}.Answer(ctx, seam.Question{}, func(p string) {
+				th.update(message{Content: p})
+			})
+			if err := th.finish(ctx, message{Content: "done."}); err != nil {
+				t.Error(err)
+			}
+			runs[k].took = time.Since(start)
+		}()
+	}
+	wg.Wait()
+	var slowest time.Duration
+	total, fewest := 0, 1<<30
+	for k, i := range is {
+		for _, r := range fake.Requests() {
+			if r.InteractionToken == i.Token && r.Method == http.MethodPatch && r.Status == http.StatusOK {
+				runs[k].edits++
+			}
+		}
+		slowest = max(slowest, runs[k].took)
+		total += runs[k].edits
+		fewest = min(fewest, runs[k].edits)
+	}
+	t.Logf("through discordgo, %d at once: %d edits (fewest %d), slowest finished in %v", streamAnswers, total, fewest, slowest.Round(time.Millisecond))
 }
 
 // TestRateLimitedUserDoesNotStallOthers rate-limits one user's edits for
