@@ -14,9 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bwmarrin/discordgo"
-
 	"github.com/newsbot/newsbot/bot/config"
+	"github.com/newsbot/newsbot/commands"
 )
 
 func TestHealthURL(t *testing.T) {
@@ -217,19 +216,18 @@ func TestDeployDocListsEveryVariable(t *testing.T) {
 }
 
 // TestDeployDocInvitePermissions checks the invite URL's permissions number
-// against discordgo's permission bits, so that a typo in the sum gives the
-// bot too little (or too much) access.
+// against commands.BotPermissions (built from discordgo's permission bits),
+// so that a typo in the sum gives the bot too little (or too much) access.
 func TestDeployDocInvitePermissions(t *testing.T) {
 	doc := readRepoFile(t, "docs/deploy.md")
-	const want = discordgo.PermissionSendMessages | discordgo.PermissionEmbedLinks |
-		discordgo.PermissionReadMessageHistory | discordgo.PermissionUseApplicationCommands
+	want := commands.BotPermissions
 	found := regexp.MustCompile(`permissions=(\d+)`).FindAllStringSubmatch(doc, -1)
 	if len(found) == 0 {
 		t.Fatal("docs/deploy.md has no invite URL with permissions=")
 	}
 	for _, m := range found {
 		if got, _ := strconv.ParseInt(m[1], 10, 64); got != want {
-			t.Errorf("invite URL has permissions=%s, want %d (Send Messages, Embed Links, Read Message History, Use Application Commands)", m[1], want)
+			t.Errorf("invite URL has permissions=%s, want commands.BotPermissions, %d", m[1], want)
 		}
 	}
 	if !strings.Contains(doc, "scope=bot%20applications.commands") {

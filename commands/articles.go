@@ -84,14 +84,7 @@ func renderArticles(all []seam.Article, search string, page int) message {
 	}
 	pages := (len(arts) + articlesPerPage - 1) / articlesPerPage
 	page = min(max(page, 0), pages-1)
-	var lines []string
-	for n, a := range arts[page*articlesPerPage : min(len(arts), (page+1)*articlesPerPage)] {
-		line := fmt.Sprintf("**%d.** %s", page*articlesPerPage+n+1, link(clip(orUntitled(a.Title), 200), a.URL))
-		if meta := joinNonEmpty(", ", neutralise(clip(oneLine(a.Source), 60)), date(a.Published)); meta != "" {
-			line += " — " + meta
-		}
-		lines = append(lines, line)
-	}
+	lines := articleLines(arts[page*articlesPerPage:min(len(arts), (page+1)*articlesPerPage)], page*articlesPerPage+1)
 	title := "Indexed articles"
 	if search != "" {
 		title = truncateTitle(fmt.Sprintf("Indexed articles matching “%s”", neutralise(search)))
@@ -114,6 +107,54 @@ func renderArticles(all []seam.Article, search string, page int) message {
 		}}}
 	}
 	return m
+}
+
+// articleStyles are the ways an entry of /articles is shown, fullest
+// first: a long linked title, a shorter one, then without its link.
+var articleStyles = []struct {
+	title  int
+	linked bool
+}{{200, true}, {100, true}, {100, false}, {60, false}}
+
+// articleLines renders one page's entries, numbered from first, within
+// the embed description's budget: while they don't fit, the longest entry
+// is shown one style plainer. Ten long titles with long URLs (up to 512
+// characters each) would pass Discord's 4,096 characters; the plainest
+// entries (at most 60 characters of title and of outlet, escaped) always
+// fit.
+func articleLines(arts []seam.Article, first int) []string {
+	style := make([]int, len(arts))
+	render := func(k int) string {
+		a, st := arts[k], articleStyles[style[k]]
+		title := clip(orUntitled(a.Title), st.title)
+		entry := link(title, "")
+		if st.linked {
+			entry = link(title, a.URL)
+		}
+		line := fmt.Sprintf("**%d.** %s", first+k, entry)
+		if meta := joinNonEmpty(", ", neutralise(clip(oneLine(a.Source), 60)), date(a.Published)); meta != "" {
+			line += " — " + meta
+		}
+		return line
+	}
+	lines := make([]string, len(arts))
+	for k := range arts {
+		lines[k] = render(k)
+	}
+	for width(strings.Join(lines, "\n")) > descriptionBudget {
+		longest := -1
+		for k, l := range lines {
+			if style[k] < len(articleStyles)-1 && (longest < 0 || width(l) > width(lines[longest])) {
+				longest = k
+			}
+		}
+		if longest < 0 {
+			break
+		}
+		style[longest]++
+		lines[longest] = render(longest)
+	}
+	return lines
 }
 
 // pageID is the custom ID of a button showing page of a search. Disabled

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +33,10 @@ func (r *Router) askCommand() *command {
 				Name:        "question",
 				Description: "What you want to know, e.g. Will Iran allow inspections of its military sites?",
 				Required:    true,
+				// Discord's client then stops at the length the bot takes,
+				// instead of letting users type 6,000 characters to be
+				// told to stay under 500.
+				MaxLength: MaxQuestionRunes,
 			}},
 		},
 		handle:    r.handleAsk,
@@ -134,7 +139,7 @@ func renderAnswer(question string, res seam.Answer) []message {
 		}
 		first.Components = answerButtons(false)
 	case len(res.Citations) > 0:
-		first.Embeds = []*discordgo.MessageEmbed{sourcesEmbed(res.Citations)}
+		first.Embeds, _ = sourcesEmbeds(res.Citations, 0, answerSourcesBudget)
 		first.Components = answerButtons(true)
 	default:
 		first.Components = answerButtons(false)
@@ -154,49 +159,127 @@ func answerButtons(sources bool) []discordgo.MessageComponent {
 	return []discordgo.MessageComponent{discordgo.ActionsRow{Components: row}}
 }
 
-// sourcesTitle names the embed that lists an answer's citations; the
-// buttons look for it.
+// sourcesTitle names the embeds that list an answer's citations; the
+// buttons look for it. A list too long for one embed goes on in embeds
+// titled sourcesTitle + " (continued)".
 const sourcesTitle = "Sources"
 
-// sourcesEmbed lists the cited passages as [n] title (linked), outlet,
-// date, passage ID and a short excerpt. Excerpts shrink, then go, when
-// many citations would not fit; citations that still don't fit are
-// counted at the end.
-func sourcesEmbed(cites []seam.Citation) *discordgo.MessageEmbed {
-	var desc string
-	for _, excerpt := range []int{240, 120, 0} {
-		var entries []string
-		for _, c := range cites {
-			entries = append(entries, sourceEntry(c, excerpt))
-		}
-		desc = strings.Join(entries, "\n")
-		if width(desc) <= descriptionBudget {
-			break
-		}
-		if excerpt == 0 {
-			desc = ""
-			for n, e := range entries {
-				if width(desc)+width(e)+1 > descriptionBudget {
-					desc += fmt.Sprintf("…and %d more.", len(entries)-n)
-					break
-				}
-				desc += e + "\n"
-			}
-		}
-	}
-	return &discordgo.MessageEmbed{Title: sourcesTitle, Description: strings.TrimSpace(desc), Color: embedColor}
+// answerSourcesBudget is the room for the Sources list under an answer:
+// Discord's 6,000 characters of embeds a message, less a margin.
+const answerSourcesBudget = maxEmbedTotal - 200
+
+// sourceStyle is one way of showing an entry of a Sources list.
+type sourceStyle struct {
+	excerpt int  // characters of the passage quoted; 0 for none
+	title   int  // characters of the title
+	linked  bool // the title links to the article
+	meta    bool // the outlet and the date
 }
 
-func sourceEntry(c seam.Citation, excerpt int) string {
-	line := fmt.Sprintf("**[%d]** %s", c.N, link(clip(orUntitled(c.Title), 200), c.URL))
-	if meta := joinNonEmpty(", ", neutralise(clip(oneLine(c.Source), 60)), date(c.Published)); meta != "" {
-		line += " — " + meta
+// sourceStyles are the ways a Sources list is shown, fullest first: the
+// excerpts shrink, then go, then the links, then everything but the title's
+// start, then that. Every style keeps the number and the passage ID, which
+// "Show sources" reads back.
+var sourceStyles = []sourceStyle{
+	{excerpt: 240, title: 200, linked: true, meta: true},
+	{excerpt: 120, title: 200, linked: true, meta: true},
+	{title: 200, linked: true, meta: true},
+	{title: 100, meta: true},
+	{title: 40},
+	{},
+}
+
+// sourcesEmbeds lists the cited passages as [n] title (linked), outlet,
+// date, passage ID and a short excerpt, in the fullest style (from
+// sourceStyles[from] on) in which every entry fits one embed description
+// and budget. When even the plainest entries don't, they go on in more
+// embeds, within budget characters in all; only past that (some 40
+// citations with IDs of 130 characters) are the last citations counted
+// instead of listed, and complete is false.
+func sourcesEmbeds(cites []seam.Citation, from int, budget int) (embeds []*discordgo.MessageEmbed, complete bool) {
+	styles := sourceStyles[from:]
+	render := func(st sourceStyle) []string {
+		entries := make([]string, len(cites))
+		for k, c := range cites {
+			entries[k] = sourceEntry(c, st)
+		}
+		return entries
+	}
+	one := min(descriptionBudget, budget-width(sourcesTitle))
+	for _, st := range styles {
+		if desc := strings.Join(render(st), "\n"); width(desc) <= one {
+			return []*discordgo.MessageEmbed{{Title: sourcesTitle, Description: desc, Color: embedColor}}, true
+		}
+	}
+	for _, st := range styles {
+		if embeds, complete = packSources(render(st), budget); complete {
+			return embeds, true
+		}
+	}
+	return embeds, false
+}
+
+// packSources spreads Sources entries over embeds of at most
+// descriptionBudget, within budget characters in all. When they don't all
+// fit, the last embed ends by counting the rest, and complete is false.
+func packSources(entries []string, budget int) (embeds []*discordgo.MessageEmbed, complete bool) {
+	total, desc := 0, ""
+	flush := func() {
+		title := sourcesTitle
+		if len(embeds) > 0 {
+			title += " (continued)"
+		}
+		desc = strings.TrimSpace(desc)
+		embeds = append(embeds, &discordgo.MessageEmbed{Title: title, Description: desc, Color: embedColor})
+		total += width(title) + width(desc)
+		desc = ""
+	}
+	const titleRoom = 32 // a continuation's title, and a line break
+	for n, e := range entries {
+		more := fmt.Sprintf("…and %d more.", len(entries)-n)
+		newEmbed := width(desc)+width(e)+1 > descriptionBudget
+		if newEmbed {
+			flush()
+		}
+		if total+width(desc)+width(e)+width(more)+titleRoom > budget ||
+			newEmbed && len(embeds) == maxEmbedsPerMessage {
+			if desc == "" && len(embeds) > 0 {
+				// No room left for even the count in a new embed: end
+				// the last one with it.
+				last := embeds[len(embeds)-1]
+				last.Description += "\n" + more
+				return embeds, false
+			}
+			desc += more
+			flush()
+			return embeds, false
+		}
+		desc += e + "\n"
+	}
+	flush()
+	return embeds, true
+}
+
+func sourceEntry(c seam.Citation, st sourceStyle) string {
+	title := clip(orUntitled(c.Title), st.title)
+	entry := link(title, "")
+	if st.linked {
+		entry = link(title, c.URL)
+	}
+	line := fmt.Sprintf("**[%d]**", c.N)
+	if st.title > 0 {
+		line += " " + entry
+	}
+	if st.meta {
+		if meta := joinNonEmpty(", ", neutralise(clip(oneLine(c.Source), 60)), date(c.Published)); meta != "" {
+			line += " — " + meta
+		}
 	}
 	if idShowable(c.ID) {
 		line += " · `" + c.ID + "`"
 	}
-	if excerpt > 0 {
-		line += "\n> " + neutralise(clip(oneLine(c.Text), excerpt))
+	if st.excerpt > 0 && c.Text != "" {
+		line += "\n> " + neutralise(clip(oneLine(c.Text), st.excerpt))
 	}
 	return line
 }
@@ -208,7 +291,7 @@ func idShowable(id string) bool {
 }
 
 // sourceLine reads a passage number and ID back from a Sources entry.
-var sourceLine = regexp.MustCompile("(?m)^\\*\\*\\[(\\d+)\\]\\*\\* .* · `([^`\\n]+)`$")
+var sourceLine = regexp.MustCompile("(?m)^\\*\\*\\[(\\d+)\\]\\*\\*(?: .*)? · `([^`\\n]+)`$")
 
 // citedPassage is a citation read back from a message.
 type citedPassage struct {
@@ -223,7 +306,7 @@ func citationsOf(m *discordgo.Message) []citedPassage {
 	}
 	var out []citedPassage
 	for _, e := range m.Embeds {
-		if e == nil || e.Title != sourcesTitle {
+		if e == nil || !strings.HasPrefix(e.Title, sourcesTitle) {
 			continue
 		}
 		for _, sm := range sourceLine.FindAllStringSubmatch(e.Description, -1) {
@@ -284,56 +367,139 @@ func closestEmbed(ps []seam.Passage) *discordgo.MessageEmbed {
 func (r *Router) handleAskButton(ctx context.Context, x *exchange, args []string) error {
 	switch {
 	case len(args) == 1 && args[0] == "sources":
-		return r.showSources(ctx, x)
+		return r.showSources(ctx, x, -1)
+	case len(args) == 2 && args[0] == "sources":
+		page, err := strconv.Atoi(args[1])
+		if err != nil || page < 0 {
+			break
+		}
+		return r.showSources(ctx, x, page)
 	case len(args) == 2 && args[0] == "vote" && (args[1] == "up" || args[1] == "down"):
 		return r.vote(ctx, x, args[1])
 	}
 	return userErrorf("That button no longer works; ask again.")
 }
 
-// showSources replies, privately, with the full text of the passages the
-// answer cites, fetched again by ID.
-func (r *Router) showSources(ctx context.Context, x *exchange) error {
-	if err := x.deferReply(ctx, true); err != nil {
+// showSources shows, privately, the full text of the passages an answer
+// cites, fetched again by ID, a page at a time. page < 0 is the answer's
+// "Show sources" button: a new ephemeral message at the first page. Its
+// Previous and Next buttons turn the page by editing that message; each
+// page carries the list of every citation, which is where the next turn
+// reads them from (the buttons keep no state).
+func (r *Router) showSources(ctx context.Context, x *exchange, page int) error {
+	var err error
+	if page < 0 {
+		err = x.deferReply(ctx, true)
+	} else {
+		err = x.deferUpdate(ctx)
+	}
+	if err != nil {
 		return err
 	}
 	cites := citationsOf(x.i.Message)
+	if len(cites) == 0 && page >= 0 {
+		// Discord has sent only the ID and flags of an ephemeral message
+		// with the interaction; the page itself has the list.
+		if m, err := x.wh.original(ctx); err == nil {
+			cites = citationsOf(m)
+		}
+	}
 	if len(cites) == 0 {
 		return userErrorf("I can't find the sources of that answer any more; ask again.")
 	}
-	var found []seam.Citation
-	var missing []int
+	found := make([]seam.Citation, 0, len(cites))
 	for _, c := range cites {
 		p, ok := r.cfg.Searcher.Passage(c.ID)
 		if !ok {
-			missing = append(missing, c.N)
-			continue
+			p = seam.Passage{ID: c.ID}
 		}
 		found = append(found, seam.Citation{N: c.N, Passage: p})
 	}
-	return x.sendAll(ctx, renderFullSources(found, missing))
+	m := renderSourcesPage(found, max(page, 0))
+	m.Ephemeral = true
+	return x.edit(ctx, m)
 }
 
-// renderFullSources shows whole passages, one embed each, packed into as
-// few messages as the limits allow; missing lists the citations whose
-// passage is no longer indexed.
-func renderFullSources(found []seam.Citation, missing []int) []message {
-	content := ""
-	if len(missing) > 0 {
-		marks := make([]string, len(missing))
-		for i, n := range missing {
-			marks[i] = fmt.Sprintf("[%d]", n)
+// Custom IDs of the page buttons of "Show sources": idSourcesPage + page.
+const idSourcesPage = "ask:sources:"
+
+// Budgets of a page of "Show sources", within Discord's 6,000 characters
+// of embeds: the list of every citation first, the passages in the rest.
+const (
+	sourcesIndexBudget    = 2400
+	sourcesIndexMaxBudget = maxEmbedTotal - 1600
+	sourcesPageBudget     = maxEmbedTotal - 100
+)
+
+// renderSourcesPage shows page (counted from 0; past the end is the last)
+// of the cited passages: as many whole passages as fit one message, one
+// embed each, then a Sources list of every citation (what a page turn
+// reads back), and Previous and Next buttons when there is more than one
+// page. A citation with no text is one whose passage is no longer
+// indexed. The list takes up to 4,400 of the message's 6,000 characters
+// of embeds, which names every citation up to about 30 with IDs of 130
+// characters (answers cite far fewer); past that, the pages cover the
+// citations listed.
+func renderSourcesPage(cites []seam.Citation, page int) message {
+	index := make([]seam.Citation, len(cites))
+	var missing []string
+	var shown []seam.Citation
+	for k, c := range cites {
+		index[k] = c
+		if c.Text == "" {
+			index[k].Title = "(no longer in the index)"
+			missing = append(missing, fmt.Sprintf("[%d]", c.N))
+			continue
 		}
-		content = fmt.Sprintf("%s: no longer in the index (the article changed or was removed since this answer).", strings.Join(marks, " "))
+		shown = append(shown, c)
 	}
-	var embeds []*discordgo.MessageEmbed
-	for _, c := range found {
-		embeds = append(embeds, passageEmbed(fmt.Sprintf("[%d] ", c.N), c.Passage, neutralise(c.Text), maxEmbedDescription-96))
+	// The list must name every citation, or the later pages lose some:
+	// it takes more room, and the passages less, when it has to.
+	list, complete := sourcesEmbeds(index, 2, sourcesIndexBudget)
+	if !complete {
+		list, _ = sourcesEmbeds(index, 2, sourcesIndexMaxBudget)
 	}
-	if content == "" && len(embeds) == 0 {
-		content = "No sources to show."
+	room := sourcesPageBudget
+	for _, e := range list {
+		room -= embedSize(e)
 	}
-	return packEmbeds(content, embeds)
+	// A passage's embed is its text plus a title (at most 256) and a
+	// footer (outlet, date and ID: at most about 350).
+	maxText := min(maxEmbedDescription-96, room-700)
+	var pages [][]*discordgo.MessageEmbed
+	var cur []*discordgo.MessageEmbed
+	size := 0
+	for _, c := range shown {
+		e := passageEmbed(fmt.Sprintf("[%d] ", c.N), c.Passage, neutralise(c.Text), maxText)
+		n := embedSize(e)
+		if len(cur) > 0 && (size+n > room || len(cur)+len(list) >= maxEmbedsPerMessage) {
+			pages = append(pages, cur)
+			cur, size = nil, 0
+		}
+		cur = append(cur, e)
+		size += n
+	}
+	pages = append(pages, cur)
+	page = min(max(page, 0), len(pages)-1)
+
+	var notes []string
+	if len(pages) > 1 {
+		notes = append(notes, fmt.Sprintf("Page %d of %d.", page+1, len(pages)))
+	}
+	switch {
+	case len(shown) == 0:
+		notes = append(notes, "None of the cited passages is in the index any more (the articles changed or were removed since this answer).")
+	case len(missing) > 0:
+		notes = append(notes, fmt.Sprintf("%s: no longer in the index (the article changed or was removed since this answer).", strings.Join(missing, " ")))
+	}
+	m := message{Content: strings.Join(notes, " "), Embeds: append(pages[page], list...)}
+	if len(pages) > 1 {
+		m.Components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+			discordgo.Button{Label: "Previous", Style: discordgo.SecondaryButton, CustomID: idSourcesPage + strconv.Itoa(max(page-1, 0)), Disabled: page == 0},
+			discordgo.Button{Label: "Next", Style: discordgo.SecondaryButton, CustomID: idSourcesPage + strconv.Itoa(page+1), Disabled: page == len(pages)-1},
+		}}}
+	}
+	return m
 }
 
 // passageEmbed shows one passage: its title (linked), the text given, and

@@ -756,11 +756,14 @@ func TestShutdownGivesUp(t *testing.T) {
 	if err := e.router.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Shutdown = %v, want the deadline", err)
 	}
-	// The in-flight answer was cancelled and told so.
+	// The in-flight answer was cancelled and told so, privately.
 	waitFor(t, func() bool {
-		m, ok := e.fake.OriginalResponse(i.Token)
-		return ok && strings.Contains(m.Content, "restarting")
+		fs := e.fake.Followups(i.Token)
+		return len(fs) == 1 && isEphemeral(fs[0]) && strings.Contains(fs[0].Content, "restarting")
 	})
+	if m, ok := e.fake.OriginalResponse(i.Token); ok {
+		t.Errorf("the public placeholder is still there: %q", m.Content)
+	}
 }
 
 // failingAnswerer fails with an internal error.
@@ -775,9 +778,8 @@ func TestErrorsShownPlainly(t *testing.T) {
 	e := newEnv(t, envOptions{config: func(c *Config) { c.Answerer = failingAnswerer{} }})
 	i := fakediscord.CommandInteraction("ask", map[string]any{"question": "why?"}, member)
 	e.handle(i)
-	m := e.response(i)
-	if m.Content != genericFailure {
-		t.Errorf("user saw %q", m.Content)
+	if got := e.privateError(i); got != genericFailure {
+		t.Errorf("user saw %q", got)
 	}
 	if !strings.Contains(e.log.String(), "permission denied") || !strings.Contains(e.log.String(), `"level":"ERROR"`) {
 		t.Errorf("the cause is not logged: %s", e.log.String())
@@ -876,8 +878,8 @@ func TestHandlerPanicIsContained(t *testing.T) {
 	e := newEnv(t, envOptions{config: func(c *Config) { c.Answerer = panickingAnswerer{} }})
 	i := fakediscord.CommandInteraction("ask", map[string]any{"question": "why?"}, member)
 	e.handle(i)
-	if m := e.response(i); m.Content != genericFailure {
-		t.Errorf("user saw %q", m.Content)
+	if got := e.privateError(i); got != genericFailure {
+		t.Errorf("user saw %q", got)
 	}
 	if !strings.Contains(e.log.String(), "panic: answerer bug: index out of range") {
 		t.Errorf("the panic is not logged: %s", e.log.String())

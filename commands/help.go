@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
@@ -28,34 +29,60 @@ func (r *Router) handleHelp(ctx context.Context, x *exchange) error {
 }
 
 // renderHelp says what the index holds (counts, outlets, dates) and how to
-// use the commands. It shows nothing of the configuration: no token, key,
-// model address or file path.
+// use the commands, within one message: the outlets named are as many as
+// fit (at most 12), the others counted. It shows nothing of the
+// configuration: no token, key, model address or file path.
 func renderHelp(st seam.Stats, mentions bool) message {
-	var b strings.Builder
+	usage := helpUsage(mentions)
 	if st.Articles == 0 {
-		b.WriteString("No article is indexed yet: an admin can add some with /ingest or /reindex.\n\n")
-	} else {
-		fmt.Fprintf(&b, "I answer questions from %s (%s)", plural(st.Articles, "indexed news article"), plural(st.Passages, "passage"))
-		if len(st.Sources) > 0 {
-			outlets := make([]string, 0, len(st.Sources))
-			for i, s := range st.Sources {
-				if i == 12 {
-					outlets = append(outlets, fmt.Sprintf("and %d more", len(st.Sources)-12))
-					break
-				}
-				outlets = append(outlets, neutralise(clip(oneLine(s), 60)))
-			}
-			b.WriteString(" from " + strings.Join(outlets, ", "))
-		}
-		if !st.Oldest.IsZero() {
-			if date(st.Oldest) == date(st.Newest) {
-				fmt.Fprintf(&b, ", published on %s", date(st.Oldest))
-			} else {
-				fmt.Fprintf(&b, ", published between %s and %s", date(st.Oldest), date(st.Newest))
-			}
-		}
-		b.WriteString(". Every claim in an answer cites the passage it comes from, attributed to the outlet that published it; when the articles don't cover a question I say so instead of guessing.\n\n")
+		return message{Content: "No article is indexed yet: an admin can add some with /ingest or /reindex.\n\n" + usage, Ephemeral: true}
 	}
+	head := fmt.Sprintf("I answer questions from %s (%s)", plural(st.Articles, "indexed news article"), plural(st.Passages, "passage"))
+	var tail strings.Builder
+	if !st.Oldest.IsZero() {
+		if date(st.Oldest) == date(st.Newest) {
+			fmt.Fprintf(&tail, ", published on %s", date(st.Oldest))
+		} else {
+			fmt.Fprintf(&tail, ", published between %s and %s", date(st.Oldest), date(st.Newest))
+		}
+	}
+	tail.WriteString(". Every claim in an answer cites the passage it comes from, attributed to the outlet that published it; when the articles don't cover a question I say so instead of guessing.\n\n")
+	room := MessageLimit - width(head) - width(tail.String()) - width(usage)
+	return message{Content: head + helpOutlets(st.Sources, room) + tail.String() + usage, Ephemeral: true}
+}
+
+// maxHelpOutlets is the most outlets /help names.
+const maxHelpOutlets = 12
+
+// helpOutlets names the outlets, " from a, b, and 3 more", in at most room
+// characters: as many names as fit, the rest counted.
+func helpOutlets(sources []string, room int) string {
+	if len(sources) == 0 {
+		return ""
+	}
+	names := make([]string, 0, min(len(sources), maxHelpOutlets))
+	for _, s := range sources[:min(len(sources), maxHelpOutlets)] {
+		names = append(names, neutralise(clip(oneLine(s), 60)))
+	}
+	for k := len(names); k >= 0; k-- {
+		parts := slices.Clone(names[:k])
+		if rest := len(sources) - k; rest > 0 {
+			if k == 0 {
+				parts = append(parts, plural(rest, "outlet"))
+			} else {
+				parts = append(parts, fmt.Sprintf("and %d more", rest))
+			}
+		}
+		if text := " from " + strings.Join(parts, ", "); width(text) <= room {
+			return text
+		}
+	}
+	return ""
+}
+
+// helpUsage says how to use the commands.
+func helpUsage(mentions bool) string {
+	var b strings.Builder
 	b.WriteString("**/ask** `question` — a short answer with numbered citations and a Sources list. " +
 		"Ask about events and statements in the articles, e.g. *Will Iran allow inspections of its military sites?* " +
 		"Under the answer, **Show sources** shows the cited passages in full, and 👍/👎 tell the operator how it did.\n")
@@ -65,5 +92,5 @@ func renderHelp(st seam.Stats, mentions bool) message {
 		b.WriteString("You can also mention me with a question, and reply to my answer to ask a follow-up.\n")
 	}
 	b.WriteString("Admins: **/ingest** adds an article from a file or a web page; **/reindex** re-reads the article folder.")
-	return message{Content: b.String(), Ephemeral: true}
+	return b.String()
 }

@@ -181,9 +181,11 @@ func (g *ackGate) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // handle runs an interaction through the router directly, as discordgo
-// would, and returns when it has been handled.
+// would, and returns when it has been handled. The fake is told about the
+// interaction first, so its rules for the interaction's type apply.
 func (e *env) handle(i *discordgo.Interaction) {
 	e.t.Helper()
+	e.fake.Track(i)
 	e.router.HandleInteraction(e.ds, &discordgo.InteractionCreate{Interaction: i})
 }
 
@@ -212,6 +214,21 @@ func (e *env) waitResponse(i *discordgo.Interaction, timeout time.Duration, done
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// privateError checks how an error after a public deferral reaches the
+// user: the public placeholder is gone and one ephemeral follow-up says
+// what happened; it returns that text.
+func (e *env) privateError(i *discordgo.Interaction) string {
+	e.t.Helper()
+	if m, ok := e.fake.OriginalResponse(i.Token); ok {
+		e.t.Errorf("the public placeholder is still there: %q", m.Content)
+	}
+	fs := e.fake.Followups(i.Token)
+	if len(fs) != 1 || !isEphemeral(fs[0]) {
+		e.t.Fatalf("follow-ups %+v, want one ephemeral message", fs)
+	}
+	return fs[0].Content
 }
 
 // answered reports whether an answer message is final: it has buttons.

@@ -86,7 +86,7 @@ func (r *Router) handleIngest(ctx context.Context, x *exchange) error {
 	if err != nil {
 		return err
 	}
-	return x.edit(ctx, renderIngested(res))
+	return x.report(renderIngested(res))
 }
 
 // supports reports whether the Ingester reads files named like name.

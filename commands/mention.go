@@ -56,8 +56,16 @@ func (r *Router) HandleMessage(s *discordgo.Session, mc *discordgo.MessageCreate
 }
 
 func (r *Router) answerMessage(ctx context.Context, s *discordgo.Session, m *discordgo.Message, botID string, followUp bool, tr *trace) error {
+	// Replies reference the question softly: when it was deleted meanwhile,
+	// the answer is posted as an ordinary message instead of failing.
+	ref := m.SoftReference()
+	send := func(ctx context.Context, msg *discordgo.MessageSend) (*discordgo.Message, error) {
+		ctx, cancel := context.WithTimeout(ctx, channelCallTimeout)
+		defer cancel()
+		return s.ChannelMessageSendComplex(m.ChannelID, msg, discordgo.WithContext(ctx))
+	}
 	reply := func(text string) error {
-		_, err := s.ChannelMessageSendComplex(m.ChannelID, message{Content: text}.messageSend(m.Reference()), discordgo.WithContext(ctx))
+		_, err := send(ctx, message{Content: text}.messageSend(ref))
 		return err
 	}
 	q, err := SanitizeQuestion(stripMention(m.Content, botID))
@@ -75,13 +83,14 @@ func (r *Router) answerMessage(ctx context.Context, s *discordgo.Session, m *dis
 		return reply(busyText)
 	}
 	defer adm.ticket.release()
-	sent, err := s.ChannelMessageSendComplex(m.ChannelID,
-		message{Content: quoteQuestion(q) + "\n\nThinking…"}.messageSend(m.Reference()), discordgo.WithContext(ctx))
+	sent, err := send(ctx, message{Content: quoteQuestion(q) + "\n\nThinking…"}.messageSend(ref))
 	tr.stage("ack", time.Since(tr.start))
 	if err != nil {
 		return err
 	}
 	edit := func(ctx context.Context, msg message) error {
+		ctx, cancel := context.WithTimeout(ctx, channelCallTimeout)
+		defer cancel()
 		_, err := s.ChannelMessageEditComplex(msg.messageEdit(sent.ChannelID, sent.ID), discordgo.WithContext(ctx))
 		return err
 	}
@@ -101,12 +110,17 @@ func (r *Router) answerMessage(ctx context.Context, s *discordgo.Session, m *dis
 		return err
 	}
 	for _, msg := range msgs[1:] {
-		if _, err := s.ChannelMessageSendComplex(m.ChannelID, msg.messageSend(nil), discordgo.WithContext(ctx)); err != nil {
+		if _, err := send(ctx, msg.messageSend(nil)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// channelCallTimeout bounds one channel-message call. discordgo keys these
+// on a bucket per channel, as Discord does, and retries a 429 itself (its
+// wait before the retry does not watch the context; the retry then does).
+const channelCallTimeout = 30 * time.Second
 
 // botUserID is the bot's own user ID, from the session's state.
 func botUserID(s *discordgo.Session) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -111,17 +112,80 @@ type exchange struct {
 	i     *discordgo.Interaction
 	trace *trace
 	// reply, when not nil, takes the acknowledgement instead of the
-	// session's InteractionRespond (HTTP interactions: it becomes the
-	// HTTP response body).
+	// callback endpoint (HTTP interactions: it becomes the HTTP response
+	// body).
 	reply func(*discordgo.InteractionResponse) error
+	// wh sends the edits and follow-ups, on the token's own rate-limit
+	// bucket (see webhook).
+	wh *webhook
+	// received is when the interaction arrived, by the router's clock:
+	// its token is valid for tokenLifetime from about then.
+	received time.Time
 
 	acked     bool
 	ephemeral bool // the acknowledgement was ephemeral
+	updating  bool // the acknowledgement was a deferred update of the message a button sits on
 }
 
 func (r *Router) newExchange(s *discordgo.Session, i *discordgo.Interaction) *exchange {
-	return &exchange{r: r, s: s, i: i, trace: r.newTrace(i)}
+	return &exchange{r: r, s: s, i: i, trace: r.newTrace(i), wh: newWebhook(s, i), received: r.cfg.Now()}
 }
+
+// Discord accepts edits and follow-ups on an interaction's token for 15
+// minutes; long work (a /reindex of a large corpus) reports by a channel
+// message instead once less than tokenMargin of that is left.
+const (
+	tokenLifetime = 15 * time.Minute
+	tokenMargin   = time.Minute
+)
+
+// reportTimeout bounds sending the final report of long work, which runs
+// under a context of its own: the interaction's may have ended meanwhile.
+const reportTimeout = 30 * time.Second
+
+// tokenLeft is how long the interaction's token stays valid.
+func (x *exchange) tokenLeft() time.Duration {
+	return x.received.Add(tokenLifetime).Sub(x.r.cfg.Now())
+}
+
+// report shows the outcome of long work, such as a reindex. While the
+// token has time left, it edits the (private) reply; near the token's
+// end, or when Discord says the token has ended, it posts the outcome to
+// the channel instead, addressed to the user (a mention that pings
+// nobody), saying why it isn't private. It runs under the router's
+// context, not the interaction's, which may be over by then.
+func (x *exchange) report(m message) error {
+	ctx, cancel := context.WithTimeout(x.r.base, reportTimeout)
+	defer cancel()
+	how := "channel"
+	if x.tokenLeft() > tokenMargin {
+		err := x.edit(ctx, m)
+		if err == nil || !tokenExpired(err) {
+			return err
+		}
+		how = "channel, token expired early"
+	}
+	x.trace.set(slog.String("report", how))
+	intro := "This took longer than Discord keeps a private reply open, so here is the result"
+	if u := interactionUserID(x.i); u != "" {
+		intro = "<@" + u + ">: this took longer than Discord keeps your private reply open, so here is the result"
+	}
+	msgs := textMessages(intro + ".\n" + m.Content)
+	msgs[len(msgs)-1].Embeds = m.Embeds
+	for _, part := range msgs {
+		pctx, cancel := context.WithTimeout(ctx, channelCallTimeout)
+		_, err := x.s.ChannelMessageSendComplex(x.i.ChannelID, part.messageSend(nil), discordgo.WithContext(pctx))
+		cancel()
+		if err != nil {
+			return fmt.Errorf("report in the channel: %w", err)
+		}
+	}
+	return nil
+}
+
+// ackCallTimeout bounds the acknowledgement's round trip: Discord drops an
+// interaction not acknowledged within 3 seconds of its creation anyway.
+const ackCallTimeout = 5 * time.Second
 
 // deferReply acknowledges a command (or a button that answers with a new
 // message) with "thinking…"; the answer then edits the original response.
@@ -135,7 +199,11 @@ func (x *exchange) deferReply(ctx context.Context, ephemeral bool) error {
 
 // deferUpdate acknowledges a button that edits the message it sits on.
 func (x *exchange) deferUpdate(ctx context.Context) error {
-	return x.ack(ctx, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}, false)
+	if err := x.ack(ctx, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}, false); err != nil {
+		return err
+	}
+	x.updating = true
+	return nil
 }
 
 // respond acknowledges with a complete message (for replies that need no
@@ -155,7 +223,9 @@ func (x *exchange) ack(ctx context.Context, resp *discordgo.InteractionResponse,
 	if x.reply != nil {
 		err = x.reply(resp)
 	} else {
-		err = x.s.InteractionRespond(x.i, resp, discordgo.WithContext(ctx))
+		actx, cancel := context.WithTimeout(ctx, ackCallTimeout)
+		err = x.wh.respond(actx, x.i.ID, resp)
+		cancel()
 	}
 	x.trace.stage("ack", time.Since(x.trace.start))
 	if err != nil {
@@ -167,7 +237,7 @@ func (x *exchange) ack(ctx context.Context, resp *discordgo.InteractionResponse,
 
 // edit replaces the original response.
 func (x *exchange) edit(ctx context.Context, m message) error {
-	if _, err := x.s.InteractionResponseEdit(x.i, m.webhookEdit(), discordgo.WithContext(ctx)); err != nil {
+	if err := x.wh.editOriginal(ctx, m.webhookEdit()); err != nil {
 		return fmt.Errorf("edit response: %w", err)
 	}
 	return nil
@@ -175,7 +245,7 @@ func (x *exchange) edit(ctx context.Context, m message) error {
 
 // followup sends one more message after the original response.
 func (x *exchange) followup(ctx context.Context, m message) error {
-	if _, err := x.s.FollowupMessageCreate(x.i, true, m.webhookParams(), discordgo.WithContext(ctx)); err != nil {
+	if _, err := x.wh.followup(ctx, m.webhookParams()); err != nil {
 		return fmt.Errorf("follow-up: %w", err)
 	}
 	return nil
@@ -199,15 +269,36 @@ func (x *exchange) sendAll(ctx context.Context, msgs []message) error {
 	return nil
 }
 
-// refuse tells the user why nothing happens: as an ephemeral reply when the
-// interaction was not acknowledged yet, else by editing the response.
+// refuse tells the user, and only them, why nothing (more) happens:
+//
+//   - before any acknowledgement, as an ephemeral reply;
+//   - after an ephemeral deferral, by editing that private reply;
+//   - after a deferred update (a button on a message), as an ephemeral
+//     follow-up, leaving the message as it was;
+//   - after a public deferral, whose message an edit can't make private,
+//     by deleting the public placeholder (and whatever streamed into it)
+//     and then sending an ephemeral follow-up. The order matters: a
+//     follow-up sent while the deferral still shows "thinking…" becomes
+//     that public message, its ephemeral flag ignored. When the delete
+//     fails, the placeholder is edited instead, so that it doesn't stay
+//     "thinking…".
 func (x *exchange) refuse(ctx context.Context, text string) {
 	m := message{Content: text, Ephemeral: true}
 	var err error
-	if x.acked {
-		err = x.edit(ctx, m)
-	} else {
+	switch {
+	case !x.acked:
 		err = x.respond(ctx, m)
+	case x.ephemeral:
+		err = x.edit(ctx, m)
+	case x.updating:
+		err = x.followup(ctx, m)
+	default:
+		if err = x.wh.deleteOriginal(ctx); err != nil {
+			x.trace.fail(fmt.Errorf("delete the public placeholder: %w", err))
+			err = x.edit(ctx, m)
+			break
+		}
+		err = x.followup(ctx, m)
 	}
 	if err != nil {
 		x.trace.fail(err)

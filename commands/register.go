@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,6 +20,28 @@ import (
 
 // This file is the rest of the Discord transport: the gateway connection,
 // learning the application ID, and registering the slash commands.
+
+// BotPermissions are the permissions the bot's role needs, and all it
+// needs: to see a channel and post in it (View Channel, Send Messages) and
+// in its threads (Send Messages in Threads), for answers to mentions,
+// which may come from a thread, and for the report of a /reindex that
+// outlived its interaction; to show the Sources embed in those messages
+// (Embed Links); and to reply to the message that asked (Read Message
+// History). Interaction responses need none of them. The invite URL asks
+// for exactly these (see InviteURL); README and docs/deploy.md show the
+// number, 274877991936, and a test keeps them in step.
+const BotPermissions int64 = discordgo.PermissionViewChannel |
+	discordgo.PermissionSendMessages |
+	discordgo.PermissionSendMessagesInThreads |
+	discordgo.PermissionEmbedLinks |
+	discordgo.PermissionReadMessageHistory
+
+// InviteURL is the address that adds the bot to a server, with its slash
+// commands and BotPermissions.
+func InviteURL(appID string) string {
+	return "https://discord.com/api/oauth2/authorize?client_id=" + url.QueryEscape(appID) +
+		"&scope=bot%20applications.commands&permissions=" + strconv.FormatInt(BotPermissions, 10)
+}
 
 // Intents are the gateway intents the router needs: guilds, and messages
 // with their content when it answers mentions.

@@ -20,18 +20,23 @@ func (r *Router) reindexCommand() *command {
 }
 
 // handleReindex runs a reindex, showing its progress by editing a private
-// reply, then the summary. Questions go on being answered from the
-// previous index meanwhile. The router has checked the user may (see
-// checkAdmin).
+// reply, then the summary; a reindex that outlives the interaction's token
+// (15 minutes) reports in the channel instead (see exchange.report).
+// Questions go on being answered from the previous index meanwhile.
 func (r *Router) handleReindex(ctx context.Context, x *exchange) error {
 	if err := x.deferReply(ctx, true); err != nil {
 		return err
 	}
 	sum, err := r.reindex(ctx, x)
-	if err != nil {
+	switch {
+	case err != nil && x.tokenLeft() > tokenMargin:
 		return err
+	case err != nil:
+		// Too late for the private reply: say it where it can be read.
+		x.trace.fail(err)
+		return x.report(message{Content: userText(err, r.supported)})
 	}
-	return x.edit(ctx, renderSummary(sum))
+	return x.report(renderSummary(sum))
 }
 
 // reindex runs the Indexer with progress edits. The reindex itself is not

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bwmarrin/discordgo"
+
 	"github.com/newsbot/newsbot/commands/seam"
 )
 
@@ -80,6 +82,14 @@ func TestRenderGolden(t *testing.T) {
 		p.Text = strings.Repeat("Lengthy passage text. ", 40)
 		many = append(many, seam.Citation{N: n, Passage: p})
 	}
+	// Citations that fit no single Sources embed, even plain: 40 with long
+	// passage IDs.
+	var longIDs []seam.Citation
+	for n := 1; n <= 40; n++ {
+		p := p1
+		p.ID = fmt.Sprintf("ingested/%s-%02d#%d", strings.Repeat("very-long-file-name-", 5), n, n)
+		longIDs = append(longIDs, seam.Citation{N: n, Passage: p})
+	}
 	hl := func(s string) string {
 		return strings.NewReplacer("missile", markOpen+"missile"+markClose, "sanctions", markOpen+"sanctions"+markClose).Replace(s)
 	}
@@ -87,6 +97,20 @@ func TestRenderGolden(t *testing.T) {
 	for n := 1; n <= 23; n++ {
 		arts = append(arts, seam.Article{ID: fmt.Sprintf("a%02d", n), Title: fmt.Sprintf("Article %d [draft]", n), Source: "BBC",
 			URL: "https://bbc.co.uk/" + fmt.Sprint(n), Published: pub1.AddDate(0, 0, n), Passages: 3})
+	}
+	// The longest entries /articles can show: 200-character titles, full
+	// of Markdown to escape, with 500-character URLs and long outlets.
+	var longArts []seam.Article
+	for n := 1; n <= 12; n++ {
+		longArts = append(longArts, seam.Article{ID: fmt.Sprintf("l%02d", n),
+			Title:     strings.Repeat("*Breaking* [news] ", 15),
+			Source:    strings.Repeat("_Outlet_ ", 10),
+			URL:       "https://example.com/" + strings.Repeat("a", 470) + fmt.Sprint(n),
+			Published: pub1.AddDate(0, 0, n)})
+	}
+	var outlets []string
+	for n := 1; n <= 40; n++ {
+		outlets = append(outlets, fmt.Sprintf("%s %d", strings.Repeat("_*", 30), n)) // 60 characters, 120 escaped
 	}
 	sum := seam.Summary{Articles: 40, Passages: 300, Added: []string{"ingested/new-story"}, Changed: []string{"bbc/01"},
 		Removed: []string{"old`name"}, Unchanged: 37, Duration: 1500 * time.Millisecond,
@@ -107,15 +131,19 @@ func TestRenderGolden(t *testing.T) {
 		{"answer_partial", renderPartial("Will Iran allow inspections?", "Press TV reports [1]")},
 		{"source", renderSource("missile sanctions", []seam.Passage{p1, p2}, hl)},
 		{"source_none", renderSource("ibuprofen", nil, hl)},
-		{"full_sources", renderFullSources([]seam.Citation{{N: 1, Passage: p1}, {N: 2, Passage: p2}}, []int{3})},
+		{"full_sources", renderSourcesPage([]seam.Citation{{N: 1, Passage: p1}, {N: 2, Passage: p2}, {N: 3, Passage: seam.Passage{ID: "gone#1"}}}, 0)},
+		{"full_sources_page2", renderSourcesPage(many, 1)},
+		{"answer_long_ids", renderAnswer("Everything?", seam.Answer{Text: "See [1].", Citations: longIDs})},
 		{"articles_page2", renderArticles(arts, "", 1)},
 		{"articles_search", renderArticles(arts, "article 2", 0)},
 		{"articles_none", renderArticles(arts, "zebra", 0)},
+		{"articles_long", renderArticles(longArts, "", 0)},
 		{"reindex_summary", renderSummary(sum)},
 		{"reindex_summary_truncated", renderSummary(bigSum)},
 		{"reindex_progress", renderProgress(seam.Progress{Stage: "embedding", Done: 12, Total: 40})},
 		{"help", renderHelp(seam.Stats{Articles: 2, Passages: 5, Sources: []string{"Press TV", "Tasnim"}, Oldest: pub1, Newest: pub2}, false)},
 		{"help_empty", renderHelp(seam.Stats{}, true)},
+		{"help_many_outlets", renderHelp(seam.Stats{Articles: 12000, Passages: 99000, Sources: outlets, Oldest: pub1, Newest: pub2}, true)},
 		{"ingested", renderIngested(seam.Ingested{Path: "ingested/story.txt",
 			Articles: []seam.Article{{ID: "ingested/story", Path: "ingested/story.txt", Title: "A story", Source: "BBC", Passages: 4}}})},
 		{"ingested_skipped", renderIngested(seam.Ingested{Path: "ingested/x.json",
@@ -159,6 +187,30 @@ func checkLimits(t *testing.T, v any) {
 		if strings.Contains(m.Content, "@everyone") || mentionRE.MatchString(m.Content) {
 			t.Errorf("message %d: a live mention in %q", i, m.Content)
 		}
+		if len(m.Components) > 5 {
+			t.Errorf("message %d: %d component rows", i, len(m.Components))
+		}
+		ids := map[string]bool{}
+		for _, c := range m.Components {
+			row, ok := c.(discordgo.ActionsRow)
+			if !ok || len(row.Components) < 1 || len(row.Components) > 5 {
+				t.Errorf("message %d: component row %+v, want 1-5 components", i, c)
+				continue
+			}
+			for _, b := range row.Components {
+				btn, ok := b.(discordgo.Button)
+				if !ok {
+					continue
+				}
+				if n := width(btn.CustomID); n < 1 || n > 100 || ids[btn.CustomID] {
+					t.Errorf("message %d: button custom ID %q (%d characters, or repeated)", i, btn.CustomID, n)
+				}
+				ids[btn.CustomID] = true
+				if width(btn.Label) > 80 {
+					t.Errorf("message %d: button label %q", i, btn.Label)
+				}
+			}
+		}
 	}
 }
 
@@ -176,6 +228,39 @@ func TestSourcesRoundTrip(t *testing.T) {
 	}
 	if a := answerOf(m.Content); a != "x [1] y [2]" {
 		t.Errorf("answerOf = %q", a)
+	}
+
+	// However many citations, each is listed, however plainly, for the
+	// buttons to read back: 40 with IDs of 130 characters take two embeds.
+	for _, n := range []int{1, 10, 25, 40} {
+		var cites []seam.Citation
+		for k := 1; k <= n; k++ {
+			p := p1
+			p.ID = fmt.Sprintf("ingested/%s-%02d#%d", strings.Repeat("very-long-file-name-", 5), k, k)
+			p.Title = strings.Repeat("*Long* title ", 20)
+			p.URL = "https://example.com/" + strings.Repeat("x", 480)
+			cites = append(cites, seam.Citation{N: k, Passage: p})
+		}
+		msgs := renderAnswer("q", seam.Answer{Text: "x [1]", Citations: cites})
+		checkLimits(t, msgs)
+		got := citationsOf(toMessage(msgs[0]))
+		if len(got) != n {
+			t.Errorf("%d citations: %d read back", n, len(got))
+			continue
+		}
+		for k, c := range got {
+			if c.N != k+1 || c.ID != cites[k].ID {
+				t.Errorf("%d citations: read back %v as [%d] %s", n, c, k+1, cites[k].ID)
+			}
+		}
+		// A page of Show sources lists them all too, beside a passage,
+		// up to some 30 citations with such long IDs (the engine cites
+		// far fewer).
+		page := renderSourcesPage(cites, 0)
+		checkLimits(t, page)
+		if got := citationsOf(toMessage(page)); len(got) != n && n <= 25 {
+			t.Errorf("%d citations: a page of Show sources lists %d", n, len(got))
+		}
 	}
 }
 

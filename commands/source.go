@@ -29,6 +29,7 @@ func (r *Router) sourceCommand() *command {
 					Name:        "query",
 					Description: "Words to look for, e.g. missile sanctions",
 					Required:    true,
+					MaxLength:   MaxQuestionRunes, // SanitizeQuestion's limit
 				},
 				{
 					Type:        discordgo.ApplicationCommandOptionInteger,

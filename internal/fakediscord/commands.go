@@ -2,6 +2,7 @@ package fakediscord
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -17,6 +18,9 @@ const (
 	maxCommandDescription = 100
 	maxCommandOptions     = 25
 	maxOptionChoices      = 25
+	// maxOptionLength bounds a string option's value and its min_length
+	// and max_length.
+	maxOptionLength = 6000
 )
 
 // commandScope splits a command route's variables into application, guild
@@ -271,6 +275,19 @@ func checkOptions(opts []*discordgo.ApplicationCommandOption, at string) []field
 		if !o.Required {
 			optional = true
 		}
+		if o.Type == discordgo.ApplicationCommandOptionString {
+			if o.MaxLength < 0 || o.MaxLength > maxOptionLength {
+				errs = append(errs, fieldError{f + ".max_length", "NUMBER_TYPE_MAX",
+					fmt.Sprintf("int value should be less than or equal to %d.", maxOptionLength)})
+			}
+			if m := o.MinLength; m != nil && (*m < 0 || *m > maxOptionLength || o.MaxLength > 0 && *m > o.MaxLength) {
+				errs = append(errs, fieldError{f + ".min_length", "NUMBER_TYPE_MAX",
+					fmt.Sprintf("min_length must be between 0 and %d and at most max_length.", maxOptionLength)})
+			}
+		} else if o.MaxLength != 0 || o.MinLength != nil {
+			errs = append(errs, fieldError{f + ".max_length", "APPLICATION_COMMAND_OPTION_LENGTH_NOT_ALLOWED",
+				"Only string options can have a min_length or max_length"})
+		}
 		if len(o.Choices) > maxOptionChoices {
 			errs = append(errs, fieldError{f + ".choices", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."})
 		}
@@ -304,4 +321,77 @@ func checkDescription(desc, at string) []fieldError {
 		return []fieldError{{at, "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."}}
 	}
 	return nil
+}
+
+// ErrRefusedByClient is wrapped by the error of a dispatch that Discord's
+// client would never send, such as an option longer than the registered
+// command's max_length.
+var ErrRefusedByClient = errors.New("fakediscord: Discord's client would not send this interaction")
+
+// checkOptions checks a command interaction's option values against the
+// registered command of that name (in the interaction's guild, then
+// global). Interactions of other types, and unregistered commands, pass.
+func (s *Server) checkOptions(i *discordgo.Interaction) error {
+	if i.Type != discordgo.InteractionApplicationCommand {
+		return nil
+	}
+	data := i.ApplicationCommandData()
+	s.mu.Lock()
+	cmd := findCommand(s.commands[i.GuildID], data.CommandType, data.Name)
+	if cmd == nil {
+		cmd = findCommand(s.commands[""], data.CommandType, data.Name)
+	}
+	var defs []*discordgo.ApplicationCommandOption
+	if cmd != nil {
+		defs = cloneCommands([]*discordgo.ApplicationCommand{cmd})[0].Options
+	}
+	s.mu.Unlock()
+	if cmd == nil {
+		return nil
+	}
+	return checkOptionValues(data.Name, data.Options, defs)
+}
+
+func checkOptionValues(at string, opts []*discordgo.ApplicationCommandInteractionDataOption, defs []*discordgo.ApplicationCommandOption) error {
+	for _, o := range opts {
+		var def *discordgo.ApplicationCommandOption
+		for _, d := range defs {
+			if d.Name == o.Name {
+				def = d
+			}
+		}
+		if def == nil {
+			return fmt.Errorf("%w: /%s has no option %q", ErrRefusedByClient, at, o.Name)
+		}
+		switch def.Type {
+		case discordgo.ApplicationCommandOptionSubCommand, discordgo.ApplicationCommandOptionSubCommandGroup:
+			if err := checkOptionValues(at+" "+o.Name, o.Options, def.Options); err != nil {
+				return err
+			}
+		case discordgo.ApplicationCommandOptionString:
+			v, _ := o.Value.(string)
+			n := utf8.RuneCountInString(v)
+			maxLen := def.MaxLength
+			if maxLen == 0 {
+				maxLen = maxOptionLength
+			}
+			if n > maxLen || def.MinLength != nil && n < *def.MinLength {
+				return fmt.Errorf("%w: /%s %s is %d characters, outside the command's %d-%d",
+					ErrRefusedByClient, at, o.Name, n, minOr(def.MinLength), maxLen)
+			}
+		case discordgo.ApplicationCommandOptionInteger, discordgo.ApplicationCommandOptionNumber:
+			v, _ := o.Value.(float64)
+			if def.MinValue != nil && v < *def.MinValue || def.MaxValue != 0 && v > def.MaxValue {
+				return fmt.Errorf("%w: /%s %s is %v, outside the command's range", ErrRefusedByClient, at, o.Name, v)
+			}
+		}
+	}
+	return nil
+}
+
+func minOr(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
 }

@@ -17,23 +17,56 @@
 //
 // The REST API keeps what a bot creates (application commands, interaction
 // responses, follow-ups, channel messages) and answers with the JSON Discord
-// sends back. It enforces, like Discord, the rules a bot most often breaks:
+// sends back. It is as strict as Discord about what a bot can get wrong,
+// answering with Discord's own error shapes (a 400 "Invalid Form Body",
+// code 50035, whose "errors" object nests by the field's path, e.g.
+// {"embeds": {"0": {"description": {"_errors": [...]}}}}):
 //
 //   - An interaction must be acknowledged once, within AckDeadline (3 s by
 //     default) of its dispatch: a late callback gets 404 "Unknown
 //     interaction" (10062), a second one 400 (40060). Interactions that were
 //     never dispatched (built and passed to a handler directly) are accepted
 //     at any time.
+//   - The callback type must be one Discord accepts for the interaction's
+//     type (a deferred update answers a button, not a command; a PING only
+//     gets a PONG), for the interactions the fake has seen (dispatched, or
+//     named with Track).
 //   - The original response cannot be read or edited, nor follow-ups sent,
-//     before the interaction was acknowledged (404).
-//   - Message limits: 2,000 characters of content, 10 embeds, 256 in a
-//     title, 4,096 in a description, 25 fields, 6,000 characters in all
-//     embeds, 5 component rows; creating an empty message fails (400).
+//     before the interaction was acknowledged (404), nor after its token's
+//     15 minutes (TokenLifetime; 401 "Invalid Webhook Token", 50027). The
+//     token ages by the Clock option's clock, so a test can expire it.
+//   - Message limits, counted in UTF-16 code units: 2,000 characters of
+//     content; 10 embeds, 256 in a title, 4,096 in a description, 25
+//     fields (names 256, values 1,024, neither empty), 2,048 in a footer,
+//     6,000 characters in all embeds; at most 5 component rows of 1-5
+//     buttons (or one select menu), labels of at most 80 characters,
+//     custom IDs of 1-100 characters unique in the message, link buttons
+//     with a URL and no custom ID; creating an empty message fails (400).
+//   - A reply's message_reference must name a message that exists (one the
+//     bot sent, or one DispatchMessage sent and DeleteMessage did not
+//     remove), unless it sets fail_if_not_exists to false, which sends an
+//     ordinary message instead.
 //   - Command registration: names of 1-32 lowercase letters, digits, '-' or
 //     '_', descriptions of 1-100 characters, at most 25 options with the
-//     required ones first (400).
+//     required ones first, max_length and min_length (0-6,000) on string
+//     options only (400). DispatchInteraction refuses, as Discord's client
+//     would, a command whose options break the registered max_length,
+//     min_length or range (ErrRefusedByClient).
+//   - Rate limits: each route has buckets keyed by its major parameter
+//     (one per interaction token, per channel...; see DefaultLimits and
+//     RouteLimits), announced in X-RateLimit-* headers; a request to an
+//     empty bucket gets 429 with Retry-After and Discord's body. NoRateLimits
+//     turns them off.
+//   - Latency: every request can take a round trip (Latency, SetLatency).
 //   - Authenticated routes need an Authorization header starting with
 //     "Bot " (401); interaction callbacks and webhooks need none.
+//
+// Interactions reach the bot as Discord sends them: DispatchInteraction
+// and DispatchRaw over the gateway, PostInteraction to an HTTP
+// interactions endpoint (signed, its answer applied as the callback).
+// Payload returns real interaction payloads kept under
+// testdata/interactions, to replay either way. Track tells the fake about
+// an interaction handed to the bot directly, so that its rules apply.
 //
 // Every request is recorded (see Request) and can be awaited with WaitFor.
 // Every payload that creates or edits message content is checked for empty

@@ -318,14 +318,18 @@ func (s *Server) Dispatch(typ string, data any) error {
 
 // DispatchInteraction sends INTERACTION_CREATE and notes the time, from which
 // the acknowledgement deadline runs (see AckLatency).
+//
+// As Discord's client would, it refuses (with an error wrapping
+// ErrRefusedByClient, sending nothing) a command whose options break the
+// rules the registered command sets: a string longer than its max_length
+// or shorter than its min_length, a number out of its range.
 func (s *Server) DispatchInteraction(i *discordgo.Interaction) error {
-	s.mu.Lock()
-	st := s.interactionLocked(i.ID, i.Token)
-	st.dispatchedAt = time.Now()
-	st.message = i.Message
-	if i.ChannelID != "" {
-		st.channelID = i.ChannelID
+	if err := s.checkOptions(i); err != nil {
+		return err
 	}
+	st := s.Track(i)
+	s.mu.Lock()
+	st.dispatchedAt = time.Now()
 	s.mu.Unlock()
 	if err := s.Dispatch("INTERACTION_CREATE", i); err != nil {
 		s.mu.Lock()
@@ -337,7 +341,8 @@ func (s *Server) DispatchInteraction(i *discordgo.Interaction) error {
 }
 
 // DispatchMessage sends MESSAGE_CREATE. An empty ID, ChannelID or Timestamp
-// is filled in.
+// is filled in (the ID and channel in m too, so the test knows them). The
+// message then exists for replies that reference it, until DeleteMessage.
 func (s *Server) DispatchMessage(m *discordgo.Message) error {
 	msg := *m
 	if msg.ID == "" {
@@ -349,7 +354,34 @@ func (s *Server) DispatchMessage(m *discordgo.Message) error {
 	if msg.Timestamp.IsZero() {
 		msg.Timestamp = time.Now().UTC()
 	}
+	s.mu.Lock()
+	s.userMessages[msg.ID] = msg.ChannelID
+	s.mu.Unlock()
+	m.ID, m.ChannelID = msg.ID, msg.ChannelID
 	return s.Dispatch("MESSAGE_CREATE", &msg)
+}
+
+// DispatchRaw sends INTERACTION_CREATE with a payload exactly as given, such
+// as a real interaction kept as JSON, noting it as DispatchInteraction does.
+func (s *Server) DispatchRaw(payload []byte) error {
+	var i discordgo.Interaction
+	if err := json.Unmarshal(payload, &i); err != nil {
+		return fmt.Errorf("fakediscord: decode interaction: %w", err)
+	}
+	if err := s.checkOptions(&i); err != nil {
+		return err
+	}
+	st := s.Track(&i)
+	s.mu.Lock()
+	st.dispatchedAt = time.Now()
+	s.mu.Unlock()
+	if err := s.Dispatch("INTERACTION_CREATE", json.RawMessage(payload)); err != nil {
+		s.mu.Lock()
+		st.dispatchedAt = time.Time{}
+		s.mu.Unlock()
+		return err
+	}
+	return nil
 }
 
 // DropGateway closes every gateway connection abruptly, without a close

@@ -3,29 +3,14 @@ package fakediscord
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"path"
 	"slices"
 	"time"
-	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
-)
-
-// Discord's message limits.
-const (
-	maxContent          = 2000
-	maxEmbeds           = 10
-	maxEmbedTitle       = 256
-	maxEmbedDescription = 4096
-	maxEmbedFields      = 25
-	maxFieldName        = 256
-	maxFieldValue       = 1024
-	maxFooterText       = 2048
-	maxAuthorName       = 256
-	maxEmbedTotal       = 6000
-	maxComponentRows    = 5
 )
 
 // Message types and flags the fake sets.
@@ -42,8 +27,10 @@ const (
 type interactionState struct {
 	id, token    string
 	channelID    string
-	dispatchedAt time.Time // zero when not dispatched through the gateway
-	ackedAt      time.Time // zero until the callback
+	kind         discordgo.InteractionType // 0 when the fake has not seen the interaction itself
+	createdAt    time.Time                 // by the configured clock: the token's life starts here
+	dispatchedAt time.Time                 // zero when not dispatched through the gateway
+	ackedAt      time.Time                 // zero until the callback
 	ackType      int
 	message      *discordgo.Message // the message a component sits on
 	originalID   string             // the original response's message ID
@@ -54,7 +41,7 @@ type interactionState struct {
 func (s *Server) interactionLocked(id, token string) *interactionState {
 	st := s.interactions[id]
 	if st == nil {
-		st = &interactionState{id: id, token: token, channelID: ChannelID}
+		st = &interactionState{id: id, token: token, channelID: ChannelID, createdAt: s.cfg.now()}
 		s.interactions[id] = st
 	}
 	if token != "" && st.token == "" {
@@ -62,6 +49,23 @@ func (s *Server) interactionLocked(id, token string) *interactionState {
 	}
 	if st.token != "" {
 		s.byToken[st.token] = st
+	}
+	return st
+}
+
+// Track tells the fake about an interaction that a test hands to the bot
+// directly, without dispatching it: its type (so that callbacks of a type
+// Discord refuses for it fail), its channel and the message a component
+// sits on. Its token's life starts now, by the configured clock, unless
+// the fake saw it before. DispatchInteraction tracks what it sends.
+func (s *Server) Track(i *discordgo.Interaction) *interactionState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.interactionLocked(i.ID, i.Token)
+	st.kind = i.Type
+	st.message = i.Message
+	if i.ChannelID != "" {
+		st.channelID = i.ChannelID
 	}
 	return st
 }
@@ -171,80 +175,6 @@ func messageReply(m map[string]any) reply {
 	return jsonReply(http.StatusOK, json.RawMessage(data))
 }
 
-// validateMessage checks Discord's limits on a message payload. An empty
-// message is an error only when creating one.
-func validateMessage(p map[string]any, files int, creating bool) *reply {
-	var errs []fieldError
-	content, _ := p["content"].(string)
-	if n := utf8.RuneCountInString(content); n > maxContent {
-		errs = append(errs, fieldError{"content", "BASE_TYPE_MAX_LENGTH",
-			fmt.Sprintf("Must be %d or fewer in length.", maxContent)})
-	}
-	embeds, _ := p["embeds"].([]any)
-	if len(embeds) > maxEmbeds {
-		errs = append(errs, fieldError{"embeds", "BASE_TYPE_MAX_LENGTH",
-			fmt.Sprintf("Must be %d or fewer in length.", maxEmbeds)})
-	}
-	total := 0
-	for i, e := range embeds {
-		em, _ := e.(map[string]any)
-		errs, total = checkEmbed(em, fmt.Sprintf("embeds.%d", i), errs, total)
-	}
-	if total > maxEmbedTotal {
-		errs = append(errs, fieldError{"embeds", "MAX_EMBED_SIZE_EXCEEDED",
-			fmt.Sprintf("Embed size exceeds maximum size of %d", maxEmbedTotal)})
-	}
-	components, _ := p["components"].([]any)
-	if len(components) > maxComponentRows {
-		errs = append(errs, fieldError{"components", "BASE_TYPE_BAD_LENGTH",
-			fmt.Sprintf("Must be between 1 and %d in length.", maxComponentRows)})
-	}
-	if len(errs) > 0 {
-		r := formError(errs)
-		return &r
-	}
-	_, poll := p["poll"].(map[string]any)
-	stickers, _ := p["sticker_ids"].([]any)
-	if creating && content == "" && len(embeds) == 0 && len(components) == 0 &&
-		files == 0 && !poll && len(stickers) == 0 {
-		r := errorReply(http.StatusBadRequest, 50006, "Cannot send an empty message")
-		return &r
-	}
-	return nil
-}
-
-// checkEmbed checks one embed's limits and adds its characters to total.
-func checkEmbed(em map[string]any, at string, errs []fieldError, total int) ([]fieldError, int) {
-	limit := func(field, s string, max int) {
-		n := utf8.RuneCountInString(s)
-		total += n
-		if n > max {
-			errs = append(errs, fieldError{at + "." + field, "BASE_TYPE_MAX_LENGTH",
-				fmt.Sprintf("Must be %d or fewer in length.", max)})
-		}
-	}
-	str := func(m map[string]any, k string) string { v, _ := m[k].(string); return v }
-	limit("title", str(em, "title"), maxEmbedTitle)
-	limit("description", str(em, "description"), maxEmbedDescription)
-	if footer, ok := em["footer"].(map[string]any); ok {
-		limit("footer.text", str(footer, "text"), maxFooterText)
-	}
-	if author, ok := em["author"].(map[string]any); ok {
-		limit("author.name", str(author, "name"), maxAuthorName)
-	}
-	fields, _ := em["fields"].([]any)
-	if len(fields) > maxEmbedFields {
-		errs = append(errs, fieldError{at + ".fields", "BASE_TYPE_MAX_LENGTH",
-			fmt.Sprintf("Must be %d or fewer in length.", maxEmbedFields)})
-	}
-	for i, f := range fields {
-		fm, _ := f.(map[string]any)
-		limit(fmt.Sprintf("fields.%d.name", i), str(fm, "name"), maxFieldName)
-		limit(fmt.Sprintf("fields.%d.value", i), str(fm, "value"), maxFieldValue)
-	}
-	return errs, total
-}
-
 func (s *Server) handleCallback(c *call) reply {
 	id, token := c.vars[0], c.vars[1]
 	p := c.req.JSON
@@ -267,6 +197,9 @@ func (s *Server) handleCallback(c *call) reply {
 	}
 	if !st.ackedAt.IsZero() {
 		return errorReply(http.StatusBadRequest, 40060, "Interaction has already been acknowledged.")
+	}
+	if e := checkCallbackType(st.kind, discordgo.InteractionResponseType(typ)); e != nil {
+		return *e
 	}
 	switch discordgo.InteractionResponseType(typ) {
 	case discordgo.InteractionResponseChannelMessageWithSource:
@@ -344,6 +277,10 @@ func (s *Server) webhookStateLocked(app, token string) (*interactionState, *repl
 		r := errorReply(http.StatusNotFound, 10015, "Unknown Webhook")
 		return nil, &r
 	}
+	if s.cfg.now().Sub(st.createdAt) > TokenLifetime {
+		r := errorReply(http.StatusUnauthorized, 50027, "Invalid Webhook Token")
+		return nil, &r
+	}
 	return st, nil
 }
 
@@ -372,6 +309,19 @@ func (s *Server) handleWebhookExecute(c *call) reply {
 	}
 	if e := validateMessage(c.req.JSON, len(c.req.Files), true); e != nil {
 		return *e
+	}
+	if orig, ok := s.messages[st.originalID]; ok && st.ackType == int(discordgo.InteractionResponseDeferredChannelMessageWithSource) {
+		if flags, _ := orig["flags"].(int); flags&flagLoading != 0 {
+			// As Discord documents: a follow-up sent while a deferred
+			// reply is still loading edits that reply instead, and its
+			// flags are ignored (the reply stays as public or as private
+			// as the deferral made it).
+			s.applyLocked(orig, c.req.JSON, c.req.Files, false)
+			if c.req.Query.Get("wait") != "true" {
+				return noContent()
+			}
+			return messageReply(orig)
+		}
 	}
 	m := s.newMessageLocked(st.channelID, typeDefault, true)
 	s.applyLocked(m, c.req.JSON, c.req.Files, true)
@@ -432,12 +382,51 @@ func (s *Server) handleWebhookMessageDelete(c *call) reply {
 func (s *Server) handleChannelMessageCreate(c *call) reply {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if e := validateMessage(c.req.JSON, len(c.req.Files), true); e != nil {
+	p := c.req.JSON
+	if e := validateMessage(p, len(c.req.Files), true); e != nil {
 		return *e
 	}
+	if ref, ok := p["message_reference"].(map[string]any); ok && !s.messageExistsLocked(c.vars[0], ref) {
+		if fail, set := ref["fail_if_not_exists"].(bool); fail || !set {
+			return formError([]fieldError{{"message_reference", "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "Unknown message"}})
+		}
+		// fail_if_not_exists: false sends the message as an ordinary one.
+		p = maps.Clone(p)
+		delete(p, "message_reference")
+	}
 	m := s.newMessageLocked(c.vars[0], typeDefault, false)
-	s.applyLocked(m, c.req.JSON, c.req.Files, true)
+	s.applyLocked(m, p, c.req.Files, true)
 	return messageReply(m)
+}
+
+// messageExistsLocked reports whether a message reference names a message
+// that exists: one the bot sent, or one DispatchMessage sent and
+// DeleteMessage did not remove. A reference names the message's channel,
+// or channelID when it names none.
+func (s *Server) messageExistsLocked(channelID string, ref map[string]any) bool {
+	id := str(ref, "message_id")
+	if c := str(ref, "channel_id"); c != "" {
+		channelID = c
+	}
+	if m, ok := s.messages[id]; ok {
+		return m["channel_id"] == channelID
+	}
+	ch, ok := s.userMessages[id]
+	return ok && ch == channelID
+}
+
+// DeleteMessage deletes a message from a channel as its author or a
+// moderator would: a message DispatchMessage sent, or one the bot sent.
+// Replies that must reference it then fail (see fail_if_not_exists).
+func (s *Server) DeleteMessage(channelID, id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ch, ok := s.userMessages[id]; ok && ch == channelID {
+		delete(s.userMessages, id)
+	}
+	if m, ok := s.messages[id]; ok && m["channel_id"] == channelID {
+		s.deleteMessageLocked(id)
+	}
 }
 
 // channelMessageLocked finds a stored message in a channel.

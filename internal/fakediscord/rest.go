@@ -58,12 +58,25 @@ type fieldError struct {
 }
 
 // formError is Discord's 400 "Invalid Form Body" with per-field errors.
+// As in Discord's answers, the errors object nests by the field's path
+// ("embeds.0.description" is {"embeds": {"0": {"description": {"_errors":
+// [...]}}}}); "_root" names the body itself.
 func formError(errs []fieldError) reply {
 	detail := map[string]any{}
 	for _, e := range errs {
-		detail[e.field] = map[string]any{
-			"_errors": []any{map[string]any{"code": e.code, "message": e.message}},
+		node := detail
+		if e.field != "_root" {
+			for _, part := range strings.Split(e.field, ".") {
+				child, ok := node[part].(map[string]any)
+				if !ok {
+					child = map[string]any{}
+					node[part] = child
+				}
+				node = child
+			}
 		}
+		list, _ := node["_errors"].([]any)
+		node["_errors"] = append(list, map[string]any{"code": e.code, "message": e.message})
 	}
 	return jsonReply(http.StatusBadRequest, map[string]any{
 		"message": "Invalid Form Body",
@@ -188,8 +201,12 @@ func (s *Server) prepare(r *http.Request, req *Request, isAPI bool, readErr erro
 	if isAPI && len(segs) >= 3 && (segs[0] == "interactions" || segs[0] == "webhooks") {
 		s.noteInteraction(req, segs)
 	}
+	if isAPI && len(segs) >= 3 && segs[0] == "webhooks" && !s.awaitHTTPCallback(r, segs[2]) {
+		s.record(*req, false)
+		return reply{}, false
+	}
 
-	if d := s.delayFor(req.Method, req.Path); d > 0 {
+	if d := s.delayFor(req.Method, req.Path) + s.currentLatency(); d > 0 {
 		timer := time.NewTimer(d)
 		defer timer.Stop()
 		select {
@@ -205,6 +222,35 @@ func (s *Server) prepare(r *http.Request, req *Request, isAPI bool, readErr erro
 	if f := s.takeFault(req.Method, req.Path); f != nil {
 		return faultReply(f), false
 	}
+	var limitHeader http.Header
+	if isAPI {
+		h, wait, ok := s.takeBucket(req.Method, segs, time.Now())
+		if ok && wait > 0 {
+			return tooManyRequests(h, wait, "user"), false
+		}
+		limitHeader = h
+	}
+	rep, check := s.route(r, req, segs, isAPI)
+	if limitHeader != nil {
+		if rep.header == nil {
+			rep.header = http.Header{}
+		}
+		for k, v := range limitHeader {
+			rep.header[k] = v
+		}
+	}
+	return rep, check
+}
+
+// currentLatency is the round-trip delay of every request.
+func (s *Server) currentLatency() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.latency
+}
+
+// route finds the handler of a request and calls it.
+func (s *Server) route(r *http.Request, req *Request, segs []string, isAPI bool) (reply, bool) {
 
 	pathMatched := false
 	for _, rt := range s.routes {

@@ -183,6 +183,9 @@ func TestAcknowledgementRules(t *testing.T) {
 		t.Errorf("deferred original = %+v, %v; want a loading message", m, ok)
 	}
 
+	if _, err := ds.InteractionResponseEdit(i, &discordgo.WebhookEdit{Content: ptr("answer"), AllowedMentions: noMentions()}); err != nil {
+		t.Fatalf("edit original: %v", err)
+	}
 	f, err := ds.FollowupMessageCreate(i, true, &discordgo.WebhookParams{Content: "more", AllowedMentions: noMentions()})
 	if err != nil || f.ID == "" {
 		t.Fatalf("follow-up = %+v, %v", f, err)

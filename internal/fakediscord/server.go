@@ -34,6 +34,9 @@ const (
 const (
 	DefaultHeartbeatInterval = 41250 * time.Millisecond
 	DefaultAckDeadline       = discordgo.InteractionDeadline
+	// TokenLifetime is how long an interaction's token is valid for edits
+	// and follow-ups after the interaction was created.
+	TokenLifetime = 15 * time.Minute
 )
 
 // ErrClosed is returned by waits and dispatches on a closed Server.
@@ -51,6 +54,9 @@ type config struct {
 	heartbeat   time.Duration
 	ackDeadline time.Duration
 	strict      testing.TB
+	latency     time.Duration
+	now         func() time.Time
+	limits      map[string]RouteLimit // nil turns the rate limits off
 }
 
 // HeartbeatInterval sets the interval announced in HELLO. discordgo sends a
@@ -64,6 +70,21 @@ func HeartbeatInterval(d time.Duration) Option {
 // acknowledged; later callbacks get Discord's 404 "Unknown interaction".
 func AckDeadline(d time.Duration) Option {
 	return func(c *config) { c.ackDeadline = d }
+}
+
+// Latency makes every REST request take at least d from its arrival to its
+// answer, as the round trip to Discord does (typically 100-300 ms). The
+// request is recorded at its arrival; SetLatency changes it later.
+func Latency(d time.Duration) Option {
+	return func(c *config) { c.latency = d }
+}
+
+// Clock replaces the clock that interaction tokens age by (time.Now by
+// default), so that a test can expire a token without waiting 15 minutes
+// (see ManualClock). Acknowledgement deadlines, latency and rate limits
+// keep the real clock: clients wait on those in real time.
+func Clock(now func() time.Time) Option {
+	return func(c *config) { c.now = now }
 }
 
 // StrictMentions makes every allowed-mentions violation also fail t with
@@ -97,12 +118,16 @@ type Server struct {
 	violations   []MentionViolation
 	faults       []*fault
 	delays       []delayRule
+	latency      time.Duration
+	buckets      map[string]*bucket                         // by bucket name and key
 	commands     map[string][]*discordgo.ApplicationCommand // by guild ID, "" for global
 	interactions map[string]*interactionState               // by interaction ID
 	byToken      map[string]*interactionState               // by interaction token
 	messages     map[string]map[string]any                  // by message ID
 	messageOrder []string
+	userMessages map[string]string           // IDs of the messages DispatchMessage sent, to their channel
 	attachments  map[string]storedAttachment // by attachment ID
+	httpPending  map[string]chan struct{}    // tokens of PostInteraction's interactions, until their callback is applied
 
 	// gwMu guards the gateway state below. Dispatches write while holding it,
 	// so events reach each connection in sequence order.
@@ -117,7 +142,8 @@ type Server struct {
 // New starts a fake Discord and closes it when the test ends.
 func New(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	cfg := config{heartbeat: DefaultHeartbeatInterval, ackDeadline: DefaultAckDeadline}
+	cfg := config{heartbeat: DefaultHeartbeatInterval, ackDeadline: DefaultAckDeadline,
+		now: time.Now, limits: DefaultLimits()}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -130,7 +156,11 @@ func New(t testing.TB, opts ...Option) *Server {
 		interactions: map[string]*interactionState{},
 		byToken:      map[string]*interactionState{},
 		messages:     map[string]map[string]any{},
+		userMessages: map[string]string{},
+		buckets:      map[string]*bucket{},
+		latency:      cfg.latency,
 		attachments:  map[string]storedAttachment{},
+		httpPending:  map[string]chan struct{}{},
 		conns:        map[*gwConn]struct{}{},
 		sessions:     map[string]*gwSession{},
 		routes:       routes(),
