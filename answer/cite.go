@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/newsbot/newsbot/retrieval/text"
 )
 
 // The citation marks a model writes take many shapes. These are recognised,
@@ -212,9 +214,9 @@ func scanMark(s string, i int) (end int, nums []int, ok bool) {
 func skipLabel(s string, i int) int {
 	j := i
 	switch {
-	case hasPrefixFoldASCII(s[j:], "passage"):
+	case text.HasPrefixFold(s[j:], "passage"):
 		j += len("passage")
-	case hasPrefixFoldASCII(s[j:], "source"):
+	case text.HasPrefixFold(s[j:], "source"):
 		j += len("source")
 	default:
 		return i
@@ -295,24 +297,6 @@ func skipHSpace(s string, i int) int {
 // isHSpace reports whether r is a space within a line.
 func isHSpace(r rune) bool {
 	return r == '\t' || unicode.Is(unicode.Zs, r)
-}
-
-// hasPrefixFoldASCII is strings.HasPrefix with ASCII case folding only, so
-// it never compares part of a multi-byte rune.
-func hasPrefixFoldASCII(s, prefix string) bool {
-	if len(s) < len(prefix) {
-		return false
-	}
-	for i := 0; i < len(prefix); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != prefix[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // rewrite writes s with every mark group replaced by its kept numbers as
@@ -552,7 +536,7 @@ func endsSentence(s string, i int, r rune, j int, groups []markGroup, gi int) bo
 	k := skipHSpace(s, j)
 	next, _ := utf8.DecodeRuneInString(s[k:])
 	switch {
-	case utf8.RuneCountInString(word) == 1 || isAbbreviation(word):
+	case utf8.RuneCountInString(word) == 1 || text.IsAbbreviation(word):
 		return false
 	case word == "no" || word == "nos":
 		// "No. 5" is a number; "said no." ends a sentence.
@@ -564,19 +548,6 @@ func endsSentence(s string, i int, r rune, j int, groups []markGroup, gi int) bo
 		return false
 	}
 	return true
-}
-
-// isAbbreviation reports whether word (lower case, without its full stop) is
-// a common abbreviation in English news text.
-func isAbbreviation(word string) bool {
-	switch word {
-	case "mr", "mrs", "ms", "dr", "prof", "gen", "lt", "col", "maj", "capt", "cmdr", "adm",
-		"brig", "sgt", "sen", "rep", "gov", "pres", "amb", "rev", "st", "jr", "sr",
-		"inc", "ltd", "corp", "co", "vs", "vol", "approx", "est", "dept",
-		"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec":
-		return true
-	}
-	return false
 }
 
 // isHeading reports whether the sentence s[start:end] is, or sits on, a line

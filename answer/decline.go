@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/newsbot/newsbot/retrieval"
+	"github.com/newsbot/newsbot/retrieval/text"
 )
 
 // Declining is a decision over several kinds of evidence, not one
@@ -168,7 +169,7 @@ func (e *Engine) evidence(query string, passages []retrieval.Result) Evidence {
 // with the passage's title and outlet (indexed with every passage: "which
 // agency reported ..." is answered by the outlet).
 func bestWindow(m *retrieval.Matcher, p retrieval.Result) float64 {
-	spans := retrieval.SentenceSpans(p.Text)
+	spans := text.SentenceSpans(p.Text)
 	best := 0.0
 	for i := range spans {
 		j := min(i+1, len(spans)-1)
@@ -336,7 +337,7 @@ func foreign(question string, terms []retrieval.QueryTerm) bool {
 		w := strings.ToLower(tk.text)
 		t, ok := byWord[w]
 		switch {
-		case retrieval.StopWord(w), hasDigit(w):
+		case text.StopWord(w), hasDigit(w):
 			english++
 		case ok && (t.Vocabulary || t.Known):
 			english++

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/newsbot/newsbot/retrieval"
+	"github.com/newsbot/newsbot/retrieval/text"
 )
 
 // Extractive answers quote sentences instead of generating text: nothing
@@ -79,8 +80,8 @@ func (e *Engine) extractive(rd *reading, res *Result) {
 }
 
 // overlap scores how much of the question a sentence holds: the weights of
-// the question's terms it contains (a term sharing a long prefix counts
-// two thirds: "diplomacy" and "diplomatic" stem apart), plus a bonus for
+// the question's terms it contains (a variant counts two thirds:
+// "diplomacy" and "diplomatic" stem apart), plus a bonus for
 // question terms that appear side by side in it, as in the question.
 func overlap(q []retrieval.QueryTerm, sentence []string) float64 {
 	has := make(map[string]bool, len(sentence))
@@ -122,14 +123,11 @@ func overlap(q []retrieval.QueryTerm, sentence []string) float64 {
 	return got
 }
 
-// prefixMatch reports whether a sentence term shares a prefix of at least
-// six letters with term.
+// prefixMatch reports whether a sentence term is a spelling or derivation
+// variant of term, by the rule retrieval's coverage uses (text.IsVariant).
 func prefixMatch(term string, sentence []string) bool {
-	if len(term) < 6 {
-		return false
-	}
 	for _, t := range sentence {
-		if len(t) >= 6 && t[:6] == term[:6] {
+		if text.IsVariant(t, term) {
 			return true
 		}
 	}

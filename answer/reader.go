@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/newsbot/newsbot/retrieval"
+	"github.com/newsbot/newsbot/retrieval/text"
 )
 
 // The reader finds the sentences that answer a question, not just the ones
@@ -247,26 +248,26 @@ func localWeights(q []retrieval.QueryTerm, units [][]string) []retrieval.QueryTe
 // addUnits cuts passage p into units: its sentences, a short fragment
 // merged with the sentence after it (or before, at the end).
 func (rd *reading) addUnits(e *Engine, p int, neighbour bool) {
-	text := rd.passages[p].Text
+	body := rd.passages[p].Text
 	var spans [][2]int
-	for _, sp := range retrieval.SentenceSpans(text) {
-		s := strings.TrimSpace(text[sp[0]:sp[1]])
+	for _, sp := range text.SentenceSpans(body) {
+		s := strings.TrimSpace(body[sp[0]:sp[1]])
 		if s == "" {
 			continue
 		}
-		if n := len(spans); n > 0 && utf8.RuneCountInString(strings.TrimSpace(text[spans[n-1][0]:spans[n-1][1]])) < minUnitRunes {
+		if n := len(spans); n > 0 && utf8.RuneCountInString(strings.TrimSpace(body[spans[n-1][0]:spans[n-1][1]])) < minUnitRunes {
 			spans[n-1][1] = sp[1] // the fragment before absorbs this sentence
 			continue
 		}
 		spans = append(spans, sp)
 	}
-	if n := len(spans); n > 1 && utf8.RuneCountInString(strings.TrimSpace(text[spans[n-1][0]:spans[n-1][1]])) < minUnitRunes {
+	if n := len(spans); n > 1 && utf8.RuneCountInString(strings.TrimSpace(body[spans[n-1][0]:spans[n-1][1]])) < minUnitRunes {
 		spans[n-2][1] = spans[n-1][1]
 		spans = spans[:n-1]
 	}
 	prev := -1
 	for _, sp := range spans {
-		s := strings.Join(strings.Fields(text[sp[0]:sp[1]]), " ")
+		s := strings.Join(strings.Fields(body[sp[0]:sp[1]]), " ")
 		if n := utf8.RuneCountInString(s); n < minUnitRunes || n > maxUnitRunes {
 			prev = -1
 			continue

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/newsbot/newsbot/retrieval/text"
 )
 
 // A span is a stretch of a sentence that may be the answer to a question of
@@ -20,39 +22,13 @@ type token struct {
 	text       string
 }
 
-// tokenize splits s into words (letters and digits, joined across inner
-// apostrophes, hyphens, and periods or commas between digits).
+// tokenize splits s into words as the index does (text.Scan), with their
+// offsets and as written.
 func tokenize(s string) []token {
-	var out []token
-	i := 0
-	for i < len(s) {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if !isWordRune(r) {
-			i += size
-			continue
-		}
-		start := i
-		i += size
-		for i < len(s) {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if isWordRune(r) {
-				i += size
-				continue
-			}
-			if strings.ContainsRune("'’-.,", r) && i+size < len(s) {
-				prev, _ := utf8.DecodeLastRuneInString(s[:i])
-				next, _ := utf8.DecodeRuneInString(s[i+size:])
-				if (r == '.' || r == ',') && !(unicode.IsDigit(prev) && unicode.IsDigit(next)) {
-					break
-				}
-				if isWordRune(next) {
-					i += size
-					continue
-				}
-			}
-			break
-		}
-		out = append(out, token{start: start, end: i, text: s[start:i]})
+	toks := text.Scan(s)
+	out := make([]token, len(toks))
+	for i, t := range toks {
+		out[i] = token{start: t.Start, end: t.Start + len(t.Surface), text: t.Surface}
 	}
 	return out
 }

@@ -8,7 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/newsbot/newsbot/retrieval"
-	"github.com/newsbot/newsbot/retrieval/article"
+
+	"github.com/newsbot/newsbot/retrieval/text"
 )
 
 // A citation says where a sentence comes from; the support check tests
@@ -227,37 +228,23 @@ func withoutMarks(text string, st sentence, groups []markGroup) string {
 	return b.String()
 }
 
-// words splits s into words: letters and digits, with the apostrophes,
-// hyphens and full stops inside them ("Kilroy-Silk", "U.S.", "Iran's").
+// words splits s into words as the index does (text.Scan): letters and
+// digits, with the apostrophes, hyphens and full stops inside them
+// ("Kilroy-Silk", "U.S.", "Iran's").
 func words(s string) []string {
-	var out []string
-	start := -1
-	for i, r := range s {
-		inner := r == '\'' || r == '’' || r == '-' || r == '.'
-		if unicode.IsLetter(r) || unicode.IsDigit(r) || (inner && start >= 0) {
-			if start < 0 {
-				start = i
-			}
-			continue
-		}
-		if start >= 0 {
-			out = append(out, strings.TrimRight(s[start:i], "'’-."))
-			start = -1
-		}
-	}
-	if start >= 0 {
-		out = append(out, strings.TrimRight(s[start:], "'’-."))
+	toks := text.Scan(s)
+	out := make([]string, len(toks))
+	for i, t := range toks {
+		out[i] = t.Surface
 	}
 	return out
 }
 
-// fold normalises a word for matching: lower case, diacritics folded, full
-// stops dropped ("U.S." is "us"), a possessive "'s" dropped.
+// fold normalises a word for matching as the index folds it (text.Fold:
+// lower case, diacritics folded, a possessive "'s" dropped), full stops
+// dropped ("U.S." is "us").
 func fold(w string) string {
-	w = strings.ToLower(article.Fold(w))
-	w = strings.ReplaceAll(w, ".", "")
-	w = strings.ReplaceAll(w, "’", "'")
-	return strings.TrimSuffix(w, "'s")
+	return strings.ReplaceAll(text.Fold(w), ".", "")
 }
 
 // foldedWords is the set of folded words of s, hyphenated words also by

@@ -12,6 +12,7 @@ import (
 
 	"github.com/newsbot/newsbot/internal/testkit"
 	"github.com/newsbot/newsbot/retrieval"
+	"github.com/newsbot/newsbot/retrieval/text"
 )
 
 // TestSupportCheckOnBBC measures the support check on what the model is
@@ -63,7 +64,7 @@ func TestSupportCheckOnBBC(t *testing.T) {
 					break
 				}
 			}
-			for _, sp := range retrieval.SentenceSpans(p.Text) {
+			for _, sp := range text.SentenceSpans(p.Text) {
 				s := strings.TrimRight(strings.TrimSpace(p.Text[sp[0]:sp[1]]), ".")
 				if len(strings.Fields(s)) < 6 || strings.ContainsAny(s, "[]") {
 					continue

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/newsbot/newsbot/retrieval/text"
 )
 
 // maxAttrRunes bounds a tag attribute (title, source, ...) so that one odd
@@ -107,29 +109,11 @@ func forgesTag(rest string) bool {
 		return true
 	}
 	for _, name := range [...]string{"article", "passage", "question", "earlier_", "history"} {
-		if hasPrefixFoldASCII(rest, name) {
+		if text.HasPrefixFold(rest, name) {
 			return true
 		}
 	}
 	return false
-}
-
-// hasPrefixFoldASCII is strings.HasPrefix with ASCII case folding only, so
-// that it never compares part of a multi-byte rune.
-func hasPrefixFoldASCII(s, prefix string) bool {
-	if len(s) < len(prefix) {
-		return false
-	}
-	for i := 0; i < len(prefix); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != prefix[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // dropMarks removes citation marks from an earlier answer, whose numbers

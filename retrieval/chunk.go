@@ -5,9 +5,9 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/newsbot/newsbot/retrieval/article"
+	"github.com/newsbot/newsbot/retrieval/text"
 )
 
 // Passage is one chunk of an article: the unit that is embedded, searched and
@@ -195,147 +195,12 @@ func splitLong(para string, maxWords int) []string {
 // an upper-case letter, a digit or an opening quote. Abbreviations such as
 // "Gen." or "U.S." followed by a name are split too rarely to matter for
 // chunking; SentenceSpans keeps them together.
-func splitSentences(text string) []string {
+func splitSentences(para string) []string {
 	var out []string
-	for _, sp := range SentenceSpans(text) {
-		if s := strings.TrimSpace(text[sp[0]:sp[1]]); s != "" {
+	for _, sp := range text.SentenceSpans(para) {
+		if s := strings.TrimSpace(para[sp[0]:sp[1]]); s != "" {
 			out = append(out, s)
 		}
 	}
 	return out
-}
-
-// SentenceSpans returns the byte spans [start, end) of the sentences of
-// text. Every byte of text is in exactly one span.
-func SentenceSpans(text string) [][2]int {
-	var spans [][2]int
-	start := 0
-	i := 0
-	for i < len(text) {
-		r, size := utf8.DecodeRuneInString(text[i:])
-		i += size
-		if r != '.' && r != '!' && r != '?' {
-			continue
-		}
-		// Absorb closing quotes/brackets and further terminators.
-		j := i
-		for j < len(text) {
-			r2, s2 := utf8.DecodeRuneInString(text[j:])
-			if strings.ContainsRune(`"'”’)]».!?`, r2) {
-				j += s2
-				continue
-			}
-			break
-		}
-		// Absorb citation marks like " [2]" that belong to this sentence.
-		k := j
-		for {
-			m := k
-			for m < len(text) && text[m] == ' ' {
-				m++
-			}
-			if m < len(text) && text[m] == '[' {
-				end := strings.IndexByte(text[m:min(len(text), m+13)], ']')
-				if end > 0 && end <= 12 && isCitationBody(text[m+1:m+end]) {
-					k = m + end + 1
-					continue
-				}
-			}
-			break
-		}
-		if k > j {
-			j = k
-		}
-		if j >= len(text) {
-			break
-		}
-		nr, _ := utf8.DecodeRuneInString(text[j:])
-		if !unicode.IsSpace(nr) {
-			i = j
-			continue
-		}
-		// Look at the next word.
-		m := j
-		for m < len(text) {
-			r3, s3 := utf8.DecodeRuneInString(text[m:])
-			if !unicode.IsSpace(r3) {
-				break
-			}
-			m += s3
-		}
-		if m >= len(text) {
-			break
-		}
-		next, _ := utf8.DecodeRuneInString(text[m:])
-		if r == '.' && (isAbbreviation(text[start:i-1]) || (unicode.IsDigit(next) && isNumberAbbrev(text[max(start, i-4):i-1]))) {
-			i = j
-			continue
-		}
-		if unicode.IsUpper(next) || unicode.IsDigit(next) || strings.ContainsRune(`"“‘'([`, next) {
-			spans = append(spans, [2]int{start, m})
-			start = m
-		}
-		i = m
-	}
-	if start < len(text) {
-		spans = append(spans, [2]int{start, len(text)})
-	}
-	return spans
-}
-
-// isNumberAbbrev reports whether the text before a period is the word
-// "No" (as in "No. 10"), looking at the last few bytes only.
-func isNumberAbbrev(before string) bool {
-	return strings.EqualFold(before, " no") || strings.EqualFold(before, "no")
-}
-
-func isCitationBody(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if !(unicode.IsDigit(r) || r == ',' || r == ' ' || r == '-') {
-			return false
-		}
-	}
-	return true
-}
-
-// isAbbreviation reports whether the text before a period ends with a
-// common abbreviation or an initial ("Gen", "U.S", "Mr", "J").
-func isAbbreviation(before string) bool {
-	if len(before) > 16 {
-		// Abbreviations are short: look at the last few bytes only, so that
-		// a long run without spaces costs linear time, not quadratic.
-		cut := len(before) - 16
-		for cut < len(before) && !utf8.RuneStart(before[cut]) {
-			cut++
-		}
-		before = before[cut:]
-	}
-	k := len(before)
-	for k > 0 {
-		r, s := utf8.DecodeLastRuneInString(before[:k])
-		if unicode.IsSpace(r) || r == '(' || r == '"' || r == '“' {
-			break
-		}
-		k -= s
-	}
-	w := before[k:]
-	if w == "" {
-		return false
-	}
-	if utf8.RuneCountInString(w) == 1 && unicode.IsUpper([]rune(w)[0]) {
-		return true // an initial: "George W. Bush"
-	}
-	if strings.Contains(w, ".") {
-		return true // "U.S", "e.g"
-	}
-	switch strings.ToLower(w) {
-	case "mr", "mrs", "ms", "dr", "prof", "gen", "lt", "col", "maj", "capt", "sgt", "brig",
-		"gov", "sen", "rep", "st", "jr", "sr", "vs", "inc", "corp", "ltd", "co", "jan",
-		"feb", "aug", "sept", "sep", "oct", "nov", "dec", "adm", "cmdr", "rev", "hon":
-		return true
-	}
-	return false
 }

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/newsbot/newsbot/retrieval/article"
+	"github.com/newsbot/newsbot/retrieval/text"
 )
 
 func words(n int, prefix string) string {
@@ -99,11 +100,11 @@ func TestSentenceSpans(t *testing.T) {
 	}
 	for _, tc := range tests {
 		var got []string
-		for _, sp := range SentenceSpans(tc.text) {
+		for _, sp := range text.SentenceSpans(tc.text) {
 			got = append(got, tc.text[sp[0]:sp[1]])
 		}
 		if strings.Join(got, "|") != strings.Join(tc.want, "|") {
-			t.Errorf("SentenceSpans(%q) = %q, want %q", tc.text, got, tc.want)
+			t.Errorf("text.SentenceSpans(%q) = %q, want %q", tc.text, got, tc.want)
 		}
 	}
 }

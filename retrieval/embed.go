@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/newsbot/newsbot/retrieval/text"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -41,7 +42,7 @@ func (i EmbedderInfo) String() string {
 // Term counts are damped (1 + ln tf) so one repeated word cannot dominate.
 type LocalEmbedder struct {
 	dim  int
-	stem *stemmer
+	stem *text.Analyzer
 }
 
 // localEmbedderVersion changes whenever the features or weights change, so
@@ -54,7 +55,7 @@ func NewLocalEmbedder(dim int) *LocalEmbedder {
 	if dim <= 0 {
 		dim = 256
 	}
-	return &LocalEmbedder{dim: dim, stem: newStemmer()}
+	return &LocalEmbedder{dim: dim, stem: text.New()}
 }
 
 // Info implements Embedder.
@@ -72,7 +73,7 @@ func (e *LocalEmbedder) Embed(ctx context.Context, texts []string) ([][]float32,
 }
 
 // embedWords implements wordEmbedder.
-func (e *LocalEmbedder) embedWords(ctx context.Context, words [][]word) ([][]float32, error) {
+func (e *LocalEmbedder) embedWords(ctx context.Context, words [][]text.Word) ([][]float32, error) {
 	out, err := embedEach(ctx, len(words), func(i int) []float32 { return e.weightedVectorWords(words[i], nil) })
 	if err != nil {
 		return nil, fmt.Errorf("local embedder: %w", err)
@@ -112,7 +113,7 @@ func embedEach(ctx context.Context, n int, vector func(i int) []float32) ([][]fl
 // as the keyword index tokenises them (stemmer.words with stop words
 // dropped), so that indexing tokenises each passage once for both.
 type wordEmbedder interface {
-	embedWords(ctx context.Context, words [][]word) ([][]float32, error)
+	embedWords(ctx context.Context, words [][]text.Word) ([][]float32, error)
 }
 
 // asWordEmbedder returns e as a wordEmbedder when it is one of the offline
@@ -143,29 +144,29 @@ func (e *LocalEmbedder) vector(text string) []float32 {
 // in the index (idf), so that a name matters more than "reported"; passage
 // vectors stay unweighted, so they don't depend on the rest of the corpus.
 func (e *LocalEmbedder) weightedVector(text string, weight func(term string) float64) []float32 {
-	return e.weightedVectorWords(e.stem.words(text, true), weight)
+	return e.weightedVectorWords(e.stem.Words(text, true), weight)
 }
 
 // weightedVectorWords is weightedVector of a text tokenised already:
 // words as stemmer.words(text, true) returns them.
-func (e *LocalEmbedder) weightedVectorWords(words []word, weight func(term string) float64) []float32 {
+func (e *LocalEmbedder) weightedVectorWords(words []text.Word, weight func(term string) float64) []float32 {
 	counts := make(map[uint64]float64, len(words)*4)
 	prev := ""
 	prevW := 1.0
 	for _, w := range words {
-		if w.kind == compoundWord {
+		if w.Kind == text.Compound {
 			continue // its parts follow: "fourth-quarter" embeds as "fourth quarter"
 		}
 		wt := 1.0
 		if weight != nil {
-			wt = weight(w.term)
+			wt = weight(w.Term)
 		}
-		counts[fnv("w", w.term, "")] += wt
+		counts[fnv("w", w.Term, "")] += wt
 		if prev != "" {
-			counts[fnv("b", prev, w.term)] += bigramWeight * (wt + prevW) / 2
+			counts[fnv("b", prev, w.Term)] += bigramWeight * (wt + prevW) / 2
 		}
-		prev, prevW = w.term, wt
-		folded := foldWord(w.surface)
+		prev, prevW = w.Term, wt
+		folded := text.Fold(w.Surface)
 		if len(folded) >= 4 && !strings.ContainsAny(folded, "0123456789") {
 			padded := "<" + folded + ">"
 			// Character 4-grams over bytes: for non-ASCII words a gram may

@@ -22,6 +22,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/newsbot/newsbot/internal/atomicfile"
+	"github.com/newsbot/newsbot/retrieval/text"
 )
 
 // This file holds an embedder that learns related words from the corpus
@@ -111,13 +112,13 @@ var ErrLSACorpusTooSmall = errors.New("lsa: corpus too small to learn word vecto
 // model, byte for byte.
 func TrainLSA(ctx context.Context, texts []string, opts LSAOptions) (*LSAModel, error) {
 	opts = opts.withDefaults()
-	st := newStemmer()
+	st := text.New()
 	docs := make([][]string, len(texts))
 	for i, t := range texts {
 		if i%256 == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		docs[i] = st.terms(t)
+		docs[i] = st.Terms(t)
 	}
 
 	// Vocabulary: the most frequent terms that occur in at least MinDF
@@ -536,8 +537,8 @@ func (m *LSAModel) ID() string { return hex.EncodeToString(m.sum[:6]) }
 // and stemmed like an index term), most similar first, with their cosine
 // similarity. It returns nil for a word outside the vocabulary.
 func (m *LSAModel) Neighbours(word string, n int) []LSANeighbour {
-	st := newStemmer()
-	ts := st.terms(word)
+	st := text.New()
+	ts := st.Terms(word)
 	if len(ts) != 1 {
 		return nil
 	}
@@ -813,11 +814,11 @@ func (e *LSAEmbedder) idf(term string) float64 {
 }
 
 func (e *LSAEmbedder) vector(text string) []float32 {
-	return e.vectorWords(e.hash.stem.words(text, true))
+	return e.vectorWords(e.hash.stem.Words(text, true))
 }
 
 // embedWords implements wordEmbedder.
-func (e *LSAEmbedder) embedWords(ctx context.Context, words [][]word) ([][]float32, error) {
+func (e *LSAEmbedder) embedWords(ctx context.Context, words [][]text.Word) ([][]float32, error) {
 	out, err := embedEach(ctx, len(words), func(i int) []float32 { return e.vectorWords(words[i]) })
 	if err != nil {
 		return nil, fmt.Errorf("lsa embedder: %w", err)
@@ -828,7 +829,7 @@ func (e *LSAEmbedder) embedWords(ctx context.Context, words [][]word) ([][]float
 // vectorWords is vector of a text tokenised already (stemmer.words with
 // stop words dropped): the hashing half and the LSA half from the same
 // words.
-func (e *LSAEmbedder) vectorWords(words []word) []float32 {
+func (e *LSAEmbedder) vectorWords(words []text.Word) []float32 {
 	var weight func(string) float64
 	if e.idfW {
 		weight = e.idf
@@ -841,7 +842,7 @@ func (e *LSAEmbedder) vectorWords(words []word) []float32 {
 	l := v[len(h):]
 	terms := make([]string, len(words))
 	for i, w := range words {
-		terms[i] = w.term
+		terms[i] = w.Term
 	}
 	if !e.model.addText(l, terms) {
 		// No word of the model: the hashing half alone.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/newsbot/newsbot/internal/testkit"
 	"github.com/newsbot/newsbot/retrieval/article"
+	"github.com/newsbot/newsbot/retrieval/text"
 )
 
 // lsaTopics are the vocabularies of a synthetic corpus. Within a topic, the
@@ -85,12 +86,12 @@ func TestLSALearnsSynonymsFromContext(t *testing.T) {
 			if len(ns) == 0 {
 				t.Fatalf("%q has no neighbours", tp.synonyms[0])
 			}
-			want := newStemmer().terms(tp.synonyms[1])[0]
+			want := text.New().Terms(tp.synonyms[1])[0]
 			// The synonym must rank among the topic's own words, ahead of
 			// every word of the other topics.
 			own := map[string]bool{want: true}
 			for _, w := range tp.context {
-				own[newStemmer().terms(w)[0]] = true
+				own[text.New().Terms(w)[0]] = true
 			}
 			found := false
 			for _, n := range ns[:len(tp.context)+1] {
@@ -351,7 +352,7 @@ func TestTrainLSABBC(t *testing.T) {
 	if m.Dim() != 128 || m.Len() < 5000 {
 		t.Errorf("model of %d terms × %d dims, want >= 5,000 × 128", m.Len(), m.Dim())
 	}
-	st := newStemmer()
+	st := text.New()
 	for _, tc := range []struct{ word, near string }{
 		{"chancellor", "Brown"},
 		{"election", "voters"},
@@ -363,7 +364,7 @@ func TestTrainLSABBC(t *testing.T) {
 		for _, n := range m.Neighbours(tc.word, 30) {
 			terms = append(terms, n.Term)
 		}
-		if !slices.Contains(terms, st.terms(tc.near)[0]) {
+		if !slices.Contains(terms, st.Terms(tc.near)[0]) {
 			t.Errorf("%q not among the 30 nearest of %q: %v", tc.near, tc.word, terms)
 		}
 	}
@@ -414,7 +415,7 @@ func TestIndexTokenisesOnce(t *testing.T) {
 						t.Fatalf("passage %s: component %d is %v, Embed gives %v", p.ID, j, p.vec[j], want[j])
 					}
 				}
-				if got, want := fmt.Sprint(s.passageTerms(i)), fmt.Sprint(countTerms(ix.stem.terms(embedText(p.Passage)))); got != want {
+				if got, want := fmt.Sprint(s.passageTerms(i)), fmt.Sprint(countTerms(ix.stem.Terms(embedText(p.Passage)))); got != want {
 					t.Fatalf("passage %s: terms %s, want %s", p.ID, got, want)
 				}
 			}

@@ -1,6 +1,7 @@
 package retrieval
 
 import (
+	"github.com/newsbot/newsbot/retrieval/text"
 	"sort"
 	"strconv"
 )
@@ -28,7 +29,7 @@ func (ix *Index) Matcher(query string) *Matcher {
 // Coverage returns the share of the query's known content words that text
 // holds, from 0 to 1, with the query terms found in it.
 func (m *Matcher) Coverage(text string) (float64, []string) {
-	return m.qi.coverage(countTerms(m.ix.stem.terms(text)))
+	return m.qi.coverage(countTerms(m.ix.stem.Terms(text)))
 }
 
 // InArticle reports whether an article holds term (an index term of the
@@ -129,7 +130,7 @@ func (s *snapshot) yearSpan() YearSpan {
 				if tc.Term[0] > '9' {
 					break // digits sort first
 				}
-				if isYear(tc.Term) {
+				if text.IsYear(tc.Term) {
 					y, _ := strconv.Atoi(tc.Term)
 					if mentions[y] == nil {
 						mentions[y] = map[string]bool{}

@@ -7,7 +7,7 @@ import "strings"
 // "**" for Discord, so a reader sees why a passage was found.
 func (ix *Index) Highlight(text, query, open, close string) string {
 	want := map[string]bool{}
-	for _, t := range ix.stem.terms(query) {
+	for _, t := range ix.stem.Terms(query) {
 		want[t] = true
 	}
 	if len(want) == 0 {
@@ -15,17 +15,17 @@ func (ix *Index) Highlight(text, query, open, close string) string {
 	}
 	var b strings.Builder
 	last := 0
-	for _, w := range ix.stem.words(text, true) {
+	for _, w := range ix.stem.Words(text, true) {
 		// A compound comes before its parts: when it matches, its parts
 		// are inside the highlighted span already.
-		if !want[w.term] || w.start < last {
+		if !want[w.Term] || w.Start < last {
 			continue
 		}
-		b.WriteString(text[last:w.start])
+		b.WriteString(text[last:w.Start])
 		b.WriteString(open)
-		b.WriteString(w.surface)
+		b.WriteString(w.Surface)
 		b.WriteString(close)
-		last = w.start + len(w.surface)
+		last = w.Start + len(w.Surface)
 	}
 	b.WriteString(text[last:])
 	return b.String()

@@ -29,6 +29,7 @@ import (
 
 	"github.com/newsbot/newsbot/retrieval/article"
 	"github.com/newsbot/newsbot/retrieval/lexicon"
+	"github.com/newsbot/newsbot/retrieval/text"
 )
 
 // Sentinel errors callers branch on.
@@ -97,7 +98,7 @@ type Index struct {
 	chunk ChunkOptions
 	load  article.Options
 	log   *slog.Logger
-	stem  *stemmer
+	stem  *text.Analyzer
 	lex   wordTable // alternatives of query words; nil: none
 	store string
 	// quantizeAbove is the passage count past which the scan reads int8
@@ -241,14 +242,14 @@ func Open(opts Options) (*Index, error) {
 
 // sharedStemmer returns the offline embedder's stemmer, whose cache the
 // index can share (they tokenise the same words), or a new one.
-func sharedStemmer(e Embedder) *stemmer {
+func sharedStemmer(e Embedder) *text.Analyzer {
 	switch e := e.(type) {
 	case *LocalEmbedder:
 		return e.stem
 	case *LSAEmbedder:
 		return e.hash.stem
 	}
-	return newStemmer()
+	return text.New()
 }
 
 // Close releases the connections of the shared vector store (StorePG) and
@@ -280,7 +281,7 @@ func (ix *Index) Corpus() string { return ix.cur.Load().manifest.Corpus }
 func (ix *Index) Dir() string { return ix.dir }
 
 func (ix *Index) chunkerID() string {
-	return fmt.Sprintf("%s+%s/%d-%d", chunkerVersion, analyzerVersion, ix.chunk.MinWords, ix.chunk.MaxWords)
+	return fmt.Sprintf("%s+%s/%d-%d", chunkerVersion, text.Version, ix.chunk.MinWords, ix.chunk.MaxWords)
 }
 
 func (ix *Index) newManifest() manifest {

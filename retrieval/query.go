@@ -7,6 +7,7 @@ import (
 	"github.com/kljensen/snowball/english"
 
 	"github.com/newsbot/newsbot/retrieval/lexicon"
+	"github.com/newsbot/newsbot/retrieval/text"
 )
 
 // A query is analysed once per search: its content words with their
@@ -78,34 +79,34 @@ var shorthands = map[string][]string{
 }
 
 // analyze analyses a query against snapshot s.
-func (ix *Index) analyze(s *snapshot, text string) *queryInfo {
+func (ix *Index) analyze(s *snapshot, query string) *queryInfo {
 	q := &queryInfo{weights: map[string]float64{}}
 	seen := map[string]bool{}
 	var known []float64
-	for _, w := range ix.stem.words(text, true) {
-		if w.kind == compoundWord {
-			if s.kw.df(w.term) > 0 {
-				q.bm25 = append(q.bm25, weightedTerm{w.term, compoundWeight})
+	for _, w := range ix.stem.Words(query, true) {
+		if w.Kind == text.Compound {
+			if s.kw.df(w.Term) > 0 {
+				q.bm25 = append(q.bm25, weightedTerm{w.Term, compoundWeight})
 			}
 			continue
 		}
-		if seen[w.term] {
+		if seen[w.Term] {
 			continue
 		}
-		seen[w.term] = true
-		qw := qword{surface: w.surface, term: w.term, df: s.kw.df(w.term), meta: metaWords[w.term]}
-		qw.idf = s.kw.idf(w.term)
+		seen[w.Term] = true
+		qw := qword{surface: w.Surface, term: w.Term, df: s.kw.df(w.Term), meta: metaWords[w.Term]}
+		qw.idf = s.kw.idf(w.Term)
 		if qw.df > 0 && !qw.meta {
 			known = append(known, qw.idf)
 		}
-		if sh, ok := shorthands[w.term]; ok {
+		if sh, ok := shorthands[w.Term]; ok {
 			qw.alts = append(qw.alts, Alternative{Terms: sh, Weight: 1})
 		}
-		folded := foldWord(w.surface)
-		qw.alts = append(qw.alts, ix.alternatives(folded, w.term)...)
+		folded := text.Fold(w.Surface)
+		qw.alts = append(qw.alts, ix.alternatives(folded, w.Term)...)
 		qw.vocab = ix.lex != nil && ix.lex.Known(folded)
-		if isYear(w.term) {
-			q.years = append(q.years, w.term)
+		if text.IsYear(w.Term) {
+			q.years = append(q.years, w.Term)
 		}
 		q.words = append(q.words, qw)
 	}
@@ -168,7 +169,7 @@ func (ix *Index) alternatives(folded, term string) []Alternative {
 	var out []Alternative
 	seen := map[string]bool{term: true}
 	add := func(phrase string, weight float64) {
-		terms := ix.stem.terms(phrase)
+		terms := ix.stem.Terms(phrase)
 		if len(terms) == 0 {
 			return
 		}
@@ -287,19 +288,11 @@ func (q *queryInfo) yearFit(terms []termCount) float64 {
 		if tc.Term[0] > '9' {
 			break
 		}
-		if isYear(tc.Term) {
+		if text.IsYear(tc.Term) {
 			return -1
 		}
 	}
 	return 0
-}
-
-// isYear reports whether an index term is a year between 1800 and 2099.
-func isYear(t string) bool {
-	if len(t) != 4 || (t[:2] != "18" && t[:2] != "19" && t[:2] != "20") {
-		return false
-	}
-	return t[2] >= '0' && t[2] <= '9' && t[3] >= '0' && t[3] <= '9'
 }
 
 // yearWeight is how much the year constraint moves a passage's fused score

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/newsbot/newsbot/retrieval/article"
+	"github.com/newsbot/newsbot/retrieval/text"
 )
 
 // Progress reports how far a reindex has come.
@@ -150,14 +151,14 @@ func (ix *Index) Reindex(ctx context.Context, corpus string, progress func(Progr
 		}
 		end := min(b+embedBatch, len(fresh))
 		texts := make([]string, end-b)
-		words := make([][]word, end-b)
+		words := make([][]text.Word, end-b)
 		parallel(min(runtime.GOMAXPROCS(0), max(1, (end-b)/32)), end-b, func(_, lo, hi int) {
 			for j := lo; j < hi; j++ {
 				texts[j] = embedText(fresh[b+j].Passage)
-				words[j] = ix.stem.words(texts[j], true)
+				words[j] = ix.stem.Words(texts[j], true)
 				terms := make([]string, len(words[j]))
 				for k, w := range words[j] {
-					terms[k] = w.term
+					terms[k] = w.Term
 				}
 				fresh[b+j].Terms = countTerms(terms)
 			}

@@ -3,6 +3,7 @@ package retrieval
 import (
 	"context"
 	"fmt"
+	"github.com/newsbot/newsbot/retrieval/text"
 	"sort"
 	"strings"
 	"time"
@@ -259,23 +260,16 @@ func (s *snapshot) filter(q Query) func(int) bool {
 const variantWeight = 0.7
 
 // hasVariant reports whether the sorted passage terms hold a variant of
-// term: a word sharing its first five letters and at least 70% of the
-// longer of the two ("syria"/"syrian", "advis"/"advisor", but not
-// "state"/"statement"), which stemming leaves apart. The candidates are one contiguous run of the sorted terms.
+// term (text.IsVariant): the candidates are one contiguous run of the
+// sorted terms, those sharing its first text.VariantPrefix letters.
 func hasVariant(terms []termCount, term string) bool {
-	const prefix = 5
-	if len(term) < prefix {
+	if len(term) < text.VariantPrefix {
 		return false
 	}
-	p := term[:prefix]
+	p := term[:text.VariantPrefix]
 	j := sort.Search(len(terms), func(j int) bool { return terms[j].Term >= p })
 	for ; j < len(terms) && strings.HasPrefix(terms[j].Term, p); j++ {
-		u := terms[j].Term
-		common := 0
-		for common < len(u) && common < len(term) && u[common] == term[common] {
-			common++
-		}
-		if float64(common) >= 0.7*float64(max(len(u), len(term))) {
+		if text.IsVariant(terms[j].Term, term) {
 			return true
 		}
 	}
@@ -319,7 +313,7 @@ func dot(a, b []float32) float32 {
 
 // Terms returns the index terms of text (folded, stemmed, stop words
 // dropped), as the keyword index sees them.
-func (ix *Index) Terms(text string) []string { return ix.stem.terms(text) }
+func (ix *Index) Terms(text string) []string { return ix.stem.Terms(text) }
 
 // QueryTerm is one distinct content word of a query as the index sees it.
 type QueryTerm struct {
@@ -349,13 +343,13 @@ type QueryTerm struct {
 // Analyze returns the distinct content words of text with their weight in
 // the live index, in query order. Hyphenated compounds appear as their
 // parts.
-func (ix *Index) Analyze(text string) []QueryTerm {
+func (ix *Index) Analyze(query string) []QueryTerm {
 	s := ix.cur.Load()
-	qi := ix.analyze(s, text)
+	qi := ix.analyze(s, query)
 	out := make([]QueryTerm, 0, len(qi.words))
 	for _, w := range qi.words {
 		out = append(out, QueryTerm{Word: w.surface, Term: w.term, Weight: w.idf, DF: w.df, Known: w.df > 0,
-			Rare: w.df <= min(3, s.kw.n/100), Year: isYear(w.term), Meta: w.meta, Vocabulary: w.vocab, Alternatives: w.alts})
+			Rare: w.df <= min(3, s.kw.n/100), Year: text.IsYear(w.term), Meta: w.meta, Vocabulary: w.vocab, Alternatives: w.alts})
 	}
 	return out
 }

@@ -8,7 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/newsbot/newsbot/retrieval"
+	"github.com/newsbot/newsbot/retrieval/text"
 	"github.com/newsbot/newsbot/retrieval/article"
 )
 
@@ -172,7 +172,7 @@ func loadCorpus(dir string) (*corpus, error) {
 	for i, a := range arts {
 		c.folded[i] = norm(a.Text)
 		seen := map[string]bool{}
-		for _, sp := range retrieval.SentenceSpans(a.Text) {
+		for _, sp := range text.SentenceSpans(a.Text) {
 			text := strings.TrimSpace(a.Text[sp[0]:sp[1]])
 			if text == "" {
 				continue

@@ -3,22 +3,22 @@ package main
 import (
 	"strings"
 
-	"github.com/newsbot/newsbot/retrieval"
+	"github.com/newsbot/newsbot/retrieval/text"
 )
 
 // term maps a lower-case word or space-separated phrase to the index terms
 // the keyword index would give it, joined by spaces: the index's own rule
-// (retrieval.Stem, retrieval.StopWord) without the irregular forms this
+// (text.Stem, text.StopWord) without the irregular forms this
 // table adds. A pair
 // whose terms are equal is already conflated by the index and is left out
 // of the table.
 func term(s string) string {
 	var terms []string
 	for _, w := range strings.Fields(s) {
-		if retrieval.StopWord(w) {
+		if text.StopWord(w) {
 			continue // the index drops it
 		}
-		terms = append(terms, retrieval.Stem(w))
+		terms = append(terms, text.Stem(w))
 	}
 	return strings.Join(terms, " ")
 }
@@ -70,12 +70,12 @@ func capitalised(form string) bool { return strings.ToLower(form) != form }
 // isStop reports whether a single word is a stop word of the keyword
 // index, which drops it from queries and documents alike, so a relation to
 // or from it can never be used.
-func isStop(w string) bool { return retrieval.StopWord(w) }
+func isStop(w string) bool { return text.StopWord(w) }
 
 // allStop reports whether every word of a phrase is a stop word.
 func allStop(s string) bool {
 	for _, w := range strings.Fields(s) {
-		if !retrieval.StopWord(w) {
+		if !text.StopWord(w) {
 			return false
 		}
 	}

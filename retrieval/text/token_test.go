@@ -1,4 +1,4 @@
-package retrieval
+package text
 
 import (
 	"slices"
@@ -33,10 +33,10 @@ func TestWordsNewsRules(t *testing.T) {
 		{"spelling variants keep their own stem", "programmes and programme", []string{"programm", "programm"}},
 		{"possessive compound", "Kilroy-Silk's party", []string{"kilroy-silk", "kilroy", "silk", "parti"}},
 	}
-	st := newStemmer()
+	st := New()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := st.terms(tc.text)
+			got := st.Terms(tc.text)
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("terms(%q) = %q, want %q", tc.text, got, tc.want)
 			}
@@ -48,26 +48,10 @@ func TestWordsNewsRules(t *testing.T) {
 // so that highlighting wraps what was written ("U.S.", not "us").
 func TestWordsOffsets(t *testing.T) {
 	text := "Troops of the U.S. met Kilroy-Silk’s aides."
-	for _, w := range newStemmer().words(text, true) {
-		if got := text[w.start : w.start+len(w.surface)]; got != w.surface {
-			t.Errorf("word %q at %d: text there is %q", w.surface, w.start, got)
+	for _, w := range New().Words(text, true) {
+		if got := text[w.Start : w.Start+len(w.Surface)]; got != w.Surface {
+			t.Errorf("word %q at %d: text there is %q", w.Surface, w.Start, got)
 		}
 	}
 }
 
-func TestHighlightAcronymsAndCompounds(t *testing.T) {
-	ix := &Index{stem: newStemmer()}
-	tests := []struct{ text, query, want string }{
-		{"Troops of the U.S. left.", "US troops", "<Troops> of the <U.S.> left."},
-		{"Fourth-quarter sales rose.", "fourth quarter sales", "<Fourth>-<quarter> <sales> rose."},
-		{"Sales in the fourth quarter rose.", "fourth-quarter", "Sales in the <fourth> <quarter> rose."},
-		{"Fourth-quarter sales rose.", "fourth-quarter", "<Fourth-quarter> sales rose."},
-		{"It was the IT boss.", "it boss", "It was the IT <boss>."},
-		{"It was the IT boss.", "IT boss", "It was the <IT> <boss>."},
-	}
-	for _, tc := range tests {
-		if got := ix.Highlight(tc.text, tc.query, "<", ">"); got != tc.want {
-			t.Errorf("Highlight(%q, %q) = %q, want %q", tc.text, tc.query, got, tc.want)
-		}
-	}
-}

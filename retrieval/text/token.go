@@ -1,4 +1,10 @@
-package retrieval
+// Package text is the text analysis every part of the bot shares, written
+// once: the tokeniser and stemmer the keyword index and the local embedder
+// use (folding, acronyms, compounds, irregular forms from the WordNet
+// lexicon), sentence segmentation with its one list of abbreviations, the
+// rule for what counts as a spelling or derivation variant of a word, and
+// ASCII case-folding. It knows nothing of indexes, answers or Discord.
+package text
 
 import (
 	"strings"
@@ -12,28 +18,28 @@ import (
 	"github.com/newsbot/newsbot/retrieval/lexicon"
 )
 
-// analyzerVersion names the tokenisation rules below. Index terms and
+// Version names the tokenisation rules below. Index terms and
 // vectors depend on them, so it is part of the chunker ID saved with an
 // index: changing the rules must bump it, and indexes built under the old
 // rules are rebuilt.
-const analyzerVersion = "a4"
+const Version = "a4"
 
-// wordKind says how a word relates to the hyphenated compounds of a text.
-type wordKind uint8
+// Kind says how a word relates to the hyphenated compounds of a text.
+type Kind uint8
 
 const (
-	plainWord    wordKind = iota
-	compoundWord          // "fourth-quarter": its parts follow it
-	partWord              // "fourth", "quarter": a part of the compound before it
+	Plain    Kind = iota
+	Compound      // "fourth-quarter": its parts follow it
+	Part          // "fourth", "quarter": a part of the compound before it
 )
 
-// A word is one token of running text as the keyword index sees it: its
+// A Word is one token of running text as the keyword index sees it: its
 // surface form (for highlighting) and its index term (folded, stemmed).
-type word struct {
-	surface string // as written, e.g. "Iran’s"
-	term    string // folded and stemmed, e.g. "iran"
-	start   int    // byte offset of surface in the text
-	kind    wordKind
+type Word struct {
+	Surface string // as written, e.g. "Iran’s"
+	Term    string // folded and stemmed, e.g. "iran"
+	Start   int    // byte offset of Surface in the text
+	Kind    Kind
 }
 
 // Lemmatizer maps an irregular inflection to its base form ("won" ->
@@ -43,24 +49,24 @@ type Lemmatizer interface {
 	Base(word string) (string, bool)
 }
 
-// stemmer folds and stems words with a cache: news text repeats its
+// Analyzer folds and stems words with a cache: news text repeats its
 // vocabulary, and snowball is the slowest step of tokenising.
-type stemmer struct {
+type Analyzer struct {
 	lem Lemmatizer // nil: no irregular forms
 
 	mu    sync.RWMutex
 	cache map[string]string
 }
 
-func newStemmer() *stemmer {
-	return &stemmer{lem: lexicon.New(), cache: make(map[string]string, 1<<15)}
+func New() *Analyzer {
+	return &Analyzer{lem: lexicon.New(), cache: make(map[string]string, 1<<15)}
 }
 
 // term maps a folded lower-case word to its index term. Irregular forms
 // take their base form first ("bought" -> "buy"). Numbers and words with
 // digits stay whole ("p5+1", "2015", "423"); short words are not stemmed,
 // so names and acronyms are not mangled.
-func (s *stemmer) term(folded string) string {
+func (s *Analyzer) term(folded string) string {
 	if strings.ContainsAny(folded, "0123456789") {
 		return folded
 	}
@@ -90,19 +96,19 @@ func (s *stemmer) term(folded string) string {
 	return t
 }
 
-// rawToken is a run of word characters before analysis.
-type rawToken struct {
-	surface string
-	start   int
-	dotted  bool // an acronym written with periods: "U.S."
+// Token is a run of word characters before analysis, as written.
+type Token struct {
+	Surface string
+	Start   int
+	Dotted  bool // an acronym written with periods: "U.S."
 }
 
 // scan splits text into raw tokens: runs of letters and digits, joined
 // across inner apostrophes, periods and commas between digits ("1,000",
 // "2.5"), and hyphens ("second-in-command"). Acronyms written with periods
 // ("U.S.", "U.N.", "u.k.") are one token.
-func scan(text string) []rawToken {
-	var out []rawToken
+func Scan(text string) []Token {
+	var out []Token
 	i := 0
 	for i < len(text) {
 		r, size := utf8.DecodeRuneInString(text[i:])
@@ -111,7 +117,7 @@ func scan(text string) []rawToken {
 			continue
 		}
 		if end := dottedAcronym(text, i); end > 0 {
-			out = append(out, rawToken{surface: text[i:end], start: i, dotted: true})
+			out = append(out, Token{Surface: text[i:end], Start: i, Dotted: true})
 			i = end
 			continue
 		}
@@ -137,7 +143,7 @@ func scan(text string) []rawToken {
 			}
 			break
 		}
-		out = append(out, rawToken{surface: text[start:end], start: start})
+		out = append(out, Token{Surface: text[start:end], Start: start})
 		i = end
 	}
 	return out
@@ -181,64 +187,64 @@ func isASCIILetter(b byte) bool { return b|0x20 >= 'a' && b|0x20 <= 'z' }
 // one-letter part or only very short parts ("e-mail", "x-ray", "wi-fi")
 // stay one word, spelt without the hyphen ("email"), and so do compounds
 // with digits ("5-0", "f-16").
-func (s *stemmer) words(text string, dropStop bool) []word {
-	toks := scan(text)
-	var out []word
+func (s *Analyzer) Words(text string, dropStop bool) []Word {
+	toks := Scan(text)
+	var out []Word
 	for k, tk := range toks {
-		surface := tk.surface
-		if tk.dotted {
+		surface := tk.Surface
+		if tk.Dotted {
 			t := strings.ToLower(strings.ReplaceAll(surface, ".", ""))
 			if dropStop && stopWords[t] && !isAcronym(surface) {
 				continue // "e.g.", "a.m."
 			}
-			out = append(out, word{surface: surface, term: t, start: tk.start})
+			out = append(out, Word{Surface: surface, Term: t, Start: tk.Start})
 			continue
 		}
-		folded := foldWord(surface)
+		folded := Fold(surface)
 		if folded == "" {
 			continue
 		}
 		if y1, y2, ok := yearRange(folded); ok {
 			// "2004-05", a season: the range, and each year in it.
-			out = append(out, word{surface: surface, term: folded, start: tk.start, kind: compoundWord},
-				word{surface: surface, term: y1, start: tk.start, kind: partWord},
-				word{surface: surface, term: y2, start: tk.start, kind: partWord})
+			out = append(out, Word{Surface: surface, Term: folded, Start: tk.Start, Kind: Compound},
+				Word{Surface: surface, Term: y1, Start: tk.Start, Kind: Part},
+				Word{Surface: surface, Term: y2, Start: tk.Start, Kind: Part})
 			continue
 		}
 		if !strings.Contains(folded, "-") || strings.ContainsAny(folded, "0123456789") {
 			if dropStop && stopWords[folded] && !(isAcronym(surface) && !shouted(toks, k)) {
 				continue
 			}
-			out = append(out, word{surface: surface, term: s.term(folded), start: tk.start})
+			out = append(out, Word{Surface: surface, Term: s.term(folded), Start: tk.Start})
 			continue
 		}
-		out = s.compound(out, surface, folded, tk.start, dropStop)
+		out = s.compound(out, surface, folded, tk.Start, dropStop)
 	}
 	return out
 }
 
 // compound appends a hyphenated word: whole when its parts are too short
 // to stand alone, else the compound and then its parts.
-func (s *stemmer) compound(out []word, surface, folded string, start int, dropStop bool) []word {
+func (s *Analyzer) compound(out []Word, surface, folded string, start int, dropStop bool) []Word {
 	parts := strings.Split(folded, "-")
 	short := true
 	for _, p := range parts {
 		n := utf8.RuneCountInString(p)
 		if n == 1 || p == "" {
-			return append(out, word{surface: surface, term: s.term(strings.ReplaceAll(folded, "-", "")), start: start})
+			return append(out, Word{Surface: surface, Term: s.term(strings.ReplaceAll(folded, "-", "")), Start: start})
 		}
 		if n > 2 {
 			short = false
 		}
 	}
 	if short {
-		return append(out, word{surface: surface, term: s.term(strings.ReplaceAll(folded, "-", "")), start: start})
+		return append(out, Word{Surface: surface, Term: s.term(strings.ReplaceAll(folded, "-", "")), Start: start})
 	}
 	terms := make([]string, len(parts))
 	for i, p := range parts {
 		terms[i] = s.term(p)
 	}
-	out = append(out, word{surface: surface, term: strings.Join(terms, "-"), start: start, kind: compoundWord})
+	out = append(out, Word{Surface: surface, Term: strings.Join(terms, "-"), Start: start, Kind: Compound})
 	spans := hyphenSpans(surface)
 	if len(spans) != len(parts) {
 		return out // folding changed the shape: keep the compound alone
@@ -247,7 +253,7 @@ func (s *stemmer) compound(out []word, surface, folded string, start int, dropSt
 		if dropStop && stopWords[parts[i]] {
 			continue
 		}
-		out = append(out, word{surface: surface[sp[0]:sp[1]], term: terms[i], start: start + sp[0], kind: partWord})
+		out = append(out, Word{Surface: surface[sp[0]:sp[1]], Term: terms[i], Start: start + sp[0], Kind: Part})
 	}
 	return out
 }
@@ -269,13 +275,13 @@ func hyphenSpans(s string) [][2]int {
 // years, in full.
 func yearRange(folded string) (string, string, bool) {
 	a, b, ok := strings.Cut(folded, "-")
-	if !ok || !isYear(a) {
+	if !ok || !IsYear(a) {
 		return "", "", false
 	}
 	switch {
 	case len(b) == 2 && b[0] >= '0' && b[0] <= '9' && b[1] >= '0' && b[1] <= '9':
 		b = a[:2] + b
-	case !isYear(b):
+	case !IsYear(b):
 		return "", "", false
 	}
 	if b <= a {
@@ -302,8 +308,8 @@ func isAcronym(surface string) bool {
 // shouted reports whether token k sits in a run of capitals: the words on
 // both sides of it (or the one side it has) are written in capitals too,
 // as in "IRAN SAYS IT WILL". There "IT" is the pronoun.
-func shouted(toks []rawToken, k int) bool {
-	caps := func(j int) bool { return j >= 0 && j < len(toks) && isAcronym(toks[j].surface) }
+func shouted(toks []Token, k int) bool {
+	caps := func(j int) bool { return j >= 0 && j < len(toks) && isAcronym(toks[j].Surface) }
 	hasPrev, hasNext := k > 0, k < len(toks)-1
 	switch {
 	case hasPrev && hasNext:
@@ -318,11 +324,11 @@ func shouted(toks []rawToken, k int) bool {
 
 // terms returns the index terms of text, in order, stop words dropped.
 // A compound's parts follow it (see words).
-func (s *stemmer) terms(text string) []string {
-	ws := s.words(text, true)
+func (s *Analyzer) Terms(text string) []string {
+	ws := s.Words(text, true)
 	out := make([]string, len(ws))
 	for i, w := range ws {
-		out[i] = w.term
+		out[i] = w.Term
 	}
 	return out
 }
@@ -341,7 +347,7 @@ func isJoiner(r rune) bool {
 // and dashes, drops a possessive "'s", the endings of contractions ("that'd",
 // "they're", "we've", "I'm", "you'll"; "didn't" is "not") and thousands
 // separators in numbers.
-func foldWord(s string) string {
+func Fold(s string) string {
 	w := foldRaw(s)
 	if i := strings.LastIndexByte(w, '\''); i > 0 {
 		switch w[i:] {
@@ -429,4 +435,12 @@ func isPlainASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// IsYear reports whether an index term is a year between 1800 and 2099.
+func IsYear(t string) bool {
+	if len(t) != 4 || (t[:2] != "18" && t[:2] != "19" && t[:2] != "20") {
+		return false
+	}
+	return t[2] >= '0' && t[2] <= '9' && t[3] >= '0' && t[3] <= '9'
 }
