@@ -153,6 +153,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req openai.ChatC
 			return
 		}
 	}
+	requestDone(r)
 	_, _ = fmt.Fprint(w, "data: [DONE]\n\n")
 	flusher.Flush()
 }

@@ -290,13 +290,31 @@ func (s *Server) track(next http.Handler) http.Handler {
 		s.inFlight++
 		s.maxInFlight = max(s.maxInFlight, s.inFlight)
 		s.mu.Unlock()
-		defer func() {
-			s.mu.Lock()
-			s.inFlight--
-			s.mu.Unlock()
-		}()
-		next.ServeHTTP(w, r)
+		var once sync.Once
+		done := func() {
+			once.Do(func() {
+				s.mu.Lock()
+				s.inFlight--
+				s.mu.Unlock()
+			})
+		}
+		defer done()
+		// A streamed reply reaches the client before the handler returns:
+		// it is over, for counting, when its last event is about to go, or
+		// a client that waits for it before sending the next request would
+		// be counted twice.
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), doneKey{}, done)))
 	})
+}
+
+// doneKey carries the function that ends a request's count in flight.
+type doneKey struct{}
+
+// requestDone ends r's count in flight, if it is still counted.
+func requestDone(r *http.Request) {
+	if done, ok := r.Context().Value(doneKey{}).(func()); ok {
+		done()
+	}
 }
 
 // wait sleeps for d, returning false if the request or the server ended
