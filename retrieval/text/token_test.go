@@ -54,4 +54,3 @@ func TestWordsOffsets(t *testing.T) {
 		}
 	}
 }
-

@@ -8,8 +8,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/newsbot/newsbot/retrieval/text"
 	"github.com/newsbot/newsbot/retrieval/article"
+	"github.com/newsbot/newsbot/retrieval/text"
 )
 
 // corpus is a loaded corpus with what the generators ask of it: the
