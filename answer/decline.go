@@ -36,11 +36,13 @@ type Evidence struct {
 	// passage with its title: an answer sits in a sentence or two.
 	Window float64 `json:"window"`
 	// Unknown is the share of the question's content words that no
-	// passage of the index holds.
+	// passage of the index holds, each counted by its rarity (a common
+	// English word a small corpus lacks counts for little).
 	Unknown float64 `json:"unknown"`
 	// MissingSoft is the weight share of the question's rare ordinary
-	// words that none of the top articles holds anywhere; MissingWords
-	// are those words, named when the question is declined.
+	// words that none of the top articles holds anywhere, each weighed by
+	// its rarity; MissingWords are the uncommon ones, named when the
+	// question is declined.
 	MissingSoft  float64  `json:"missing_soft"`
 	MissingWords []string `json:"missing_words,omitempty"`
 	// Similarity is the best cosine similarity among the top passages.
@@ -113,8 +115,8 @@ func (e *Engine) evidence(query string, passages []retrieval.Result) Evidence {
 		}
 		return false
 	}
-	var content, unknown int
-	var rareWeight, missingWeight, total float64
+	var content int
+	var unknown, rareWeight, missingWeight, total float64
 	for _, t := range terms {
 		if t.Meta {
 			continue
@@ -122,7 +124,7 @@ func (e *Engine) evidence(query string, passages []retrieval.Result) Evidence {
 		content++
 		total += t.Weight
 		if !t.Known {
-			unknown++
+			unknown += rarity(t)
 		}
 		if t.Year {
 			switch {
@@ -148,14 +150,20 @@ func (e *Engine) evidence(query string, passages []retrieval.Result) Evidence {
 			// something else, or the corpus doesn't know it at all.
 			ev.Missing = append(ev.Missing, t.Word)
 		default:
-			// An ordinary word: the articles may say it otherwise.
-			missingWeight += t.Weight
-			ev.MissingWords = append(ev.MissingWords, t.Word)
+			// An ordinary word: the articles may say it otherwise, and
+			// the more common it is in English the less its absence
+			// says ("think" from a handful of articles, against
+			// "octopus").
+			r := rarity(t)
+			missingWeight += t.Weight * r
+			if r >= 0.5 {
+				ev.MissingWords = append(ev.MissingWords, t.Word)
+			}
 		}
 	}
 	ev.Words = content
 	if content > 0 {
-		ev.Unknown = float64(unknown) / float64(content)
+		ev.Unknown = unknown / float64(content)
 	}
 	if total > 0 {
 		ev.MissingSoft = missingWeight / total
@@ -164,6 +172,21 @@ func (e *Engine) evidence(query string, passages []retrieval.Result) Evidence {
 	ev.LaterYear = laterYear(e.r, query, terms, top)
 	return ev
 }
+
+// rarity is how much a query word the articles lack says about them, from
+// 0 to 1: 1 for a name or a number, and for an ordinary word less the more
+// common it is in English (WordNet's tag counts: "octopus" 0 → 1, "manure"
+// 4 → 0.86, "big" 122 → 0.17, "think" 590 → 0.04).
+func rarity(t retrieval.QueryTerm) float64 {
+	if !t.Vocabulary {
+		return 1
+	}
+	return 1 / (1 + float64(t.Tags)/commonTags)
+}
+
+// commonTags is the tag count at which an ordinary word's absence counts
+// half.
+const commonTags = 25
 
 // bestWindow is the best coverage of two adjacent sentences of a passage,
 // with the passage's title and outlet (indexed with every passage: "which

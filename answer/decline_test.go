@@ -120,3 +120,28 @@ func TestNoAnswerSpanDeclinesOffline(t *testing.T) {
 		t.Fatalf("a count the articles hold: declined=%v answer=%.2f: %s", res.Declined, res.Evidence.Answer, res.Text)
 	}
 }
+
+// TestCommonWordsASmallCorpusLacks checks that a few articles lacking a
+// common English word ("think", "bases") is not taken for evidence that
+// they don't cover the question, while an uncommon word they lack
+// ("octopus") still is.
+func TestCommonWordsASmallCorpusLacks(t *testing.T) {
+	eng, err := New(seedIndex(t, nil), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.Answer(context.Background(), Question{Text: "What does Iran think about inspections of its bases?"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Declined || !strings.Contains(res.Text, "inspection") {
+		t.Errorf("a question in common words was declined: %s", res.Text)
+	}
+	res, err = eng.Answer(context.Background(), Question{Text: "How many hearts does an octopus have?"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Declined {
+		t.Errorf("a question about an octopus was answered: %s", res.Text)
+	}
+}

@@ -29,6 +29,7 @@ type wordTable interface {
 	Family(word string) []string
 	Synonyms(word string) []lexicon.Synonym
 	Known(word string) bool
+	Frequency(word string) (int, bool)
 	Lemmas(word string) []string
 }
 
@@ -40,6 +41,7 @@ type qword struct {
 	idf     float64 // weight in coverage and ranking (see analyze)
 	meta    bool    // about the articles, not their content ("reported")
 	vocab   bool    // an ordinary word, not a name (the lexicon knows it)
+	tags    int     // how common the word is in English (lexicon.Frequency)
 	alts    []Alternative
 }
 
@@ -104,7 +106,9 @@ func (ix *Index) analyze(s *snapshot, query string) *queryInfo {
 		}
 		folded := text.Fold(w.Surface)
 		qw.alts = append(qw.alts, ix.alternatives(folded, w.Term)...)
-		qw.vocab = ix.lex != nil && ix.lex.Known(folded)
+		if ix.lex != nil {
+			qw.tags, qw.vocab = ix.lex.Frequency(folded)
+		}
 		if text.IsYear(w.Term) {
 			q.years = append(q.years, w.Term)
 		}

@@ -330,8 +330,9 @@ type QueryTerm struct {
 	Year bool
 	// Vocabulary is set for an ordinary English word (the lexicon knows
 	// it), as opposed to a name or a number: a passage may say it in other
-	// words.
+	// words. Tags is how common it is in English (lexicon.Frequency).
 	Vocabulary bool
+	Tags       int
 	// Meta is set for words about the articles rather than their content
 	// ("article", "reported", "according"): nothing a passage must hold.
 	Meta bool
@@ -349,7 +350,7 @@ func (ix *Index) Analyze(query string) []QueryTerm {
 	out := make([]QueryTerm, 0, len(qi.words))
 	for _, w := range qi.words {
 		out = append(out, QueryTerm{Word: w.surface, Term: w.term, Weight: w.idf, DF: w.df, Known: w.df > 0,
-			Rare: w.df <= min(3, s.kw.n/100), Year: text.IsYear(w.term), Meta: w.meta, Vocabulary: w.vocab, Alternatives: w.alts})
+			Rare: w.df <= min(3, s.kw.n/100), Year: text.IsYear(w.term), Meta: w.meta, Vocabulary: w.vocab, Tags: w.tags, Alternatives: w.alts})
 	}
 	return out
 }

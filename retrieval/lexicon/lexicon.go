@@ -148,23 +148,40 @@ func (l *Lexicon) Family(word string) []string {
 // words ("kazakhstan", "raskin"), nor is anything WordNet lacks
 // ("iphone").
 func (l *Lexicon) Known(word string) bool {
+	_, ok := l.Frequency(word)
+	return ok
+}
+
+// Frequency returns how often WordNet's semantic concordances tag an
+// ordinary word (its dictionary form, as Known finds it; the most of its
+// forms): "think" 590, "start" 319, "big" 122, "manure" 4, "octopus" 0. It
+// measures how common the word is in English, so that a common word the
+// articles lack ("think") counts for less than an uncommon one
+// ("octopus"). ok is false when the word is not an ordinary word.
+func (l *Lexicon) Frequency(word string) (tags int, ok bool) {
 	if l == nil || word == "" {
-		return false
+		return 0, false
 	}
-	if l.has(kindWord, word) {
-		return true
-	}
-	if b, ok := l.Base(word); ok && l.has(kindWord, b) {
-		return true
-	}
-	for _, r := range detachments {
-		if stem, ok := strings.CutSuffix(word, r.suffix); ok && stem != "" {
-			if l.has(kindWord, stem+r.ending) {
-				return true
+	try := func(w string) {
+		if f := l.lookup(kindWord, w); f != nil {
+			ok = true
+			if len(f) > 0 {
+				if n, err := strconv.Atoi(f[0]); err == nil {
+					tags = max(tags, n)
+				}
 			}
 		}
 	}
-	return false
+	try(word)
+	if b, isBase := l.Base(word); isBase {
+		try(b)
+	}
+	for _, r := range detachments {
+		if stem, cut := strings.CutSuffix(word, r.suffix); cut && stem != "" {
+			try(stem + r.ending)
+		}
+	}
+	return tags, ok
 }
 
 // Lemmas returns the dictionary forms word may be an inflection of, for

@@ -251,7 +251,7 @@ func TestWellFormed(t *testing.T) {
 			continue
 		}
 		f := strings.Split(line, "\t")
-		if len(f) < 2 || len(f[0]) != 1 || (len(f) < 3) != (f[0] == "w") {
+		if len(f) < 3 || len(f[0]) != 1 {
 			t.Fatalf("line %d: malformed %q", n+1, line)
 		}
 		kind, head := f[0][0], f[1]
@@ -291,8 +291,8 @@ func TestWellFormed(t *testing.T) {
 				pairs[pair{"s", head, w, r1 + ":" + r2}] = true
 			}
 		case kindWord:
-			if strings.Contains(head, " ") {
-				t.Errorf("line %d: vocabulary entry %q is not one word", n+1, head)
+			if n, err := strconv.Atoi(entries[0]); strings.Contains(head, " ") || len(entries) != 1 || err != nil || n < 0 {
+				t.Errorf("line %d: bad vocabulary entry %q", n+1, line)
 			}
 		default:
 			t.Errorf("line %d: unknown kind %q", n+1, kind)
@@ -440,5 +440,17 @@ func TestLemmas(t *testing.T) {
 		if got := l.Lemmas(tc.word); !slices.Equal(got, tc.want) {
 			t.Errorf("Lemmas(%q) = %q, want %q", tc.word, got, tc.want)
 		}
+	}
+}
+
+func TestFrequency(t *testing.T) {
+	l := New()
+	common, _ := l.Frequency("thinking")
+	rare, ok := l.Frequency("octopuses")
+	if common < 100 || !ok || rare > 5 {
+		t.Errorf("Frequency: thinking %d, octopuses %d (%v); want a common word far above a rare one", common, rare, ok)
+	}
+	if _, ok := l.Frequency("kazakhstan"); ok {
+		t.Error("a name has a frequency")
 	}
 }

@@ -99,13 +99,21 @@ func build(wn *wordnet) (*table, []inflection) {
 	return &table{bases: bases(infl), family: familyPairs(wn), synonyms: synonymPairs(wn), words: vocabulary(wn)}, infl
 }
 
+// vocabWord is an ordinary word with how often the semantic concordances
+// tag it, over all its senses: a measure of how common it is in English.
+type vocabWord struct {
+	word string
+	tags int
+}
+
 // vocabulary returns the ordinary words of the database: single words that
 // some synset writes in lower case, i.e. that have a sense as a common word.
 // "manure", "bloke" and "octopus" are ordinary words; "kazakhstan" is not
 // ("Kazakhstan" in every synset), nor is any name WordNet lacks. The bot
 // tells a rare name of a question (which the articles must hold) from a
-// rare word (which they may put otherwise) by it.
-func vocabulary(wn *wordnet) []string {
+// rare word (which they may put otherwise) by it, and weighs a word the
+// articles lack by how common it is ("think" says little, "octopus" a lot).
+func vocabulary(wn *wordnet) []vocabWord {
 	seen := map[string]bool{}
 	for _, s := range wn.synsets {
 		for _, m := range s.members {
@@ -114,11 +122,11 @@ func vocabulary(wn *wordnet) []string {
 			}
 		}
 	}
-	out := make([]string, 0, len(seen))
+	out := make([]vocabWord, 0, len(seen))
 	for w := range seen {
-		out = append(out, w)
+		out = append(out, vocabWord{w, wn.allTags(w)})
 	}
-	sort.Strings(out)
+	sort.Slice(out, func(i, j int) bool { return out[i].word < out[j].word })
 	return out
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -14,7 +15,8 @@ import (
 //	b<TAB>form<TAB>base                       irregular inflection → base
 //	f<TAB>word<TAB>relative<TAB>...           derivational family
 //	s<TAB>word<TAB>synonym:r1:r2<TAB>...      synonyms
-//	w<TAB>word                                an ordinary word (vocabulary)
+//	w<TAB>word<TAB>tags                       an ordinary word (vocabulary) and how often
+//	                                          WordNet's concordances tag it
 //
 // Family and synonym pairs are written under both of their words. In a
 // synonym entry r1 is the rank of the synset's sense among the head
@@ -29,7 +31,7 @@ const header = `# Word relations derived from WordNet 3.0, for retrieval/lexicon
 #   (cd tools && go run ./lexgen -wordnet /usr/share/wordnet -out ../retrieval/lexicon/lexicon.tsv)
 # WordNet 3.0 Copyright 2006 by Princeton University. All rights reserved.
 # Derived data, distributed under the WordNet licence in WORDNET-LICENSE beside this file.
-# Lines: b<TAB>form<TAB>base | f<TAB>word<TAB>relative... | s<TAB>word<TAB>synonym:rank:rank... | w<TAB>word
+# Lines: b<TAB>form<TAB>base | f<TAB>word<TAB>relative... | s<TAB>word<TAB>synonym:rank:rank... | w<TAB>word<TAB>tags
 `
 
 // A table holds the three relations as the file writes them.
@@ -37,7 +39,7 @@ type table struct {
 	bases    [][2]string // form, base
 	family   []familyPair
 	synonyms []synonymPair
-	words    []string // the vocabulary, sorted
+	words    []vocabWord // the vocabulary, sorted by word
 }
 
 // line is one data line before formatting.
@@ -63,7 +65,7 @@ func (t *table) format() []byte {
 			sp.b, fmt.Sprintf("%s:%d:%d", sp.a, sp.rankB, sp.rankA)
 	})...)
 	for _, w := range t.words {
-		lines = append(lines, line{'w', w, nil})
+		lines = append(lines, line{'w', w.word, []string{strconv.Itoa(w.tags)}})
 	}
 	sort.Slice(lines, func(i, j int) bool {
 		if lines[i].kind != lines[j].kind {
