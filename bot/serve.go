@@ -300,3 +300,9 @@ func (o interactionMetrics) Observe(ev commands.Event) {
 	}
 	o.m.Observe(in)
 }
+
+// Rejected implements commands.Observer.
+func (o interactionMetrics) Rejected(reason string, status int) { o.m.Rejected(reason, status) }
+
+// Fallback implements commands.Observer.
+func (o interactionMetrics) Fallback(what string) { o.m.SharedStateFallback(what) }
