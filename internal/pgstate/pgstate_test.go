@@ -295,3 +295,42 @@ func TestServerDownAtStart(t *testing.T) {
 	}
 	release()
 }
+
+// TestClaimAtOnce has sixteen replicas claim the only slot at the same
+// moment: one gets it.
+func TestClaimAtOnce(t *testing.T) {
+	pg := pgtest.Start(t)
+	a, b := open(t, pg.DSN, Options{Slots: 1}), open(t, pg.DSN, Options{Slots: 1})
+	ctx := ctxFor(t, 30*time.Second)
+	for round := range 5 {
+		// Warm the pools, so that the claims start together.
+		if _, _, err := a.claim(ctx, "warm"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.pool.Exec(ctx, `UPDATE newsbot_state_slots SET holder = NULL, expires = NULL`); err != nil {
+			t.Fatal(err)
+		}
+		start := make(chan struct{})
+		var won atomic.Int64
+		var wg sync.WaitGroup
+		for n := range 16 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, ok, err := []*Store{a, b}[n%2].claim(ctx, "racer")
+				if err != nil {
+					t.Error(err)
+				}
+				if ok {
+					won.Add(1)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		if n := won.Load(); n != 1 {
+			t.Fatalf("round %d: %d of 16 simultaneous claims of the one slot won", round, n)
+		}
+	}
+}
