@@ -51,6 +51,10 @@ type config struct {
 	heartbeat   time.Duration
 	ackDeadline time.Duration
 	strict      testing.TB
+	// recommend is the shard count GET /gateway/bot answers; require, when
+	// above 1, the least shard count IDENTIFY must ask for (close 4011
+	// otherwise, as Discord past 2,500 guilds).
+	recommend, require int
 }
 
 // HeartbeatInterval sets the interval announced in HELLO. discordgo sends a
@@ -64,6 +68,18 @@ func HeartbeatInterval(d time.Duration) Option {
 // acknowledged; later callbacks get Discord's 404 "Unknown interaction".
 func AckDeadline(d time.Duration) Option {
 	return func(c *config) { c.ackDeadline = d }
+}
+
+// RecommendShards sets the shard count GET /gateway/bot recommends (1).
+func RecommendShards(n int) Option {
+	return func(c *config) { c.recommend = n }
+}
+
+// RequireShards makes the gateway refuse, with close code 4011 (Sharding
+// required), an IDENTIFY without a shard or with fewer than n shards, as
+// Discord refuses an unsharded bot in more than 2,500 guilds.
+func RequireShards(n int) Option {
+	return func(c *config) { c.require = n }
 }
 
 // StrictMentions makes every allowed-mentions violation also fail t with
@@ -117,7 +133,7 @@ type Server struct {
 // New starts a fake Discord and closes it when the test ends.
 func New(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	cfg := config{heartbeat: DefaultHeartbeatInterval, ackDeadline: DefaultAckDeadline}
+	cfg := config{heartbeat: DefaultHeartbeatInterval, ackDeadline: DefaultAckDeadline, recommend: 1}
 	for _, o := range opts {
 		o(&cfg)
 	}
