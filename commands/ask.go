@@ -67,7 +67,7 @@ func (r *Router) handleAsk(ctx context.Context, x *exchange) error {
 		return err
 	}
 	x.trace.stage("queue", time.Since(queued))
-	msgs, err := r.answerInto(ctx, x.trace, seam.Question{Text: q}, x.edit)
+	msgs, err := r.answerInto(ctx, x.trace, seam.Question{Text: q}, x.edit, tk.release)
 	if err != nil {
 		return err
 	}
@@ -101,12 +101,15 @@ func (r *Router) admitAsk(ctx context.Context, user string) (*ticket, time.Durat
 // answerInto answers q, streaming the growing answer through send (at most
 // one send per EditInterval) and sending the final first message; it
 // returns all the messages of the answer, the overflow being for the caller
-// to send.
-func (r *Router) answerInto(ctx context.Context, tr *trace, q seam.Question, send func(context.Context, message) error) ([]message, error) {
+// to send. generated is called once the answer is generated, before the
+// final edit: the answer slot is given back then, since sending to Discord
+// (up to an EditInterval after the last update) doesn't use the model.
+func (r *Router) answerInto(ctx context.Context, tr *trace, q seam.Question, send func(context.Context, message) error, generated func()) ([]message, error) {
 	th := startThrottle(ctx, r.cfg.EditInterval, send)
 	res, err := r.cfg.Answerer.Answer(ctx, q, func(partial string) {
 		th.update(renderPartial(q.Text, partial))
 	})
+	generated()
 	if err != nil {
 		th.halt()
 		return nil, err

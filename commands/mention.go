@@ -89,7 +89,7 @@ func (r *Router) answerMessage(ctx context.Context, s *discordgo.Session, m *dis
 		ref := m.ReferencedMessage
 		question.History = []seam.Turn{{Question: questionOf(ref.Content), Answer: answerOf(ref.Content)}}
 	}
-	msgs, err := r.answerInto(ctx, tr, question, edit)
+	msgs, err := r.answerInto(ctx, tr, question, edit, tk.release)
 	if err != nil {
 		if editErr := edit(ctx, message{Content: userText(err, r.supported)}); editErr != nil {
 			tr.fail(editErr)
