@@ -130,7 +130,7 @@ func New() *Metrics {
 	}
 	gauge := func(name, help string, pick func(Load) int) prometheus.Collector {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 {
-			if f := m.load.Load(); f != nil {
+			if f := m.load.Load(); f != nil && *f != nil {
 				return float64(pick((*f)()))
 			}
 			return 0
@@ -296,7 +296,7 @@ type Load struct {
 }
 
 // TrackLoad makes the queue and in-flight gauges read load at each
-// scrape; it must return quickly.
+// scrape; it must return quickly. Nil sets them back to 0.
 func (m *Metrics) TrackLoad(load func() Load) { m.load.Store(&load) }
 
 // Rejected counts a request the interactions endpoint refused, by reason
