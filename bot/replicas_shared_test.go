@@ -409,3 +409,39 @@ func TestReplicasWithoutSharedStateOverspend(t *testing.T) {
 		t.Errorf("without shared state the model saw %d at once; this control expects %d (each replica's own budget)", got, 2*budget)
 	}
 }
+
+// TestReplicaStartsWithPostgresDown starts a replica while PostgreSQL is
+// stopped: it serves on its own limits (and says so), and shares them
+// again once PostgreSQL is back, without a restart.
+func TestReplicaStartsWithPostgresDown(t *testing.T) {
+	pg := pgtest.Start(t)
+	pg.Stop(t)
+	c := newCluster(t)
+	env := map[string]string{"NEWSBOT_POSTGRES": pg.DSN, "NEWSBOT_COOLDOWN": "1h", "NEWSBOT_USER_HASH_KEY": "same-for-both"}
+	a := c.start("A", env)
+	if !strings.Contains(a.logs.String(), "could not read the user hash key") && !strings.Contains(a.logs.String(), "shared state in PostgreSQL") {
+		t.Errorf("no word of the shared state at start:\n%s", a.logs)
+	}
+	first := askFrom("alice", question)
+	if status, resp := a.send(first); status != http.StatusOK || resp.Type != discordgo.InteractionResponseDeferredChannelMessageWithSource {
+		t.Fatalf("/ask with PostgreSQL down since the start: %d %+v", status, resp)
+	}
+	c.waitAnswered(first, 20*time.Second)
+	if v := a.metric(`newsbot_shared_state_fallbacks_total{what="limiter"}`); v < 1 {
+		t.Errorf("fallbacks %v", v)
+	}
+
+	pg.Restart(t)
+	time.Sleep(5*time.Second + 200*time.Millisecond) // the router leaves a failed store alone for 5 s
+	b := c.start("B", env)
+	if status, resp := a.send(askFrom("bob", question)); status != http.StatusOK || resp.Type != discordgo.InteractionResponseDeferredChannelMessageWithSource {
+		t.Fatalf("bob on A once PostgreSQL is back: %d %+v", status, resp)
+	}
+	status, resp := b.send(askFrom("bob", "again?"))
+	if status != http.StatusOK || resp.Data == nil || !strings.Contains(resp.Data.Content, "try again in") {
+		t.Errorf("bob on B right after: %d %+v, want the cooldown A recorded in PostgreSQL", status, resp)
+	}
+	if !strings.Contains(a.logs.String(), "shared state is back") {
+		t.Errorf("A didn't log the recovery:\n%s", grepLines(a.logs.String(), "shared state"))
+	}
+}
