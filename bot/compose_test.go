@@ -203,7 +203,7 @@ func TestComposeFileTwoReplicas(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, k := range []string{"DISCORD_TOKEN", "DISCORD_PUBLIC_KEY", "NEWSBOT_USER_HASH_KEY", "POSTGRES_PASSWORD", "OPENAI_API_KEY"} {
-			m := regexp.MustCompile(`(?m)^\s*` + k + `:\s*(\S+)`).FindAllStringSubmatch(string(raw), -1)
+			m := regexp.MustCompile(`(?m)^\s*`+k+`:\s*(\S+)`).FindAllStringSubmatch(string(raw), -1)
 			if len(m) == 0 {
 				t.Errorf("%s is not set in the file", k)
 			}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -219,6 +220,21 @@ func TestGatewayShardsAuto(t *testing.T) {
 	}
 	if n := fake.Identifies(); n != 2 {
 		t.Errorf("%d IDENTIFYs, want one per shard", n)
+	}
+	// Discord's max_concurrency is 1 here: the second shard identified an
+	// interval (100 ms in this test, 5 s by default) after the first.
+	var at []time.Time
+	for _, l := range strings.Split(bot.logs.String(), "\n") {
+		if m := regexp.MustCompile(`^time=(\S+) .*msg="gateway shard connected"`).FindStringSubmatch(l); m != nil {
+			ts, err := time.Parse(time.RFC3339Nano, m[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			at = append(at, ts)
+		}
+	}
+	if len(at) != 2 || at[1].Sub(at[0]) < 100*time.Millisecond {
+		t.Errorf("shards connected at %v, want two, 100 ms apart at least", at)
 	}
 }
 
