@@ -102,9 +102,9 @@ func TestServeMetricsOverGateway(t *testing.T) {
 	}
 	want := []string{
 		`newsbot_interactions_total{command="ask",outcome="ok"} 1`,
-		`newsbot_stage_duration_seconds_count{stage="ack"} 1`,
-		`newsbot_stage_duration_seconds_count{stage="retrieve"} 1`,
-		`newsbot_stage_duration_seconds_count{stage="total"} 1`,
+		`newsbot_stage_duration_seconds_count{command="ask",stage="ack"} 1`,
+		`newsbot_stage_duration_seconds_count{command="ask",stage="retrieve"} 1`,
+		`newsbot_stage_duration_seconds_count{command="ask",stage="total"} 1`,
 		`newsbot_index_articles 2`, // the two seed articles
 		`newsbot_reindex_duration_seconds_count 1`,
 		`newsbot_reindex_failures_total 0`,

@@ -11,8 +11,10 @@ import (
 	"net/http"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -30,8 +32,12 @@ type serveOptions struct {
 	HTTPClient *http.Client
 	// Configure is called on the session before it connects.
 	Configure func(*discordgo.Session)
-	// ShutdownGrace bounds the wait for in-flight interactions (20s).
+	// ShutdownGrace, when set, replaces serve.shutdown_grace: the bound of
+	// the wait for in-flight interactions.
 	ShutdownGrace time.Duration
+	// IdentifyInterval, when set, replaces the 5 s between the gateway
+	// IDENTIFYs of a process's shards.
+	IdentifyInterval time.Duration
 	// RegisterBackoff is the first wait before retrying a failed command
 	// registration (1s); it doubles up to five minutes.
 	RegisterBackoff time.Duration
@@ -83,8 +89,9 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 	if err := c.configure(fs, *file, true); err != nil {
 		return err
 	}
-	if opts.ShutdownGrace <= 0 {
-		opts.ShutdownGrace = 20 * time.Second
+	shutdownGrace := c.cfg.Serve.ShutdownGrace
+	if opts.ShutdownGrace > 0 {
+		shutdownGrace = opts.ShutdownGrace
 	}
 	if opts.RegisterBackoff <= 0 {
 		opts.RegisterBackoff = time.Second
@@ -120,28 +127,40 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 		mentions = false
 	}
 
-	ds, err := discordgo.New("Bot " + token)
+	m := metrics.New()
+	// newSession makes a Discord session: REST, and the gateway when
+	// opened (one a shard). Its REST errors and 429s show in the metrics.
+	newSession := func() (*discordgo.Session, error) {
+		ds, err := discordgo.New("Bot " + token)
+		if err != nil {
+			return nil, fmt.Errorf("discord session: %w", err)
+		}
+		ds.Identify.Intents = commands.Intents(mentions)
+		if opts.HTTPClient != nil {
+			ds.Client = opts.HTTPClient
+		}
+		if opts.Configure != nil {
+			opts.Configure(ds)
+		}
+		client := *ds.Client
+		client.Transport = m.DiscordTransport(client.Transport)
+		ds.Client = &client
+		return ds, nil
+	}
+	ds, err := newSession()
 	if err != nil {
-		return fmt.Errorf("discord session: %w", err)
-	}
-	ds.Identify.Intents = commands.Intents(mentions)
-	if opts.HTTPClient != nil {
-		ds.Client = opts.HTTPClient
-	}
-	if opts.Configure != nil {
-		opts.Configure(ds)
+		return err
 	}
 
 	// The health endpoints come first: /healthz answers while the corpus
 	// is being indexed, /readyz once the bot can answer: the index loaded
-	// and, over the gateway, connected to Discord.
-	m := metrics.New()
+	// and, over the gateway, every shard connected.
 	ready := &readiness{}
+	var gateway atomic.Pointer[[]*discordgo.Session]
 	if httpAddr == "" {
 		ready.connected = func() bool {
-			ds.RLock()
-			defer ds.RUnlock()
-			return ds.DataReady
+			ss := gateway.Load()
+			return ss != nil && allReady(*ss)
 		}
 	}
 	var servers serverGroup
@@ -192,6 +211,13 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 		Logger:               log,
 		Observer:             interactionMetrics{m},
 	}
+	shared, err := c.sharedState(ctx, &rcfg)
+	if err != nil {
+		return err
+	}
+	if shared != nil {
+		defer shared.Close()
+	}
 	if opts.Router != nil {
 		opts.Router(&rcfg)
 	}
@@ -199,24 +225,44 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 	if err != nil {
 		return err
 	}
+	m.TrackLoad(func() metrics.Load {
+		l := router.Load()
+		return metrics.Load{Queued: l.Queued, Answering: l.Answering, Interactions: l.Interactions}
+	})
 	ready.index.Store(true)
 
 	var appID string
+	mode := "HTTP interactions at " + httpAddr
 	if httpAddr == "" {
-		readyID, err := router.Connect(ds)
+		plan, err := planShards(ctx, ds, cfg.Serve.Shards, cfg.Serve.ShardIDs, log)
 		if err != nil {
 			return err
 		}
-		defer func() {
-			if err := ds.Close(); err != nil {
-				log.Warn("close Discord session", "err", err)
+		first := true
+		sessions, readyID, err := connectShards(ctx, router, plan, func() (*discordgo.Session, error) {
+			if first { // the REST session, already made
+				first = false
+				return ds, nil
 			}
-		}()
+			return newSession()
+		}, opts.IdentifyInterval, log)
+		if err != nil {
+			return err
+		}
+		gateway.Store(&sessions)
+		defer closeSessions(sessions, log)
 		appID = firstNonEmpty(cfg.Discord.AppID, readyID)
 		if appID == "" {
 			return errors.New("connect to Discord: READY named no application; set DISCORD_APP_ID")
 		}
+		mode = "gateway"
+		if plan.count > 1 {
+			mode = fmt.Sprintf("gateway, shards %s of %d", joinInts(plan.owned), plan.count)
+		}
 	} else {
+		if cfg.Serve.Shards != 1 || len(cfg.Serve.ShardIDs) > 0 {
+			log.Warn("shards are a gateway setting; ignoring serve.shards and serve.shard_ids in HTTP interactions mode")
+		}
 		appID = cfg.Discord.AppID
 		if appID == "" {
 			if appID, err = commands.FetchApplicationID(ctx, ds); err != nil {
@@ -231,12 +277,8 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 	if guildID != "" {
 		scope = "in guild " + guildID
 	}
-	mode := "gateway"
-	if httpAddr != "" {
-		mode = "HTTP interactions at " + httpAddr
-	}
 	log.Info("serving", "application", appID, "mode", mode, "commands", scope, "admin_guilds", strings.Join(adminGuilds, ","),
-		"articles", st.Articles, "offline", eng.Offline())
+		"articles", st.Articles, "offline", eng.Offline(), "shared_state", shared != nil)
 	if len(adminGuilds) == 0 {
 		log.Warn("/reindex and /ingest are off in every server: set NEWSBOT_ADMIN_GUILDS (or DISCORD_GUILD_ID) to the servers that may change the corpus")
 	}
@@ -257,16 +299,38 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 	case serveErr = <-servers.failed:
 		log.Error("a listener failed; shutting down", "err", serveErr)
 	}
-	log.Info("shutting down: finishing the interactions in flight", "grace", opts.ShutdownGrace.String())
+	// Draining: /readyz says 503, so that a load balancer stops sending
+	// interactions here, while those it still sends are handled. Then new
+	// ones are told the bot is restarting, and those in flight finish.
 	ready.stopping.Store(true)
+	if grace := cfg.Serve.DrainGrace; grace > 0 && serveErr == nil {
+		log.Info("draining: /readyz answers 503 while interactions are still handled", "grace", grace.String())
+		t := time.NewTimer(grace)
+		select {
+		case <-t.C:
+		case serveErr = <-servers.failed:
+			t.Stop()
+			log.Error("a listener failed while draining; shutting down", "err", serveErr)
+		}
+	}
+	log.Info("shutting down: finishing the interactions in flight", "grace", shutdownGrace.String())
 	stopReg()
 	wg.Wait()
-	sctx, cancel := context.WithTimeout(context.Background(), opts.ShutdownGrace)
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := router.Shutdown(sctx); err != nil {
 		log.Warn("shutdown: interactions cut short", "err", err)
 	}
 	return serveErr
+}
+
+// joinInts lists numbers as "0,1,2".
+func joinInts(ns []int) string {
+	parts := make([]string, len(ns))
+	for i, n := range ns {
+		parts[i] = strconv.Itoa(n)
+	}
+	return strings.Join(parts, ",")
 }
 
 // adminGuildIDs are the servers where the admin commands work: those of
@@ -300,3 +364,9 @@ func (o interactionMetrics) Observe(ev commands.Event) {
 	}
 	o.m.Observe(in)
 }
+
+// Rejected implements commands.Observer.
+func (o interactionMetrics) Rejected(reason string, status int) { o.m.Rejected(reason, status) }
+
+// Fallback implements commands.Observer.
+func (o interactionMetrics) Fallback(what string) { o.m.SharedStateFallback(what) }

@@ -52,27 +52,27 @@ func (r *Router) handleAsk(ctx context.Context, x *exchange) error {
 	if err != nil {
 		return err
 	}
-	adm := r.limiter.admit(interactionUserID(x.i), r.cfg.Now())
+	tk, wait := r.admitAsk(ctx, x.trace.user)
 	switch {
-	case adm.wait > 0:
+	case wait > 0:
 		x.trace.setOutcome("cooldown")
-		x.refuse(ctx, cooldownText(adm.wait))
+		x.refuse(ctx, cooldownText(wait))
 		return nil
-	case adm.busy:
+	case tk == nil:
 		x.trace.setOutcome("busy")
 		x.refuse(ctx, busyText)
 		return nil
 	}
-	defer adm.ticket.release()
+	defer tk.release()
 	if err := x.deferReply(ctx, false); err != nil {
 		return err
 	}
 	queued := time.Now()
-	if err := adm.ticket.acquire(ctx); err != nil {
+	if err := tk.acquire(ctx); err != nil {
 		return err
 	}
 	x.trace.stage("queue", time.Since(queued))
-	msgs, err := r.answerInto(ctx, x.trace, seam.Question{Text: q}, x.edit)
+	msgs, err := r.answerInto(ctx, x.trace, seam.Question{Text: q}, x.edit, tk.release)
 	if err != nil {
 		return err
 	}
@@ -84,15 +84,37 @@ func (r *Router) handleAsk(ctx context.Context, x *exchange) error {
 	return nil
 }
 
+// admitAsk decides whether user may ask now: how long until their
+// cooldown lets them, else a place in the queue (nil when it is full: the
+// cooldown is then given back, so that the user may try again shortly, as
+// they are told).
+func (r *Router) admitAsk(ctx context.Context, user string) (*ticket, time.Duration) {
+	if r.rates == nil {
+		return r.limiter.admit(), 0
+	}
+	b := askBucket(user, r.cfg.Cooldown)
+	if wait := r.take(ctx, b); wait > 0 {
+		return nil, wait
+	}
+	tk := r.limiter.admit()
+	if tk == nil {
+		r.giveBack(ctx, b)
+	}
+	return tk, 0
+}
+
 // answerInto answers q, streaming the growing answer through send (at most
 // one send per EditInterval) and sending the final first message; it
 // returns all the messages of the answer, the overflow being for the caller
-// to send.
-func (r *Router) answerInto(ctx context.Context, tr *trace, q seam.Question, send func(context.Context, message) error) ([]message, error) {
+// to send. generated is called once the answer is generated, before the
+// final edit: the answer slot is given back then, since sending to Discord
+// (up to an EditInterval after the last update) doesn't use the model.
+func (r *Router) answerInto(ctx context.Context, tr *trace, q seam.Question, send func(context.Context, message) error, generated func()) ([]message, error) {
 	th := startThrottle(ctx, r.cfg.EditInterval, send)
 	res, err := r.cfg.Answerer.Answer(ctx, q, func(partial string) {
 		th.update(renderPartial(q.Text, partial))
 	})
+	generated()
 	if err != nil {
 		th.halt()
 		return nil, err
@@ -294,10 +316,7 @@ func idShowable(id string) bool {
 var sourceLine = regexp.MustCompile("(?m)^\\*\\*\\[(\\d+)\\]\\*\\*(?: .*)? · `([^`\\n]+)`$")
 
 // citedPassage is a citation read back from a message.
-type citedPassage struct {
-	N  int    `json:"n"`
-	ID string `json:"passage_id"`
-}
+type citedPassage = seam.CitedPassage
 
 // citationsOf reads the cited passages back from an answer message.
 func citationsOf(m *discordgo.Message) []citedPassage {
@@ -524,26 +543,23 @@ func (r *Router) vote(ctx context.Context, x *exchange, vote string) error {
 	if err := x.deferReply(ctx, true); err != nil {
 		return err
 	}
-	fb := feedback{Time: r.cfg.Now().UTC(), User: x.trace.user, Vote: vote, Citations: []citedPassage{}}
+	v := seam.Vote{Time: r.cfg.Now().UTC(), User: x.trace.user, Vote: vote, Citations: []seam.CitedPassage{}}
 	if m := x.i.Message; m != nil {
-		fb.Question, fb.Answer, fb.MessageID = questionOf(m.Content), answerOf(m.Content), m.ID
+		v.Question, v.Answer, v.MessageID = questionOf(m.Content), answerOf(m.Content), m.ID
 		if c := citationsOf(m); c != nil {
-			fb.Citations = c
+			v.Citations = c
 		}
 	}
 	x.trace.set(slog.String("vote", vote))
-	outcome := voteNew
-	if r.feedback != nil {
-		var err error
-		if outcome, err = r.feedback.record(fb); err != nil {
-			return voteFailed(err)
-		}
+	outcome, err := r.recordVote(ctx, v)
+	if err != nil {
+		return voteFailed(err)
 	}
 	emoji := map[string]string{"up": "👍", "down": "👎"}[vote]
 	switch outcome {
-	case voteChanged:
+	case seam.VoteChanged:
 		return x.edit(ctx, message{Content: "Thanks: your vote on this answer is now " + emoji + "."})
-	case voteUnchanged:
+	case seam.VoteUnchanged:
 		return x.edit(ctx, message{Content: "Your " + emoji + " on this answer was already recorded; thanks!"})
 	}
 	return x.edit(ctx, message{Content: "Thanks for the feedback!"})

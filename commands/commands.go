@@ -88,9 +88,10 @@ type Config struct {
 	Indexer   Indexer
 	Ingester  Ingester
 	// FeedbackLog is the file 👍/👎 votes are appended to, one JSON object a
-	// line (see feedback.go); votes are acknowledged but not kept when it
-	// is empty. New removes a partial last line from it, and fails when it
-	// can't be read. One process writes it: replicas need one each.
+	// line (see feedback.go), when Votes is nil; votes are acknowledged
+	// but not kept when both are empty. New removes a partial last line
+	// from it, and fails when it can't be read. One process writes it:
+	// replicas need one each, or a shared Votes.
 	FeedbackLog string
 	// AdminGuildIDs are the servers where /reindex and /ingest may be used
 	// (by members with Manage Server, Administrator or an AdminRoleIDs
@@ -133,6 +134,21 @@ type Config struct {
 	Observer Observer
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+
+	// The state replicas share (see shared.go); nil: this process's own.
+	// Limiter keeps the per-user rates and the /ask cooldown.
+	Limiter Limiter
+	// ReplayGuard remembers the interactions accepted over HTTP, besides
+	// this process's own memory of them.
+	ReplayGuard ReplayGuard
+	// Votes keeps the votes instead of FeedbackLog.
+	Votes VoteStore
+	// ModelSlots is the budget of answers generated at once by all the
+	// replicas, besides this process's MaxConcurrentAnswers.
+	ModelSlots ModelSlots
+	// SharedTimeout bounds each call to Limiter, ReplayGuard and Votes
+	// (DefaultSharedTimeout).
+	SharedTimeout time.Duration
 }
 
 // Defaults for the zero values of Config.
@@ -153,6 +169,7 @@ type Router struct {
 	commands map[string]*command
 	limiter  *limiter
 	rates    *rates // nil when the per-user limits are off
+	shared   *sharedState
 	hashKey  []byte
 	// feedback is the feedback log; nil when votes are not kept.
 	feedback *feedbackLog
@@ -162,10 +179,12 @@ type Router struct {
 	base       context.Context
 	cancelBase context.CancelFunc
 
-	// mu guards closing; wg counts the interactions being handled.
-	mu      sync.Mutex
-	closing bool
-	wg      sync.WaitGroup
+	// mu guards closing and inFlight; wg counts the interactions being
+	// handled, inFlight too (wg can't be read).
+	mu       sync.Mutex
+	closing  bool
+	inFlight int
+	wg       sync.WaitGroup
 
 	// supported names the file types /ingest accepts, from the Ingester.
 	supported string
@@ -211,6 +230,9 @@ func New(cfg Config) (*Router, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.SharedTimeout <= 0 {
+		cfg.SharedTimeout = DefaultSharedTimeout
+	}
 	key := cfg.UserHashKey
 	if len(key) == 0 {
 		key = make([]byte, 32)
@@ -218,16 +240,18 @@ func New(cfg Config) (*Router, error) {
 			return nil, fmt.Errorf("commands: user hash key: %w", err)
 		}
 	}
+	shared := newSharedState(cfg)
 	r := &Router{
 		cfg:     cfg,
 		log:     cfg.Logger,
-		limiter: newLimiter(cfg.Cooldown, cfg.MaxConcurrentAnswers, cfg.QueueSize),
+		limiter: newLimiter(cfg.MaxConcurrentAnswers, cfg.QueueSize, shared),
+		shared:  shared,
 		hashKey: key,
 	}
 	if cfg.Cooldown > 0 {
 		r.rates = newRates()
 	}
-	if cfg.FeedbackLog != "" {
+	if cfg.FeedbackLog != "" && cfg.Votes == nil {
 		fl, cut, err := openFeedbackLog(cfg.FeedbackLog)
 		if err != nil {
 			return nil, fmt.Errorf("commands: %w", err)
@@ -271,7 +295,7 @@ func (r *Router) HandleInteraction(s *discordgo.Session, ic *discordgo.Interacti
 		r.refuseRestarting(x)
 		return
 	}
-	defer r.wg.Done()
+	defer r.leave()
 	r.run(x)
 }
 
@@ -305,7 +329,7 @@ func (r *Router) HandleHTTP(ctx context.Context, s *discordgo.Session, i *discor
 	}
 	handled := make(chan struct{})
 	go func() {
-		defer r.wg.Done()
+		defer r.leave()
 		defer close(handled)
 		r.run(x)
 	}()
@@ -378,7 +402,32 @@ func (r *Router) enter() bool {
 		return false
 	}
 	r.wg.Add(1)
+	r.inFlight++
 	return true
+}
+
+// leave counts an interaction admitted by enter as done.
+func (r *Router) leave() {
+	r.mu.Lock()
+	r.inFlight--
+	r.mu.Unlock()
+	r.wg.Done()
+}
+
+// Load is what the router is working on, for metrics.
+type Load struct {
+	// Queued answers wait for an answer slot; Answering ones hold one.
+	Queued, Answering int
+	// Interactions are the interactions and mentions being handled.
+	Interactions int
+}
+
+// Load returns what the router is working on now.
+func (r *Router) Load() Load {
+	q, a := r.limiter.load()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return Load{Queued: q, Answering: a, Interactions: r.inFlight}
 }
 
 // refuseRestarting tells the user the bot is shutting down.
@@ -458,7 +507,11 @@ func (r *Router) throttled(ctx context.Context, x *exchange, class, command stri
 	if r.rates == nil {
 		return false
 	}
-	wait := r.rates.take(class, interactionUserID(x.i), r.cfg.Now())
+	b := bucketOf(class, x.trace.user)
+	if b.Burst <= 0 {
+		return false
+	}
+	wait := r.take(ctx, b)
 	if wait <= 0 {
 		return false
 	}

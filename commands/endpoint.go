@@ -39,7 +39,9 @@ const (
 // A signed request stays valid for as long as its timestamp is fresh, so
 // the endpoint remembers the interactions it has accepted for that long: a
 // replay of one does nothing (see replayResponse). That memory is the
-// endpoint's only state; with replicas, each remembers its own.
+// endpoint's only state; with replicas, each remembers its own, and the
+// Config.ReplayGuard they share, when there is one, remembers them all.
+// Every refusal is told to Config.Observer (Rejected).
 func (r *Router) Endpoint(key ed25519.PublicKey, s *discordgo.Session, now func() time.Time) http.Handler {
 	if now == nil {
 		now = time.Now
@@ -66,28 +68,28 @@ func (e *interactionsEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
+			e.refuse(w, "too_large", "request too large", http.StatusRequestEntityTooLarge)
 			return
 		}
-		http.Error(w, "cannot read the request", http.StatusBadRequest)
+		e.refuse(w, "unreadable", "cannot read the request", http.StatusBadRequest)
 		return
 	}
 	// The signature covers the timestamp and the body; VerifyInteraction
 	// doesn't check the timestamp's age, which stops replays.
 	if !e.freshTimestamp(r.Header.Get("X-Signature-Timestamp")) {
 		e.log.Debug("interactions: refused a request with a missing or stale timestamp", "remote", r.RemoteAddr)
-		http.Error(w, "invalid request signature", http.StatusUnauthorized)
+		e.refuse(w, "stale_timestamp", "invalid request signature", http.StatusUnauthorized)
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	if !discordgo.VerifyInteraction(r, e.key) {
 		e.log.Debug("interactions: refused a request with a bad signature", "remote", r.RemoteAddr)
-		http.Error(w, "invalid request signature", http.StatusUnauthorized)
+		e.refuse(w, "bad_signature", "invalid request signature", http.StatusUnauthorized)
 		return
 	}
 	var i discordgo.Interaction
 	if err := json.Unmarshal(body, &i); err != nil {
-		http.Error(w, "malformed interaction", http.StatusBadRequest)
+		e.refuse(w, "malformed", "malformed interaction", http.StatusBadRequest)
 		return
 	}
 	if i.Type == discordgo.InteractionPing {
@@ -96,26 +98,40 @@ func (e *interactionsEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request)
 	}
 	// Only now, once the request is known to come from Discord, so that
 	// nobody else can make the endpoint forget or ignore an interaction.
+	// The wait for the first response is bounded, the replay check
+	// included; the handler's work outlives this request (the router runs
+	// it under its own context).
+	ctx, cancel := context.WithTimeout(r.Context(), ackTimeout)
+	defer cancel()
 	sec, _ := strconv.ParseInt(r.Header.Get("X-Signature-Timestamp"), 10, 64)
-	if !e.seen.first(i.ID, time.Unix(sec, 0).Add(maxTimestampSkew), e.now()) {
+	if !e.router.firstSeen(ctx, e.seen, i.ID, time.Unix(sec, 0).Add(maxTimestampSkew), e.now()) {
 		e.log.Warn("interactions: ignored a replayed request", "interaction", i.ID, "remote", r.RemoteAddr)
+		e.rejected("replay", http.StatusOK)
 		writeInteractionResponse(w, replayResponse(&i))
 		return
 	}
-	// The handler's work outlives this request (the router runs it under
-	// its own context); only the wait for its first response is bounded.
-	ctx, cancel := context.WithTimeout(r.Context(), ackTimeout)
-	defer cancel()
 	err = e.router.HandleHTTP(ctx, e.ds, &i, func(resp *discordgo.InteractionResponse) error {
 		return writeInteractionResponse(w, resp)
 	})
 	switch {
 	case errors.Is(err, ErrNoResponse):
-		http.Error(w, "unsupported interaction type", http.StatusBadRequest)
+		e.refuse(w, "unsupported", "unsupported interaction type", http.StatusBadRequest)
 	case err != nil && ctx.Err() != nil:
 		// Nothing was written: Discord tells the user the bot didn't
 		// respond.
-		http.Error(w, "no response in time", http.StatusServiceUnavailable)
+		e.refuse(w, "no_response", "no response in time", http.StatusServiceUnavailable)
+	}
+}
+
+// refuse answers a request with an HTTP error and tells the observer.
+func (e *interactionsEndpoint) refuse(w http.ResponseWriter, reason, text string, status int) {
+	e.rejected(reason, status)
+	http.Error(w, text, status)
+}
+
+func (e *interactionsEndpoint) rejected(reason string, status int) {
+	if o := e.router.cfg.Observer; o != nil {
+		o.Rejected(reason, status)
 	}
 }
 

@@ -3,6 +3,7 @@ package commands
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/newsbot/newsbot/commands/seam"
 )
 
 // The feedback log is a JSON Lines file: one vote a line. A user who
@@ -138,23 +141,22 @@ func repairFeedback(path string) (int64, error) {
 	return size - end, nil
 }
 
-// voteOutcome is what record did with a vote.
-type voteOutcome int
-
-const (
-	voteNew       voteOutcome = iota // the voter's first vote on the answer
-	voteChanged                      // it replaces an earlier, different vote
-	voteUnchanged                    // the same vote was already recorded; nothing written
-)
+// Record appends v as a line, unless the same voter already gave the
+// same vote on the same answer; it implements VoteStore. The line is on
+// disk when it returns nil.
+func (l *feedbackLog) Record(_ context.Context, v seam.Vote) (seam.VoteOutcome, error) {
+	return l.record(feedback{Time: v.Time, User: v.User, Vote: v.Vote, Question: v.Question, Answer: v.Answer,
+		Citations: v.Citations, MessageID: v.MessageID})
+}
 
 // record appends fb, unless the same voter already gave the same vote on
 // the same answer. The line is on disk when it returns nil.
-func (l *feedbackLog) record(fb feedback) (voteOutcome, error) {
+func (l *feedbackLog) record(fb feedback) (seam.VoteOutcome, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	prev, voted := l.votes[fb.key()]
 	if fb.MessageID != "" && voted && prev == fb.Vote {
-		return voteUnchanged, nil
+		return seam.VoteUnchanged, nil
 	}
 	line, err := json.Marshal(fb)
 	if err != nil {
@@ -173,9 +175,9 @@ func (l *feedbackLog) record(fb feedback) (voteOutcome, error) {
 		l.votes[fb.key()] = fb.Vote
 	}
 	if voted {
-		return voteChanged, nil
+		return seam.VoteChanged, nil
 	}
-	return voteNew, nil
+	return seam.VoteNew, nil
 }
 
 // write appends line at the end of the file in one write and syncs it. On

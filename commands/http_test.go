@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -164,14 +165,28 @@ func TestHandleHTTPUnsupportedType(t *testing.T) {
 
 // recordingObserver keeps the events it is told.
 type recordingObserver struct {
-	mu     sync.Mutex
-	events []Event
+	mu         sync.Mutex
+	events     []Event
+	rejections []string // "reason status"
+	fallbacks  []string
 }
 
 func (o *recordingObserver) Observe(ev Event) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.events = append(o.events, ev)
+}
+
+func (o *recordingObserver) Rejected(reason string, status int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.rejections = append(o.rejections, fmt.Sprint(reason, " ", status))
+}
+
+func (o *recordingObserver) Fallback(what string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.fallbacks = append(o.fallbacks, what)
 }
 
 func (o *recordingObserver) last(t *testing.T) Event {

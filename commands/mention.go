@@ -31,14 +31,10 @@ func (r *Router) HandleMessage(s *discordgo.Session, mc *discordgo.MessageCreate
 	if !followUp && !mentionsUser(mc.Message, botID) {
 		return
 	}
-	r.mu.Lock()
-	if r.closing {
-		r.mu.Unlock()
+	if !r.enter() {
 		return
 	}
-	r.wg.Add(1)
-	r.mu.Unlock()
-	defer r.wg.Done()
+	defer r.leave()
 
 	tr := r.newUserTrace(mc.Author.ID)
 	tr.command = "mention"
@@ -73,16 +69,16 @@ func (r *Router) answerMessage(ctx context.Context, s *discordgo.Session, m *dis
 		tr.setOutcome("refused")
 		return reply(userText(err, r.supported))
 	}
-	adm := r.limiter.admit(m.Author.ID, r.cfg.Now())
+	tk, wait := r.admitAsk(ctx, tr.user)
 	switch {
-	case adm.wait > 0:
+	case wait > 0:
 		tr.setOutcome("cooldown")
-		return reply(cooldownText(adm.wait))
-	case adm.busy:
+		return reply(cooldownText(wait))
+	case tk == nil:
 		tr.setOutcome("busy")
 		return reply(busyText)
 	}
-	defer adm.ticket.release()
+	defer tk.release()
 	sent, err := send(ctx, message{Content: quoteQuestion(q) + "\n\nThinking…"}.messageSend(ref))
 	tr.stage("ack", time.Since(tr.start))
 	if err != nil {
@@ -94,7 +90,7 @@ func (r *Router) answerMessage(ctx context.Context, s *discordgo.Session, m *dis
 		_, err := s.ChannelMessageEditComplex(msg.messageEdit(sent.ChannelID, sent.ID), discordgo.WithContext(ctx))
 		return err
 	}
-	if err := adm.ticket.acquire(ctx); err != nil {
+	if err := tk.acquire(ctx); err != nil {
 		return err
 	}
 	question := seam.Question{Text: q}
@@ -102,7 +98,7 @@ func (r *Router) answerMessage(ctx context.Context, s *discordgo.Session, m *dis
 		ref := m.ReferencedMessage
 		question.History = []seam.Turn{{Question: questionOf(ref.Content), Answer: answerOf(ref.Content)}}
 	}
-	msgs, err := r.answerInto(ctx, tr, question, edit)
+	msgs, err := r.answerInto(ctx, tr, question, edit, tk.release)
 	if err != nil {
 		if editErr := edit(ctx, message{Content: userText(err, r.supported)}); editErr != nil {
 			tr.fail(editErr)

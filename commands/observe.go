@@ -4,10 +4,20 @@ import "time"
 
 // Observer is told about every interaction (and every answered mention)
 // when it ends, for metrics; see Config.Observer. Observe is called on the
-// goroutine that handled the interaction, once per interaction, and must
-// return quickly.
+// goroutine that handled the interaction, once per interaction. Every
+// method must return quickly.
 type Observer interface {
 	Observe(Event)
+	// Rejected is told of a request the interactions endpoint refused
+	// before any handler ran: why ("bad_signature", "stale_timestamp",
+	// "too_large", "unreadable", "malformed", "unsupported",
+	// "no_response", "replay") and the HTTP status it answered.
+	Rejected(reason string, status int)
+	// Fallback is told each time shared state (what: "limiter",
+	// "replay", "slots", "votes") failed or was skipped after a failure,
+	// and this process's own was used instead (a vote is then not
+	// recorded).
+	Fallback(what string)
 }
 
 // Event is what an Observer learns of one finished interaction: the same

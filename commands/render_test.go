@@ -219,7 +219,7 @@ func TestSourcesRoundTrip(t *testing.T) {
 	msgs := renderAnswer("q", seam.Answer{Text: "x [1] y [2]", Citations: []seam.Citation{{N: 1, Passage: p1}, {N: 2, Passage: p2}}})
 	m := toMessage(msgs[0])
 	got := citationsOf(m)
-	want := []citedPassage{{1, p1.ID}, {2, p2.ID}}
+	want := []citedPassage{{N: 1, ID: p1.ID}, {N: 2, ID: p2.ID}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("citationsOf = %v, want %v", got, want)
 	}

@@ -1,7 +1,8 @@
-// Package adapt fits the answer engine, the retrieval index and the page
-// fetcher to the small interfaces package commands declares, converting
-// their values to commands/seam's and their errors to the ones commands
-// tells users about. It is the only code that knows both sides of that
+// Package adapt fits the answer engine, the retrieval index, the page
+// fetcher and the state replicas share in PostgreSQL (shared.go) to the
+// small interfaces package commands declares, converting their values to
+// commands/seam's and their errors to the ones commands tells users
+// about. It is the only code that knows both sides of that
 // seam; bot wires it, and commands' end-to-end tests use it to drive the
 // real engine and index.
 //

@@ -39,6 +39,11 @@ const (
 	Addr // a listen address, host:port ("" host means every interface)
 	Hex  // hexadecimal bytes
 	Size // a number of bytes: 1048576, 512KiB, 10MiB, 1GiB
+	// Count is a positive whole number or "auto" (decoded as 0).
+	Count
+	// Ranges are whole numbers and ranges of them, comma-separated:
+	// "0,1", "4-7", "0-1,6".
+	Ranges
 )
 
 // Setting declares one configuration key.
@@ -59,7 +64,7 @@ var Settings = []Setting{
 	{Key: "index.data", Env: "NEWSBOT_DATA", Flag: "data", Help: "data folder holding the index (default: the user cache folder)"},
 	{Key: "index.corpus", Env: "NEWSBOT_CORPUS", Flag: "corpus", Help: "folder of articles (default: the index's own, else testdata/articles)"},
 	{Key: "index.store", Env: "NEWSBOT_INDEX_STORE", Default: "chromem", Choices: []string{"chromem", "pgvector"}, Help: "where the vectors live: chromem (chromem-go in this process, searched by a contiguous scan) or pgvector (shared PostgreSQL, see docs/scaling.md)"},
-	{Key: "index.postgres", Env: "NEWSBOT_POSTGRES", Secret: true, Help: "PostgreSQL connection string for index.store = pgvector (e.g. postgres://user:pass@host/db)"},
+	{Key: "index.postgres", Env: "NEWSBOT_POSTGRES", Secret: true, Help: "PostgreSQL connection string (e.g. postgres://user:pass@host/db): the per-user limits, answer slots, replay memory and votes replicas share, and the vectors with index.store = pgvector"},
 	{Key: "index.embedder", Env: "NEWSBOT_EMBEDDER", Default: "local", Choices: []string{"local", "lsa"}, Help: "offline embedder: local (hashing) or lsa (hashing plus word vectors learnt from the corpus; better on paraphrases, see docs/benchmarks.md)"},
 	{Key: "index.embed_model", Env: "NEWSBOT_EMBED_MODEL", Help: "embeddings model on an OpenAI-compatible endpoint; empty: the local embedder"},
 	{Key: "index.embed_base_url", Env: "NEWSBOT_EMBED_BASE_URL", Kind: URL, Help: "embeddings endpoint (default: openai.base_url)"},
@@ -86,8 +91,12 @@ var Settings = []Setting{
 	{Key: "serve.metrics", Env: "NEWSBOT_METRICS", Flag: "metrics", Kind: Addr, Help: "address for /healthz, /readyz and /metrics (off when empty)"},
 	{Key: "serve.mentions", Env: "NEWSBOT_MENTIONS", Flag: "mentions", Default: "false", Kind: Bool, Help: "also answer messages that mention the bot (Message Content intent)"},
 	{Key: "serve.cooldown", Env: "NEWSBOT_COOLDOWN", Default: "10s", Kind: Duration, Help: "per-user wait between /ask (0 turns it off, and the other per-user limits with it)"},
-	{Key: "serve.max_concurrent", Env: "NEWSBOT_MAX_CONCURRENT", Default: "4", Kind: Int, Help: "answers generated at once"},
+	{Key: "serve.max_concurrent", Env: "NEWSBOT_MAX_CONCURRENT", Default: "4", Kind: Int, Help: "answers generated at once, by this process and, with index.postgres, by all replicas together"},
 	{Key: "serve.queue", Env: "NEWSBOT_QUEUE", Default: "32", Kind: Int, Help: "answers waiting for a slot before users are told to retry"},
+	{Key: "serve.drain_grace", Env: "NEWSBOT_DRAIN_GRACE", Default: "0s", Kind: Duration, Help: "after SIGTERM, how long /readyz answers 503 while interactions are still handled, so that a load balancer stops sending them before the bot refuses them (0: refuse at once)"},
+	{Key: "serve.shutdown_grace", Env: "NEWSBOT_SHUTDOWN_GRACE", Default: "20s", Kind: Duration, Help: "then, how long the answers in flight may take to finish before they are cut short"},
+	{Key: "serve.shards", Env: "NEWSBOT_SHARDS", Default: "1", Kind: Count, Help: "gateway shards of the bot as a whole: a count, or auto for Discord's recommendation (GET /gateway/bot)"},
+	{Key: "serve.shard_ids", Env: "NEWSBOT_SHARD_IDS", Kind: Ranges, Help: "the shards this process connects, e.g. 0,1 or 2-3 (default: all of them); with several processes, give each its own and a fixed serve.shards"},
 	{Key: "serve.feedback", Env: "NEWSBOT_FEEDBACK", Flag: "feedback", Help: "feedback log file (default: feedback.jsonl in the data folder)"},
 	{Key: "serve.user_hash_key", Env: "NEWSBOT_USER_HASH_KEY", Secret: true, Help: "key of the hash standing for user IDs in logs and the feedback file (default: random at each start)"},
 	{Key: "log.format", Env: "NEWSBOT_LOG_FORMAT", Default: "auto", Choices: []string{"auto", "text", "json"}, Help: "text, json, or auto (text on a terminal, JSON otherwise)"},
@@ -184,8 +193,16 @@ type ServeConfig struct {
 	Cooldown      time.Duration
 	MaxConcurrent int
 	Queue         int
-	Feedback      string
-	UserHashKey   string // secret
+	// DrainGrace is how long /readyz is 503 after SIGTERM while
+	// interactions are still handled; ShutdownGrace then bounds the wait
+	// for those in flight.
+	DrainGrace, ShutdownGrace time.Duration
+	// Shards is the gateway shard count, 0 for "auto"; ShardIDs are the
+	// shards this process connects, all of them when empty.
+	Shards      int
+	ShardIDs    []int
+	Feedback    string
+	UserHashKey string // secret
 }
 
 // LogConfig is [log].
@@ -260,6 +277,14 @@ func (c *Config) field(key string) any {
 		return &c.Serve.MaxConcurrent
 	case "serve.queue":
 		return &c.Serve.Queue
+	case "serve.drain_grace":
+		return &c.Serve.DrainGrace
+	case "serve.shutdown_grace":
+		return &c.Serve.ShutdownGrace
+	case "serve.shards":
+		return &c.Serve.Shards
+	case "serve.shard_ids":
+		return &c.Serve.ShardIDs
 	case "serve.feedback":
 		return &c.Serve.Feedback
 	case "serve.user_hash_key":
@@ -280,7 +305,7 @@ func (c *Config) decode(s Setting, raw string) {
 	case *bool:
 		*f, _ = strconv.ParseBool(raw)
 	case *int:
-		*f, _ = strconv.Atoi(raw)
+		*f, _ = strconv.Atoi(raw) // "auto" of a Count is 0
 	case *int64:
 		*f, _ = parseSize(raw)
 	case *time.Duration:
@@ -292,9 +317,41 @@ func (c *Config) decode(s Setting, raw string) {
 				*f = append(*f, p)
 			}
 		}
+	case *[]int:
+		*f, _ = parseRanges(raw)
 	default:
 		panic("config: no field for " + s.Key) // a programming error, caught by tests
 	}
+}
+
+// parseRanges reads whole numbers and ranges of them ("0,1", "4-7"), in
+// the order given, refusing repeats; empty is none.
+func parseRanges(raw string) ([]int, error) {
+	var out []int
+	seen := map[int]bool{}
+	for _, part := range strings.Split(raw, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.Atoi(strings.TrimSpace(lo))
+		b := a
+		if err == nil && isRange {
+			b, err = strconv.Atoi(strings.TrimSpace(hi))
+		}
+		if err != nil || a < 0 || b < a || b-a > 1<<16 {
+			return nil, fmt.Errorf("%q is not a number or a range such as 2-5", part)
+		}
+		for n := a; n <= b; n++ {
+			if seen[n] {
+				return nil, fmt.Errorf("%d is listed twice", n)
+			}
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out, nil
 }
 
 // Load resolves every setting. flags holds the flags given on the command
@@ -450,6 +507,14 @@ func check(s Setting, raw string) error {
 	case Size:
 		if n, err := parseSize(raw); err != nil || n < 1 {
 			return fmt.Errorf("%q is not a size such as 10MiB, 512KiB or 1048576", raw)
+		}
+	case Count:
+		if n, err := strconv.Atoi(raw); !strings.EqualFold(raw, "auto") && (err != nil || n < 1) {
+			return fmt.Errorf("%q is neither auto nor a positive whole number", raw)
+		}
+	case Ranges:
+		if _, err := parseRanges(raw); err != nil {
+			return err
 		}
 	}
 	return nil

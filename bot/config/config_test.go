@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -195,7 +196,8 @@ func TestEverySettingHasOneField(t *testing.T) {
 			t.Errorf("settings %s and %s share a field", s.Key, other)
 		}
 		fields[f] = s.Key
-		want := map[Kind]string{Bool: "*bool", Int: "*int", Duration: "*time.Duration", List: "*[]string", Size: "*int64"}[s.Kind]
+		want := map[Kind]string{Bool: "*bool", Int: "*int", Duration: "*time.Duration", List: "*[]string", Size: "*int64",
+			Count: "*int", Ranges: "*[]int"}[s.Kind]
 		if want == "" {
 			want = "*string"
 		}
@@ -274,5 +276,44 @@ func TestSizes(t *testing.T) {
 	if c.Index.MaxFileBytes != 10<<20 || c.Index.MaxCorpusBytes != 1<<30 || c.Index.MaxArticlesPerFile != 10_000 ||
 		c.Index.MaxPassagesPerArticle != 5_000 || c.Index.MaxArticles != 100_000 || c.Index.MaxPassages != 250_000 {
 		t.Errorf("default caps: %+v", c.Index)
+	}
+}
+
+// TestShardsAndDrain reads the shard settings and the grace periods.
+func TestShardsAndDrain(t *testing.T) {
+	c, err := Load(nil, env(nil), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Serve.Shards != 1 || c.Serve.ShardIDs != nil || c.Serve.DrainGrace != 0 || c.Serve.ShutdownGrace != 20*time.Second {
+		t.Errorf("defaults: %+v", c.Serve)
+	}
+	for _, tc := range []struct {
+		shards, ids string
+		want        int
+		wantIDs     []int
+	}{
+		{"auto", "", 0, nil},
+		{"AUTO", "", 0, nil},
+		{"4", "0,1", 4, []int{0, 1}},
+		{"8", "4-7", 8, []int{4, 5, 6, 7}},
+		{"8", " 0-1, 6 ", 8, []int{0, 1, 6}},
+	} {
+		c, err := Load(nil, env(map[string]string{"NEWSBOT_SHARDS": tc.shards, "NEWSBOT_SHARD_IDS": tc.ids, "NEWSBOT_DRAIN_GRACE": "10s"}), "")
+		if err != nil || c.Serve.Shards != tc.want || !slices.Equal(c.Serve.ShardIDs, tc.wantIDs) || c.Serve.DrainGrace != 10*time.Second {
+			t.Errorf("%q %q: %v, %d %v %v", tc.shards, tc.ids, err, c.Serve.Shards, c.Serve.ShardIDs, c.Serve.DrainGrace)
+		}
+	}
+	for _, tc := range []struct{ shards, ids, want string }{
+		{"0", "", "serve.shards ($NEWSBOT_SHARDS)"},
+		{"many", "", "neither auto nor"},
+		{"2", "1-0", `"1-0" is not a number or a range`},
+		{"2", "0,x", `"x" is not a number`},
+		{"2", "0,0-1", "0 is listed twice"},
+	} {
+		_, err := Load(nil, env(map[string]string{"NEWSBOT_SHARDS": tc.shards, "NEWSBOT_SHARD_IDS": tc.ids}), "")
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q %q: %v, want %q", tc.shards, tc.ids, err, tc.want)
+		}
 	}
 }

@@ -186,3 +186,44 @@ type FetchError struct {
 
 func (e *FetchError) Error() string { return e.Message }
 func (e *FetchError) Unwrap() error { return e.Err }
+
+// Bucket is one user's token bucket of one class of use ("ask", "source",
+// "ask:buttons"): Burst uses at once, then one more every Every. A
+// cooldown is a bucket of Burst 1.
+type Bucket struct {
+	// Class names what is limited; User is the keyed hash that stands for
+	// the user (never the Discord ID).
+	Class, User string
+	Burst       int
+	Every       time.Duration
+}
+
+// Vote is a 👍 or 👎 on an answer. One counts per (MessageID, User): a
+// later, different vote replaces it.
+type Vote struct {
+	Time time.Time
+	// User is the keyed hash that stands for the voter.
+	User string
+	// Vote is "up" or "down".
+	Vote      string
+	Question  string
+	Answer    string
+	Citations []CitedPassage
+	// MessageID is the answer's message.
+	MessageID string
+}
+
+// CitedPassage is a citation of a voted answer: its number and passage ID.
+type CitedPassage struct {
+	N  int    `json:"n"`
+	ID string `json:"passage_id"`
+}
+
+// VoteOutcome is what recording a vote did.
+type VoteOutcome int
+
+const (
+	VoteNew       VoteOutcome = iota // the voter's first vote on the answer
+	VoteChanged                      // it replaced an earlier, different vote
+	VoteUnchanged                    // the same vote was already recorded; nothing changed
+)

@@ -13,7 +13,12 @@
 // heartbeats answered by HEARTBEAT_ACK, RESUME answered by the missed
 // dispatches and RESUMED. Tests inject events with Dispatch,
 // DispatchInteraction and DispatchMessage, and cut the connection with
-// DropGateway to exercise discordgo's reconnect and resume.
+// DropGateway to exercise discordgo's reconnect and resume. Sessions that
+// identify with a shard receive only the events of their shard's guilds
+// (shard = (guild_id >> 22) % shard count; see ShardOf and ShardGuild), as
+// several gateway processes of one bot do; GET /gateway/bot recommends
+// RecommendShards, and RequireShards closes an unsharded IDENTIFY with
+// 4011.
 //
 // The REST API keeps what a bot creates (application commands, interaction
 // responses, follow-ups, channel messages) and answers with the JSON Discord

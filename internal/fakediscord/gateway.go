@@ -37,6 +37,8 @@ const (
 	closeNotAuthenticated = 4003
 	closeAuthFailed       = 4004
 	closeAlreadyAuthed    = 4005
+	closeInvalidShard     = 4010
+	closeShardingRequired = 4011
 )
 
 // maxReplay bounds the events a session keeps for RESUME.
@@ -78,9 +80,44 @@ func (c *gwConn) closeWith(code int, text string) {
 type gwSession struct {
 	id    string
 	token string
-	seq   int64
-	log   []gwEvent // dispatched events, oldest first, for RESUME
-	conn  *gwConn   // nil while no connection carries the session
+	// shard is the session's shard and the shard count, as IDENTIFY gave
+	// them; a count of 0 is an unsharded session, which gets every event.
+	shard, shards int
+	seq           int64
+	log           []gwEvent // dispatched events, oldest first, for RESUME
+	conn          *gwConn   // nil while no connection carries the session
+}
+
+// gets reports whether the session receives the events of a guild ("" for
+// direct messages, which go to shard 0), as Discord routes them:
+// shard = (guild_id >> 22) % shard count.
+func (sess *gwSession) gets(guildID string) bool {
+	if sess.shards == 0 {
+		return true
+	}
+	if guildID == "" {
+		return sess.shard == 0
+	}
+	return ShardOf(guildID, sess.shards) == sess.shard
+}
+
+// ShardOf is the shard that receives a guild's events when the bot has
+// count shards: (guild_id >> 22) % count. An ID that is not a number goes
+// to shard 0.
+func ShardOf(guildID string, count int) int {
+	id, err := strconv.ParseUint(guildID, 10, 64)
+	if err != nil || count <= 1 {
+		return 0
+	}
+	return int((id >> 22) % uint64(count))
+}
+
+// ShardGuild returns a guild ID, the n-th of those this fake makes up,
+// whose events go to shard when the bot has count shards.
+func ShardGuild(shard, count, n int) string {
+	base := uint64(1170000000000000000 >> 22) // a 2023 timestamp, like GuildID
+	k := base - base%uint64(count) + uint64(n*count+shard)
+	return strconv.FormatUint(k<<22|uint64(n)&0xfff, 10)
 }
 
 type gwEvent struct {
@@ -211,6 +248,14 @@ func (s *Server) identify(c *gwConn, raw json.RawMessage, version int) {
 		c.closeWith(closeAuthFailed, "Authentication failed.")
 		return
 	}
+	if d.Shard != nil && (d.Shard[1] < 1 || d.Shard[0] < 0 || d.Shard[0] >= d.Shard[1]) {
+		c.closeWith(closeInvalidShard, "Invalid shard.")
+		return
+	}
+	if need := s.cfg.require; need > 1 && (d.Shard == nil || d.Shard[1] < need) {
+		c.closeWith(closeShardingRequired, "Sharding required.")
+		return
+	}
 	s.gwMu.Lock()
 	if c.session != nil {
 		s.gwMu.Unlock()
@@ -219,8 +264,15 @@ func (s *Server) identify(c *gwConn, raw json.RawMessage, version int) {
 	}
 	s.identifies++
 	sess := &gwSession{id: randomHex(16), token: d.Token, conn: c}
+	if d.Shard != nil {
+		sess.shard, sess.shards = d.Shard[0], d.Shard[1]
+	}
 	s.sessions[sess.id] = sess
 	c.session = sess
+	guilds := []any{}
+	if sess.gets(GuildID) {
+		guilds = append(guilds, map[string]any{"id": GuildID, "unavailable": true})
+	}
 	ready := map[string]any{
 		"v":                  version,
 		"session_id":         sess.id,
@@ -228,7 +280,7 @@ func (s *Server) identify(c *gwConn, raw json.RawMessage, version int) {
 		"resume_gateway_url": s.GatewayURL(),
 		"user":               botUser(),
 		"application":        map[string]any{"id": AppID, "flags": 0},
-		"guilds":             []any{map[string]any{"id": GuildID, "unavailable": true}},
+		"guilds":             guilds,
 		"private_channels":   []any{},
 	}
 	if d.Shard != nil {
@@ -294,14 +346,25 @@ func (s *Server) sendLocked(sess *gwSession, typ string, data json.RawMessage) {
 	}
 }
 
+// ErrNoShard is returned by a dispatch when sessions are connected but
+// none is the shard of the event's guild.
+var ErrNoShard = errors.New("fakediscord: no gateway session of the event's shard")
+
 // Dispatch sends a dispatch event (op 0) of type typ, with data encoded as
-// JSON, to every gateway session. Sessions whose connection dropped keep the
-// event and receive it when they resume.
+// JSON, to every gateway session that gets it: when sessions identified
+// with a shard, only those of the shard of the event's guild_id (see
+// ShardOf; shard 0 for events without one), as Discord routes events.
+// Sessions whose connection dropped keep the event and receive it when
+// they resume.
 func (s *Server) Dispatch(typ string, data any) error {
 	raw, err := json.Marshal(data)
 	if err != nil {
 		return fmt.Errorf("fakediscord: encode %s: %w", typ, err)
 	}
+	var g struct {
+		GuildID string `json:"guild_id"`
+	}
+	_ = json.Unmarshal(raw, &g) // events that aren't objects have no guild
 	s.gwMu.Lock()
 	defer s.gwMu.Unlock()
 	if s.gwClosed {
@@ -310,8 +373,15 @@ func (s *Server) Dispatch(typ string, data any) error {
 	if len(s.sessions) == 0 {
 		return ErrNoSession
 	}
+	sent := false
 	for _, sess := range s.sessions {
-		s.sendLocked(sess, typ, raw)
+		if sess.gets(g.GuildID) {
+			s.sendLocked(sess, typ, raw)
+			sent = true
+		}
+	}
+	if !sent {
+		return ErrNoShard
 	}
 	return nil
 }

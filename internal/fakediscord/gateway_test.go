@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"runtime"
 	"strings"
 	"testing"
@@ -329,4 +330,124 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 		}
 	}
 	s.Close() // a second Close does nothing
+}
+
+// shardClient identifies as shard id of count with a bare websocket.
+func shardClient(t *testing.T, s *Server, id, count int) (*websocket.Conn, frame) {
+	t.Helper()
+	ws := dial(t, s)
+	send(t, ws, opIdentify, map[string]any{"token": testToken, "intents": 0, "properties": map[string]any{}, "shard": []int{id, count}})
+	ready := readFrame(t, ws)
+	if ready.T == nil || *ready.T != "READY" {
+		t.Fatalf("shard %d: after IDENTIFY got %+v, want READY", id, ready)
+	}
+	heartbeat(t, ws)
+	return ws, ready
+}
+
+// TestGatewayRoutesByShard connects two shards: each receives the events
+// of its own guilds only (shard = (guild_id >> 22) % 2), direct messages
+// go to shard 0, and an unsharded client would get them all.
+func TestGatewayRoutesByShard(t *testing.T) {
+	t.Parallel()
+	s := New(t, RecommendShards(2))
+	ws0, ready0 := shardClient(t, s, 0, 2)
+	ws1, _ := shardClient(t, s, 1, 2)
+	var r struct {
+		Shard  []int `json:"shard"`
+		Guilds []struct {
+			ID string `json:"id"`
+		} `json:"guilds"`
+	}
+	if err := json.Unmarshal(ready0.D, &r); err != nil || len(r.Shard) != 2 || r.Shard[0] != 0 {
+		t.Errorf("READY of shard 0: %s", ready0.D)
+	}
+	for _, g := range r.Guilds {
+		if ShardOf(g.ID, 2) != 0 {
+			t.Errorf("READY of shard 0 lists guild %s of shard 1", g.ID)
+		}
+	}
+	for shard := range 2 {
+		for n := range 3 {
+			g := ShardGuild(shard, 2, n)
+			if got := ShardOf(g, 2); got != shard {
+				t.Fatalf("ShardGuild(%d, 2, %d) = %s, of shard %d", shard, n, g, got)
+			}
+			i := CommandInteraction("ask", nil, UserSpec{Username: "u"})
+			i.GuildID = g
+			if err := s.DispatchInteraction(i); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := s.Dispatch("MESSAGE_CREATE", map[string]any{"id": "1", "channel_id": "2"}); err != nil { // a DM
+		t.Fatal(err)
+	}
+	for shard, ws := range []*websocket.Conn{ws0, ws1} {
+		want := 3
+		if shard == 0 {
+			want++ // the DM
+		}
+		for range want {
+			f := readFrame(t, ws)
+			var d struct {
+				GuildID string `json:"guild_id"`
+			}
+			_ = json.Unmarshal(f.D, &d)
+			if d.GuildID != "" && ShardOf(d.GuildID, 2) != shard {
+				t.Errorf("shard %d received an event of guild %s (shard %d)", shard, d.GuildID, ShardOf(d.GuildID, 2))
+			}
+		}
+		_ = ws.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		if _, extra, err := ws.ReadMessage(); err == nil {
+			t.Errorf("shard %d received more than its events: %s", shard, extra)
+		}
+	}
+
+	resp, err := s.HTTPClient().Do(mustRequest(t, "GET", s.URL()+"/api/v10/gateway/bot", "Bot x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var gb discordgo.GatewayBotResponse
+	if err := json.NewDecoder(resp.Body).Decode(&gb); err != nil || gb.Shards != 2 || gb.URL != s.GatewayURL() {
+		t.Errorf("GET /gateway/bot: %+v %v, want 2 shards", gb, err)
+	}
+}
+
+// TestGatewayRefusesBadShards closes an IDENTIFY of a shard out of range
+// with 4010, and, when sharding is required, an unsharded one with 4011.
+func TestGatewayRefusesBadShards(t *testing.T) {
+	t.Parallel()
+	s := New(t, RequireShards(2))
+	for _, tc := range []struct {
+		shard any
+		want  int
+	}{
+		{nil, closeShardingRequired},
+		{[]int{0, 1}, closeShardingRequired},
+		{[]int{2, 2}, closeInvalidShard},
+	} {
+		ws := dial(t, s)
+		d := map[string]any{"token": testToken, "intents": 0, "properties": map[string]any{}}
+		if tc.shard != nil {
+			d["shard"] = tc.shard
+		}
+		send(t, ws, opIdentify, d)
+		if code := closeCode(t, ws); code != tc.want {
+			t.Errorf("shard %v: close code %d, want %d", tc.shard, code, tc.want)
+		}
+	}
+	shardClient(t, s, 1, 2)
+}
+
+// mustRequest builds a request with an Authorization header.
+func mustRequest(t *testing.T, method, url, auth string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", auth)
+	return req
 }

@@ -382,7 +382,7 @@ func (s *Server) handleGateway(*call) reply {
 func (s *Server) handleGatewayBot(*call) reply {
 	return jsonReply(http.StatusOK, map[string]any{
 		"url":    s.GatewayURL(),
-		"shards": 1,
+		"shards": s.cfg.recommend,
 		"session_start_limit": map[string]any{
 			"total": 1000, "remaining": 999, "reset_after": 86400000, "max_concurrency": 1,
 		},

@@ -57,6 +57,10 @@ type config struct {
 	latency     time.Duration
 	now         func() time.Time
 	limits      map[string]RouteLimit // nil turns the rate limits off
+	// recommend is the shard count GET /gateway/bot answers; require, when
+	// above 1, the least shard count IDENTIFY must ask for (close 4011
+	// otherwise, as Discord past 2,500 guilds).
+	recommend, require int
 }
 
 // HeartbeatInterval sets the interval announced in HELLO. discordgo sends a
@@ -85,6 +89,18 @@ func Latency(d time.Duration) Option {
 // keep the real clock: clients wait on those in real time.
 func Clock(now func() time.Time) Option {
 	return func(c *config) { c.now = now }
+}
+
+// RecommendShards sets the shard count GET /gateway/bot recommends (1).
+func RecommendShards(n int) Option {
+	return func(c *config) { c.recommend = n }
+}
+
+// RequireShards makes the gateway refuse, with close code 4011 (Sharding
+// required), an IDENTIFY without a shard or with fewer than n shards, as
+// Discord refuses an unsharded bot in more than 2,500 guilds.
+func RequireShards(n int) Option {
+	return func(c *config) { c.require = n }
 }
 
 // StrictMentions makes every allowed-mentions violation also fail t with
@@ -143,7 +159,7 @@ type Server struct {
 func New(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	cfg := config{heartbeat: DefaultHeartbeatInterval, ackDeadline: DefaultAckDeadline,
-		now: time.Now, limits: DefaultLimits()}
+		now: time.Now, limits: DefaultLimits(), recommend: 1}
 	for _, o := range opts {
 		o(&cfg)
 	}
