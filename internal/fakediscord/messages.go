@@ -269,6 +269,15 @@ func (s *Server) componentMessageLocked(st *interactionState) map[string]any {
 			}
 		}
 	}
+	if len(st.message.Components) > 0 {
+		// discordgo's encoding leaves them out.
+		if data, err := json.Marshal(st.message.Components); err == nil {
+			var comps []any
+			if json.Unmarshal(data, &comps) == nil {
+				m["components"] = comps
+			}
+		}
+	}
 	m["id"] = id
 	if f, ok := m["flags"].(float64); ok {
 		m["flags"] = int(f)
