@@ -53,6 +53,13 @@ type Searcher interface {
 	Passage(id string) (seam.Passage, bool)
 }
 
+// Checker checks a message's claims against the articles, for the "Check
+// against the articles" menu command (see check.go). The error is for
+// failures only: a message nothing speaks to is a Check with NotCovered.
+type Checker interface {
+	Check(ctx context.Context, text string) (seam.Check, error)
+}
+
 // Catalogue describes what is indexed, for /articles and /help.
 type Catalogue interface {
 	Stats() seam.Stats
@@ -87,6 +94,9 @@ type Config struct {
 	Catalogue Catalogue
 	Indexer   Indexer
 	Ingester  Ingester
+	// Checker checks messages for the "Check against the articles" menu
+	// command, which is not offered when it is nil.
+	Checker Checker
 	// FeedbackLog is the file 👍/👎 votes are appended to, one JSON object a
 	// line (see feedback.go); votes are acknowledged but not kept when it
 	// is empty. New removes a partial last line from it, and fails when it
@@ -172,7 +182,8 @@ type Router struct {
 }
 
 // command is one slash command: its definition and its handler. Component
-// interactions are routed by the prefix of their custom ID, "name:".
+// interactions are routed by the prefix of their custom ID, "name:"; a
+// command of buttons only (Share) has no definition.
 type command struct {
 	def       *discordgo.ApplicationCommand
 	handle    func(ctx context.Context, x *exchange) error
@@ -240,22 +251,29 @@ func New(cfg Config) (*Router, error) {
 	r.base, r.cancelBase = context.WithCancel(context.Background())
 	r.supported = listWords(cfg.Ingester.Extensions())
 	r.commands = map[string]*command{}
-	for _, c := range []*command{
+	cmds := []*command{
 		r.askCommand(), r.sourceCommand(), r.articlesCommand(),
 		r.reindexCommand(), r.ingestCommand(), r.helpCommand(),
-	} {
+	}
+	if cfg.Checker != nil {
+		cmds = append(cmds, r.checkCommand())
+	}
+	for _, c := range cmds {
 		r.commands[c.def.Name] = c
 	}
+	r.commands[idShare] = r.shareCommand()
 	return r, nil
 }
 
-// Definitions returns the slash commands to register with Discord, in a
-// stable order.
+// Definitions returns the commands to register with Discord, in a stable
+// order: the slash commands, then the message menu's.
 func (r *Router) Definitions() []*discordgo.ApplicationCommand {
-	names := []string{"ask", "source", "articles", "help", "reindex", "ingest"}
+	names := []string{"ask", "source", "articles", "help", "reindex", "ingest", checkCommandName}
 	out := make([]*discordgo.ApplicationCommand, 0, len(names))
 	for _, n := range names {
-		out = append(out, r.commands[n].def)
+		if c := r.commands[n]; c != nil && c.def != nil {
+			out = append(out, c.def)
+		}
 	}
 	return out
 }
@@ -409,7 +427,7 @@ func (r *Router) run(x *exchange) {
 		data := x.i.ApplicationCommandData()
 		x.trace.command = data.Name
 		c := r.commands[data.Name]
-		if c == nil {
+		if c == nil || c.handle == nil {
 			err = userErrorf("I don't know the command /%s; it may have been removed.", data.Name)
 			break
 		}
@@ -438,7 +456,7 @@ func (r *Router) run(x *exchange) {
 				break
 			}
 		}
-		if r.throttled(ctx, x, parts[0]+":buttons", "") {
+		if r.throttled(ctx, x, rateClass(parts[0]+":buttons"), "") {
 			return
 		}
 		err = c.component(ctx, x, parts[1:])

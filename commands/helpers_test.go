@@ -95,6 +95,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	index := adapt.Index{Index: ix, Corpus: corpus}
 	cfg := Config{
 		Answerer:      adapt.Engine{Engine: eng},
+		Checker:       adapt.Engine{Engine: eng},
 		Searcher:      index,
 		Catalogue:     index,
 		Indexer:       index,
