@@ -259,6 +259,7 @@ func New(cfg Config) (*Router, error) {
 		cmds = append(cmds, r.checkCommand())
 	}
 	for _, c := range cmds {
+		localise(c.def, cfg.Ingester.Extensions())
 		r.commands[c.def.Name] = c
 	}
 	r.commands[idShare] = r.shareCommand()
