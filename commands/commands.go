@@ -45,8 +45,9 @@ type Answerer interface {
 
 // Searcher finds passages.
 type Searcher interface {
-	// Search returns the k passages that best match query.
-	Search(ctx context.Context, query string, k int) ([]seam.Passage, error)
+	// Search returns the k passages that best match query, among those f
+	// keeps.
+	Search(ctx context.Context, query string, k int, f seam.Filter) ([]seam.Passage, error)
 	// Highlight wraps the words of text matching query in open and close.
 	Highlight(text, query, open, close string) string
 	// Passage returns a passage by ID, for "Show sources".
@@ -295,7 +296,7 @@ func (r *Router) HandleInteraction(s *discordgo.Session, ic *discordgo.Interacti
 }
 
 // ErrNoResponse is returned by HandleHTTP when the router has no response
-// for an interaction (a type it doesn't handle, such as autocomplete).
+// for an interaction (a type it doesn't handle, such as a modal).
 var ErrNoResponse = errors.New("commands: no response to this interaction")
 
 // HandleHTTP handles an interaction that arrived over HTTP, at Discord's
@@ -461,9 +462,16 @@ func (r *Router) run(x *exchange) {
 			return
 		}
 		err = c.component(ctx, x, parts[1:])
+	case discordgo.InteractionApplicationCommandAutocomplete:
+		x.trace.command = x.i.ApplicationCommandData().Name + ":autocomplete"
+		err = r.autocomplete(ctx, x) // answers nothing but suggestions, errors included
+		if err != nil {
+			x.trace.fail(err)
+			return
+		}
 	default:
 		x.trace.setOutcome("ignored")
-		return // pings, autocomplete and modals are not used
+		return // pings and modals are not used
 	}
 	if err != nil {
 		x.fail(ctx, err)

@@ -94,8 +94,8 @@ type Index struct {
 }
 
 // Search implements commands.Searcher.
-func (x Index) Search(ctx context.Context, query string, k int) ([]seam.Passage, error) {
-	res, err := x.Index.Search(ctx, retrieval.Query{Text: query, K: k})
+func (x Index) Search(ctx context.Context, query string, k int, f seam.Filter) ([]seam.Passage, error) {
+	res, err := x.Index.Search(ctx, retrieval.Query{Text: query, K: k, Source: f.Source, After: f.After, Before: f.Before})
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/newsbot/newsbot/answer"
 	"github.com/newsbot/newsbot/commands/seam"
@@ -64,6 +65,28 @@ func seedIndex(t *testing.T) *retrieval.Index {
 		t.Fatal(err)
 	}
 	return ix
+}
+
+// TestSearchFilter: the filter commands passes reaches the index.
+func TestSearchFilter(t *testing.T) {
+	x := Index{Index: seedIndex(t)}
+	all, err := x.Search(context.Background(), "missile", 10, seam.Filter{})
+	if err != nil || len(all) < 2 {
+		t.Fatalf("unfiltered: %d passages, %v", len(all), err)
+	}
+	one, err := x.Search(context.Background(), "missile", 10, seam.Filter{Source: "tasnim news agency"})
+	if err != nil || len(one) == 0 {
+		t.Fatalf("filtered: %d passages, %v", len(one), err)
+	}
+	for _, p := range one {
+		if p.Source != "Tasnim News Agency" {
+			t.Errorf("a passage of %q", p.Source)
+		}
+	}
+	// The seed articles are undated: a date filter leaves none.
+	if dated, _ := x.Search(context.Background(), "missile", 10, seam.Filter{After: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)}); len(dated) != 0 {
+		t.Errorf("%d undated passages kept by a date filter", len(dated))
+	}
 }
 
 // TestCheck: a check's claims, passages and their numbers cross the seam.
