@@ -167,6 +167,8 @@ type Router struct {
 	hashKey  []byte
 	// feedback is the feedback log; nil when votes are not kept.
 	feedback *feedbackLog
+	// streams are the answers being written, for their Stop buttons.
+	streams *streams
 
 	// base is the parent of every handler's context; Shutdown cancels it
 	// when in-flight work outlives its grace period.
@@ -184,7 +186,7 @@ type Router struct {
 
 // command is one slash command: its definition and its handler. Component
 // interactions are routed by the prefix of their custom ID, "name:"; a
-// command of buttons only (Share) has no definition.
+// command of buttons only (Share, Stop) has no definition.
 type command struct {
 	def       *discordgo.ApplicationCommand
 	handle    func(ctx context.Context, x *exchange) error
@@ -235,6 +237,7 @@ func New(cfg Config) (*Router, error) {
 		log:     cfg.Logger,
 		limiter: newLimiter(cfg.Cooldown, cfg.MaxConcurrentAnswers, cfg.QueueSize),
 		hashKey: key,
+		streams: newStreams(),
 	}
 	if cfg.Cooldown > 0 {
 		r.rates = newRates()
@@ -264,6 +267,7 @@ func New(cfg Config) (*Router, error) {
 		r.commands[c.def.Name] = c
 	}
 	r.commands[idShare] = r.shareCommand()
+	r.commands[idStop] = r.stopCommand()
 	return r, nil
 }
 

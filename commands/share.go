@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"strings"
 
 	"github.com/bwmarrin/discordgo"
 )
@@ -12,7 +13,7 @@ import (
 // message as the bot rendered it, every outside text in it neutralised
 // then (it is not neutralised again: escaping twice would show the
 // backslashes), with the bot's buttons that still work on a public message
-// (Show sources, the votes) and without Share, and a last line
+// (Show sources, the votes) and without Share and Stop, and a last line
 // naming who shared it. It is sent, like everything, with empty allowed
 // mentions. The private message then says it was shared, its Share button
 // disabled.
@@ -86,7 +87,7 @@ func (r *Router) handleShare(ctx context.Context, x *exchange, args []string) er
 // sharedCopy is the public copy of a private message, shared by the user
 // named name: its content with a last line naming them (or, when there is
 // no room for it, that line as a message before it), its embeds, and its
-// buttons but Share.
+// buttons but Share and Stop.
 func sharedCopy(src *discordgo.Message, name string) []message {
 	by := "someone"
 	if name != "" {
@@ -106,7 +107,7 @@ func sharedCopy(src *discordgo.Message, name string) []message {
 }
 
 // publicButtons keeps the buttons of a private message that mean
-// something on its public copy: all but Share.
+// something on its public copy: all but Share and Stop.
 func publicButtons(rows []discordgo.MessageComponent) []discordgo.MessageComponent {
 	var out []discordgo.MessageComponent
 	for _, c := range rows {
@@ -116,7 +117,7 @@ func publicButtons(rows []discordgo.MessageComponent) []discordgo.MessageCompone
 		}
 		var kept []discordgo.MessageComponent
 		for _, b := range row.Components {
-			if customID(b) == idShare {
+			if id := customID(b); id == idShare || strings.HasPrefix(id, idStop+":") {
 				continue
 			}
 			kept = append(kept, b)
