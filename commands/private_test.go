@@ -134,3 +134,25 @@ func TestSharedCopy(t *testing.T) {
 		checkLimits(t, m)
 	}
 }
+
+// TestShareAndStopRates checks that Share and Stop go through the per-user
+// rate of an answer's buttons: past it, a press is told to slow down.
+func TestShareAndStopRates(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{config: func(c *Config) { c.Cooldown = time.Minute }})
+	for _, id := range []string{idShare, idStop + ":1170000000000000777"} {
+		var last *discordgo.Message
+		for range rateOf("ask:buttons").burst + 1 {
+			press := fakediscord.ComponentInteraction(id, nil, bob)
+			e.handle(press)
+			if m, ok := e.fake.OriginalResponse(press.Token); ok {
+				last = m
+			} else if fs := e.fake.Followups(press.Token); len(fs) > 0 {
+				last = fs[0]
+			}
+		}
+		if last == nil || !strings.Contains(last.Content, "clicking quickly") {
+			t.Errorf("%s past the rate: %+v", id, last)
+		}
+	}
+}

@@ -255,3 +255,46 @@ func TestMessageCommandInteraction(t *testing.T) {
 		t.Errorf("resolved message = %+v", m)
 	}
 }
+
+// TestDispatchKeepsComponents checks that a button's interaction, and a
+// menu command's resolved message, reach the bot with the message's
+// components, as Discord sends them (discordgo alone would drop them).
+func TestDispatchKeepsComponents(t *testing.T) {
+	t.Parallel()
+	s := New(t)
+	ds := s.Session(testToken)
+	got := make(chan *discordgo.Interaction, 2)
+	ds.AddHandler(func(_ *discordgo.Session, ic *discordgo.InteractionCreate) { got <- ic.Interaction })
+	if err := ds.Open(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WaitConnected(testContext(t, 5*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	msg := &discordgo.Message{ID: "1170000000000000050", Content: "answer", Components: []discordgo.MessageComponent{
+		discordgo.ActionsRow{Components: []discordgo.MessageComponent{discordgo.Button{Label: "Share", CustomID: "share", Style: discordgo.SecondaryButton}}},
+	}}
+	count := func(m *discordgo.Message) int {
+		if m == nil || len(m.Components) != 1 {
+			return 0
+		}
+		row, ok := m.Components[0].(*discordgo.ActionsRow)
+		if !ok {
+			return 0
+		}
+		return len(row.Components)
+	}
+	if err := s.DispatchInteraction(ComponentInteraction("share", msg, UserSpec{})); err != nil {
+		t.Fatal(err)
+	}
+	if i := receive(t, got, "the button's interaction"); count(i.Message) != 1 {
+		t.Errorf("the button's message arrived with components %+v", i.Message.Components)
+	}
+	if err := s.DispatchInteraction(MessageCommandInteraction("Check", msg, UserSpec{})); err != nil {
+		t.Fatal(err)
+	}
+	i := receive(t, got, "the menu command's interaction")
+	if d := i.ApplicationCommandData(); count(d.Resolved.Messages[d.TargetID]) != 1 {
+		t.Errorf("the target message arrived with components %+v", d.Resolved.Messages[d.TargetID])
+	}
+}
