@@ -18,10 +18,10 @@ import (
 
 // Checking a message against the articles ("Check against the articles"
 // in Discord): someone posted a claim, and the bot shows what the articles
-// say about it. A short message is one claim; a long one is cut into its
-// sentences, and the few with most content are the claims, each searched
-// for on its own, so that a paragraph of three claims finds passages for
-// each instead of a blur of all three. The passages that speak to a claim
+// say about it. A message of one sentence is one claim; a longer one is
+// cut into its sentences, and the few with most content are the claims,
+// each searched for on its own, so that two claims in a message find
+// passages for each instead of a blur of both. The passages that speak to a claim
 // (their best two sentences cover enough of it) are kept for it. With a
 // model, a short verdict is written from them, its citations checked like
 // an answer's; offline, the passages are the result, each with its claim.
@@ -30,7 +30,7 @@ const (
 	// longest message (Nitro) is 4,000 characters.
 	maxCheckRunes = 4000
 	// oneClaimRunes: a message this short is checked as one claim.
-	oneClaimRunes = 280
+	oneClaimRunes = 100
 	// maxClaims caps the claims of one message, each a search.
 	maxClaims = 4
 	// minClaimTerms: a sentence with fewer content words is not a claim
@@ -155,9 +155,9 @@ func (e *Engine) Check(ctx context.Context, message string) (CheckResult, error)
 }
 
 // claims cuts a message into the claims to check: the whole message when
-// it is short or one sentence; else its sentences with at least
-// minClaimTerms content words, the maxClaims with most content, in the
-// message's order.
+// it is short or has one sentence with content; else its sentences with
+// at least minClaimTerms content words, the maxClaims with most content,
+// in the message's order.
 func (e *Engine) claims(text string) []string {
 	one := strings.Join(strings.Fields(text), " ")
 	if utf8.RuneCountInString(one) <= oneClaimRunes {
@@ -184,7 +184,7 @@ func (e *Engine) claims(text string) []string {
 	}
 	switch len(cands) {
 	case 0:
-		return []string{truncateRunes(one, oneClaimRunes*2)}
+		return []string{truncateRunes(one, 600)}
 	case 1:
 		return []string{cands[0].text}
 	}

@@ -77,6 +77,23 @@ func TestCheckOffline(t *testing.T) {
 			t.Errorf("Jazayeri's claim's best passage is %s", byN[res.Claims[3].Passages[0]])
 		}
 	})
+	t.Run("two short claims", func(t *testing.T) {
+		// Each claim finds the passage that contradicts it: Iran says it
+		// will never allow inspections; the House voted 423 to 2.
+		res, err := eng.Check(context.Background(), "Iran says it will let inspectors into its military sites. And the US House voted 400 to 20 for new sanctions!")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Claims) != 2 || len(res.Claims[0].Passages) == 0 || len(res.Claims[1].Passages) == 0 {
+			t.Fatalf("claims = %+v", res.Claims)
+		}
+		if got := res.Passages[res.Claims[0].Passages[0]-1].ID; got != "000_e22c96a855d117b2#1" {
+			t.Errorf("the inspections claim's passage is %s", got)
+		}
+		if got := res.Passages[res.Claims[1].Passages[0]-1].ID; got != "000_e22c96a855d117b2#2" {
+			t.Errorf("the House claim's passage is %s", got)
+		}
+	})
 	t.Run("not covered", func(t *testing.T) {
 		res, err := eng.Check(context.Background(), "Brazil won the 2002 World Cup final against Germany")
 		if err != nil {
