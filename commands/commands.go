@@ -16,7 +16,7 @@
 //
 // It knows Discord; it knows nothing of embeddings, prompts or models: the
 // answers, passages, articles, reindexing and ingesting come through the
-// small Answerer, Searcher, Catalogue, Indexer, Ingester and Fetcher
+// small Answerer, Checker, Searcher, Catalogue, Indexer, Ingester and Fetcher
 // interfaces declared here, whose values are package seam's (bot/adapt
 // implements them over the answer engine and the retrieval index).
 package commands
