@@ -451,7 +451,7 @@ func (r *Router) run(x *exchange) {
 	case discordgo.InteractionMessageComponent:
 		id := x.i.MessageComponentData().CustomID
 		parts := strings.Split(id, ":")
-		x.trace.command = parts[0] + ":" + firstOr(parts[1:], "")
+		x.trace.command = parts[0] + ":" + buttonName(parts[1:])
 		c := r.commands[parts[0]]
 		if c == nil || c.component == nil {
 			err = userErrorf("That button no longer works; run the command again.")
@@ -525,9 +525,18 @@ func (r *Router) Shutdown(ctx context.Context) error {
 	return fmt.Errorf("commands: shutdown: %w", ctx.Err())
 }
 
-func firstOr(xs []string, def string) string {
-	if len(xs) > 0 {
-		return xs[0]
+// buttonName names a button for the log and the metrics by the first part
+// of its custom ID after the command ("ask:vote:up" is "vote"), when that
+// is a word: not a page number, a filter or an interaction's ID (Stop's),
+// which would make the set of values unbounded.
+func buttonName(args []string) string {
+	if len(args) == 0 {
+		return ""
 	}
-	return def
+	for _, r := range args[0] {
+		if r < 'a' || r > 'z' {
+			return ""
+		}
+	}
+	return args[0]
 }

@@ -94,6 +94,9 @@ func TestStopEndsTheStream(t *testing.T) {
 		t.Errorf("the press sent %+v, want nothing (the answer says it stopped)", fs)
 	}
 	waitFor(t, func() bool { return strings.Contains(e.log.String(), `"outcome":"stopped"`) })
+	if log := e.log.String(); !strings.Contains(log, `"command":"stop:"`) || strings.Contains(log, `"command":"stop:`+i.ID) {
+		t.Errorf("the presses are logged under the interaction's ID, not as stop: (the metrics' labels must stay few):\n%s", log)
+	}
 	if n := srv.ChatCount(); n != 1 {
 		t.Errorf("%d model requests, want 1 (a stop is not retried)", n)
 	}
