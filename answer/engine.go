@@ -188,8 +188,9 @@ type Result struct {
 // Answer answers q. onPartial, when not nil, receives the whole answer
 // text so far each time it grows (citations already checked and
 // renumbered), so a caller can show it as it streams. The error is non-nil
-// only when retrieval itself fails; model failures fall back to an
-// extractive answer.
+// only when retrieval itself fails, or when ctx ends while the model
+// writes (its cause, such as a user stopping the answer, is wrapped);
+// model failures fall back to an extractive answer.
 func (e *Engine) Answer(ctx context.Context, q Question, onPartial func(string)) (Result, error) {
 	start := time.Now()
 	res := Result{Question: q.Text, Mode: ModeExtractive}
@@ -236,6 +237,9 @@ func (e *Engine) Answer(ctx context.Context, q Question, onPartial func(string))
 				res.Timings.Total = time.Since(start)
 				return res, nil
 			}
+			if ctx.Err() != nil {
+				return res, fmt.Errorf("answer: %w", context.Cause(ctx))
+			}
 		}
 		e.decline(&res)
 		res.Text = foreignReply
@@ -261,6 +265,11 @@ func (e *Engine) Answer(ctx context.Context, q Question, onPartial func(string))
 		if ok {
 			res.Timings.Total = time.Since(start)
 			return res, nil
+		}
+		if ctx.Err() != nil {
+			// The caller has gone (a user stopped the answer, the bot is
+			// shutting down): nobody waits for a quoted answer.
+			return res, fmt.Errorf("answer: %w", context.Cause(ctx))
 		}
 	}
 	if noAnswerSpan(res.Evidence) || !e.answerable(res.Evidence) {
@@ -357,6 +366,7 @@ func (e *Engine) generate(ctx context.Context, q Question, numbered []retrieval.
 		MaxTokens:   e.cfg.MaxAnswerTokens,
 		Temperature: 0.1,
 	}
+	caller := ctx
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
 	defer cancel()
 
@@ -382,6 +392,10 @@ func (e *Engine) generate(ctx context.Context, q Question, numbered []retrieval.
 		res.Model = e.cfg.ModelName
 	}
 	res.Usage = Usage{PromptTokens: out.PromptTokens, CompletionTokens: out.CompletionTokens}
+	if err != nil && caller.Err() != nil {
+		e.cfg.Logger.Info("generation cancelled by the caller", "cause", context.Cause(caller), "attempts", out.Attempts)
+		return false
+	}
 	if err != nil {
 		res.Fallback = "model error: " + shortCause(err)
 		e.cfg.Logger.Warn("model failed; answering extractively", "cause", shortCause(err), "err", err, "attempts", out.Attempts)

@@ -194,6 +194,7 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 	}}
 	rcfg := commands.Config{
 		Answerer:             adapt.Engine{Engine: eng},
+		Checker:              adapt.Engine{Engine: eng},
 		Searcher:             index,
 		Catalogue:            index,
 		Indexer:              index,

@@ -183,8 +183,8 @@ func TestRegistrations(t *testing.T) {
 		guild string
 		want  map[string]string
 	}{
-		{"", map[string]string{"": "ask,source,articles,help", fakediscord.GuildID: "reindex,ingest", other: "reindex,ingest"}},
-		{fakediscord.GuildID, map[string]string{fakediscord.GuildID: "ask,source,articles,help,reindex,ingest", other: "reindex,ingest"}},
+		{"", map[string]string{"": "ask,source,articles,help," + checkCommandName, fakediscord.GuildID: "reindex,ingest", other: "reindex,ingest"}},
+		{fakediscord.GuildID, map[string]string{fakediscord.GuildID: "ask,source,articles,help," + checkCommandName + ",reindex,ingest", other: "reindex,ingest"}},
 	}
 	for _, tt := range tests {
 		t.Run("guild="+tt.guild, func(t *testing.T) {
@@ -209,7 +209,7 @@ func TestRegistrations(t *testing.T) {
 
 	// Against the fake: the global set and each admin server's.
 	e.router.Register(ctxFor(t, 10*time.Second), e.ds, fakediscord.AppID, "", time.Millisecond)
-	if got := names(e.fake.Commands("")); got != "ask,source,articles,help" {
+	if got := names(e.fake.Commands("")); got != "ask,source,articles,help,"+checkCommandName {
 		t.Errorf("global commands %s", got)
 	}
 	for _, g := range []string{fakediscord.GuildID, other} {

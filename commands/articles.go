@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -24,12 +25,12 @@ func (r *Router) articlesCommand() *command {
 		def: &discordgo.ApplicationCommand{
 			Name:        "articles",
 			Description: "List the indexed articles, newest first",
-			Options: []*discordgo.ApplicationCommandOption{{
+			Options: append([]*discordgo.ApplicationCommandOption{{
 				Type:        discordgo.ApplicationCommandOptionString,
 				Name:        "search",
 				Description: "Only articles whose title or outlet contains these words",
 				MaxLength:   maxArticleSearch,
-			}},
+			}}, filterOptions("articles")...),
 		},
 		handle:    r.handleArticles,
 		component: r.handleArticlesPage,
@@ -48,46 +49,75 @@ func (r *Router) handleArticles(ctx context.Context, x *exchange) error {
 			return userErrorf("Please keep the search under %d characters.", maxArticleSearch)
 		}
 	}
+	f, err := r.filterOf(x.i)
+	if err != nil {
+		return err
+	}
+	// The page buttons carry the search and the filter in their custom
+	// IDs, which Discord caps at 100 characters.
+	all := r.cfg.Catalogue.Articles()
+	if last := pageID(len(all)/articlesPerPage+1, search, f); width(last) > maxCustomID {
+		return userErrorf("With an outlet or dates, please keep the search under %d characters.",
+			max(width(search)-(width(last)-maxCustomID), 1))
+	}
 	if err := x.deferReply(ctx, true); err != nil {
 		return err
 	}
-	return x.edit(ctx, renderArticles(r.cfg.Catalogue.Articles(), search, 0))
+	return x.edit(ctx, renderArticles(all, search, f, 0))
 }
 
+// maxCustomID is Discord's limit on a component's custom ID.
+const maxCustomID = 100
+
 // handleArticlesPage turns the page: the custom ID is
-// "articles:PAGE:SEARCH".
+// "articles:PAGE:SEARCH", with the filter after PAGE (see encodeFilter).
 func (r *Router) handleArticlesPage(ctx context.Context, x *exchange, args []string) error {
 	if len(args) < 2 {
 		return userErrorf("That button no longer works; run /articles again.")
 	}
-	page, err := strconv.Atoi(args[0])
+	pageArg, filter, _ := strings.Cut(args[0], "~")
+	page, err := strconv.Atoi(pageArg)
 	if err != nil || page < 0 {
 		return userErrorf("That button no longer works; run /articles again.")
+	}
+	f, ok := decodeFilter(filter, r.cfg.Catalogue.Stats().Sources)
+	if !ok {
+		return userErrorf("That outlet is no longer indexed; run /articles again.")
 	}
 	search := strings.Join(args[1:], ":")
 	if err := x.deferUpdate(ctx); err != nil {
 		return err
 	}
-	return x.edit(ctx, renderArticles(r.cfg.Catalogue.Articles(), search, page))
+	return x.edit(ctx, renderArticles(r.cfg.Catalogue.Articles(), search, f, page))
 }
 
 // renderArticles shows one page of the articles matching search (all when
-// empty), newest first, with Previous and Next buttons. A page past the
-// end shows the last one.
-func renderArticles(all []seam.Article, search string, page int) message {
+// empty) that f keeps, newest first, with Previous and Next buttons. A
+// page past the end shows the last one.
+func renderArticles(all []seam.Article, search string, f seam.Filter, page int) message {
 	arts := filterArticles(all, search)
+	if !f.IsZero() {
+		arts = slices.DeleteFunc(arts, func(a seam.Article) bool { return !keeps(f, a.Source, a.Published) })
+	}
+	among := ""
+	if !f.IsZero() {
+		among = " (" + describeFilter(f) + ")"
+	}
 	if len(arts) == 0 {
 		if search == "" {
+			if among != "" {
+				return message{Content: "No indexed article" + among + ".", Ephemeral: true}
+			}
 			return message{Content: "No article is indexed yet.", Ephemeral: true}
 		}
-		return message{Content: fmt.Sprintf("No indexed article matches “%s”.", neutralise(search)), Ephemeral: true}
+		return message{Content: fmt.Sprintf("No indexed article%s matches “%s”.", among, neutralise(search)), Ephemeral: true}
 	}
 	pages := (len(arts) + articlesPerPage - 1) / articlesPerPage
 	page = min(max(page, 0), pages-1)
 	lines := articleLines(arts[page*articlesPerPage:min(len(arts), (page+1)*articlesPerPage)], page*articlesPerPage+1)
-	title := "Indexed articles"
+	title := "Indexed articles" + among
 	if search != "" {
-		title = truncateTitle(fmt.Sprintf("Indexed articles matching “%s”", neutralise(search)))
+		title = truncateTitle(fmt.Sprintf("Indexed articles%s matching “%s”", among, neutralise(search)))
 	}
 	noun := "articles"
 	if len(arts) == 1 {
@@ -102,8 +132,8 @@ func renderArticles(all []seam.Article, search string, page int) message {
 	m := message{Embeds: []*discordgo.MessageEmbed{e}, Ephemeral: true}
 	if pages > 1 {
 		m.Components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
-			discordgo.Button{Label: "Previous", Style: discordgo.SecondaryButton, CustomID: pageID(page-1, search), Disabled: page == 0},
-			discordgo.Button{Label: "Next", Style: discordgo.SecondaryButton, CustomID: pageID(page+1, search), Disabled: page == pages-1},
+			discordgo.Button{Label: "Previous", Style: discordgo.SecondaryButton, CustomID: pageID(page-1, search, f), Disabled: page == 0},
+			discordgo.Button{Label: "Next", Style: discordgo.SecondaryButton, CustomID: pageID(page+1, search, f), Disabled: page == pages-1},
 		}}}
 	}
 	return m
@@ -157,13 +187,13 @@ func articleLines(arts []seam.Article, first int) []string {
 	return lines
 }
 
-// pageID is the custom ID of a button showing page of a search. Disabled
-// buttons still need a distinct ID.
-func pageID(page int, search string) string {
+// pageID is the custom ID of a button showing page of a search, filtered
+// by f. Disabled buttons still need a distinct ID.
+func pageID(page int, search string, f seam.Filter) string {
 	if page < 0 {
 		page = 0
 	}
-	return "articles:" + strconv.Itoa(page) + ":" + search
+	return "articles:" + strconv.Itoa(page) + encodeFilter(f) + ":" + search
 }
 
 // filterArticles keeps the articles whose title, outlet or ID contains

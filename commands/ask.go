@@ -37,6 +37,10 @@ func (r *Router) askCommand() *command {
 				// instead of letting users type 6,000 characters to be
 				// told to stay under 500.
 				MaxLength: MaxQuestionRunes,
+			}, {
+				Type:        discordgo.ApplicationCommandOptionBoolean,
+				Name:        optPrivate,
+				Description: "Only you see the answer, with a button to share it",
 			}},
 		},
 		handle:    r.handleAsk,
@@ -44,14 +48,20 @@ func (r *Router) askCommand() *command {
 	}
 }
 
+// optPrivate is /ask's option for an answer only the asker sees.
+const optPrivate = "private"
+
 // handleAsk answers /ask: fair-use checks (an immediate ephemeral reply
-// when refused), a public deferred response, then the answer streamed into
-// it.
+// when refused), a deferred response (public, or private with
+// private:true), then the answer streamed into it, with a Stop button
+// while it streams and, when private, a Share button (stop.go, share.go).
+// Errors are always private (see exchange.refuse).
 func (r *Router) handleAsk(ctx context.Context, x *exchange) error {
 	q, err := SanitizeQuestion(optString(x.i, "question"))
 	if err != nil {
 		return err
 	}
+	private := optBool(x.i, optPrivate)
 	tk, wait := r.admitAsk(ctx, x.trace.user)
 	switch {
 	case wait > 0:
@@ -64,7 +74,7 @@ func (r *Router) handleAsk(ctx context.Context, x *exchange) error {
 		return nil
 	}
 	defer tk.release()
-	if err := x.deferReply(ctx, false); err != nil {
+	if err := x.deferReply(ctx, private); err != nil {
 		return err
 	}
 	queued := time.Now()
@@ -72,11 +82,12 @@ func (r *Router) handleAsk(ctx context.Context, x *exchange) error {
 		return err
 	}
 	x.trace.stage("queue", time.Since(queued))
-	msgs, err := r.answerInto(ctx, x.trace, seam.Question{Text: q}, x.edit, tk.release)
-	if err != nil {
+	msgs, err := r.streamAnswer(ctx, x, q, private, tk.release)
+	if err != nil || len(msgs) == 0 {
 		return err
 	}
 	for _, m := range msgs[1:] {
+		m.Ephemeral = private
 		if err := x.followup(ctx, m); err != nil {
 			return err
 		}
@@ -563,6 +574,14 @@ func (r *Router) vote(ctx context.Context, x *exchange, vote string) error {
 		return x.edit(ctx, message{Content: "Your " + emoji + " on this answer was already recorded; thanks!"})
 	}
 	return x.edit(ctx, message{Content: "Thanks for the feedback!"})
+}
+
+// optBool returns a command's boolean option, false when absent.
+func optBool(i *discordgo.Interaction, name string) bool {
+	if o := option(i, name); o != nil && o.Type == discordgo.ApplicationCommandOptionBoolean {
+		return o.BoolValue()
+	}
+	return false
 }
 
 // optString returns a command's string option, or "".

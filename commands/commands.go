@@ -16,7 +16,7 @@
 //
 // It knows Discord; it knows nothing of embeddings, prompts or models: the
 // answers, passages, articles, reindexing and ingesting come through the
-// small Answerer, Searcher, Catalogue, Indexer, Ingester and Fetcher
+// small Answerer, Checker, Searcher, Catalogue, Indexer, Ingester and Fetcher
 // interfaces declared here, whose values are package seam's (bot/adapt
 // implements them over the answer engine and the retrieval index).
 package commands
@@ -45,12 +45,20 @@ type Answerer interface {
 
 // Searcher finds passages.
 type Searcher interface {
-	// Search returns the k passages that best match query.
-	Search(ctx context.Context, query string, k int) ([]seam.Passage, error)
+	// Search returns the k passages that best match query, among those f
+	// keeps.
+	Search(ctx context.Context, query string, k int, f seam.Filter) ([]seam.Passage, error)
 	// Highlight wraps the words of text matching query in open and close.
 	Highlight(text, query, open, close string) string
 	// Passage returns a passage by ID, for "Show sources".
 	Passage(id string) (seam.Passage, bool)
+}
+
+// Checker checks a message's claims against the articles, for the "Check
+// against the articles" menu command (see check.go). The error is for
+// failures only: a message nothing speaks to is a Check with NotCovered.
+type Checker interface {
+	Check(ctx context.Context, text string) (seam.Check, error)
 }
 
 // Catalogue describes what is indexed, for /articles and /help.
@@ -87,6 +95,9 @@ type Config struct {
 	Catalogue Catalogue
 	Indexer   Indexer
 	Ingester  Ingester
+	// Checker checks messages for the "Check against the articles" menu
+	// command, which is not offered when it is nil.
+	Checker Checker
 	// FeedbackLog is the file 👍/👎 votes are appended to, one JSON object a
 	// line (see feedback.go), when Votes is nil; votes are acknowledged
 	// but not kept when both are empty. New removes a partial last line
@@ -173,6 +184,8 @@ type Router struct {
 	hashKey  []byte
 	// feedback is the feedback log; nil when votes are not kept.
 	feedback *feedbackLog
+	// streams are the answers being written, for their Stop buttons.
+	streams *streams
 
 	// base is the parent of every handler's context; Shutdown cancels it
 	// when in-flight work outlives its grace period.
@@ -191,7 +204,8 @@ type Router struct {
 }
 
 // command is one slash command: its definition and its handler. Component
-// interactions are routed by the prefix of their custom ID, "name:".
+// interactions are routed by the prefix of their custom ID, "name:"; a
+// command of buttons only (Share, Stop) has no definition.
 type command struct {
 	def       *discordgo.ApplicationCommand
 	handle    func(ctx context.Context, x *exchange) error
@@ -247,6 +261,7 @@ func New(cfg Config) (*Router, error) {
 		limiter: newLimiter(cfg.MaxConcurrentAnswers, cfg.QueueSize, shared),
 		shared:  shared,
 		hashKey: key,
+		streams: newStreams(),
 	}
 	if cfg.Cooldown > 0 {
 		r.rates = newRates()
@@ -264,22 +279,31 @@ func New(cfg Config) (*Router, error) {
 	r.base, r.cancelBase = context.WithCancel(context.Background())
 	r.supported = listWords(cfg.Ingester.Extensions())
 	r.commands = map[string]*command{}
-	for _, c := range []*command{
+	cmds := []*command{
 		r.askCommand(), r.sourceCommand(), r.articlesCommand(),
 		r.reindexCommand(), r.ingestCommand(), r.helpCommand(),
-	} {
+	}
+	if cfg.Checker != nil {
+		cmds = append(cmds, r.checkCommand())
+	}
+	for _, c := range cmds {
+		localise(c.def, cfg.Ingester.Extensions())
 		r.commands[c.def.Name] = c
 	}
+	r.commands[idShare] = r.shareCommand()
+	r.commands[idStop] = r.stopCommand()
 	return r, nil
 }
 
-// Definitions returns the slash commands to register with Discord, in a
-// stable order.
+// Definitions returns the commands to register with Discord, in a stable
+// order: the slash commands, then the message menu's.
 func (r *Router) Definitions() []*discordgo.ApplicationCommand {
-	names := []string{"ask", "source", "articles", "help", "reindex", "ingest"}
+	names := []string{"ask", "source", "articles", "help", "reindex", "ingest", checkCommandName}
 	out := make([]*discordgo.ApplicationCommand, 0, len(names))
 	for _, n := range names {
-		out = append(out, r.commands[n].def)
+		if c := r.commands[n]; c != nil && c.def != nil {
+			out = append(out, c.def)
+		}
 	}
 	return out
 }
@@ -300,7 +324,7 @@ func (r *Router) HandleInteraction(s *discordgo.Session, ic *discordgo.Interacti
 }
 
 // ErrNoResponse is returned by HandleHTTP when the router has no response
-// for an interaction (a type it doesn't handle, such as autocomplete).
+// for an interaction (a type it doesn't handle, such as a modal).
 var ErrNoResponse = errors.New("commands: no response to this interaction")
 
 // HandleHTTP handles an interaction that arrived over HTTP, at Discord's
@@ -458,7 +482,7 @@ func (r *Router) run(x *exchange) {
 		data := x.i.ApplicationCommandData()
 		x.trace.command = data.Name
 		c := r.commands[data.Name]
-		if c == nil {
+		if c == nil || c.handle == nil {
 			err = userErrorf("I don't know the command /%s; it may have been removed.", data.Name)
 			break
 		}
@@ -476,7 +500,7 @@ func (r *Router) run(x *exchange) {
 	case discordgo.InteractionMessageComponent:
 		id := x.i.MessageComponentData().CustomID
 		parts := strings.Split(id, ":")
-		x.trace.command = parts[0] + ":" + firstOr(parts[1:], "")
+		x.trace.command = parts[0] + ":" + buttonName(parts[1:])
 		c := r.commands[parts[0]]
 		if c == nil || c.component == nil {
 			err = userErrorf("That button no longer works; run the command again.")
@@ -487,13 +511,20 @@ func (r *Router) run(x *exchange) {
 				break
 			}
 		}
-		if r.throttled(ctx, x, parts[0]+":buttons", "") {
+		if r.throttled(ctx, x, rateClass(parts[0]+":buttons"), "") {
 			return
 		}
 		err = c.component(ctx, x, parts[1:])
+	case discordgo.InteractionApplicationCommandAutocomplete:
+		x.trace.command = x.i.ApplicationCommandData().Name + ":autocomplete"
+		err = r.autocomplete(ctx, x) // answers nothing but suggestions, errors included
+		if err != nil {
+			x.trace.fail(err)
+			return
+		}
 	default:
 		x.trace.setOutcome("ignored")
-		return // pings, autocomplete and modals are not used
+		return // pings and modals are not used
 	}
 	if err != nil {
 		x.fail(ctx, err)
@@ -547,9 +578,18 @@ func (r *Router) Shutdown(ctx context.Context) error {
 	return fmt.Errorf("commands: shutdown: %w", ctx.Err())
 }
 
-func firstOr(xs []string, def string) string {
-	if len(xs) > 0 {
-		return xs[0]
+// buttonName names a button for the log and the metrics by the first part
+// of its custom ID after the command ("ask:vote:up" is "vote"), when that
+// is a word: not a page number, a filter or an interaction's ID (Stop's),
+// which would make the set of values unbounded.
+func buttonName(args []string) string {
+	if len(args) == 0 {
+		return ""
 	}
-	return def
+	for _, r := range args[0] {
+		if r < 'a' || r > 'z' {
+			return ""
+		}
+	}
+	return args[0]
 }

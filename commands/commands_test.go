@@ -36,8 +36,8 @@ func TestDefinitionsRegister(t *testing.T) {
 	for _, c := range e.fake.Commands(fakediscord.GuildID) {
 		got[c.Name] = c
 	}
-	if len(created) != 6 || len(got) != 6 {
-		t.Fatalf("registered %d commands, want 6", len(got))
+	if len(created) != 7 || len(got) != 7 {
+		t.Fatalf("registered %d commands, want 7", len(got))
 	}
 	for _, name := range []string{"ask", "source", "articles", "help"} {
 		if got[name].DefaultMemberPermissions != nil {
@@ -71,9 +71,12 @@ func TestDefinitionsRegister(t *testing.T) {
 		if e.router.commands[name] == nil || e.router.commands[name].handle == nil {
 			t.Errorf("/%s has no handler", name)
 		}
-		if c.Description == "" {
+		if c.Description == "" && c.Type == discordgo.ChatApplicationCommand {
 			t.Errorf("/%s has no description", name)
 		}
+	}
+	if c := got[checkCommandName]; c == nil || c.Type != discordgo.MessageApplicationCommand {
+		t.Errorf("%q = %+v, want a message menu command", checkCommandName, c)
 	}
 }
 

@@ -85,8 +85,10 @@ func helpUsage(mentions bool) string {
 	var b strings.Builder
 	b.WriteString("**/ask** `question` — a short answer with numbered citations and a Sources list. " +
 		"Ask about events and statements in the articles, e.g. *Will Iran allow inspections of its military sites?* " +
-		"Under the answer, **Show sources** shows the cited passages in full, and 👍/👎 tell the operator how it did.\n")
-	b.WriteString("**/source** `query` — the passages that best match some words, to check a claim yourself.\n")
+		"While it is written, **Stop** ends it. Under the answer, **Show sources** shows the cited passages in full, and 👍/👎 tell the operator how it did. " +
+		"With `private` only you see it, and **Share** posts it.\n")
+	b.WriteString("On any message, **Apps → Check against the articles** shows you what the articles say about it.\n")
+	b.WriteString("**/source** `query` — the passages that best match some words, to check a claim yourself; `outlet`, `from` and `to` narrow it.\n")
 	b.WriteString("**/articles** `search` — the indexed articles, newest first.\n")
 	if mentions {
 		b.WriteString("You can also mention me with a question, and reply to my answer to ask a follow-up.\n")

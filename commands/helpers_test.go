@@ -95,6 +95,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	index := adapt.Index{Index: ix, Corpus: corpus}
 	cfg := Config{
 		Answerer:      adapt.Engine{Engine: eng},
+		Checker:       adapt.Engine{Engine: eng},
 		Searcher:      index,
 		Catalogue:     index,
 		Indexer:       index,
@@ -231,8 +232,24 @@ func (e *env) privateError(i *discordgo.Interaction) string {
 	return fs[0].Content
 }
 
-// answered reports whether an answer message is final: it has buttons.
-func answered(m *discordgo.Message) bool { return len(m.Components) > 0 }
+// answered reports whether an answer message is final: it has buttons,
+// and not the Stop button of an answer being written.
+func answered(m *discordgo.Message) bool { return len(m.Components) > 0 && !streaming(m) }
+
+// streaming reports whether a message is an answer being written: it has
+// the Stop button.
+func streaming(m *discordgo.Message) bool {
+	for _, c := range m.Components {
+		if row, ok := rowOf(c); ok {
+			for _, b := range row.Components {
+				if strings.HasPrefix(customID(b), idStop+":") {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
 
 // isEphemeral reports whether a message is only shown to its user.
 func isEphemeral(m *discordgo.Message) bool { return m.Flags&discordgo.MessageFlagsEphemeral != 0 }

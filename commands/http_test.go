@@ -152,7 +152,7 @@ func TestHandleHTTPUnsupportedType(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
 	i := fakediscord.CommandInteraction("ask", nil, member)
-	i.Type = discordgo.InteractionApplicationCommandAutocomplete
+	i.Type = discordgo.InteractionType(99) // none Discord sends today
 	called := false
 	err := e.router.HandleHTTP(ctxFor(t, 3*time.Second), e.ds, i, func(*discordgo.InteractionResponse) error {
 		called = true

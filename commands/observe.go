@@ -23,13 +23,15 @@ type Observer interface {
 // Event is what an Observer learns of one finished interaction: the same
 // facts as its log line, typed.
 type Event struct {
-	// Command is the slash command ("ask"), the button ("ask:vote") or
-	// "mention"; "unknown" for commands and buttons the router doesn't
+	// Command is the slash command ("ask"), the message menu command
+	// ("Check against the articles"), the button ("ask:vote", "share:",
+	// "stop:", "articles:" for a page), an autocomplete ("source:autocomplete")
+	// or "mention"; "unknown" for commands and buttons the router doesn't
 	// have, so that the set of values stays small.
 	Command string
 	// Outcome is "ok", "error", "refused", "cooldown", "busy",
-	// "restarting", or "ignored" for interaction types the router doesn't
-	// handle.
+	// "restarting", "stopped" (an answer its asker stopped), or "ignored"
+	// for interaction types the router doesn't handle.
 	Outcome string
 	// Stages are how long each stage the interaction went through took,
 	// in the order they ended: "ack", "queue", "retrieve", "generate",

@@ -297,7 +297,7 @@ func bigCorpus() string {
 type bigAnswerer struct{ search Searcher }
 
 func (a bigAnswerer) Answer(ctx context.Context, q seam.Question, onPartial func(string)) (seam.Answer, error) {
-	ps, err := a.search.Search(ctx, "sanctions bill passed", 20)
+	ps, err := a.search.Search(ctx, "sanctions bill passed", 20, seam.Filter{})
 	if err != nil {
 		return seam.Answer{}, err
 	}

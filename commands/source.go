@@ -23,7 +23,7 @@ func (r *Router) sourceCommand() *command {
 		def: &discordgo.ApplicationCommand{
 			Name:        "source",
 			Description: "Show the article passages that best match a query, to check a claim",
-			Options: []*discordgo.ApplicationCommandOption{
+			Options: append([]*discordgo.ApplicationCommandOption{
 				{
 					Type:        discordgo.ApplicationCommandOptionString,
 					Name:        "query",
@@ -38,7 +38,7 @@ func (r *Router) sourceCommand() *command {
 					MinValue:    &minCount,
 					MaxValue:    maxSourceCount,
 				},
-			},
+			}, filterOptions("passages")...),
 		},
 		handle: r.handleSource,
 	}
@@ -56,16 +56,20 @@ func (r *Router) handleSource(ctx context.Context, x *exchange) error {
 	if o := option(x.i, "count"); o != nil && o.Type == discordgo.ApplicationCommandOptionInteger {
 		count = min(max(int(o.IntValue()), 1), maxSourceCount)
 	}
+	f, err := r.filterOf(x.i)
+	if err != nil {
+		return err
+	}
 	if err := x.deferReply(ctx, false); err != nil {
 		return err
 	}
-	res, err := r.cfg.Searcher.Search(ctx, query, count)
+	res, err := r.cfg.Searcher.Search(ctx, query, count, f)
 	if err != nil {
 		return fmt.Errorf("search: %w", err)
 	}
 	x.trace.set(slog.Int("results", len(res)))
 	hl := func(text string) string { return r.cfg.Searcher.Highlight(text, query, markOpen, markClose) }
-	return x.sendAll(ctx, renderSource(query, res, hl))
+	return x.sendAll(ctx, renderSource(query, f, res, hl))
 }
 
 // Highlights are marked with these control characters first, so that
@@ -77,12 +81,16 @@ const (
 
 // renderSource shows search results as one embed per passage: title
 // (linked), a highlighted excerpt centred on the first match, and outlet,
-// date and passage ID. highlight wraps matched words in markOpen and
-// markClose.
-func renderSource(query string, res []seam.Passage, highlight func(string) string) []message {
+// date and passage ID, under a line naming the query and the filter f.
+// highlight wraps matched words in markOpen and markClose.
+func renderSource(query string, f seam.Filter, res []seam.Passage, highlight func(string) string) []message {
 	q := neutralise(clip(query, 200))
+	among := ""
+	if !f.IsZero() {
+		among = " (" + describeFilter(f) + ")"
+	}
 	if len(res) == 0 {
-		return []message{{Content: fmt.Sprintf("No passage matches “%s”.", q)}}
+		return []message{{Content: fmt.Sprintf("No passage%s matches “%s”.", among, q)}}
 	}
 	// Room for every excerpt within the 6,000 characters of a message's
 	// embeds, so the results usually fit one message.
@@ -94,7 +102,7 @@ func renderSource(query string, res []seam.Passage, highlight func(string) strin
 		body := strings.NewReplacer(markOpen, "**", markClose, "**").Replace(neutralise(marked))
 		embeds = append(embeds, passageEmbed(fmt.Sprintf("[%d] ", n+1), p, body, maxEmbedDescription-96))
 	}
-	return packEmbeds(fmt.Sprintf("Passages matching “%s”:", q), embeds)
+	return packEmbeds(fmt.Sprintf("Passages%s matching “%s”:", among, q), embeds)
 }
 
 // dropMarks removes the highlight marker characters from article text.

@@ -80,7 +80,7 @@ func clean(s string) string {
 
 // neutralise replaces the '<' of every sequence that could be read as one of
 // the prompt's own tags (<article, </articles, <passage, </passage,
-// <question, <earlier_…, <history, matched case-insensitively and with spaces allowed
+// <question, <earlier_…, <history, <message, <claim, matched case-insensitively and with spaces allowed
 // after '<' and '/') or as a model's special token (<|eot_id|>, </s>) with
 // '‹', which reads the same to a person but is not a tag.
 func neutralise(s string) string {
@@ -108,7 +108,7 @@ func forgesTag(rest string) bool {
 	if strings.HasPrefix(rest, "|") || strings.HasPrefix(rest, "s>") {
 		return true
 	}
-	for _, name := range [...]string{"article", "passage", "question", "earlier_", "history"} {
+	for _, name := range [...]string{"article", "passage", "question", "earlier_", "history", "message", "claim"} {
 		if text.HasPrefixFold(rest, name) {
 			return true
 		}

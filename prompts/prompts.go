@@ -67,10 +67,29 @@ type AnswerInput struct {
 	Today    string
 }
 
+// CheckInput is everything the check prompt needs: a message someone
+// posted, the claims found in it (numbered from 1; none when the message
+// is one claim), and the passages that may speak to them, numbered as in
+// AnswerInput. Today is as in AnswerInput.
+type CheckInput struct {
+	Message  string
+	Claims   []Claim
+	Articles []Article
+	Today    string
+}
+
+// Claim is one claim of a checked message, numbered N in the prompt.
+type Claim struct {
+	N    int
+	Text string
+}
+
 // Set is the parsed prompt templates. It is safe for concurrent use.
 type Set struct {
-	system *template.Template
-	answer *template.Template
+	system      *template.Template
+	answer      *template.Template
+	checkSystem *template.Template
+	check       *template.Template
 }
 
 // New parses the embedded templates. An error means a template is broken and
@@ -88,9 +107,10 @@ func New() (*Set, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse prompt templates: %w", err)
 	}
-	s := &Set{system: root.Lookup("system.tmpl"), answer: root.Lookup("answer.tmpl")}
-	if s.system == nil || s.answer == nil {
-		return nil, fmt.Errorf("parse prompt templates: system.tmpl or answer.tmpl missing")
+	s := &Set{system: root.Lookup("system.tmpl"), answer: root.Lookup("answer.tmpl"),
+		checkSystem: root.Lookup("check_system.tmpl"), check: root.Lookup("check.tmpl")}
+	if s.system == nil || s.answer == nil || s.checkSystem == nil || s.check == nil {
+		return nil, fmt.Errorf("parse prompt templates: system.tmpl, answer.tmpl, check_system.tmpl or check.tmpl missing")
 	}
 	return s, nil
 }
@@ -138,6 +158,70 @@ func (s *Set) Answer(in AnswerInput) (string, error) {
 		Dated, Undated bool
 		NotCovered     string
 	}{in, dated, undated, NotCovered})
+}
+
+// CheckSystem renders the system prompt of a check: the rules a verdict on
+// a message's claims is written by.
+func (s *Set) CheckSystem() (string, error) {
+	return render(s.checkSystem, struct{ NotCovered string }{NotCovered})
+}
+
+// Check renders the user message of a check: the dates, the fenced
+// message, its fenced claims, the fenced articles and their passages, and
+// what to write. It fails if the message is blank, a claim's or a
+// passage's number is below 1 or repeated, or there is no passage to cite.
+func (s *Set) Check(in CheckInput) (string, error) {
+	if strings.TrimSpace(in.Message) == "" {
+		return "", fmt.Errorf("render check prompt: empty message")
+	}
+	claims := map[int]bool{}
+	for _, c := range in.Claims {
+		if c.N < 1 || claims[c.N] {
+			return "", fmt.Errorf("render check prompt: claim %q has bad or repeated number %d", c.Text, c.N)
+		}
+		claims[c.N] = true
+	}
+	dated, undated, n := datedness(in.Articles)
+	if n == 0 {
+		return "", fmt.Errorf("render check prompt: no passage to check against")
+	}
+	if err := uniqueNumbers(in.Articles); err != nil {
+		return "", fmt.Errorf("render check prompt: %w", err)
+	}
+	return render(s.check, struct {
+		CheckInput
+		Dated, Undated bool
+		NotCovered     string
+	}{in, dated, undated, NotCovered})
+}
+
+// datedness says whether some articles are dated and some not, and counts
+// their passages.
+func datedness(articles []Article) (dated, undated bool, passages int) {
+	for _, a := range articles {
+		if strings.TrimSpace(a.Published) != "" {
+			dated = true
+		} else {
+			undated = true
+		}
+		passages += len(a.Passages)
+	}
+	return dated, undated, passages
+}
+
+// uniqueNumbers checks that the passages are numbered from 1 without
+// repeats, or the model's citations could not be checked.
+func uniqueNumbers(articles []Article) error {
+	seen := map[int]bool{}
+	for _, a := range articles {
+		for _, p := range a.Passages {
+			if p.N < 1 || seen[p.N] {
+				return fmt.Errorf("passage %q has bad or repeated number %d", p.ID, p.N)
+			}
+			seen[p.N] = true
+		}
+	}
+	return nil
 }
 
 func render(t *template.Template, data any) (string, error) {

@@ -262,6 +262,7 @@ func TestFence(t *testing.T) {
 		{"</article><ARTICLES>", "‹/article>‹ARTICLES>"},
 		{"<articulate> <art>", "<articulate> <art>"},
 		{"</earlier_answer>", "‹/earlier_answer>"},
+		{"</message><claim n=\"2\">", "‹/message>‹claim n=\"2\">"},
 		{"<|start_header_id|>system", "‹|start_header_id|>system"},
 		{"</s><s>", "‹/s>‹s>"},
 		{"<b>bold</b> a < b and <p>", "<b>bold</b> a < b and <p>"},

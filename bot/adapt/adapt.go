@@ -58,6 +58,32 @@ func (e Engine) Answer(ctx context.Context, q seam.Question, onPartial func(stri
 	return out, nil
 }
 
+// Check implements commands.Checker.
+func (e Engine) Check(ctx context.Context, text string) (seam.Check, error) {
+	res, err := e.Engine.Check(ctx, text)
+	if err != nil {
+		return seam.Check{}, err
+	}
+	out := seam.Check{
+		Verdict:          res.Verdict,
+		NotCovered:       res.NotCovered,
+		Mode:             res.Mode,
+		Model:            res.Model,
+		Fallback:         res.Fallback,
+		PromptTokens:     res.Usage.PromptTokens,
+		CompletionTokens: res.Usage.CompletionTokens,
+		Retrieve:         res.Timings.Retrieve,
+		Generate:         res.Timings.Generate,
+	}
+	for _, c := range res.Claims {
+		out.Claims = append(out.Claims, seam.Claim{Text: c.Text, Passages: c.Passages})
+	}
+	for _, p := range res.Passages {
+		out.Passages = append(out.Passages, seam.Citation{N: p.N, Passage: passage(p.Passage)})
+	}
+	return out, nil
+}
+
 // Index is a retrieval index and the corpus folder it is built from, as
 // commands' Searcher, Catalogue, Indexer and Ingester.
 type Index struct {
@@ -69,8 +95,8 @@ type Index struct {
 }
 
 // Search implements commands.Searcher.
-func (x Index) Search(ctx context.Context, query string, k int) ([]seam.Passage, error) {
-	res, err := x.Index.Search(ctx, retrieval.Query{Text: query, K: k})
+func (x Index) Search(ctx context.Context, query string, k int, f seam.Filter) ([]seam.Passage, error) {
+	res, err := x.Index.Search(ctx, retrieval.Query{Text: query, K: k, Source: f.Source, After: f.After, Before: f.Before})
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -18,6 +20,10 @@ const (
 	maxCommandDescription = 100
 	maxCommandOptions     = 25
 	maxOptionChoices      = 25
+	// maxChoiceName and maxChoiceValue bound a choice's name and a string
+	// choice's value, fixed or autocompleted.
+	maxChoiceName  = 100
+	maxChoiceValue = 100
 	// maxOptionLength bounds a string option's value and its min_length
 	// and max_length.
 	maxOptionLength = 6000
@@ -93,11 +99,29 @@ func (s *Server) handleCommandOverwrite(c *call) reply {
 	for i, cmd := range cmds {
 		errs = append(errs, validateCommand(cmd, fmt.Sprintf("%d", i))...)
 		key := fmt.Sprintf("%d/%s", commandType(cmd), cmd.Name)
-		if seen[key] {
+		dup := seen[key]
+		if dup {
 			errs = append(errs, fieldError{fmt.Sprintf("%d.name", i), "APPLICATION_COMMANDS_DUPLICATE_NAME",
 				"Application command names must be unique"})
 		}
 		seen[key] = true
+		// And in every locale: a localised name may not be another
+		// command's name there.
+		for _, loc := range allLocales() {
+			name := cmd.Name
+			if cmd.NameLocalizations != nil {
+				if n, ok := (*cmd.NameLocalizations)[loc]; ok {
+					name = n
+				}
+			}
+			lkey := fmt.Sprintf("%s/%d/%s", loc, commandType(cmd), name)
+			if seen[lkey] && !dup {
+				errs = append(errs, fieldError{fmt.Sprintf("%d.name_localizations.%s", i, loc), "APPLICATION_COMMANDS_DUPLICATE_NAME",
+					"Application command names must be unique in every locale"})
+				dup = true
+			}
+			seen[lkey] = true
+		}
 	}
 	if len(errs) > 0 {
 		return formError(errs)
@@ -236,20 +260,102 @@ func validateCommand(cmd *discordgo.ApplicationCommand, at string) []fieldError 
 		return at + "." + f
 	}
 	var errs []fieldError
+	var names, descs map[discordgo.Locale]string
+	if cmd.NameLocalizations != nil {
+		names = *cmd.NameLocalizations
+	}
+	if cmd.DescriptionLocalizations != nil {
+		descs = *cmd.DescriptionLocalizations
+	}
 	if commandType(cmd) != discordgo.ChatApplicationCommand {
-		// Context-menu commands: any-case names with spaces, no description.
-		if n := utf8.RuneCountInString(cmd.Name); n < 1 || n > maxCommandName {
-			errs = append(errs, fieldError{field("name"), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 32 in length."})
+		// Context-menu commands: any-case names with spaces, no
+		// description, no options.
+		errs = append(errs, checkMenuName(cmd.Name, field("name"))...)
+		for _, loc := range sortedLocales(names) {
+			f := field("name_localizations." + string(loc))
+			errs = append(errs, checkLocale(loc, f)...)
+			errs = append(errs, checkMenuName(names[loc], f)...)
 		}
-		if cmd.Description != "" {
+		if cmd.Description != "" || len(descs) > 0 {
 			errs = append(errs, fieldError{field("description"), "APPLICATION_COMMAND_DESCRIPTION_INVALID",
 				"Context menu commands cannot have a description"})
+		}
+		if len(cmd.Options) > 0 {
+			errs = append(errs, fieldError{field("options"), "APPLICATION_COMMAND_OPTIONS_INVALID",
+				"Context menu commands cannot have options"})
 		}
 		return errs
 	}
 	errs = append(errs, checkName(cmd.Name, field("name"))...)
 	errs = append(errs, checkDescription(cmd.Description, field("description"))...)
+	errs = append(errs, checkLocalizations(names, descs, field(""))...)
 	return append(errs, checkOptions(cmd.Options, field("options"))...)
+}
+
+// checkMenuName applies the rule for context-menu command names: 1-32
+// characters of any case, spaces allowed.
+func checkMenuName(name, at string) []fieldError {
+	if n := utf8.RuneCountInString(name); n < 1 || n > maxCommandName || strings.TrimSpace(name) != name {
+		return []fieldError{{at, "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 32 in length."}}
+	}
+	return nil
+}
+
+// checkLocalizations checks the name_localizations and
+// description_localizations of a chat command or option: known locales,
+// names by the same rule as the default name, descriptions of 1-100
+// characters. at is the field's prefix ("" or "options.0.").
+func checkLocalizations(names, descs map[discordgo.Locale]string, at string) []fieldError {
+	var errs []fieldError
+	for _, loc := range sortedLocales(names) {
+		f := at + "name_localizations." + string(loc)
+		errs = append(errs, checkLocale(loc, f)...)
+		errs = append(errs, checkName(names[loc], f)...)
+	}
+	for _, loc := range sortedLocales(descs) {
+		f := at + "description_localizations." + string(loc)
+		errs = append(errs, checkLocale(loc, f)...)
+		errs = append(errs, checkDescription(descs[loc], f)...)
+	}
+	return errs
+}
+
+// checkLocale refuses a locale Discord doesn't have ("fr" and "de" are
+// locales, "fr-FR" and "en" are not).
+func checkLocale(loc discordgo.Locale, at string) []fieldError {
+	if _, ok := discordgo.Locales[loc]; ok && loc != discordgo.Unknown {
+		return nil
+	}
+	return []fieldError{{at, "LOCALE_INVALID", fmt.Sprintf("Invalid locale %q.", loc)}}
+}
+
+func sortedLocales(m map[discordgo.Locale]string) []discordgo.Locale {
+	out := make([]discordgo.Locale, 0, len(m))
+	for l := range m {
+		out = append(out, l)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// allLocales lists Discord's locales, in order.
+func allLocales() []discordgo.Locale {
+	out := make([]discordgo.Locale, 0, len(discordgo.Locales))
+	for l := range discordgo.Locales {
+		if l != discordgo.Unknown {
+			out = append(out, l)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// localName is an option's name as users of loc see it.
+func localName(o *discordgo.ApplicationCommandOption, loc discordgo.Locale) string {
+	if n, ok := o.NameLocalizations[loc]; ok {
+		return n
+	}
+	return o.Name
 }
 
 func checkOptions(opts []*discordgo.ApplicationCommandOption, at string) []fieldError {
@@ -258,16 +364,33 @@ func checkOptions(opts []*discordgo.ApplicationCommandOption, at string) []field
 		errs = append(errs, fieldError{at, "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."})
 	}
 	seen := map[string]bool{}
+	// Localised names must be unique among the options too, per locale.
+	seenLocal := map[discordgo.Locale]map[string]bool{}
 	optional := false
 	for i, o := range opts {
 		f := fmt.Sprintf("%s.%d", at, i)
 		errs = append(errs, checkName(o.Name, f+".name")...)
 		errs = append(errs, checkDescription(o.Description, f+".description")...)
-		if seen[o.Name] {
+		errs = append(errs, checkLocalizations(o.NameLocalizations, o.DescriptionLocalizations, f+".")...)
+		dup := seen[o.Name]
+		if dup {
 			errs = append(errs, fieldError{f + ".name", "APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS",
 				"Option names must be unique"})
 		}
 		seen[o.Name] = true
+		reported := dup
+		for _, loc := range allLocales() {
+			if seenLocal[loc] == nil {
+				seenLocal[loc] = map[string]bool{}
+			}
+			n := localName(o, loc)
+			if seenLocal[loc][n] && !reported {
+				errs = append(errs, fieldError{f + ".name_localizations." + string(loc), "APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS",
+					"Option names must be unique in every locale"})
+				reported = true
+			}
+			seenLocal[loc][n] = true
+		}
 		if o.Required && optional {
 			errs = append(errs, fieldError{f + ".required", "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
 				"Required options must be placed before non-required options"})
@@ -291,6 +414,20 @@ func checkOptions(opts []*discordgo.ApplicationCommandOption, at string) []field
 		if len(o.Choices) > maxOptionChoices {
 			errs = append(errs, fieldError{f + ".choices", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."})
 		}
+		for j, c := range o.Choices {
+			errs = append(errs, checkChoice(c, o.Type, fmt.Sprintf("%s.choices.%d", f, j))...)
+		}
+		if o.Autocomplete {
+			switch {
+			case o.Type != discordgo.ApplicationCommandOptionString && o.Type != discordgo.ApplicationCommandOptionInteger &&
+				o.Type != discordgo.ApplicationCommandOptionNumber:
+				errs = append(errs, fieldError{f + ".autocomplete", "APPLICATION_COMMAND_OPTION_AUTOCOMPLETE_INVALID_TYPE",
+					"Autocomplete is only allowed on string, integer and number options"})
+			case len(o.Choices) > 0:
+				errs = append(errs, fieldError{f + ".autocomplete", "APPLICATION_COMMAND_OPTION_AUTOCOMPLETE_WITH_CHOICES",
+					"Autocomplete cannot be set on an option with choices"})
+			}
+		}
 		if o.Type == discordgo.ApplicationCommandOptionSubCommand ||
 			o.Type == discordgo.ApplicationCommandOptionSubCommandGroup {
 			errs = append(errs, checkOptions(o.Options, f+".options")...)
@@ -299,13 +436,17 @@ func checkOptions(opts []*discordgo.ApplicationCommandOption, at string) []field
 	return errs
 }
 
-// checkName applies the rule for chat command and option names: 1-32
-// characters, lowercase letters (in any script), digits, '-' and '_'.
+// chatName is Discord's pattern for chat command and option names,
+// ^[-_\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$ (Go names the scripts
+// without "sc=").
+var chatName = regexp.MustCompile(`^[-_\p{L}\p{N}\p{Devanagari}\p{Thai}]{1,32}$`)
+
+// checkName applies the rule for chat command and option names, default
+// or localised: chatName, and letters that have a lowercase form in it.
 func checkName(name, at string) []fieldError {
-	n := utf8.RuneCountInString(name)
-	ok := n >= 1 && n <= maxCommandName
+	ok := chatName.MatchString(name)
 	for _, r := range name {
-		if !(r == '-' || r == '_' || unicode.IsNumber(r) || unicode.IsLetter(r) && !unicode.IsUpper(r)) {
+		if unicode.ToLower(r) != r {
 			ok = false
 		}
 	}
@@ -314,6 +455,42 @@ func checkName(name, at string) []fieldError {
 	}
 	return []fieldError{{at, "APPLICATION_COMMAND_INVALID_NAME",
 		fmt.Sprintf("Command name %q is invalid: use 1-32 lowercase letters, digits, '-' or '_'.", name)}}
+}
+
+// checkChoice checks one of an option's fixed choices (or, with at set
+// for it, an autocomplete result): a name of 1-100 characters, localised
+// names likewise, and a value of the option's type, a string of at most
+// 100 characters.
+func checkChoice(c *discordgo.ApplicationCommandOptionChoice, typ discordgo.ApplicationCommandOptionType, at string) []fieldError {
+	var errs []fieldError
+	if c == nil {
+		return []fieldError{required(at)}
+	}
+	if n := textLen(c.Name); n < 1 || n > maxChoiceName {
+		errs = append(errs, badLen(at+".name", 1, maxChoiceName))
+	}
+	for _, loc := range sortedLocales(c.NameLocalizations) {
+		f := at + ".name_localizations." + string(loc)
+		errs = append(errs, checkLocale(loc, f)...)
+		if n := textLen(c.NameLocalizations[loc]); n < 1 || n > maxChoiceName {
+			errs = append(errs, badLen(f, 1, maxChoiceName))
+		}
+	}
+	switch v := c.Value.(type) {
+	case string:
+		if typ != discordgo.ApplicationCommandOptionString {
+			errs = append(errs, fieldError{at + ".value", "NUMBER_TYPE_COERCE", fmt.Sprintf("Value %q is not a number.", v)})
+		} else if n := textLen(v); n > maxChoiceValue {
+			errs = append(errs, maxLen(at+".value", maxChoiceValue))
+		}
+	case float64, int, int64:
+		if typ == discordgo.ApplicationCommandOptionString {
+			errs = append(errs, fieldError{at + ".value", "STRING_TYPE_CONVERT", "Value must be a string."})
+		}
+	default:
+		errs = append(errs, required(at+".value"))
+	}
+	return errs
 }
 
 func checkDescription(desc, at string) []fieldError {
@@ -331,25 +508,45 @@ var ErrRefusedByClient = errors.New("fakediscord: Discord's client would not sen
 // checkOptions checks a command interaction's option values against the
 // registered command of that name (in the interaction's guild, then
 // global). Interactions of other types, and unregistered commands, pass.
+//
+// An autocomplete interaction is sent only for a registered command, for
+// exactly one focused option that the command declares with autocomplete.
 func (s *Server) checkOptions(i *discordgo.Interaction) error {
-	if i.Type != discordgo.InteractionApplicationCommand {
+	if i.Type != discordgo.InteractionApplicationCommand && i.Type != discordgo.InteractionApplicationCommandAutocomplete {
 		return nil
 	}
 	data := i.ApplicationCommandData()
 	s.mu.Lock()
-	cmd := findCommand(s.commands[i.GuildID], data.CommandType, data.Name)
-	if cmd == nil {
-		cmd = findCommand(s.commands[""], data.CommandType, data.Name)
-	}
+	cmd := s.registeredLocked(i.GuildID, data)
 	var defs []*discordgo.ApplicationCommandOption
 	if cmd != nil {
 		defs = cloneCommands([]*discordgo.ApplicationCommand{cmd})[0].Options
 	}
 	s.mu.Unlock()
+	if i.Type == discordgo.InteractionApplicationCommandAutocomplete {
+		if cmd == nil {
+			return fmt.Errorf("%w: autocomplete for /%s, which is not registered", ErrRefusedByClient, data.Name)
+		}
+		_, err := focusedOption(data.Name, data.Options, defs)
+		return err
+	}
 	if cmd == nil {
 		return nil
 	}
 	return checkOptionValues(data.Name, data.Options, defs)
+}
+
+// registeredLocked finds the registered command an interaction's data
+// names: in its guild, else global; nil when there is none.
+func (s *Server) registeredLocked(guildID string, data discordgo.ApplicationCommandInteractionData) *discordgo.ApplicationCommand {
+	typ := data.CommandType
+	if typ == 0 {
+		typ = discordgo.ChatApplicationCommand
+	}
+	if cmd := findCommand(s.commands[guildID], typ, data.Name); cmd != nil {
+		return cmd
+	}
+	return findCommand(s.commands[""], typ, data.Name)
 }
 
 func checkOptionValues(at string, opts []*discordgo.ApplicationCommandInteractionDataOption, defs []*discordgo.ApplicationCommandOption) error {

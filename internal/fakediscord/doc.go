@@ -51,12 +51,25 @@
 //     bot sent, or one DispatchMessage sent and DeleteMessage did not
 //     remove), unless it sets fail_if_not_exists to false, which sends an
 //     ordinary message instead.
-//   - Command registration: names of 1-32 lowercase letters, digits, '-' or
-//     '_', descriptions of 1-100 characters, at most 25 options with the
+//   - Command registration: names matching ^[-_\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$
+//     in lowercase, descriptions of 1-100 characters, at most 25 options with the
 //     required ones first, max_length and min_length (0-6,000) on string
-//     options only (400). DispatchInteraction refuses, as Discord's client
-//     would, a command whose options break the registered max_length,
-//     min_length or range (ErrRefusedByClient).
+//     options only, autocomplete only on string, integer and number options
+//     without fixed choices (400). Context-menu commands (types 2 and 3)
+//     have names of 1-32 characters of any case, and neither a description
+//     nor options. name_localizations and description_localizations, on
+//     commands and options, must use Discord's locales and follow the same
+//     rules; names must be unique in every locale. DispatchInteraction
+//     refuses, as Discord's client would, a command whose options break the
+//     registered max_length, min_length or range (ErrRefusedByClient).
+//   - Autocomplete (see AutocompleteInteraction): dispatched only for a
+//     registered command's option declared with autocomplete, and answered
+//     only by callback type 8, within the acknowledgement deadline, with at
+//     most 25 choices whose names are 1-100 characters and whose values are
+//     of the option's type (strings of at most 100); nothing follows it (no
+//     edit or follow-up: 404). AutocompleteChoices returns the answer.
+//     MessageCommandInteraction builds a message context-menu command, the
+//     target message in its resolved data.
 //   - Rate limits: each route has buckets keyed by its major parameter
 //     (one per interaction token, per channel...; see DefaultLimits and
 //     RouteLimits), announced in X-RateLimit-* headers; a request to an

@@ -398,16 +398,80 @@ func (s *Server) DispatchInteraction(i *discordgo.Interaction) error {
 		return err
 	}
 	st := s.Track(i)
+	payload, err := interactionPayload(i)
+	if err != nil {
+		return err
+	}
 	s.mu.Lock()
 	st.dispatchedAt = time.Now()
 	s.mu.Unlock()
-	if err := s.Dispatch("INTERACTION_CREATE", i); err != nil {
+	if err := s.Dispatch("INTERACTION_CREATE", payload); err != nil {
 		s.mu.Lock()
 		st.dispatchedAt = time.Time{}
 		s.mu.Unlock()
 		return err
 	}
 	return nil
+}
+
+// interactionPayload is i as Discord sends it. discordgo leaves a
+// message's components out when it encodes one (Message.Components is
+// `json:"-"`), but Discord sends the components of the message a button
+// sits on, and the message of a menu command's resolved data: they are put
+// back.
+func interactionPayload(i *discordgo.Interaction) (json.RawMessage, error) {
+	raw, err := json.Marshal(i)
+	if err != nil {
+		return nil, fmt.Errorf("fakediscord: encode interaction: %w", err)
+	}
+	var withComps []*discordgo.Message
+	if i.Message != nil && len(i.Message.Components) > 0 {
+		withComps = append(withComps, i.Message)
+	}
+	if i.Type == discordgo.InteractionApplicationCommand {
+		if d, ok := i.Data.(discordgo.ApplicationCommandInteractionData); ok && d.Resolved != nil {
+			for _, m := range d.Resolved.Messages {
+				if m != nil && len(m.Components) > 0 {
+					withComps = append(withComps, m)
+				}
+			}
+		}
+	}
+	if len(withComps) == 0 {
+		return raw, nil
+	}
+	var obj map[string]any
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return nil, fmt.Errorf("fakediscord: encode interaction: %w", err)
+	}
+	comps := func(m *discordgo.Message) any {
+		b, _ := json.Marshal(m.Components)
+		var v any
+		_ = json.Unmarshal(b, &v)
+		return v
+	}
+	if i.Message != nil && len(i.Message.Components) > 0 {
+		if m, ok := obj["message"].(map[string]any); ok {
+			m["components"] = comps(i.Message)
+		}
+	}
+	if data, ok := obj["data"].(map[string]any); ok {
+		if res, ok := data["resolved"].(map[string]any); ok {
+			if msgs, ok := res["messages"].(map[string]any); ok {
+				d := i.Data.(discordgo.ApplicationCommandInteractionData)
+				for id, m := range d.Resolved.Messages {
+					if mm, ok := msgs[id].(map[string]any); ok && m != nil && len(m.Components) > 0 {
+						mm["components"] = comps(m)
+					}
+				}
+			}
+		}
+	}
+	out, err := json.Marshal(obj)
+	if err != nil {
+		return nil, fmt.Errorf("fakediscord: encode interaction: %w", err)
+	}
+	return out, nil
 }
 
 // DispatchMessage sends MESSAGE_CREATE. An empty ID, ChannelID or Timestamp

@@ -58,6 +58,10 @@ func (u UserSpec) user() *discordgo.User {
 	return &discordgo.User{ID: id, Username: name, Discriminator: "0", GlobalName: name}
 }
 
+// User is the user u describes, as Discord shows it (for the author of a
+// message, say).
+func (u UserSpec) User() *discordgo.User { return u.user() }
+
 func (u UserSpec) permissions() int64 {
 	switch {
 	case u.Permissions != 0:

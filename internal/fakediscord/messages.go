@@ -35,6 +35,10 @@ type interactionState struct {
 	message      *discordgo.Message // the message a component sits on
 	originalID   string             // the original response's message ID
 	followupIDs  []string
+	// focused is, for an autocomplete interaction, the registered
+	// definition of the option being typed; choices are the bot's answer.
+	focused *discordgo.ApplicationCommandOption
+	choices []*discordgo.ApplicationCommandOptionChoice
 }
 
 // interactionLocked returns the state of an interaction, creating it.
@@ -64,6 +68,7 @@ func (s *Server) Track(i *discordgo.Interaction) *interactionState {
 	st := s.interactionLocked(i.ID, i.Token)
 	st.kind = i.Type
 	st.message = i.Message
+	s.trackAutocompleteLocked(st, i)
 	if i.ChannelID != "" {
 		st.channelID = i.ChannelID
 	}
@@ -226,8 +231,11 @@ func (s *Server) handleCallback(c *call) reply {
 		m := s.componentMessageLocked(st)
 		s.applyLocked(m, data, c.req.Files, false)
 		st.originalID = m["id"].(string)
+	case discordgo.InteractionApplicationCommandAutocompleteResult:
+		if e := s.checkChoicesLocked(st, data); e != nil {
+			return *e
+		}
 	case discordgo.InteractionResponsePong,
-		discordgo.InteractionApplicationCommandAutocompleteResult,
 		discordgo.InteractionResponseModal:
 	default:
 		return formError([]fieldError{{"type", "BASE_TYPE_CHOICES", fmt.Sprintf("Value must be one of known types, not %d.", typ)}})
@@ -261,6 +269,15 @@ func (s *Server) componentMessageLocked(st *interactionState) map[string]any {
 			}
 		}
 	}
+	if len(st.message.Components) > 0 {
+		// discordgo's encoding leaves them out.
+		if data, err := json.Marshal(st.message.Components); err == nil {
+			var comps []any
+			if json.Unmarshal(data, &comps) == nil {
+				m["components"] = comps
+			}
+		}
+	}
 	m["id"] = id
 	if f, ok := m["flags"].(float64); ok {
 		m["flags"] = int(f)
@@ -273,7 +290,10 @@ func (s *Server) componentMessageLocked(st *interactionState) map[string]any {
 // is for, or the reply Discord gives when there is none.
 func (s *Server) webhookStateLocked(app, token string) (*interactionState, *reply) {
 	st := s.byToken[token]
-	if app != AppID || st == nil || st.ackedAt.IsZero() {
+	// An autocomplete result is the interaction's only answer: it has no
+	// message to read, edit or follow up.
+	if app != AppID || st == nil || st.ackedAt.IsZero() ||
+		st.ackType == int(discordgo.InteractionApplicationCommandAutocompleteResult) {
 		r := errorReply(http.StatusNotFound, 10015, "Unknown Webhook")
 		return nil, &r
 	}

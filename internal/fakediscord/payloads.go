@@ -14,7 +14,12 @@ import (
 //   - show_sources_click.json: MESSAGE_COMPONENT, a click on "Show
 //     sources" under an answer citing passage 000_e22c96a855d117b2#1 of
 //     the seed articles, with the message as Discord includes it;
-//   - ping.json: the PING Discord sends to check an interactions endpoint.
+//   - ping.json: the PING Discord sends to check an interactions endpoint;
+//   - check_message.json: APPLICATION_COMMAND of type 3 (a message menu
+//     command), "Check against the articles" on a member's message, which
+//     the resolved data holds whole;
+//   - autocomplete_outlet.json: APPLICATION_COMMAND_AUTOCOMPLETE of /source
+//     while "tas" is typed in its outlet option (focused), its query given.
 //
 //go:embed testdata/interactions/*.json
 var payloads embed.FS

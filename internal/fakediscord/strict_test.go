@@ -421,4 +421,19 @@ func TestPayloadsDecode(t *testing.T) {
 	if ping.Type != discordgo.InteractionPing {
 		t.Errorf("ping = %+v", ping)
 	}
+	var check, complete discordgo.Interaction
+	if err := json.Unmarshal(Payload(t, "check_message.json"), &check); err != nil {
+		t.Fatal(err)
+	}
+	if d := check.ApplicationCommandData(); check.Type != discordgo.InteractionApplicationCommand || d.CommandType != discordgo.MessageApplicationCommand ||
+		d.Resolved == nil || d.Resolved.Messages[d.TargetID] == nil || d.Resolved.Messages[d.TargetID].Content == "" {
+		t.Errorf("check = %+v", check)
+	}
+	if err := json.Unmarshal(Payload(t, "autocomplete_outlet.json"), &complete); err != nil {
+		t.Fatal(err)
+	}
+	if d := complete.ApplicationCommandData(); complete.Type != discordgo.InteractionApplicationCommandAutocomplete ||
+		len(d.Options) != 2 || d.Options[0].Focused || !d.Options[1].Focused || d.Options[1].StringValue() != "tas" {
+		t.Errorf("autocomplete = %+v", complete)
+	}
 }
