@@ -67,10 +67,19 @@ type AnswerInput struct {
 	Today    string
 }
 
+// RewriteInput is what the rewrite prompt needs: a follow-up question and
+// the turns before it, oldest first.
+type RewriteInput struct {
+	Question string
+	History  []Turn
+}
+
 // Set is the parsed prompt templates. It is safe for concurrent use.
 type Set struct {
-	system *template.Template
-	answer *template.Template
+	system        *template.Template
+	answer        *template.Template
+	rewriteSystem *template.Template
+	rewrite       *template.Template
 }
 
 // New parses the embedded templates. An error means a template is broken and
@@ -88,9 +97,10 @@ func New() (*Set, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse prompt templates: %w", err)
 	}
-	s := &Set{system: root.Lookup("system.tmpl"), answer: root.Lookup("answer.tmpl")}
-	if s.system == nil || s.answer == nil {
-		return nil, fmt.Errorf("parse prompt templates: system.tmpl or answer.tmpl missing")
+	s := &Set{system: root.Lookup("system.tmpl"), answer: root.Lookup("answer.tmpl"),
+		rewriteSystem: root.Lookup("rewrite_system.tmpl"), rewrite: root.Lookup("rewrite.tmpl")}
+	if s.system == nil || s.answer == nil || s.rewriteSystem == nil || s.rewrite == nil {
+		return nil, fmt.Errorf("parse prompt templates: system.tmpl, answer.tmpl, rewrite_system.tmpl or rewrite.tmpl missing")
 	}
 	return s, nil
 }
@@ -138,6 +148,27 @@ func (s *Set) Answer(in AnswerInput) (string, error) {
 		Dated, Undated bool
 		NotCovered     string
 	}{in, dated, undated, NotCovered})
+}
+
+// Rewrite renders the system prompt and the user message that ask the
+// model to turn a follow-up question into a standalone one, for retrieval:
+// the earlier turns (their citation marks dropped) and the follow-up, all
+// fenced. It fails if the question is blank or there is no earlier turn,
+// since a question without a conversation is its own standalone form.
+func (s *Set) Rewrite(in RewriteInput) (system, user string, err error) {
+	if strings.TrimSpace(in.Question) == "" {
+		return "", "", fmt.Errorf("render rewrite prompt: empty question")
+	}
+	if len(in.History) == 0 {
+		return "", "", fmt.Errorf("render rewrite prompt: no earlier turn")
+	}
+	if system, err = render(s.rewriteSystem, nil); err != nil {
+		return "", "", err
+	}
+	if user, err = render(s.rewrite, in); err != nil {
+		return "", "", err
+	}
+	return system, user, nil
 }
 
 func render(t *template.Template, data any) (string, error) {
