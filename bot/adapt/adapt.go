@@ -17,7 +17,6 @@ import (
 	"github.com/newsbot/newsbot/answer"
 	"github.com/newsbot/newsbot/commands/seam"
 	"github.com/newsbot/newsbot/internal/fetch"
-	"github.com/newsbot/newsbot/prompts"
 	"github.com/newsbot/newsbot/retrieval"
 	"github.com/newsbot/newsbot/retrieval/article"
 )
@@ -31,7 +30,7 @@ type Engine struct {
 func (e Engine) Answer(ctx context.Context, q seam.Question, onPartial func(string)) (seam.Answer, error) {
 	aq := answer.Question{Text: q.Text}
 	for _, t := range q.History {
-		aq.History = append(aq.History, prompts.Turn{Question: t.Question, Answer: t.Answer})
+		aq.History = append(aq.History, answer.Turn{Question: t.Question, Answer: t.Answer, Query: t.Query, Articles: t.Articles})
 	}
 	res, err := e.Engine.Answer(ctx, aq, onPartial)
 	if err != nil {
@@ -39,6 +38,7 @@ func (e Engine) Answer(ctx context.Context, q seam.Question, onPartial func(stri
 	}
 	out := seam.Answer{
 		Text:             res.Text,
+		Query:            res.Query,
 		Declined:         res.Declined,
 		Mode:             res.Mode,
 		Model:            res.Model,
