@@ -327,11 +327,15 @@ func (s *Server) DispatchInteraction(i *discordgo.Interaction) error {
 	if err := s.checkOptions(i); err != nil {
 		return err
 	}
+	payload, err := encodeInteraction(i)
+	if err != nil {
+		return err
+	}
 	st := s.Track(i)
 	s.mu.Lock()
 	st.dispatchedAt = time.Now()
 	s.mu.Unlock()
-	if err := s.Dispatch("INTERACTION_CREATE", i); err != nil {
+	if err := s.Dispatch("INTERACTION_CREATE", json.RawMessage(payload)); err != nil {
 		s.mu.Lock()
 		st.dispatchedAt = time.Time{}
 		s.mu.Unlock()

@@ -35,6 +35,7 @@ type interactionState struct {
 	message      *discordgo.Message // the message a component sits on
 	originalID   string             // the original response's message ID
 	followupIDs  []string
+	modal        *Modal // the modal a type 9 callback opened
 }
 
 // interactionLocked returns the state of an interaction, creating it.
@@ -226,9 +227,14 @@ func (s *Server) handleCallback(c *call) reply {
 		m := s.componentMessageLocked(st)
 		s.applyLocked(m, data, c.req.Files, false)
 		st.originalID = m["id"].(string)
+	case discordgo.InteractionResponseModal:
+		m, e := validateModal(data)
+		if e != nil {
+			return *e
+		}
+		st.modal = m
 	case discordgo.InteractionResponsePong,
-		discordgo.InteractionApplicationCommandAutocompleteResult,
-		discordgo.InteractionResponseModal:
+		discordgo.InteractionApplicationCommandAutocompleteResult:
 	default:
 		return formError([]fieldError{{"type", "BASE_TYPE_CHOICES", fmt.Sprintf("Value must be one of known types, not %d.", typ)}})
 	}
