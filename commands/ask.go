@@ -72,7 +72,7 @@ func (r *Router) handleAsk(ctx context.Context, x *exchange) error {
 		return err
 	}
 	x.trace.stage("queue", time.Since(queued))
-	msgs, err := r.answerInto(ctx, x.trace, seam.Question{Text: q}, x.edit)
+	msgs, _, err := r.answerInto(ctx, x.trace, seam.Question{Text: q}, x.edit)
 	if err != nil {
 		return err
 	}
@@ -87,15 +87,15 @@ func (r *Router) handleAsk(ctx context.Context, x *exchange) error {
 // answerInto answers q, streaming the growing answer through send (at most
 // one send per EditInterval) and sending the final first message; it
 // returns all the messages of the answer, the overflow being for the caller
-// to send.
-func (r *Router) answerInto(ctx context.Context, tr *trace, q seam.Question, send func(context.Context, message) error) ([]message, error) {
+// to send, and the answer.
+func (r *Router) answerInto(ctx context.Context, tr *trace, q seam.Question, send func(context.Context, message) error) ([]message, seam.Answer, error) {
 	th := startThrottle(ctx, r.cfg.EditInterval, send)
 	res, err := r.cfg.Answerer.Answer(ctx, q, func(partial string) {
 		th.update(renderPartial(q.Text, partial))
 	})
 	if err != nil {
 		th.halt()
-		return nil, err
+		return nil, res, err
 	}
 	tr.stage("retrieve", res.Retrieve)
 	tr.stage("generate", res.Generate)
@@ -110,9 +110,9 @@ func (r *Router) answerInto(ctx context.Context, tr *trace, q seam.Question, sen
 		tr.set(slog.String("stream_err", partialErr.Error()))
 	}
 	if err != nil {
-		return nil, err
+		return nil, res, err
 	}
-	return msgs, nil
+	return msgs, res, nil
 }
 
 // renderPartial is the answer as it streams: the question, the text so far
@@ -147,8 +147,10 @@ func renderAnswer(question string, res seam.Answer) []message {
 	return msgs
 }
 
+// answerButtons is the one place an answer's component row is assembled:
+// Follow up (followup.go), Show sources when it cites any, 👍 and 👎.
 func answerButtons(sources bool) []discordgo.MessageComponent {
-	var row []discordgo.MessageComponent
+	row := []discordgo.MessageComponent{followUpButton()}
 	if sources {
 		row = append(row, discordgo.Button{Label: "Show sources", Style: discordgo.SecondaryButton, CustomID: idShowSources})
 	}
@@ -363,9 +365,12 @@ func closestEmbed(ps []seam.Passage) *discordgo.MessageEmbed {
 	return &discordgo.MessageEmbed{Title: "Closest articles", Description: strings.Join(lines, "\n"), Color: embedColor}
 }
 
-// handleAskButton handles the buttons under an answer.
+// handleAskButton handles the buttons under an answer, and the Follow up
+// modal's submission.
 func (r *Router) handleAskButton(ctx context.Context, x *exchange, args []string) error {
 	switch {
+	case len(args) == 1 && args[0] == "followup":
+		return r.followUp(ctx, x)
 	case len(args) == 1 && args[0] == "sources":
 		return r.showSources(ctx, x, -1)
 	case len(args) == 2 && args[0] == "sources":

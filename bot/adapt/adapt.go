@@ -1,7 +1,7 @@
-// Package adapt fits the answer engine, the retrieval index and the page
-// fetcher to the small interfaces package commands declares, converting
-// their values to commands/seam's and their errors to the ones commands
-// tells users about. It is the only code that knows both sides of that
+// Package adapt fits the answer engine, the retrieval index, the page
+// fetcher and the conversation store to the small interfaces package
+// commands declares, converting their values to commands/seam's and their
+// errors to the ones commands tells users about. It is the only code that knows both sides of that
 // seam; bot wires it, and commands' end-to-end tests use it to drive the
 // real engine and index.
 //
@@ -16,6 +16,7 @@ import (
 
 	"github.com/newsbot/newsbot/answer"
 	"github.com/newsbot/newsbot/commands/seam"
+	"github.com/newsbot/newsbot/internal/convstore"
 	"github.com/newsbot/newsbot/internal/fetch"
 	"github.com/newsbot/newsbot/retrieval"
 	"github.com/newsbot/newsbot/retrieval/article"
@@ -214,4 +215,37 @@ func problems(ps []article.Problem) []seam.Problem {
 		out = append(out, seam.Problem{Path: p.Path, Line: p.Line, Reason: p.Reason})
 	}
 	return out
+}
+
+// ConversationStore is what internal/convstore's stores offer.
+type ConversationStore interface {
+	Turns(ctx context.Context, key string) ([]convstore.Turn, error)
+	Append(ctx context.Context, key string, max int, turns ...convstore.Turn) error
+}
+
+// Conversations is a conversation store as commands.Conversations.
+type Conversations struct {
+	Store ConversationStore
+}
+
+// Turns implements commands.Conversations.
+func (c Conversations) Turns(ctx context.Context, key string) ([]seam.Turn, error) {
+	ts, err := c.Store.Turns(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]seam.Turn, len(ts))
+	for i, t := range ts {
+		out[i] = seam.Turn{Question: t.Question, Answer: t.Answer, Query: t.Query, Passages: t.Passages, Articles: t.Articles}
+	}
+	return out, nil
+}
+
+// Append implements commands.Conversations.
+func (c Conversations) Append(ctx context.Context, key string, max int, turns ...seam.Turn) error {
+	ts := make([]convstore.Turn, len(turns))
+	for i, t := range turns {
+		ts[i] = convstore.Turn{Question: t.Question, Answer: t.Answer, Query: t.Query, Passages: t.Passages, Articles: t.Articles}
+	}
+	return c.Store.Append(ctx, key, max, ts...)
 }
