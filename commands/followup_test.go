@@ -424,3 +424,40 @@ func TestThreadName(t *testing.T) {
 		}
 	}
 }
+
+// TestFollowUpOverHTTP: over the HTTP interactions endpoint the modal is
+// the response body to the button, the deferred update the body to the
+// submission, and the answer lands in the thread as over the gateway.
+func TestFollowUpOverHTTP(t *testing.T) {
+	t.Parallel()
+	e := newConversationEnv(t, envOptions{})
+	ask := fakediscord.CommandInteraction("ask", map[string]any{"question": inspectionsQ}, member)
+	e.fake.Track(ask)
+	var got []*discordgo.InteractionResponse
+	if err := e.router.HandleHTTP(ctxFor(t, 3*time.Second), e.ds, ask, relayTo(e.env, ask, &got)); err != nil {
+		t.Fatal(err)
+	}
+	first := e.waitResponse(ask, 5*time.Second, answered)
+	press := fakediscord.ComponentInteraction(idFollowUp, first, member)
+	e.fake.Track(press)
+	got = nil
+	if err := e.router.HandleHTTP(ctxFor(t, 3*time.Second), e.ds, press, relayTo(e.env, press, &got)); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Type != discordgo.InteractionResponseModal {
+		t.Fatalf("responses to the button %+v, want the modal", got)
+	}
+	sub, err := e.fake.SubmitModal(press, member, map[string]string{idFollowUpInput: "and who said that?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.fake.Track(sub)
+	got = nil
+	if err := e.router.HandleHTTP(ctxFor(t, 3*time.Second), e.ds, sub, relayTo(e.env, sub, &got)); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Type != discordgo.InteractionResponseDeferredMessageUpdate {
+		t.Fatalf("responses to the submission %+v, want a deferred update", got)
+	}
+	e.answerIn(t, first.ID, "and who said that?")
+}
