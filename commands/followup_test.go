@@ -225,6 +225,15 @@ func TestFollowUpInThread(t *testing.T) {
 	if turns[1].Query != e.lastQuery(t, q1).Text || len(turns[0].Articles) == 0 {
 		t.Errorf("turns keep no query or cited articles: %+v", turns)
 	}
+
+	// Follow up again from the answer in the channel: the same thread and
+	// conversation, not a second thread.
+	const q3 = "and what did the US House do?"
+	e.followUp(t, first, q3)
+	e.answerIn(t, first.ID, q3)
+	if turns, _ := e.store.Turns(context.Background(), first.ID); len(turns) != 4 || len(e.fake.Threads()) != 1 {
+		t.Errorf("%d turns, threads %v; want the fourth turn in the one thread", len(turns), e.fake.Threads())
+	}
 }
 
 const inspectionsQ = "Will Iran allow inspections of its military sites?"
