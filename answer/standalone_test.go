@@ -7,10 +7,12 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/newsbot/newsbot/internal/fakeopenai"
+	"github.com/newsbot/newsbot/prompts"
 	"github.com/newsbot/newsbot/retrieval"
 )
 
@@ -235,4 +237,21 @@ func TestCleanRewrite(t *testing.T) {
 			t.Errorf("cleanRewrite(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
+}
+
+// FuzzCleanRewrite: whatever the model replies, the query taken from it is
+// one line of at most maxQueryRunes runes, without the not-covered token.
+func FuzzCleanRewrite(f *testing.F) {
+	for _, s := range []string{"What did the US say?", "Standalone question: \"Who won?\"\nbecause", "NOT_IN_ARTICLES", "\n\n  ‘x’ ", strings.Repeat("é", 600), "question:\x00\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := cleanRewrite(s)
+		if strings.ContainsAny(got, "\n") || utf8.RuneCountInString(got) > maxQueryRunes || strings.Contains(got, prompts.NotCovered) {
+			t.Errorf("cleanRewrite(%q) = %q", s, got)
+		}
+		if got != strings.TrimSpace(got) {
+			t.Errorf("cleanRewrite(%q) = %q: not trimmed", s, got)
+		}
+	})
 }
