@@ -72,7 +72,7 @@ func (r *Router) handleAsk(ctx context.Context, x *exchange) error {
 		return err
 	}
 	x.trace.stage("queue", time.Since(queued))
-	msgs, _, err := r.answerInto(ctx, x.trace, seam.Question{Text: q}, x.edit)
+	msgs, _, err := r.answerInto(ctx, x.trace, seam.Question{Text: q}, x.edit, nil)
 	if err != nil {
 		return err
 	}
@@ -87,8 +87,10 @@ func (r *Router) handleAsk(ctx context.Context, x *exchange) error {
 // answerInto answers q, streaming the growing answer through send (at most
 // one send per EditInterval) and sending the final first message; it
 // returns all the messages of the answer, the overflow being for the caller
-// to send, and the answer.
-func (r *Router) answerInto(ctx context.Context, tr *trace, q seam.Question, send func(context.Context, message) error) ([]message, seam.Answer, error) {
+// to send, and the answer. answered, when not nil, is given the answer
+// before the final message goes out (a follow-up's turn is kept then, so
+// that a follow-up to it finds it).
+func (r *Router) answerInto(ctx context.Context, tr *trace, q seam.Question, send func(context.Context, message) error, answered func(seam.Answer)) ([]message, seam.Answer, error) {
 	th := startThrottle(ctx, r.cfg.EditInterval, send)
 	res, err := r.cfg.Answerer.Answer(ctx, q, func(partial string) {
 		th.update(renderPartial(q.Text, partial))
@@ -100,6 +102,9 @@ func (r *Router) answerInto(ctx context.Context, tr *trace, q seam.Question, sen
 	tr.stage("retrieve", res.Retrieve)
 	tr.stage("generate", res.Generate)
 	tr.answered(res)
+	if answered != nil {
+		answered(res)
+	}
 	msgs := renderAnswer(q.Text, res)
 	sendStart := time.Now()
 	err = th.finish(ctx, msgs[0])

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -341,11 +342,26 @@ func (v *venue) open(ctx context.Context, tr *trace, q string) (*discordgo.Messa
 // answerIn answers q into first, v's first message, after turns (bounded
 // to what the model may be shown), streaming it, then sends the rest of a
 // long answer. A follow-up (turns before it) becomes a turn of its
-// conversation; when answering fails, first says so.
+// conversation, kept before the answer shows whole; when answering fails,
+// first says so.
 func (r *Router) answerIn(ctx context.Context, tr *trace, v *venue, first *discordgo.Message, q string, turns []seam.Turn) error {
 	edit := func(ctx context.Context, m message) error { return v.edit(ctx, first.ID, m) }
 	question := seam.Question{Text: q, History: boundTurns(turns, r.cfg.ConversationTurns, r.cfg.ConversationTokens)}
-	msgs, res, err := r.answerInto(ctx, tr, question, edit)
+	var kept func(seam.Answer)
+	if len(turns) > 0 {
+		kept = func(res seam.Answer) {
+			turn := r.turnOfAnswer(q, res)
+			key, add := v.key, []seam.Turn{turn}
+			if !v.stored {
+				add = append(append([]seam.Turn(nil), turns...), turn)
+			}
+			if key == "" {
+				key = first.ID
+			}
+			r.keep(ctx, tr, key, add)
+		}
+	}
+	msgs, _, err := r.answerInto(ctx, tr, question, edit, kept)
 	if err != nil {
 		if editErr := edit(ctx, message{Content: userText(err, r.supported)}); editErr != nil {
 			tr.fail(editErr)
@@ -357,24 +373,12 @@ func (r *Router) answerIn(ctx context.Context, tr *trace, v *venue, first *disco
 			return err
 		}
 	}
-	if len(turns) == 0 {
-		return nil
-	}
-	turn := r.turnOfAnswer(q, res)
-	key, add := v.key, []seam.Turn{turn}
-	if !v.stored {
-		add = append(append([]seam.Turn(nil), turns...), turn)
-	}
-	if key == "" {
-		key = first.ID
-	}
-	r.keep(ctx, tr, key, add)
 	return nil
 }
 
 // conversation returns the stored turns of a conversation; none without a
-// store, or when it fails (logged: the follow-up is then answered from
-// the message alone). tr may be nil.
+// store, or when it fails (noted in tr's log line, or logged when tr is
+// nil: the follow-up is then answered from the message alone).
 func (r *Router) conversation(ctx context.Context, tr *trace, key string) []seam.Turn {
 	if r.cfg.Conversations == nil || key == "" {
 		return nil
@@ -385,8 +389,9 @@ func (r *Router) conversation(ctx context.Context, tr *trace, key string) []seam
 	if err != nil {
 		if tr != nil {
 			tr.set(slog.String("conversation_err", err.Error()))
+		} else {
+			r.log.Warn("read a conversation", "err", err)
 		}
-		r.log.Warn("read a conversation", "err", err)
 		return nil
 	}
 	if len(turns) > 0 {
@@ -395,8 +400,8 @@ func (r *Router) conversation(ctx context.Context, tr *trace, key string) []seam
 	return turns
 }
 
-// keep adds turns to a conversation; a failure is logged, not shown: the
-// answer was given, only its memory is lost.
+// keep adds turns to a conversation; a failure is noted in the log line,
+// not shown: the answer was given, only its memory is lost.
 func (r *Router) keep(ctx context.Context, tr *trace, key string, turns []seam.Turn) {
 	if r.cfg.Conversations == nil {
 		return
@@ -405,7 +410,6 @@ func (r *Router) keep(ctx context.Context, tr *trace, key string, turns []seam.T
 	defer cancel()
 	if err := r.cfg.Conversations.Append(ctx, key, r.cfg.ConversationTurns, turns...); err != nil {
 		tr.set(slog.String("conversation_err", err.Error()))
-		r.log.Warn("keep a conversation", "err", err)
 		return
 	}
 	r.threads.remember(key)
@@ -420,7 +424,7 @@ func (r *Router) turnOf(m *discordgo.Message) seam.Turn {
 	t := seam.Turn{Question: questionOf(m.Content), Answer: answerOf(m.Content)}
 	for _, c := range citationsOf(m) {
 		t.Passages = append(t.Passages, c.ID)
-		if p, ok := r.cfg.Searcher.Passage(c.ID); ok && p.ArticleID != "" && !contains(t.Articles, p.ArticleID) {
+		if p, ok := r.cfg.Searcher.Passage(c.ID); ok && p.ArticleID != "" && !slices.Contains(t.Articles, p.ArticleID) {
 			t.Articles = append(t.Articles, p.ArticleID)
 		}
 	}
@@ -432,20 +436,11 @@ func (r *Router) turnOfAnswer(q string, res seam.Answer) seam.Turn {
 	t := seam.Turn{Question: q, Answer: res.Text, Query: res.Query}
 	for _, c := range res.Citations {
 		t.Passages = append(t.Passages, c.ID)
-		if c.ArticleID != "" && !contains(t.Articles, c.ArticleID) {
+		if c.ArticleID != "" && !slices.Contains(t.Articles, c.ArticleID) {
 			t.Articles = append(t.Articles, c.ArticleID)
 		}
 	}
 	return t
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // boundTurns is what of a conversation a follow-up is answered after: its
