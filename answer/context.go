@@ -122,7 +122,10 @@ func (e *Engine) ModelContext(passages []retrieval.Result) []retrieval.Passage {
 // article wrapper for each run of passages of the same article, the
 // passages numbered 1..n in order.
 func (e *Engine) promptInput(q Question, numbered []retrieval.Passage) prompts.AnswerInput {
-	in := prompts.AnswerInput{Question: q.Text, History: q.History, Today: e.cfg.Now().Format("2006-01-02")}
+	in := prompts.AnswerInput{Question: q.Text, Today: e.cfg.Now().Format("2006-01-02")}
+	for _, t := range q.History {
+		in.History = append(in.History, prompts.Turn{Question: t.Question, Answer: t.Answer})
+	}
 	for i, p := range numbered {
 		if i == 0 || numbered[i-1].ArticleID != p.ArticleID {
 			a := prompts.Article{Title: p.Title, Source: p.Source, URL: p.URL}

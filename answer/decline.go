@@ -80,7 +80,9 @@ type Evidence struct {
 const evidenceDepth = 5
 
 // evidence gathers the evidence for query over the retrieved passages.
-func (e *Engine) evidence(query string, passages []retrieval.Result) Evidence {
+// Terms in exempt (a follow-up's words carried from an answered turn) are
+// weighed in the soft evidence only: they are no missing name or year.
+func (e *Engine) evidence(query string, exempt map[string]bool, passages []retrieval.Result) Evidence {
 	var ev Evidence
 	top := passages[:min(len(passages), evidenceDepth)]
 	m := e.r.Matcher(query)
@@ -126,6 +128,9 @@ func (e *Engine) evidence(query string, passages []retrieval.Result) Evidence {
 		if !t.Known {
 			unknown += rarity(t)
 		}
+		if exempt[t.Term] {
+			continue
+		}
 		if t.Year {
 			switch {
 			case inTop(t.Term):
@@ -169,7 +174,13 @@ func (e *Engine) evidence(query string, passages []retrieval.Result) Evidence {
 		ev.MissingSoft = missingWeight / total
 	}
 	ev.Span = e.r.Years()
-	ev.LaterYear = laterYear(e.r, query, terms, top)
+	own := make([]retrieval.QueryTerm, 0, len(terms))
+	for _, t := range terms {
+		if !exempt[t.Term] {
+			own = append(own, t)
+		}
+	}
+	ev.LaterYear = laterYear(e.r, query, own, top)
 	return ev
 }
 
@@ -206,6 +217,7 @@ func bestWindow(m *retrieval.Matcher, p retrieval.Result) float64 {
 // futureWords mark a question about what was expected rather than what
 // happened ("when will the 2006 World Cup start?").
 var futureWords = map[string]bool{"will": true, "going": true, "plan": true, "plans": true, "planned": true,
+	"predict": true, "predicts": true, "predicted": true, "forecast": true, "forecasts": true, "forecasting": true, "projected": true,
 	"due": true, "expected": true, "expect": true, "upcoming": true, "next": true, "future": true, "hope": true, "hopes": true,
 	"until": true, "till": true, "through": true, "by": true, "before": true, "ahead": true}
 

@@ -123,8 +123,11 @@ func (e *Engine) Offline() bool { return e.cfg.Model == nil }
 // Question is what a user asked.
 type Question struct {
 	Text string
-	// History holds earlier turns of a conversation (thread replies).
-	History []prompts.Turn
+	// History holds the earlier turns of a conversation, oldest first: a
+	// question with history is a follow-up, turned into a standalone
+	// query before retrieval (see standalone.go), and the model is shown
+	// the turns. The caller bounds them.
+	History []Turn
 	// Source restricts retrieval to one outlet when set.
 	Source string
 }
@@ -143,6 +146,8 @@ type Usage struct {
 
 // Timings are the durations of the pipeline's stages.
 type Timings struct {
+	// Rewrite is the model's rewrite of a follow-up, part of Retrieve.
+	Rewrite  time.Duration
 	Retrieve time.Duration
 	Generate time.Duration
 	Total    time.Duration
@@ -151,6 +156,15 @@ type Timings struct {
 // Result is an answer with everything needed to show and check it.
 type Result struct {
 	Question string
+	// Query is what retrieval was asked: the question, or a follow-up's
+	// standalone form; Standalone says how it was made (QueryAsAsked,
+	// QueryRewrite, QueryCarried), Carried lists the words carried from
+	// the earlier turn and Preferred the articles cited earlier, whose
+	// passages were preferred.
+	Query      string
+	Standalone string
+	Carried    []string
+	Preferred  []string
 	// Text is the answer with citation marks [1]..[n] matching Citations.
 	Text string
 	// Citations are the cited passages, in order of first citation.
@@ -198,13 +212,11 @@ func (e *Engine) Answer(ctx context.Context, q Question, onPartial func(string))
 	if text == "" {
 		return res, errors.New("answer: empty question")
 	}
-	query := text
-	if len(q.History) > 0 {
-		// A follow-up ("and what did Rouhani say?") leans on the previous
-		// question for its topic.
-		query = q.History[len(q.History)-1].Question + " " + text
-	}
-	passages, err := e.r.Search(ctx, retrieval.Query{Text: query, K: e.cfg.K, Source: q.Source})
+	sq := e.standaloneQuery(ctx, q, text)
+	res.Timings.Rewrite = time.Since(start)
+	query := sq.query
+	res.Query, res.Standalone, res.Carried, res.Preferred = query, sq.how, sq.carried, sq.prefer
+	passages, err := e.r.Search(ctx, retrieval.Query{Text: query, K: e.cfg.K, Source: q.Source, Prefer: sq.prefer})
 	res.Timings.Retrieve = time.Since(start)
 	if err != nil {
 		return res, fmt.Errorf("answer: retrieve: %w", err)
@@ -212,8 +224,12 @@ func (e *Engine) Answer(ctx context.Context, q Question, onPartial func(string))
 	res.Passages = passages
 	defer func() { res.Timings.Total = time.Since(start) }()
 
-	rd := e.read(text, query, passages)
-	res.Evidence = e.evidence(query, passages)
+	rd := e.read(text, query, sq.context, sq.prefer, passages)
+	var exempt map[string]bool
+	if sq.settled {
+		exempt = sq.context
+	}
+	res.Evidence = e.evidence(query, exempt, passages)
 	res.Evidence.Kind = rd.kind.String()
 	if rd.typed() {
 		res.Evidence.Typed = true

@@ -62,11 +62,27 @@ var referring = []string{"he ", "she ", "it ", "they ", "his ", "her ", "its ", 
 	"the singer", "the actor", "the band", "the film", "the government", "the report", "the move", "the deal",
 	"but he ", "but she ", "but it ", "but they ", "and he ", "and she "}
 
+// carriedWeight is what a word carried into a follow-up's query from the
+// turn before counts for in reading, against 1 for the follow-up's own:
+// it names the story, not what is asked about it.
+const carriedWeight = 0.3
+
+// preferredRead is what a sentence of an article the conversation has
+// cited adds to its score: a follow-up asks about the story under
+// discussion.
+const preferredRead = 0.1
+
 // read reads the passages for question (query is what was searched: the
-// question, or for a follow-up the question with the one before it).
-func (e *Engine) read(question, query string, passages []retrieval.Result) *reading {
+// question, or a follow-up's standalone query, whose terms in context were
+// carried from the turn before).
+func (e *Engine) read(question, query string, context map[string]bool, prefer []string, passages []retrieval.Result) *reading {
 	rd := &reading{kind: askTypeOf(question)}
 	qterms := e.r.Analyze(query)
+	for i := range qterms {
+		if context[qterms[i].Term] {
+			qterms[i].Weight *= carriedWeight
+		}
+	}
 	total := 0.0
 	for _, t := range qterms {
 		if !t.Meta {
@@ -203,6 +219,9 @@ func (e *Engine) read(question, query string, passages []retrieval.Result) *read
 			u.score = 0.6*ov + 0.4*ctxOv
 		}
 		u.score += 0.04 / float64(rd.rank[u.p]+1)
+		if slices.Contains(prefer, rd.passages[u.p].ArticleID) {
+			u.score += preferredRead
+		}
 		if u.neighbour {
 			u.score -= 0.03
 		}

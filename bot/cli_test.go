@@ -216,3 +216,43 @@ func TestLSAEmbedderTrainsOnceAndIsReused(t *testing.T) {
 		t.Error("the LSA model was retrained on the second run")
 	}
 }
+
+// TestEvalConversations: a multi-turn file is recognised by its "turns",
+// and each turn is scored after the ones before it, as the bot answered
+// them: a follow-up that names nothing is answered from the story under
+// discussion.
+func TestEvalConversations(t *testing.T) {
+	qs := filepath.Join(t.TempDir(), "conv.jsonl")
+	conv := `{"id": "c1", "turns": [` +
+		`{"question": "Will Iran allow inspections of its military sites?", "answers": ["inspection of military sites"], "relevant": ["000_e22c96a855d117b2"]},` +
+		`{"question": "and who said that?", "answers": ["commander"], "relevant": ["000_e22c96a855d117b2"]},` +
+		`{"question": "what is the recommended dose of ibuprofen for adults?", "answers": [], "relevant": []}]}`
+	if err := os.WriteFile(qs, []byte(conv+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, err := runBot(t, map[string]string{}, "eval", "-corpus", "../testdata/articles", "-questions", qs, "-json")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errs)
+	}
+	var m evalTurnsMetrics
+	dec := json.NewDecoder(strings.NewReader(out))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		t.Fatalf("not the multi-turn JSON: %v\n%s", err, out)
+	}
+	if m.Conversations != 1 || m.All.Questions != 3 || m.FollowUps.Questions != 2 || len(m.Turns) != 3 {
+		t.Fatalf("counts: %+v", m)
+	}
+	if m.Turns[1].AnswerHit != 1 || m.Turns[1].RecallAt5 != 1 || m.All.DeclineAccuracy != 1 {
+		t.Errorf("follow-up not answered from the story, or a turn wrongly declined: %+v", m)
+	}
+	text, _, err := runBot(t, map[string]string{}, "eval", "-corpus", "../testdata/articles", "-questions", qs)
+	if err != nil || !strings.Contains(text, "follow-ups") || !strings.Contains(text, "conversations     1") {
+		t.Errorf("text report: %v\n%s", err, text)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.jsonl")
+	os.WriteFile(bad, []byte(conv+"\n"+`{"id": "c2", "turns": []}`+"\n"), 0o644)
+	if _, _, err := runBot(t, map[string]string{}, "eval", "-corpus", "../testdata/articles", "-questions", bad); err == nil || !strings.Contains(err.Error(), "bad.jsonl:2: conversation has no turns") {
+		t.Errorf("err = %v, want the line named", err)
+	}
+}

@@ -116,7 +116,7 @@ func (c *cli) eval(ctx context.Context, args []string) error {
 	if err := checkCorpus(*corpus); err != nil {
 		return err
 	}
-	qs, err := readQuestions(*questions)
+	qs, convs, err := readQuestionFile(*questions)
 	if err != nil {
 		return err
 	}
@@ -143,7 +143,7 @@ func (c *cli) eval(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	m := evalMetrics{IndexSeconds: round3(time.Since(start).Seconds()), Passages: sum.Passages, Questions: len(qs)}
+	m := evalMetrics{IndexSeconds: round3(time.Since(start).Seconds()), Passages: sum.Passages}
 
 	eng, err := c.engine(ix, *k)
 	if err != nil {
@@ -163,103 +163,156 @@ func (c *cli) eval(ctx context.Context, args []string) error {
 		defer f.Close()
 		evidence = json.NewEncoder(f)
 	}
-
-	var retrievalMs, answerMs []float64
-	var nRel, nAns int
-	var failures []string
+	sc := &scorer{ix: ix, eng: eng, mode: *mode, evidence: evidence}
+	if convs != nil {
+		return c.evalConversations(ctx, sc, convs, m, *asJSON, *verbose)
+	}
+	all := &tally{}
 	for _, q := range qs {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		t0 := time.Now()
-		top, err := ix.Search(ctx, retrieval.Query{Text: q.Question, K: 5, Mode: *mode})
-		retrievalMs = append(retrievalMs, ms(time.Since(t0)))
-		if err != nil {
-			return fmt.Errorf("eval %s: %w", q.ID, err)
-		}
-		deep, err := ix.Search(ctx, retrieval.Query{Text: q.Question, K: 40, Mode: *mode})
-		if err != nil {
-			return fmt.Errorf("eval %s: %w", q.ID, err)
-		}
-		t1 := time.Now()
-		res, err := eng.Answer(ctx, answer.Question{Text: q.Question}, nil)
-		answerMs = append(answerMs, ms(time.Since(t1)))
-		if err != nil {
-			return fmt.Errorf("eval %s: %w", q.ID, err)
-		}
-
-		var why []string
-		if len(q.Relevant) > 0 {
-			nRel++
-			if hasRelevant(top, q.Relevant) {
-				m.RecallAt5++
-			} else {
-				why = append(why, "no relevant article in the top 5")
-			}
-			m.MRRAt10 += reciprocalRank(deep, q.Relevant, 10)
-		}
-		if len(q.Answers) > 0 {
-			nAns++
-			var texts []string
-			for _, r := range top {
-				texts = append(texts, r.Text)
-			}
-			if containsAny(strings.Join(texts, "\n"), q.Answers) {
-				m.AnswerHitAt5++
-			} else {
-				why = append(why, "no expected answer in the top 5 passages")
-			}
-			if containsAny(res.Text, q.Answers) {
-				m.AnswerHit++
-			} else {
-				why = append(why, "no expected answer in the answer")
-			}
-			// context_hit: the answer is in what a model is sent, and the
-			// question reaches the model (Context is nil when it is
-			// declined before): the ceiling of a model's answer_hit.
-			if contextHit(res.Context, q.Answers) {
-				m.ContextHit++
-			} else {
-				why = append(why, "no expected answer in the model's context")
-			}
-		}
-		shouldDecline := len(q.Relevant) == 0 && len(q.Answers) == 0
-		if evidence != nil {
-			line := evidenceLine{ID: q.ID, Answerable: !shouldDecline, Declined: res.Declined, Evidence: res.Evidence}
-			if err := evidence.Encode(line); err != nil {
-				return fmt.Errorf("eval: write evidence: %w", err)
-			}
-		}
-		if res.Declined == shouldDecline {
-			m.DeclineAccuracy++
-		} else if shouldDecline {
-			why = append(why, "answered a question the corpus can't answer")
-		} else {
-			why = append(why, "declined an answerable question")
-		}
-		if len(why) > 0 {
-			failures = append(failures, describeFailure(q, why, top, res))
+		if _, err := sc.score(ctx, q, nil, all); err != nil {
+			return err
 		}
 	}
-	m.RecallAt5 = ratio(m.RecallAt5, nRel)
-	m.MRRAt10 = ratio(m.MRRAt10, nRel)
-	m.AnswerHitAt5 = ratio(m.AnswerHitAt5, nAns)
-	m.AnswerHit = ratio(m.AnswerHit, nAns)
-	m.ContextHit = ratio(m.ContextHit, nAns)
-	m.DeclineAccuracy = ratio(m.DeclineAccuracy, len(qs))
-	m.RetrievalMsP50, m.RetrievalMsP95 = percentile(retrievalMs, 50), percentile(retrievalMs, 95)
-	m.AnswerMsP50, m.AnswerMsP95 = percentile(answerMs, 50), percentile(answerMs, 95)
-
+	m = all.metrics(m)
 	if *verbose {
-		for _, f := range failures {
+		for _, f := range all.failures {
 			fmt.Fprintln(c.stderr, f)
 		}
 	}
 	if *asJSON {
 		return json.NewEncoder(c.stdout).Encode(m)
 	}
-	printMetrics(c.stdout, m, len(failures))
+	printMetrics(c.stdout, m, len(all.failures))
 	return nil
+}
+
+// scorer runs questions through the engine and scores them.
+type scorer struct {
+	ix       *retrieval.Index
+	eng      *answer.Engine
+	mode     string        // ranking for the retrieval metrics
+	evidence *json.Encoder // the decline evidence, when asked for
+}
+
+// tally adds up the scores of a set of questions.
+type tally struct {
+	m                     evalMetrics
+	nRel, nAns            int
+	retrievalMs, answerMs []float64
+	failures              []string
+}
+
+// score answers q after the turns in history (none for a question on its
+// own), adds its scores to each tally, and returns the engine's result.
+// The retrieval metrics search what the engine searched: a follow-up's
+// standalone query, preferring the articles cited before.
+func (sc *scorer) score(ctx context.Context, q evalQuestion, history []answer.Turn, tallies ...*tally) (answer.Result, error) {
+	t1 := time.Now()
+	res, err := sc.eng.Answer(ctx, answer.Question{Text: q.Question, History: history}, nil)
+	answerMs := ms(time.Since(t1))
+	if err != nil {
+		return res, fmt.Errorf("eval %s: %w", q.ID, err)
+	}
+	query := retrieval.Query{Text: res.Query, K: 5, Mode: sc.mode, Prefer: res.Preferred}
+	t0 := time.Now()
+	top, err := sc.ix.Search(ctx, query)
+	retrievalMs := ms(time.Since(t0))
+	if err != nil {
+		return res, fmt.Errorf("eval %s: %w", q.ID, err)
+	}
+	query.K = 40
+	deep, err := sc.ix.Search(ctx, query)
+	if err != nil {
+		return res, fmt.Errorf("eval %s: %w", q.ID, err)
+	}
+	var why []string
+	var got evalMetrics
+	if len(q.Relevant) > 0 {
+		if hasRelevant(top, q.Relevant) {
+			got.RecallAt5 = 1
+		} else {
+			why = append(why, "no relevant article in the top 5")
+		}
+		got.MRRAt10 = reciprocalRank(deep, q.Relevant, 10)
+	}
+	if len(q.Answers) > 0 {
+		var texts []string
+		for _, r := range top {
+			texts = append(texts, r.Text)
+		}
+		if containsAny(strings.Join(texts, "\n"), q.Answers) {
+			got.AnswerHitAt5 = 1
+		} else {
+			why = append(why, "no expected answer in the top 5 passages")
+		}
+		if containsAny(res.Text, q.Answers) {
+			got.AnswerHit = 1
+		} else {
+			why = append(why, "no expected answer in the answer")
+		}
+		// context_hit: the answer is in what a model is sent, and the
+		// question reaches the model (Context is nil when it is
+		// declined before): the ceiling of a model's answer_hit.
+		if contextHit(res.Context, q.Answers) {
+			got.ContextHit = 1
+		} else {
+			why = append(why, "no expected answer in the model's context")
+		}
+	}
+	shouldDecline := len(q.Relevant) == 0 && len(q.Answers) == 0
+	if sc.evidence != nil {
+		line := evidenceLine{ID: q.ID, Answerable: !shouldDecline, Declined: res.Declined, Evidence: res.Evidence}
+		if err := sc.evidence.Encode(line); err != nil {
+			return res, fmt.Errorf("eval: write evidence: %w", err)
+		}
+	}
+	if res.Declined == shouldDecline {
+		got.DeclineAccuracy = 1
+	} else if shouldDecline {
+		why = append(why, "answered a question the corpus can't answer")
+	} else {
+		why = append(why, "declined an answerable question")
+	}
+	for _, t := range tallies {
+		t.m.RecallAt5 += got.RecallAt5
+		t.m.MRRAt10 += got.MRRAt10
+		t.m.AnswerHitAt5 += got.AnswerHitAt5
+		t.m.AnswerHit += got.AnswerHit
+		t.m.ContextHit += got.ContextHit
+		t.m.DeclineAccuracy += got.DeclineAccuracy
+		t.m.Questions++
+		if len(q.Relevant) > 0 {
+			t.nRel++
+		}
+		if len(q.Answers) > 0 {
+			t.nAns++
+		}
+		t.retrievalMs = append(t.retrievalMs, retrievalMs)
+		t.answerMs = append(t.answerMs, answerMs)
+		if len(why) > 0 {
+			t.failures = append(t.failures, describeFailure(q, why, top, res))
+		}
+	}
+	return res, nil
+}
+
+// metrics are the tally's averages, on top of base (the index figures and
+// the mode).
+func (t *tally) metrics(base evalMetrics) evalMetrics {
+	m := base
+	m.Questions = t.m.Questions
+	m.RecallAt5 = ratio(t.m.RecallAt5, t.nRel)
+	m.MRRAt10 = ratio(t.m.MRRAt10, t.nRel)
+	m.AnswerHitAt5 = ratio(t.m.AnswerHitAt5, t.nAns)
+	m.AnswerHit = ratio(t.m.AnswerHit, t.nAns)
+	m.ContextHit = ratio(t.m.ContextHit, t.nAns)
+	m.DeclineAccuracy = ratio(t.m.DeclineAccuracy, t.m.Questions)
+	m.RetrievalMsP50, m.RetrievalMsP95 = percentile(t.retrievalMs, 50), percentile(t.retrievalMs, 95)
+	m.AnswerMsP50, m.AnswerMsP95 = percentile(t.answerMs, 50), percentile(t.answerMs, 95)
+	return m
 }
 
 // evidenceLine is one line of `bot eval -evidence`: what the decline

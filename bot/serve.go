@@ -186,6 +186,11 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 	if err != nil {
 		return err
 	}
+	conversations, closeConversations, err := c.conversations(ctx, dataDir)
+	if err != nil {
+		return err
+	}
+	defer closeConversations()
 	index := adapt.Index{Index: ix, Corpus: c.corpusDir(ix), OnReindex: func(d time.Duration, err error) {
 		// Every reindex, by /reindex or /ingest, shows in the metrics.
 		m.ObserveReindex(d, err != nil)
@@ -208,6 +213,9 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 		MaxUploadBytes:       cfg.Index.MaxFileBytes, // an upload is refused at the size the index reads
 		Fetcher:              adapt.Fetcher{Fetcher: fetch.New(fetch.Config{MaxBytes: cfg.Index.MaxFileBytes})},
 		Mentions:             mentions,
+		Conversations:        conversations,
+		ConversationTurns:    cfg.Conversation.Turns,
+		ConversationTokens:   cfg.Conversation.Tokens,
 		UserHashKey:          []byte(cfg.Serve.UserHashKey),
 		Logger:               log,
 		Observer:             interactionMetrics{m},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -87,8 +88,9 @@ func TestServeEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
+	data := t.TempDir()
 	go func() {
-		done <- c.serveWith(ctx, []string{"-data", t.TempDir(), "-corpus", copySeeds(t)}, opts)
+		done <- c.serveWith(ctx, []string{"-data", data, "-corpus", copySeeds(t)}, opts)
 	}()
 
 	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -134,6 +136,37 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	waitResponse(ask, "[1]")
 	waitResponse(reindex, "Reindex finished")
+
+	// Another member follows the answer up: a thread, and the
+	// conversation kept in the data folder.
+	answer, _ := fake.OriginalResponse(ask.Token)
+	bob := fakediscord.UserSpec{Username: "bob"}
+	press := fakediscord.ComponentInteraction("ask:followup", answer, bob)
+	if err := fake.DispatchInteraction(press); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fake.WaitFor(wctx, fakediscord.Match("POST", "/interactions/"+press.ID)); err != nil {
+		t.Fatal(err)
+	}
+	submit, err := fake.SubmitModal(press, bob, map[string]string{"question": "and who said that?"})
+	if err != nil {
+		t.Fatalf("no modal: %v\n%s", err, logs)
+	}
+	if err := fake.DispatchInteraction(submit); err != nil {
+		t.Fatal(err)
+	}
+	conversation := filepath.Join(data, conversationsDir, answer.ID+".json")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(conversation); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no conversation kept at %s; thread messages %+v\n%s", conversation, fake.ChannelMessages(answer.ID), logs)
+		}
+	}
+	if _, ok := fake.Thread(answer.ID); !ok {
+		t.Error("the follow-up started no thread")
+	}
 
 	cancel()
 	select {

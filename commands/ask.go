@@ -117,22 +117,30 @@ func (r *Router) admitAsk(ctx context.Context, user string) (*ticket, time.Durat
 // answerInto answers q, streaming the growing answer through send (at most
 // one send per EditInterval) and sending the final first message; it
 // returns all the messages of the answer, the overflow being for the caller
-// to send. generated is called once the answer is generated, before the
-// final edit: the answer slot is given back then, since sending to Discord
-// (up to an EditInterval after the last update) doesn't use the model.
-func (r *Router) answerInto(ctx context.Context, tr *trace, q seam.Question, send func(context.Context, message) error, generated func()) ([]message, error) {
+// to send, and the answer. generated, when not nil, is called once the
+// answer is generated, before the final edit: the answer slot is given back
+// then, since sending to Discord (up to an EditInterval after the last
+// update) doesn't use the model. answered, when not nil, is given the
+// answer before the final message goes out (a follow-up's turn is kept
+// then, so that a follow-up to it finds it).
+func (r *Router) answerInto(ctx context.Context, tr *trace, q seam.Question, send func(context.Context, message) error, generated func(), answered func(seam.Answer)) ([]message, seam.Answer, error) {
 	th := startThrottle(ctx, r.cfg.EditInterval, send)
 	res, err := r.cfg.Answerer.Answer(ctx, q, func(partial string) {
 		th.update(renderPartial(q.Text, partial))
 	})
-	generated()
+	if generated != nil {
+		generated()
+	}
 	if err != nil {
 		th.halt()
-		return nil, err
+		return nil, res, err
 	}
 	tr.stage("retrieve", res.Retrieve)
 	tr.stage("generate", res.Generate)
 	tr.answered(res)
+	if answered != nil {
+		answered(res)
+	}
 	msgs := renderAnswer(q.Text, res)
 	sendStart := time.Now()
 	err = th.finish(ctx, msgs[0])
@@ -143,9 +151,9 @@ func (r *Router) answerInto(ctx context.Context, tr *trace, q seam.Question, sen
 		tr.set(slog.String("stream_err", partialErr.Error()))
 	}
 	if err != nil {
-		return nil, err
+		return nil, res, err
 	}
-	return msgs, nil
+	return msgs, res, nil
 }
 
 // renderPartial is the answer as it streams: the question, the text so far
@@ -180,8 +188,10 @@ func renderAnswer(question string, res seam.Answer) []message {
 	return msgs
 }
 
+// answerButtons is the one place an answer's component row is assembled:
+// Follow up (followup.go), Show sources when it cites any, 👍 and 👎.
 func answerButtons(sources bool) []discordgo.MessageComponent {
-	var row []discordgo.MessageComponent
+	row := []discordgo.MessageComponent{followUpButton()}
 	if sources {
 		row = append(row, discordgo.Button{Label: "Show sources", Style: discordgo.SecondaryButton, CustomID: idShowSources})
 	}
@@ -393,9 +403,12 @@ func closestEmbed(ps []seam.Passage) *discordgo.MessageEmbed {
 	return &discordgo.MessageEmbed{Title: "Closest articles", Description: strings.Join(lines, "\n"), Color: embedColor}
 }
 
-// handleAskButton handles the buttons under an answer.
+// handleAskButton handles the buttons under an answer, and the Follow up
+// modal's submission.
 func (r *Router) handleAskButton(ctx context.Context, x *exchange, args []string) error {
 	switch {
+	case len(args) == 1 && args[0] == "followup":
+		return r.followUp(ctx, x)
 	case len(args) == 1 && args[0] == "sources":
 		return r.showSources(ctx, x, -1)
 	case len(args) == 2 && args[0] == "sources":

@@ -88,6 +88,21 @@ type Fetcher interface {
 	Fetch(ctx context.Context, url string) (seam.Page, error)
 }
 
+// Conversations keeps the turns of the bot's conversations (follow-up
+// questions, see followup.go) by key: a thread's ID, or the ID of the
+// answer message a conversation outside threads goes on from. It forgets
+// a conversation left idle past its time to live. bot/adapt implements it
+// over internal/convstore (PostgreSQL when configured, else files in the
+// data folder).
+type Conversations interface {
+	// Turns returns the conversation's turns, oldest first; none when it
+	// is unknown or has expired.
+	Turns(ctx context.Context, key string) ([]seam.Turn, error)
+	// Append adds turns to the conversation (starting it), keeps its last
+	// max turns, and restarts its idle time.
+	Append(ctx context.Context, key string, max int, turns ...seam.Turn) error
+}
+
 // Config configures a Router. Zero values take the defaults named.
 type Config struct {
 	Answerer  Answerer
@@ -132,9 +147,19 @@ type Config struct {
 	MaxUploadBytes int64
 	// Fetcher downloads pages for /ingest url:; URLs are refused when nil.
 	Fetcher Fetcher
-	// Mentions turns on answering messages that mention the bot (see
-	// HandleMessage); the session then needs the message-content intent.
+	// Mentions turns on answering messages that mention the bot, and plain
+	// messages in its conversation threads (see HandleMessage); the
+	// session then needs the message-content intent.
 	Mentions bool
+	// Conversations keeps the follow-up conversations; without it a
+	// follow-up knows only the answer it follows (read back from the
+	// message).
+	Conversations Conversations
+	// ConversationTurns and ConversationTokens bound what of a
+	// conversation a follow-up is answered after, and is kept: its last
+	// turns (6), within a budget of tokens for their questions and
+	// answers (1,500, counted as four bytes a token).
+	ConversationTurns, ConversationTokens int
 	// UserHashKey keys the hash that stands for user IDs in logs and the
 	// feedback file; a random key (stable for the process only) when empty.
 	UserHashKey []byte
@@ -201,6 +226,8 @@ type Router struct {
 
 	// supported names the file types /ingest accepts, from the Ingester.
 	supported string
+	// threads remembers which channels hold a conversation (followup.go).
+	threads *threadSet
 }
 
 // command is one slash command: its definition and its handler. Component
@@ -238,6 +265,12 @@ func New(cfg Config) (*Router, error) {
 	if cfg.MaxUploadBytes <= 0 {
 		cfg.MaxUploadBytes = DefaultMaxUploadBytes
 	}
+	if cfg.ConversationTurns <= 0 {
+		cfg.ConversationTurns = DefaultConversationTurns
+	}
+	if cfg.ConversationTokens <= 0 {
+		cfg.ConversationTokens = DefaultConversationTokens
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -262,6 +295,7 @@ func New(cfg Config) (*Router, error) {
 		shared:  shared,
 		hashKey: key,
 		streams: newStreams(),
+		threads: newThreadSet(),
 	}
 	if cfg.Cooldown > 0 {
 		r.rates = newRates()
@@ -497,9 +531,10 @@ func (r *Router) run(x *exchange) {
 			return
 		}
 		err = c.handle(ctx, x)
-	case discordgo.InteractionMessageComponent:
-		id := x.i.MessageComponentData().CustomID
-		parts := strings.Split(id, ":")
+	case discordgo.InteractionMessageComponent, discordgo.InteractionModalSubmit:
+		// A modal's submission routes by its custom ID like the button
+		// that opened it, under the same rate.
+		parts := strings.Split(interactionCustomID(x.i), ":")
 		x.trace.command = parts[0] + ":" + buttonName(parts[1:])
 		c := r.commands[parts[0]]
 		if c == nil || c.component == nil {
@@ -524,7 +559,7 @@ func (r *Router) run(x *exchange) {
 		}
 	default:
 		x.trace.setOutcome("ignored")
-		return // pings and modals are not used
+		return // pings are not used
 	}
 	if err != nil {
 		x.fail(ctx, err)
@@ -576,6 +611,15 @@ func (r *Router) Shutdown(ctx context.Context) error {
 	case <-time.After(2 * time.Second):
 	}
 	return fmt.Errorf("commands: shutdown: %w", ctx.Err())
+}
+
+// interactionCustomID is the custom ID of a component interaction or a
+// modal submission.
+func interactionCustomID(i *discordgo.Interaction) string {
+	if i.Type == discordgo.InteractionModalSubmit {
+		return i.ModalSubmitData().CustomID
+	}
+	return i.MessageComponentData().CustomID
 }
 
 // buttonName names a button for the log and the metrics by the first part

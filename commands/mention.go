@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -13,11 +14,13 @@ import (
 )
 
 // HandleMessage answers a message that mentions the bot, in a channel or a
-// thread, as /ask would: the answer is a reply to it. A reply to one of the
-// bot's answers is a follow-up: the earlier question and answer go to the
-// model as history. Register it with Session.AddHandler when
-// Config.Mentions is set; the session then needs the Message Content
-// intent. Other messages are ignored.
+// thread, as /ask would: the answer is a reply to it. A follow-up needs no
+// mention: a reply to one of the bot's answers continues the conversation
+// that answer belongs to (its stored turns, or the answer itself), and so
+// does a plain message in one of the bot's conversation threads (see
+// followup.go). Register it with Session.AddHandler when Config.Mentions
+// is set; the session then needs the Message Content intent. Other
+// messages are ignored.
 func (r *Router) HandleMessage(s *discordgo.Session, mc *discordgo.MessageCreate) {
 	if !r.cfg.Mentions || mc == nil || mc.Message == nil || mc.Author == nil || mc.Author.Bot {
 		return
@@ -27,8 +30,12 @@ func (r *Router) HandleMessage(s *discordgo.Session, mc *discordgo.MessageCreate
 		return
 	}
 	ref := mc.ReferencedMessage
-	followUp := ref != nil && ref.Author != nil && ref.Author.ID == botID && questionOf(ref.Content) != ""
-	if !followUp && !mentionsUser(mc.Message, botID) {
+	reply := ref != nil && ref.Author != nil && ref.Author.ID == botID && questionOf(ref.Content) != ""
+	mentioned := mentionsUser(mc.Message, botID)
+	// A message in a channel that may hold a conversation (one the process
+	// hasn't found empty lately) is looked up; others are ignored at once.
+	inThread := r.cfg.Conversations != nil && r.threads.unknown(mc.ChannelID, r.cfg.Now())
+	if !reply && !mentioned && !inThread {
 		return
 	}
 	if !r.enter() {
@@ -36,32 +43,48 @@ func (r *Router) HandleMessage(s *discordgo.Session, mc *discordgo.MessageCreate
 	}
 	defer r.leave()
 
+	ctx, cancel := context.WithTimeout(r.base, r.cfg.InteractionTimeout)
+	defer cancel()
+	var turns []seam.Turn
+	if inThread {
+		if turns = r.conversation(ctx, nil, mc.ChannelID); len(turns) == 0 {
+			r.threads.forget(mc.ChannelID, r.cfg.Now())
+		}
+	}
+	if len(turns) == 0 && !reply && !mentioned {
+		return
+	}
 	tr := r.newUserTrace(mc.Author.ID)
 	tr.command = "mention"
 	defer r.endTrace(tr)
-	ctx, cancel := context.WithTimeout(r.base, r.cfg.InteractionTimeout)
-	defer cancel()
 	defer func() {
 		if p := recover(); p != nil {
 			tr.fail(fmt.Errorf("panic: %v\n%s", p, debug.Stack()))
 		}
 	}()
-	if err := r.answerMessage(ctx, s, mc.Message, botID, followUp, tr); err != nil {
+	v := &venue{s: s, channel: mc.ChannelID, ref: mc.Message.SoftReference()}
+	switch {
+	case len(turns) > 0:
+		// A message in the conversation's thread.
+		v.key, v.stored = mc.ChannelID, true
+	case reply:
+		// A reply: the conversation of the answer it replies to, going on
+		// from this answer.
+		if turns = r.conversation(ctx, tr, ref.ID); len(turns) == 0 {
+			turns = []seam.Turn{r.turnOf(ref)}
+		}
+	}
+	tr.set(slog.String("venue", v.kind()), slog.Int("history_turns", len(turns)))
+	if err := r.answerMessage(ctx, mc.Message, botID, v, turns, tr); err != nil {
 		tr.fail(err)
 	}
 }
 
-func (r *Router) answerMessage(ctx context.Context, s *discordgo.Session, m *discordgo.Message, botID string, followUp bool, tr *trace) error {
-	// Replies reference the question softly: when it was deleted meanwhile,
-	// the answer is posted as an ordinary message instead of failing.
-	ref := m.SoftReference()
-	send := func(ctx context.Context, msg *discordgo.MessageSend) (*discordgo.Message, error) {
-		ctx, cancel := context.WithTimeout(ctx, channelCallTimeout)
-		defer cancel()
-		return s.ChannelMessageSendComplex(m.ChannelID, msg, discordgo.WithContext(ctx))
-	}
+// answerMessage answers the message m in v, after turns when it is a
+// follow-up. Refusals (an empty question, a cooldown) are replies.
+func (r *Router) answerMessage(ctx context.Context, m *discordgo.Message, botID string, v *venue, turns []seam.Turn, tr *trace) error {
 	reply := func(text string) error {
-		_, err := send(ctx, message{Content: text}.messageSend(ref))
+		_, err := v.send(ctx, message{Content: text})
 		return err
 	}
 	q, err := SanitizeQuestion(stripMention(m.Content, botID))
@@ -79,38 +102,16 @@ func (r *Router) answerMessage(ctx context.Context, s *discordgo.Session, m *dis
 		return reply(busyText)
 	}
 	defer tk.release()
-	sent, err := send(ctx, message{Content: quoteQuestion(q) + "\n\nThinking…"}.messageSend(ref))
-	tr.stage("ack", time.Since(tr.start))
+	// Replies reference the question softly: when it was deleted meanwhile,
+	// the answer is posted as an ordinary message instead of failing.
+	first, err := v.open(ctx, tr, q)
 	if err != nil {
-		return err
-	}
-	edit := func(ctx context.Context, msg message) error {
-		ctx, cancel := context.WithTimeout(ctx, channelCallTimeout)
-		defer cancel()
-		_, err := s.ChannelMessageEditComplex(msg.messageEdit(sent.ChannelID, sent.ID), discordgo.WithContext(ctx))
 		return err
 	}
 	if err := tk.acquire(ctx); err != nil {
 		return err
 	}
-	question := seam.Question{Text: q}
-	if followUp {
-		ref := m.ReferencedMessage
-		question.History = []seam.Turn{{Question: questionOf(ref.Content), Answer: answerOf(ref.Content)}}
-	}
-	msgs, err := r.answerInto(ctx, tr, question, edit, tk.release)
-	if err != nil {
-		if editErr := edit(ctx, message{Content: userText(err, r.supported)}); editErr != nil {
-			tr.fail(editErr)
-		}
-		return err
-	}
-	for _, msg := range msgs[1:] {
-		if _, err := send(ctx, msg.messageSend(nil)); err != nil {
-			return err
-		}
-	}
-	return nil
+	return r.answerIn(ctx, tr, v, first, q, turns, tk.release)
 }
 
 // channelCallTimeout bounds one channel-message call. discordgo keys these

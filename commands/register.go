@@ -25,13 +25,16 @@ import (
 // needs: to see a channel and post in it (View Channel, Send Messages) and
 // in its threads (Send Messages in Threads), for answers to mentions,
 // which may come from a thread, and for the report of a /reindex that
-// outlived its interaction; to show the Sources embed in those messages
-// (Embed Links); and to reply to the message that asked (Read Message
-// History). Interaction responses need none of them. The invite URL asks
-// for exactly these (see InviteURL); README and docs/deploy.md show the
-// number, 274877991936, and a test keeps them in step.
+// outlived its interaction; to start the thread a follow-up is answered
+// in, from the answer (Create Public Threads; without it a follow-up is
+// answered under the button instead); to show the Sources embed in those
+// messages (Embed Links); and to reply to the message that asked (Read
+// Message History). Interaction responses need none of them. The invite
+// URL asks for exactly these (see InviteURL); README and docs/deploy.md
+// show the number, 309237730304, and a test keeps them in step.
 const BotPermissions int64 = discordgo.PermissionViewChannel |
 	discordgo.PermissionSendMessages |
+	discordgo.PermissionCreatePublicThreads |
 	discordgo.PermissionSendMessagesInThreads |
 	discordgo.PermissionEmbedLinks |
 	discordgo.PermissionReadMessageHistory

@@ -16,14 +16,14 @@ import (
 // that README and docs/deploy.md show that number in their invite URLs.
 func TestInvitePermissions(t *testing.T) {
 	t.Parallel()
-	// View Channel, Send Messages, Embed Links, Read Message History, Send
-	// Messages in Threads: 274877991936.
-	const want int64 = 1<<10 | 1<<11 | 1<<14 | 1<<16 | 1<<38
+	// View Channel, Send Messages, Embed Links, Read Message History,
+	// Create Public Threads, Send Messages in Threads: 309237730304.
+	const want int64 = 1<<10 | 1<<11 | 1<<14 | 1<<16 | 1<<35 | 1<<38
 	if BotPermissions != want {
 		t.Errorf("BotPermissions = %d, want %d", BotPermissions, want)
 	}
 	for _, p := range []int64{discordgo.PermissionViewChannel, discordgo.PermissionSendMessages,
-		discordgo.PermissionSendMessagesInThreads, discordgo.PermissionEmbedLinks, discordgo.PermissionReadMessageHistory} {
+		discordgo.PermissionSendMessagesInThreads, discordgo.PermissionCreatePublicThreads, discordgo.PermissionEmbedLinks, discordgo.PermissionReadMessageHistory} {
 		if BotPermissions&p == 0 {
 			t.Errorf("BotPermissions lacks %d", p)
 		}
@@ -32,7 +32,7 @@ func TestInvitePermissions(t *testing.T) {
 		t.Error("BotPermissions asks for more than the bot uses")
 	}
 	url := InviteURL("APP_ID")
-	if !strings.Contains(url, "scope=bot%20applications.commands") || !strings.Contains(url, "permissions=274877991936") {
+	if !strings.Contains(url, "scope=bot%20applications.commands") || !strings.Contains(url, "permissions=309237730304") {
 		t.Errorf("InviteURL = %s", url)
 	}
 	for _, doc := range []string{"README.md", "docs/deploy.md"} {

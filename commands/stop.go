@@ -155,7 +155,7 @@ func (ss *streams) stoppedBy(st *stream) (stopped bool, name string, last *messa
 func (r *Router) streamAnswer(ctx context.Context, x *exchange, q string, private bool, generated func()) ([]message, error) {
 	gctx, st := r.streams.start(ctx, x.i.ID, interactionUserID(x.i))
 	defer r.streams.end(st)
-	msgs, err := r.answerInto(gctx, x.trace, seam.Question{Text: q}, r.streams.sender(st, x.edit, private), generated)
+	msgs, _, err := r.answerInto(gctx, x.trace, seam.Question{Text: q}, r.streams.sender(st, x.edit, private), generated, nil)
 	if stopped, by, last := r.streams.stoppedBy(st); stopped {
 		x.trace.setOutcome("stopped")
 		return nil, x.edit(ctx, renderStopped(q, last, by))

@@ -104,6 +104,12 @@ func (w *webhook) editOriginal(ctx context.Context, edit *discordgo.WebhookEdit)
 	return err
 }
 
+// editMessage replaces a follow-up message of the interaction.
+func (w *webhook) editMessage(ctx context.Context, id string, edit *discordgo.WebhookEdit) error {
+	_, err := w.call(ctx, http.MethodPatch, w.base+"/messages/"+url.PathEscape(id), edit, true)
+	return err
+}
+
 // original reads the original response: after a deferred update, the
 // message the button sits on.
 func (w *webhook) original(ctx context.Context) (*discordgo.Message, error) {

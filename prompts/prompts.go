@@ -84,12 +84,21 @@ type Claim struct {
 	Text string
 }
 
+// RewriteInput is what the rewrite prompt needs: a follow-up question and
+// the turns before it, oldest first.
+type RewriteInput struct {
+	Question string
+	History  []Turn
+}
+
 // Set is the parsed prompt templates. It is safe for concurrent use.
 type Set struct {
-	system      *template.Template
-	answer      *template.Template
-	checkSystem *template.Template
-	check       *template.Template
+	system        *template.Template
+	answer        *template.Template
+	checkSystem   *template.Template
+	check         *template.Template
+	rewriteSystem *template.Template
+	rewrite       *template.Template
 }
 
 // New parses the embedded templates. An error means a template is broken and
@@ -108,9 +117,10 @@ func New() (*Set, error) {
 		return nil, fmt.Errorf("parse prompt templates: %w", err)
 	}
 	s := &Set{system: root.Lookup("system.tmpl"), answer: root.Lookup("answer.tmpl"),
-		checkSystem: root.Lookup("check_system.tmpl"), check: root.Lookup("check.tmpl")}
-	if s.system == nil || s.answer == nil || s.checkSystem == nil || s.check == nil {
-		return nil, fmt.Errorf("parse prompt templates: system.tmpl, answer.tmpl, check_system.tmpl or check.tmpl missing")
+		checkSystem: root.Lookup("check_system.tmpl"), check: root.Lookup("check.tmpl"),
+		rewriteSystem: root.Lookup("rewrite_system.tmpl"), rewrite: root.Lookup("rewrite.tmpl")}
+	if s.system == nil || s.answer == nil || s.checkSystem == nil || s.check == nil || s.rewriteSystem == nil || s.rewrite == nil {
+		return nil, fmt.Errorf("parse prompt templates: system, answer, check_system, check, rewrite_system or rewrite template missing")
 	}
 	return s, nil
 }
@@ -222,6 +232,27 @@ func uniqueNumbers(articles []Article) error {
 		}
 	}
 	return nil
+}
+
+// Rewrite renders the system prompt and the user message that ask the
+// model to turn a follow-up question into a standalone one, for retrieval:
+// the earlier turns (their citation marks dropped) and the follow-up, all
+// fenced. It fails if the question is blank or there is no earlier turn,
+// since a question without a conversation is its own standalone form.
+func (s *Set) Rewrite(in RewriteInput) (system, user string, err error) {
+	if strings.TrimSpace(in.Question) == "" {
+		return "", "", fmt.Errorf("render rewrite prompt: empty question")
+	}
+	if len(in.History) == 0 {
+		return "", "", fmt.Errorf("render rewrite prompt: no earlier turn")
+	}
+	if system, err = render(s.rewriteSystem, nil); err != nil {
+		return "", "", err
+	}
+	if user, err = render(s.rewrite, in); err != nil {
+		return "", "", err
+	}
+	return system, user, nil
 }
 
 func render(t *template.Template, data any) (string, error) {

@@ -155,6 +155,43 @@ func TestSearchFilters(t *testing.T) {
 	}
 }
 
+func TestSearchPrefersArticles(t *testing.T) {
+	corpus := fixtureCorpus(t)
+	writeFile(t, filepath.Join(corpus, "business/food.txt"), "Food prices climb\n\nFood prices rose after a poor harvest.\n\nAnalysts expect bread prices to follow within weeks.")
+	ix := openTest(t, t.TempDir(), nil)
+	if _, err := ix.Reindex(context.Background(), corpus, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Both stories say what analysts expect: the one under discussion
+	// comes first, whichever it is.
+	for _, want := range []string{"business/oil", "business/food"} {
+		res, err := ix.Search(context.Background(), Query{Text: "what do analysts expect?", K: 3, Prefer: []string{want}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res) == 0 || res[0].ArticleID != want {
+			t.Errorf("Prefer %s: results %v, want it first", want, ids(res))
+		}
+	}
+	// A preferred article is a candidate even when the question's words
+	// don't find it, but it doesn't push out what they do find.
+	res, err := ix.Search(context.Background(), Query{Text: "humpback whales", K: 3, Prefer: []string{"sport/final"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) == 0 || res[0].ArticleID != "world/whales" {
+		t.Errorf("results %v, want the whales first", ids(res))
+	}
+	// Filters still apply to preferred articles.
+	res, err = ix.Search(context.Background(), Query{Text: "analysts", K: 5, Prefer: []string{"business/food"}, After: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 0 {
+		t.Errorf("a filter that keeps nothing returned %v", ids(res))
+	}
+}
+
 func sorted(s []string) []string {
 	out := append([]string(nil), s...)
 	for i := range out {

@@ -244,6 +244,20 @@ func (s *snapshot) articlePassages(id string) []livePassage {
 	return s.passages[i:j]
 }
 
+// articleRange returns the indexes of an article's passages, in order;
+// none when the snapshot doesn't hold it.
+func (s *snapshot) articleRange(id string) []int {
+	i, ok := s.byID[id+"#1"]
+	if !ok {
+		return nil
+	}
+	var out []int
+	for ; i < len(s.passages) && s.passages[i].ArticleID == id; i++ {
+		out = append(out, i)
+	}
+	return out
+}
+
 // appendKept appends the passages of one article, in order, with their
 // term counts, to reuse them in the next snapshot.
 func (s *snapshot) appendKept(dst []livePassage, id string) []livePassage {

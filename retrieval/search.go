@@ -27,6 +27,11 @@ type Query struct {
 	// ModeVector (vector similarity alone). The single modes exist to
 	// measure what each signal contributes (`bot eval -mode`).
 	Mode string
+	// Prefer names articles whose passages rank higher (preferWeight on
+	// the fused score) and are candidates even when neither list found
+	// them: the articles a conversation has cited so far, for a
+	// follow-up question ("who else was there?"). Hybrid ranking only.
+	Prefer []string
 }
 
 // Ranking modes for Query.Mode.
@@ -64,6 +69,12 @@ const (
 	keywordWeight  = 1.0
 	coverageWeight = 1.0
 	candidates     = 60
+	// preferWeight is what being in a preferred article adds to a
+	// passage's fused score (each of the three fused signals ranges over
+	// [0, 1]): enough to lift a passage of the story under discussion
+	// over an equally matching one of another story, not to keep a
+	// passage that matches nothing of the question on top.
+	preferWeight = 0.3
 )
 
 // Search returns the passages that best match q: the vector and keyword
@@ -145,6 +156,20 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 			cand[i] = true
 		}
 	}
+	preferred := map[string]bool{}
+	if q.Mode == ModeHybrid {
+		for _, id := range q.Prefer {
+			for _, i := range s.articleRange(id) {
+				if keep == nil || keep(i) {
+					cand[i] = true
+					preferred[id] = true
+					if _, ok := scores[i]; !ok {
+						scores[i] = kwq.score(i)
+					}
+				}
+			}
+		}
+	}
 	terms, done := s.unpackTerms(cand)
 	defer done()
 	var maxKw, maxSim float64
@@ -175,6 +200,9 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 			}
 			if maxSim > 0 {
 				f += vectorWeight * max(sims[i], 0) / maxSim
+			}
+			if preferred[s.passages[i].ArticleID] {
+				f += preferWeight
 			}
 			fused[i] = f
 		}

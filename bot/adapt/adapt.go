@@ -1,8 +1,8 @@
 // Package adapt fits the answer engine, the retrieval index, the page
-// fetcher and the state replicas share in PostgreSQL (shared.go) to the
-// small interfaces package commands declares, converting their values to
-// commands/seam's and their errors to the ones commands tells users
-// about. It is the only code that knows both sides of that
+// fetcher, the conversation store and the state replicas share in
+// PostgreSQL (shared.go) to the small interfaces package commands declares,
+// converting their values to commands/seam's and their errors to the ones
+// commands tells users about. It is the only code that knows both sides of that
 // seam; bot wires it, and commands' end-to-end tests use it to drive the
 // real engine and index.
 //
@@ -17,8 +17,8 @@ import (
 
 	"github.com/newsbot/newsbot/answer"
 	"github.com/newsbot/newsbot/commands/seam"
+	"github.com/newsbot/newsbot/internal/convstore"
 	"github.com/newsbot/newsbot/internal/fetch"
-	"github.com/newsbot/newsbot/prompts"
 	"github.com/newsbot/newsbot/retrieval"
 	"github.com/newsbot/newsbot/retrieval/article"
 )
@@ -32,7 +32,7 @@ type Engine struct {
 func (e Engine) Answer(ctx context.Context, q seam.Question, onPartial func(string)) (seam.Answer, error) {
 	aq := answer.Question{Text: q.Text}
 	for _, t := range q.History {
-		aq.History = append(aq.History, prompts.Turn{Question: t.Question, Answer: t.Answer})
+		aq.History = append(aq.History, answer.Turn{Question: t.Question, Answer: t.Answer, Query: t.Query, Articles: t.Articles})
 	}
 	res, err := e.Engine.Answer(ctx, aq, onPartial)
 	if err != nil {
@@ -40,6 +40,7 @@ func (e Engine) Answer(ctx context.Context, q seam.Question, onPartial func(stri
 	}
 	out := seam.Answer{
 		Text:             res.Text,
+		Query:            res.Query,
 		Declined:         res.Declined,
 		Mode:             res.Mode,
 		Model:            res.Model,
@@ -241,4 +242,37 @@ func problems(ps []article.Problem) []seam.Problem {
 		out = append(out, seam.Problem{Path: p.Path, Line: p.Line, Reason: p.Reason})
 	}
 	return out
+}
+
+// ConversationStore is what internal/convstore's stores offer.
+type ConversationStore interface {
+	Turns(ctx context.Context, key string) ([]convstore.Turn, error)
+	Append(ctx context.Context, key string, max int, turns ...convstore.Turn) error
+}
+
+// Conversations is a conversation store as commands.Conversations.
+type Conversations struct {
+	Store ConversationStore
+}
+
+// Turns implements commands.Conversations.
+func (c Conversations) Turns(ctx context.Context, key string) ([]seam.Turn, error) {
+	ts, err := c.Store.Turns(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]seam.Turn, len(ts))
+	for i, t := range ts {
+		out[i] = seam.Turn{Question: t.Question, Answer: t.Answer, Query: t.Query, Passages: t.Passages, Articles: t.Articles}
+	}
+	return out, nil
+}
+
+// Append implements commands.Conversations.
+func (c Conversations) Append(ctx context.Context, key string, max int, turns ...seam.Turn) error {
+	ts := make([]convstore.Turn, len(turns))
+	for i, t := range turns {
+		ts[i] = convstore.Turn{Question: t.Question, Answer: t.Answer, Query: t.Query, Passages: t.Passages, Articles: t.Articles}
+	}
+	return c.Store.Append(ctx, key, max, ts...)
 }

@@ -64,7 +64,7 @@ var Settings = []Setting{
 	{Key: "index.data", Env: "NEWSBOT_DATA", Flag: "data", Help: "data folder holding the index (default: the user cache folder)"},
 	{Key: "index.corpus", Env: "NEWSBOT_CORPUS", Flag: "corpus", Help: "folder of articles (default: the index's own, else testdata/articles)"},
 	{Key: "index.store", Env: "NEWSBOT_INDEX_STORE", Default: "chromem", Choices: []string{"chromem", "pgvector"}, Help: "where the vectors live: chromem (chromem-go in this process, searched by a contiguous scan) or pgvector (shared PostgreSQL, see docs/scaling.md)"},
-	{Key: "index.postgres", Env: "NEWSBOT_POSTGRES", Secret: true, Help: "PostgreSQL connection string (e.g. postgres://user:pass@host/db): the per-user limits, answer slots, replay memory and votes replicas share, and the vectors with index.store = pgvector"},
+	{Key: "index.postgres", Env: "NEWSBOT_POSTGRES", Secret: true, Help: "PostgreSQL connection string (e.g. postgres://user:pass@host/db): the per-user limits, answer slots, replay memory, votes and follow-up conversations replicas share, and the vectors with index.store = pgvector"},
 	{Key: "index.embedder", Env: "NEWSBOT_EMBEDDER", Default: "local", Choices: []string{"local", "lsa"}, Help: "offline embedder: local (hashing) or lsa (hashing plus word vectors learnt from the corpus; better on paraphrases, see docs/benchmarks.md)"},
 	{Key: "index.embed_model", Env: "NEWSBOT_EMBED_MODEL", Help: "embeddings model on an OpenAI-compatible endpoint; empty: the local embedder"},
 	{Key: "index.embed_base_url", Env: "NEWSBOT_EMBED_BASE_URL", Kind: URL, Help: "embeddings endpoint (default: openai.base_url)"},
@@ -99,6 +99,9 @@ var Settings = []Setting{
 	{Key: "serve.shard_ids", Env: "NEWSBOT_SHARD_IDS", Kind: Ranges, Help: "the shards this process connects, e.g. 0,1 or 2-3 (default: all of them); with several processes, give each its own and a fixed serve.shards"},
 	{Key: "serve.feedback", Env: "NEWSBOT_FEEDBACK", Flag: "feedback", Help: "feedback log file (default: feedback.jsonl in the data folder)"},
 	{Key: "serve.user_hash_key", Env: "NEWSBOT_USER_HASH_KEY", Secret: true, Help: "key of the hash standing for user IDs in logs and the feedback file (default: random at each start)"},
+	{Key: "conversation.ttl", Env: "NEWSBOT_CONVERSATION_TTL", Default: "24h", Kind: Duration, Help: "how long a follow-up conversation is remembered after its last turn (0: the default)"},
+	{Key: "conversation.turns", Env: "NEWSBOT_CONVERSATION_TURNS", Default: "6", Kind: Int, Help: "earlier turns a follow-up is answered after, and kept"},
+	{Key: "conversation.tokens", Env: "NEWSBOT_CONVERSATION_TOKENS", Default: "1500", Kind: Int, Help: "budget of tokens for the earlier turns' questions and answers (four bytes a token)"},
 	{Key: "log.format", Env: "NEWSBOT_LOG_FORMAT", Default: "auto", Choices: []string{"auto", "text", "json"}, Help: "text, json, or auto (text on a terminal, JSON otherwise)"},
 	{Key: "log.level", Env: "NEWSBOT_LOG_LEVEL", Default: "info", Choices: []string{"debug", "info", "warn", "error"}, Help: "debug, info, warn or error (command-line tools show warnings and errors unless set)"},
 }
@@ -122,12 +125,13 @@ type value struct {
 // Config is the effective configuration, one field a setting. Empty
 // strings and zeros are settings left empty (the defaults are already in).
 type Config struct {
-	Index   IndexConfig
-	OpenAI  OpenAIConfig
-	Answer  AnswerConfig
-	Discord DiscordConfig
-	Serve   ServeConfig
-	Log     LogConfig
+	Index        IndexConfig
+	OpenAI       OpenAIConfig
+	Answer       AnswerConfig
+	Discord      DiscordConfig
+	Serve        ServeConfig
+	Conversation ConversationConfig
+	Log          LogConfig
 
 	// values are the raw values and their sources, by key, for Print and
 	// SourceOf.
@@ -203,6 +207,15 @@ type ServeConfig struct {
 	ShardIDs    []int
 	Feedback    string
 	UserHashKey string // secret
+}
+
+// ConversationConfig is [conversation]: what follow-up conversations
+// remember.
+type ConversationConfig struct {
+	// TTL is how long a conversation is kept after its last turn; zero
+	// for the store's default.
+	TTL           time.Duration
+	Turns, Tokens int
 }
 
 // LogConfig is [log].
@@ -289,6 +302,12 @@ func (c *Config) field(key string) any {
 		return &c.Serve.Feedback
 	case "serve.user_hash_key":
 		return &c.Serve.UserHashKey
+	case "conversation.ttl":
+		return &c.Conversation.TTL
+	case "conversation.turns":
+		return &c.Conversation.Turns
+	case "conversation.tokens":
+		return &c.Conversation.Tokens
 	case "log.format":
 		return &c.Log.Format
 	case "log.level":

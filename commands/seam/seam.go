@@ -17,13 +17,23 @@ import (
 
 // Question is a question to answer, with the conversation before it.
 type Question struct {
-	Text    string
+	Text string
+	// History holds the earlier turns, oldest first; a question with
+	// history is a follow-up.
 	History []Turn
 }
 
-// Turn is one earlier question and its answer, for a follow-up.
+// Turn is one earlier question of a conversation, its answer, and the
+// passages it cited.
 type Turn struct {
 	Question, Answer string
+	// Query is what retrieval was asked for the question (Answer.Query);
+	// the question when empty.
+	Query string
+	// Passages and Articles are the IDs of the passages the answer cited
+	// and of their articles.
+	Passages []string
+	Articles []string
 }
 
 // Answer is an answer to a question.
@@ -31,6 +41,9 @@ type Answer struct {
 	// Text is the answer with citation marks [1]..[n] matching Citations.
 	// It is plain text from outside the bot: mentions are not neutralised.
 	Text string
+	// Query is what retrieval was asked: the question, or a follow-up's
+	// standalone form.
+	Query string
 	// Citations are the cited passages, numbered as Text cites them.
 	Citations []Citation
 	// Passages are all passages retrieved for the question, best first.

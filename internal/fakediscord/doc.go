@@ -51,6 +51,23 @@
 //     bot sent, or one DispatchMessage sent and DeleteMessage did not
 //     remove), unless it sets fail_if_not_exists to false, which sends an
 //     ordinary message instead.
+//   - Modals (callback type 9): only as the first response, to a command or
+//     a component (never to a modal's submission); a custom_id of 1-100
+//     characters, a title of 1-45, 1-5 action rows of exactly one text
+//     input each (custom_id 1-100, unique; style 1 or 2; label 1-45;
+//     min_length 0-4,000, max_length 1-4,000; a value within max_length;
+//     a placeholder of at most 100). OpenedModal returns what was opened;
+//     SubmitModal builds the MODAL_SUBMIT (type 5) a user's submission
+//     sends, refusing (ErrRefusedByClient) what the client would: an empty
+//     required input, a value outside the input's lengths, an unknown
+//     input, a modal never opened.
+//   - Threads: POST /channels/{channel}/messages/{message}/threads starts a
+//     public thread whose ID is the message's, once per message (160004),
+//     named in 1-100 characters, never inside a thread (50024), never
+//     from an ephemeral or unknown message (10008); THREAD_CREATE goes to
+//     the gateway, GET /channels/{id} describes the thread, and its
+//     messages are channel messages of its ID (Thread, Threads,
+//     ChannelMessages).
 //   - Command registration: names matching ^[-_\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$
 //     in lowercase, descriptions of 1-100 characters, at most 25 options with the
 //     required ones first, max_length and min_length (0-6,000) on string
@@ -110,7 +127,8 @@
 // that only use REST need no Open and take milliseconds.
 //
 // It is a test helper, not a full implementation of Discord: it has no
-// guilds, members, roles, reactions or threads; unknown routes answer 404
+// guilds, members, roles or reactions, and threads only as above; unknown
+// routes answer 404
 // ({"message": "404: Not Found", "code": 0}, as Discord does) and are
 // recorded.
 package fakediscord

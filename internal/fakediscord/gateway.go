@@ -420,9 +420,9 @@ func (s *Server) DispatchInteraction(i *discordgo.Interaction) error {
 // sits on, and the message of a menu command's resolved data: they are put
 // back.
 func interactionPayload(i *discordgo.Interaction) (json.RawMessage, error) {
-	raw, err := json.Marshal(i)
+	raw, err := encodeInteraction(i) // a modal submission's data as Discord sends it
 	if err != nil {
-		return nil, fmt.Errorf("fakediscord: encode interaction: %w", err)
+		return nil, err
 	}
 	var withComps []*discordgo.Message
 	if i.Message != nil && len(i.Message.Components) > 0 {

@@ -256,6 +256,11 @@ func ComponentInteraction(customID string, msg *discordgo.Message, user UserSpec
 	}
 	i := newInteraction(discordgo.InteractionMessageComponent, data, user)
 	i.Message = msg
+	if msg.ChannelID != "" {
+		// A component's interaction comes from its message's channel (a
+		// thread's, for a message in a thread).
+		i.ChannelID = msg.ChannelID
+	}
 	return i
 }
 

@@ -39,6 +39,7 @@ type interactionState struct {
 	// definition of the option being typed; choices are the bot's answer.
 	focused *discordgo.ApplicationCommandOption
 	choices []*discordgo.ApplicationCommandOptionChoice
+	modal   *Modal // the modal a type 9 callback opened
 }
 
 // interactionLocked returns the state of an interaction, creating it.
@@ -235,8 +236,13 @@ func (s *Server) handleCallback(c *call) reply {
 		if e := s.checkChoicesLocked(st, data); e != nil {
 			return *e
 		}
-	case discordgo.InteractionResponsePong,
-		discordgo.InteractionResponseModal:
+	case discordgo.InteractionResponseModal:
+		m, e := validateModal(data)
+		if e != nil {
+			return *e
+		}
+		st.modal = m
+	case discordgo.InteractionResponsePong:
 	default:
 		return formError([]fieldError{{"type", "BASE_TYPE_CHOICES", fmt.Sprintf("Value must be one of known types, not %d.", typ)}})
 	}

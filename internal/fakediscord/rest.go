@@ -118,6 +118,7 @@ func routes() []route {
 		{method: "GET", pattern: "channels/*/messages/*", api: true, auth: true, handle: (*Server).handleChannelMessageGet},
 		{method: "PATCH", pattern: "channels/*/messages/*", api: true, auth: true, message: true, handle: (*Server).handleChannelMessageEdit},
 		{method: "DELETE", pattern: "channels/*/messages/*", api: true, auth: true, handle: (*Server).handleChannelMessageDelete},
+		{method: "POST", pattern: "channels/*/messages/*/threads", api: true, auth: true, handle: (*Server).handleThreadStart},
 
 		{method: "GET", pattern: "attachments/*/*", handle: (*Server).handleAttachment},
 	}
@@ -406,6 +407,16 @@ func (s *Server) handleApplication(*call) reply {
 }
 
 func (s *Server) handleChannel(c *call) reply {
+	s.mu.Lock()
+	t, isThread := s.threads[c.vars[0]]
+	var rep reply
+	if isThread {
+		rep = jsonReply(http.StatusOK, json.RawMessage(mustJSON(t)))
+	}
+	s.mu.Unlock()
+	if isThread {
+		return rep
+	}
 	return jsonReply(http.StatusOK, map[string]any{
 		"id":                    c.vars[0],
 		"type":                  0,

@@ -141,6 +141,7 @@ type Server struct {
 	byToken      map[string]*interactionState               // by interaction token
 	messages     map[string]map[string]any                  // by message ID
 	messageOrder []string
+	threads      map[string]map[string]any   // by thread ID (the ID of the message it started from)
 	userMessages map[string]string           // IDs of the messages DispatchMessage sent, to their channel
 	attachments  map[string]storedAttachment // by attachment ID
 	httpPending  map[string]chan struct{}    // tokens of PostInteraction's interactions, until their callback is applied
@@ -173,6 +174,7 @@ func New(t testing.TB, opts ...Option) *Server {
 		byToken:      map[string]*interactionState{},
 		messages:     map[string]map[string]any{},
 		userMessages: map[string]string{},
+		threads:      map[string]map[string]any{},
 		buckets:      map[string]*bucket{},
 		latency:      cfg.latency,
 		attachments:  map[string]storedAttachment{},
