@@ -115,6 +115,9 @@ type Index struct {
 	ingestMu  sync.Mutex // serialises Ingest's choice of a file name and its save
 	stale     atomic.Pointer[string]
 	pg        *pgShared // the shared vector table, for StorePG; nil otherwise
+	// shared is the shared corpus store this index follows (shared.go);
+	// nil for an embedded index. Set once, by OpenShared.
+	shared *Shared
 	// loaded is the index file the snapshot loaded by Open lies in, for
 	// Close; weak, so that the mapping goes once a reindex replaced that
 	// snapshot and nothing holds it any more.
@@ -258,6 +261,9 @@ func sharedStemmer(e Embedder) *stemmer {
 func (ix *Index) Close() {
 	if ix.pg != nil {
 		ix.pg.pool.Close()
+	}
+	if ix.shared != nil {
+		ix.shared.pool.Close()
 	}
 	ix.loaded.Value().release()
 }
