@@ -49,6 +49,10 @@ type ArticleInfo struct {
 	Published time.Time `json:"published,omitzero"`
 	Hash      string    `json:"hash"`
 	Passages  int       `json:"passages"`
+	// Origin, in what Shared.Remove returns, is where the article came
+	// from: "ingest", or the folder an import read. It is not kept in
+	// snapshots.
+	Origin string `json:"origin,omitempty"`
 }
 
 // Options configures an Index.

@@ -101,8 +101,10 @@ type SharedState struct {
 	// Writable is set when writes can go through; Reason says why not.
 	Writable bool
 	Reason   string
-	// Generation is the store's generation the live snapshot holds.
-	Generation int64
+	// Generation is the store's generation the live snapshot holds, and
+	// Articles and Passages its size.
+	Generation         int64
+	Articles, Passages int
 	// Serving is set once the index holds a snapshot of the store (from
 	// PostgreSQL, or saved in the data folder from it).
 	Serving bool
@@ -266,7 +268,9 @@ func (s *Shared) Writable() (bool, string) {
 // State returns the replica's state of the store.
 func (s *Shared) State() SharedState {
 	ok, why := s.Writable()
-	return SharedState{Writable: ok, Reason: why, Generation: s.ix.cur.Load().manifest.Generation, Serving: s.serving.Load()}
+	cur := s.ix.cur.Load()
+	return SharedState{Writable: ok, Reason: why, Generation: cur.manifest.Generation, Articles: len(cur.articles), Passages: len(cur.passages),
+		Serving: s.serving.Load()}
 }
 
 // publish tells OnChange the state when it changed.

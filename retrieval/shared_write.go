@@ -522,9 +522,17 @@ func (s *Shared) Remove(ctx context.Context, target, by string) (removed []Artic
 		return nil, fmt.Errorf("remove %s: %w", target, err)
 	}
 	qctx, cancel := context.WithTimeout(ctx, sharedStatementTimeout)
-	rows, err := w.conn.Query(qctx, "SELECT "+articleColumns+" FROM newsbot_corpus_articles WHERE id = $1 OR path = $1 ORDER BY id", target)
+	rows, err := w.conn.Query(qctx, "SELECT "+articleColumns+", origin FROM newsbot_corpus_articles WHERE id = $1 OR path = $1 ORDER BY id", target)
 	if err == nil {
-		removed, err = pgx.CollectRows(rows, scanArticle)
+		removed, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ArticleInfo, error) {
+			var a ArticleInfo
+			var pub *time.Time
+			err := r.Scan(&a.ID, &a.Path, &a.Title, &a.Source, &a.URL, &pub, &a.Hash, &a.Origin)
+			if pub != nil {
+				a.Published = *pub
+			}
+			return a, err
+		})
 	}
 	cancel()
 	if err != nil {
