@@ -71,7 +71,16 @@ type Ingester interface {
 	// Extensions are the file extensions it reads (".txt"), in the order
 	// to name them to users.
 	Extensions() []string
-	Ingest(ctx context.Context, name string, data []byte, progress func(seam.Progress)) (seam.Ingested, error)
+	Ingest(ctx context.Context, up seam.Upload, progress func(seam.Progress)) (seam.Ingested, error)
+}
+
+// Remover takes articles out of the corpus, for /remove: the article
+// whose ID is target, or every article of the file target. It returns an
+// error matching seam.ErrNoSuchArticle when nothing matches, and a
+// *seam.SharesFileError when it removes files whole and target is one
+// article of several in its file. by says who removed them.
+type Remover interface {
+	Remove(ctx context.Context, target, by string) (seam.Removed, error)
 }
 
 // Fetcher downloads a web page for /ingest url:. Its errors of type
@@ -87,6 +96,9 @@ type Config struct {
 	Catalogue Catalogue
 	Indexer   Indexer
 	Ingester  Ingester
+	// Remover, when not nil, backs the admin command /remove; without
+	// one the command is not offered.
+	Remover Remover
 	// FeedbackLog is the file 👍/👎 votes are appended to, one JSON object a
 	// line (see feedback.go); votes are acknowledged but not kept when it
 	// is empty. New removes a partial last line from it, and fails when it
@@ -246,16 +258,21 @@ func New(cfg Config) (*Router, error) {
 	} {
 		r.commands[c.def.Name] = c
 	}
+	if cfg.Remover != nil {
+		r.commands["remove"] = r.removeCommand()
+	}
 	return r, nil
 }
 
 // Definitions returns the slash commands to register with Discord, in a
 // stable order.
 func (r *Router) Definitions() []*discordgo.ApplicationCommand {
-	names := []string{"ask", "source", "articles", "help", "reindex", "ingest"}
+	names := []string{"ask", "source", "articles", "help", "reindex", "ingest", "remove"}
 	out := make([]*discordgo.ApplicationCommand, 0, len(names))
 	for _, n := range names {
-		out = append(out, r.commands[n].def)
+		if c := r.commands[n]; c != nil {
+			out = append(out, c.def)
+		}
 	}
 	return out
 }

@@ -24,13 +24,13 @@ func (r *Router) handleHelp(ctx context.Context, x *exchange) error {
 	if err := x.deferReply(ctx, true); err != nil {
 		return err
 	}
-	return x.edit(ctx, renderHelp(r.cfg.Catalogue.Stats(), r.cfg.Mentions))
+	return x.edit(ctx, renderHelp(r.cfg.Catalogue.Stats(), r.cfg.Mentions, r.cfg.Remover != nil))
 }
 
 // renderHelp says what the index holds (counts, outlets, dates) and how to
 // use the commands. It shows nothing of the configuration: no token, key,
 // model address or file path.
-func renderHelp(st seam.Stats, mentions bool) message {
+func renderHelp(st seam.Stats, mentions, removes bool) message {
 	var b strings.Builder
 	if st.Articles == 0 {
 		b.WriteString("No article is indexed yet: an admin can add some with /ingest or /reindex.\n\n")
@@ -64,6 +64,10 @@ func renderHelp(st seam.Stats, mentions bool) message {
 	if mentions {
 		b.WriteString("You can also mention me with a question, and reply to my answer to ask a follow-up.\n")
 	}
-	b.WriteString("Admins: **/ingest** adds an article from a file or a web page; **/reindex** re-reads the article folder.")
+	b.WriteString("Admins: **/ingest** adds an article from a file or a web page; **/reindex** re-reads the article folder")
+	if removes {
+		b.WriteString("; **/remove** takes an article out")
+	}
+	b.WriteString(".")
 	return message{Content: b.String(), Ephemeral: true}
 }
