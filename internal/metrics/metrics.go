@@ -31,6 +31,10 @@ type Metrics struct {
 	articles       prometheus.Gauge
 	reindex        prometheus.Histogram
 	reindexFailure prometheus.Counter
+	// storeWritable and storeGeneration describe the shared corpus store,
+	// when there is one (registered by UseStore).
+	storeWritable   prometheus.Gauge
+	storeGeneration prometheus.Gauge
 }
 
 // New returns the metrics, registered on a new registry along with the Go
@@ -80,6 +84,34 @@ func New() *Metrics {
 		m.tokens.WithLabelValues(kind) // present from the start, at 0
 	}
 	return m
+}
+
+// UseStore registers the metrics of a shared corpus store (PostgreSQL):
+// whether writes can go through, and the generation the replica serves.
+// Call it once, before SetStore.
+func (m *Metrics) UseStore() {
+	m.storeWritable = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "newsbot_store_writable",
+		Help: "1 when the shared corpus store (PostgreSQL) takes writes, 0 while it is unreachable and the replica serves its snapshot read-only.",
+	})
+	m.storeGeneration = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "newsbot_store_generation",
+		Help: "The shared corpus store's generation this replica's snapshot holds; replicas that agree serve the same corpus.",
+	})
+	m.reg.MustRegister(m.storeWritable, m.storeGeneration)
+}
+
+// SetStore records the state of the shared corpus store (after UseStore).
+func (m *Metrics) SetStore(writable bool, generation int64) {
+	if m.storeWritable == nil {
+		return
+	}
+	v := 0.0
+	if writable {
+		v = 1
+	}
+	m.storeWritable.Set(v)
+	m.storeGeneration.Set(float64(generation))
 }
 
 // Registry returns the registry the metrics are on.
