@@ -294,10 +294,10 @@ func (ix *Index) embedPassages(ctx context.Context, ps []livePassage, done func(
 }
 
 // termsOf tokenises the passages of ps as the keyword index does, setting
-// their term counts, on every core: what a snapshot built from stored
+// their term counts, on up to workers cores: what a snapshot built from stored
 // passages (with their vectors) needs besides.
-func (ix *Index) termsOf(ps []livePassage) {
-	parallel(min(runtime.GOMAXPROCS(0), max(1, len(ps)/64)), len(ps), func(_, lo, hi int) {
+func (ix *Index) termsOf(ps []livePassage, workers int) {
+	parallel(min(workers, max(1, len(ps)/64)), len(ps), func(_, lo, hi int) {
 		for j := lo; j < hi; j++ {
 			words := ix.stem.words(embedText(ps[j].Passage), true)
 			terms := make([]string, len(words))

@@ -488,12 +488,12 @@ func (s *Shared) loadAll(ctx context.Context, tx pgx.Tx, m storeMeta) (*snapshot
 	if err != nil {
 		return nil, err
 	}
-	s.ix.termsOf(ps)
+	s.ix.termsOf(ps, backgroundWorkers())
 	infos := make([]ArticleInfo, 0, len(arts))
 	for _, a := range arts {
 		infos = append(infos, *a)
 	}
-	snap, err := s.ix.buildSnapshot(s.ix.sharedManifest(m), ps, infos, block, nil, termLists{})
+	snap, err := s.ix.buildSnapshotOn(backgroundWorkers(), s.ix.sharedManifest(m), ps, infos, block, nil, termLists{})
 	if err != nil {
 		return nil, fmt.Errorf("load the shared corpus: %w", err)
 	}
@@ -528,7 +528,7 @@ func (s *Shared) loadDelta(ctx context.Context, tx pgx.Tx, m storeMeta, cur *sna
 	if err != nil {
 		return nil, deltaCounts{}, err
 	}
-	s.ix.termsOf(fresh)
+	s.ix.termsOf(fresh, backgroundWorkers())
 	drop := make(map[string]bool, len(written)+len(removed))
 	for id := range written {
 		drop[id] = true
@@ -557,7 +557,7 @@ func (s *Shared) loadDelta(ctx context.Context, tx pgx.Tx, m storeMeta, cur *sna
 	for _, a := range written {
 		infos = append(infos, *a)
 	}
-	snap, err := s.ix.buildSnapshot(s.ix.sharedManifest(m), ps, infos, nil, nil, termLists{})
+	snap, err := s.ix.buildSnapshotOn(backgroundWorkers(), s.ix.sharedManifest(m), ps, infos, nil, nil, termLists{})
 	if err != nil {
 		return nil, deltaCounts{}, fmt.Errorf("apply changes of the shared corpus: %w", err)
 	}
