@@ -520,3 +520,53 @@ func TestSharedStallTripsBreaker(t *testing.T) {
 		t.Fatalf("ingest after the stall: %v", err)
 	}
 }
+
+// TestSharedOneWriter ingests files of the same name from two replicas at
+// once: the advisory lock lets one writer in at a time, so each gets a
+// name of its own and every one is indexed; a writer that waits says for
+// whom.
+func TestSharedOneWriter(t *testing.T) {
+	pg := pgtest.Start(t)
+	reps := []*replica{openReplica(t, pg, replicaOptions{}), openReplica(t, pg, replicaOptions{})}
+	const each = 4
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	paths := map[string]bool{}
+	var holders []string
+	for r := range reps {
+		for k := range each {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				word := fmt.Sprintf("Quorvane%d%d", r, k)
+				res, err := reps[r].Ingest(context.Background(), "story.txt", story(word), "alice", func(p Progress) {
+					if p.Stage == StageWaiting && p.Holder != "" {
+						mu.Lock()
+						holders = append(holders, p.Holder)
+						mu.Unlock()
+					}
+				})
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					t.Errorf("ingest %s: %v", word, err)
+					return
+				}
+				if paths[res.Path] {
+					t.Errorf("two ingests saved as %s", res.Path)
+				}
+				paths[res.Path] = true
+			}()
+		}
+	}
+	wg.Wait()
+	if len(paths) != 2*each {
+		t.Fatalf("%d distinct files, want %d: %v", len(paths), 2*each, paths)
+	}
+	for _, r := range reps {
+		waitFor(t, 5*time.Second, "both replicas hold every ingest", func() bool { return len(r.Index().Articles()) == 2*each })
+	}
+	if len(holders) == 0 || !strings.Contains(holders[0], "newsbot: TestSharedOneWriter on ") {
+		t.Errorf("waiting writers were told %q, want the holder's name", holders)
+	}
+}
