@@ -90,8 +90,9 @@ func TestTwoReplicas(t *testing.T) {
 		}{
 			{"while it embeds, holding the write lock", `SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
 				WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE $1`},
+			// The article's row is written, its passages on their way.
 			{"in the middle of its transaction", `SELECT count(*) FROM pg_stat_activity
-				WHERE application_name LIKE $1 AND xact_start IS NOT NULL AND (query ILIKE 'copy%' OR state = 'idle in transaction')`},
+				WHERE application_name LIKE $1 AND xact_start IS NOT NULL AND query ILIKE 'copy%newsbot_corpus_passages%'`},
 		} {
 			if ap == nil {
 				ap = c.start("A process again", replicaConfig{Process: true})
