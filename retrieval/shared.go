@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -149,6 +150,7 @@ type Shared struct {
 	last    SharedState
 
 	beforeCommit func() // tests only: called before a write commits
+	channel      string // the channel Run listens on: corpusChannel (tests change it to hear nothing)
 }
 
 // OpenShared opens the index in opts.Dir (the snapshot saved there) and
@@ -198,7 +200,7 @@ func OpenShared(ctx context.Context, opts Options, so SharedOptions) (*Shared, e
 	}
 	info := ix.emb.Info()
 	s := &Shared{ix: ix, opts: so, log: ix.log, pool: pool, embedder: info.String(), chunker: ix.chunkerID(), dim: info.Dim, by: by,
-		writers: make(chan struct{}, 1), loaded: make(chan struct{})}
+		writers: make(chan struct{}, 1), loaded: make(chan struct{}), channel: corpusChannel}
 	s.brk = breaker.New(breaker.Options{Cool: so.Reconnect, OnChange: func(bool) { s.publish() }})
 	ix.shared = s
 	if m := ix.cur.Load().manifest; m.Store != "" && ix.Stale() == "" {
@@ -488,12 +490,18 @@ func (s *Shared) loadAll(ctx context.Context, tx pgx.Tx, m storeMeta) (*snapshot
 	if err != nil {
 		return nil, err
 	}
-	s.ix.termsOf(ps, backgroundWorkers())
+	// Nothing is served yet at start: every core. A rebuild loaded while
+	// the replica serves leaves searches one.
+	workers := runtime.GOMAXPROCS(0)
+	if s.serving.Load() {
+		workers = backgroundWorkers()
+	}
+	s.ix.termsOf(ps, workers)
 	infos := make([]ArticleInfo, 0, len(arts))
 	for _, a := range arts {
 		infos = append(infos, *a)
 	}
-	snap, err := s.ix.buildSnapshotOn(backgroundWorkers(), s.ix.sharedManifest(m), ps, infos, block, nil, termLists{})
+	snap, err := s.ix.buildSnapshotOn(workers, s.ix.sharedManifest(m), ps, infos, block, nil, termLists{})
 	if err != nil {
 		return nil, fmt.Errorf("load the shared corpus: %w", err)
 	}
@@ -504,13 +512,13 @@ func (s *Shared) loadAll(ctx context.Context, tx pgx.Tx, m storeMeta) (*snapshot
 // since cur's generation: the articles written after it replace or join
 // cur's, the articles removed after it leave.
 func (s *Shared) loadDelta(ctx context.Context, tx pgx.Tx, m storeMeta, cur *snapshot) (*snapshot, deltaCounts, error) {
-	from := cur.manifest.Generation
-	written, err := readArticleInfos(ctx, tx, "SELECT "+articleColumns+" FROM newsbot_corpus_articles WHERE generation > $1", from)
+	since := cur.manifest.Generation
+	written, err := readArticleInfos(ctx, tx, "SELECT "+articleColumns+" FROM newsbot_corpus_articles WHERE generation > $1", since)
 	if err != nil {
 		return nil, deltaCounts{}, err
 	}
 	qctx, cancel := context.WithTimeout(ctx, sharedStatementTimeout)
-	rows, err := tx.Query(qctx, "SELECT DISTINCT article_id FROM newsbot_corpus_removals WHERE generation > $1", from)
+	rows, err := tx.Query(qctx, "SELECT DISTINCT article_id FROM newsbot_corpus_removals WHERE generation > $1", since)
 	var removed []string
 	if err == nil {
 		removed, err = pgx.CollectRows(rows, pgx.RowTo[string])
@@ -540,14 +548,32 @@ func (s *Shared) loadDelta(ctx context.Context, tx pgx.Tx, m storeMeta, cur *sna
 		}
 		drop[id] = true
 	}
-	var ps []livePassage
-	for i := range cur.passages {
-		if p := cur.passages[i]; !drop[p.ArticleID] {
-			p.Terms = cur.passageTerms(i)
-			ps = append(ps, p)
+	// The new passages in order: cur's kept ones and the fresh ones, both
+	// sorted already, merged; from says where each came from, for the
+	// keyword index, which is merged rather than rebuilt (mergeTermLists).
+	var (
+		ps         []livePassage
+		from       []int
+		freshTerms = make([][]termCount, len(fresh))
+	)
+	for j := range fresh {
+		freshTerms[j], fresh[j].Terms = fresh[j].Terms, nil
+	}
+	for i, j := 0, 0; i < len(cur.passages) || j < len(fresh); {
+		if i < len(cur.passages) && drop[cur.passages[i].ArticleID] {
+			i++
+			continue
+		}
+		if j >= len(fresh) || (i < len(cur.passages) && comparePassages(cur.passages[i], fresh[j]) < 0) {
+			ps, from = append(ps, cur.passages[i]), append(from, i)
+			i++
+		} else {
+			ps, from = append(ps, fresh[j]), append(from, -j-1)
+			j++
 		}
 	}
-	ps = append(ps, fresh...)
+	tl := mergeTermLists(cur.terms, from, freshTerms)
+	kw := bm25Of(tl)
 	infos := make([]ArticleInfo, 0, len(cur.articles)+len(written))
 	for _, a := range cur.articles {
 		if !drop[a.ID] {
@@ -557,7 +583,7 @@ func (s *Shared) loadDelta(ctx context.Context, tx pgx.Tx, m storeMeta, cur *sna
 	for _, a := range written {
 		infos = append(infos, *a)
 	}
-	snap, err := s.ix.buildSnapshotOn(backgroundWorkers(), s.ix.sharedManifest(m), ps, infos, nil, nil, termLists{})
+	snap, err := s.ix.buildSnapshotOn(backgroundWorkers(), s.ix.sharedManifest(m), ps, infos, nil, kw, tl)
 	if err != nil {
 		return nil, deltaCounts{}, fmt.Errorf("apply changes of the shared corpus: %w", err)
 	}
@@ -640,7 +666,7 @@ func (s *Shared) listen(ctx context.Context) (*pgx.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	if _, err := c.Exec(ctx, "LISTEN "+corpusChannel); err != nil {
+	if _, err := c.Exec(ctx, "LISTEN "+pgx.Identifier{s.channel}.Sanitize()); err != nil {
 		c.Close(ctx)
 		return nil, fmt.Errorf("postgres: listen: %w", err)
 	}
