@@ -53,7 +53,7 @@ func fillShared(b *testing.B, folder string) sharedCorpus {
 }
 
 // syntheticFolder writes n made-up articles of three paragraphs (about
-// three passages each) as JSON Lines files of 5,000.
+// three passages each) as JSON Lines files of 2,000 (under the 10 MiB a file may hold).
 func syntheticFolder(b *testing.B, n int) string {
 	b.Helper()
 	dir := b.TempDir()
@@ -62,12 +62,12 @@ func syntheticFolder(b *testing.B, n int) string {
 	var f *os.File
 	enc := (*json.Encoder)(nil)
 	for k := range n {
-		if k%5000 == 0 {
+		if k%2000 == 0 {
 			if f != nil {
 				f.Close()
 			}
 			var err error
-			if f, err = os.Create(filepath.Join(dir, fmt.Sprintf("part-%03d.jsonl", k/5000))); err != nil {
+			if f, err = os.Create(filepath.Join(dir, fmt.Sprintf("part-%03d.jsonl", k/2000))); err != nil {
 				b.Fatal(err)
 			}
 			enc = json.NewEncoder(f)
