@@ -344,7 +344,9 @@ func (s *Shared) pull(ctx context.Context) error {
 		return nil
 	}
 	start := time.Now()
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	bctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
+	tx, err := s.pool.BeginTx(bctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	cancel()
 	if err != nil {
 		return fmt.Errorf("postgres: %w", err)
 	}
