@@ -145,7 +145,8 @@ type Shared struct {
 	dirty  bool      // the live snapshot is not saved yet
 	saved  time.Time // when it was last saved
 
-	// stateMu guards last, the state last told to OnChange.
+	// stateMu guards last, the state last told to OnChange, and is held
+	// while telling it.
 	stateMu sync.Mutex
 	last    SharedState
 
@@ -275,17 +276,18 @@ func (s *Shared) State() SharedState {
 		Serving: s.serving.Load()}
 }
 
-// publish tells OnChange the state when it changed.
+// publish tells OnChange the state when it changed. OnChange must not
+// call back into the Shared.
 func (s *Shared) publish() {
 	if s.opts.OnChange == nil {
 		return
 	}
-	st := s.State()
+	// Under the lock, so that the states are told in the order they were
+	// taken.
 	s.stateMu.Lock()
-	changed := st != s.last
-	s.last = st
-	s.stateMu.Unlock()
-	if changed {
+	defer s.stateMu.Unlock()
+	if st := s.State(); st != s.last {
+		s.last = st
 		s.opts.OnChange(st)
 	}
 }
@@ -396,7 +398,8 @@ func (ix *Index) sharedManifest(m storeMeta) manifest {
 	return mf
 }
 
-// articleRow is what a snapshot needs of an article row.
+// articleColumns are the columns of an article's row that a snapshot
+// needs (scanArticle reads them).
 const articleColumns = "id, path, title, source, url, published, hash"
 
 func scanArticle(rows pgx.CollectableRow) (ArticleInfo, error) {
