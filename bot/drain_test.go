@@ -17,7 +17,7 @@ import (
 func TestDrainOnShutdown(t *testing.T) {
 	const grace = 1500 * time.Millisecond
 	model := slowModel(t, 2500*time.Millisecond)
-	c := newCluster(t)
+	c := newFairCluster(t)
 	r := c.start("A", map[string]string{"NEWSBOT_DRAIN_GRACE": grace.String(), "NEWSBOT_OFFLINE": "0",
 		"OPENAI_BASE_URL": model.URL, "OPENAI_API_KEY": "sk-test"})
 	if code, body := r.get("/readyz"); code != http.StatusOK {
@@ -87,7 +87,7 @@ func TestDrainOnShutdown(t *testing.T) {
 // returns soon after the grace.
 func TestShutdownGraceBoundsAnswers(t *testing.T) {
 	model := slowModel(t, time.Minute)
-	c := newCluster(t)
+	c := newFairCluster(t)
 	r := c.start("A", map[string]string{"NEWSBOT_SHUTDOWN_GRACE": "500ms", "NEWSBOT_OFFLINE": "0",
 		"OPENAI_BASE_URL": model.URL, "OPENAI_API_KEY": "sk-test"})
 	i := askFrom("alice", question)

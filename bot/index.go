@@ -59,6 +59,9 @@ func (c *cli) corpusDir(ix *retrieval.Index) string {
 // damaged or stale; observe, when not nil, is told how that went (and the
 // progress goes to the log instead of the terminal).
 func (c *cli) openIndex(ctx context.Context, build bool, observe func(time.Duration, error)) (*retrieval.Index, error) {
+	if c.sharedCorpus() {
+		return c.openSharedIndex(ctx)
+	}
 	dir, err := c.dataDir()
 	if err != nil {
 		return nil, err
@@ -240,10 +243,14 @@ func printSkipped(w io.Writer, skipped []article.Problem) {
 }
 
 // index is "bot index": build or update the index and print a summary.
+// With a shared corpus (index.postgres) it imports the corpus folder into
+// PostgreSQL instead (see indexShared).
 func (c *cli) index(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("index", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	addIndexFlags(fs)
+	prune := fs.Bool("prune", false, "with a shared corpus (NEWSBOT_POSTGRES): also remove the articles earlier imports of the folder added that it no longer holds (an embedded index always does)")
+	rebuild := fs.Bool("rebuild", false, "with a shared corpus: re-chunk and re-embed every article with this configuration's embedder, beside the live data, then switch to it")
 	file := addConfigFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return usageError{}
@@ -253,6 +260,15 @@ func (c *cli) index(ctx context.Context, args []string) error {
 	}
 	if err := c.configure(fs, *file, false); err != nil {
 		return err
+	}
+	if c.sharedCorpus() {
+		if *prune && *rebuild {
+			return usageError{"-prune and -rebuild don't go together: a rebuild re-embeds the store's articles, an import (with -prune) reads a folder"}
+		}
+		return c.indexShared(ctx, *prune, *rebuild)
+	}
+	if *rebuild {
+		return usageError{"-rebuild re-embeds a shared corpus (NEWSBOT_POSTGRES); an embedded index re-embeds what changed on every run"}
 	}
 	ix, err := c.openIndex(ctx, false, nil)
 	if err != nil {

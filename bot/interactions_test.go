@@ -232,8 +232,8 @@ func TestServeHTTPInteractions(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("commands never registered: %v\n%s", err, b.logs)
 	}
-	if n := len(b.fake.Commands(fakediscord.GuildID)); n != 7 {
-		t.Errorf("%d commands registered in the guild, want 7 (the menu command too)", n)
+	if n := len(b.fake.Commands(fakediscord.GuildID)); n != 8 {
+		t.Errorf("%d commands registered in the guild, want 8 (/remove and the menu command too)", n)
 	}
 
 	t.Run("ping", func(t *testing.T) {

@@ -109,7 +109,7 @@ const usage = `bot answers questions about a folder of news articles, citing its
 Usage:
   bot ask [-data DIR] [-corpus DIR] [-k N] [-json] QUESTION   answer a question
   bot source [-data DIR] [-corpus DIR] [-k N] [-json] QUERY   show the best passages
-  bot index [-data DIR] [-corpus DIR]                         build or update the index
+  bot index [-data DIR] [-corpus DIR] [-prune] [-rebuild]     build or update the index
   bot eval -corpus DIR -questions FILE [-data DIR] [-k N] [-json] [-v]
                                                               measure answer quality and speed
   bot serve [-http ADDR] [-metrics ADDR] [-mentions]          run the Discord bot

@@ -21,7 +21,7 @@ func TestServeExportsOperatorMetrics(t *testing.T) {
 	model.Reply(func(openai.ChatCompletionRequest) fakeopenai.Response {
 		return fakeopenai.Response{Status: http.StatusUnauthorized, ErrorMessage: "bad key"}
 	})
-	c := newCluster(t)
+	c := newFairCluster(t)
 	c.fake.FailNext("PUT /applications/", 1, http.StatusInternalServerError) // the first registration
 	r := c.start("A", map[string]string{"NEWSBOT_OFFLINE": "0", "OPENAI_BASE_URL": model.URL, "OPENAI_API_KEY": "sk-test"})
 

@@ -24,6 +24,23 @@ type readiness struct {
 	// interactions mode, where there is no connection to wait for. Set
 	// before the metrics server starts, never changed.
 	connected func() bool
+	// writes, with a shared corpus store, reports whether changes to the
+	// corpus can go through now, and why not; the bot still answers
+	// without. Set once, before the index loads.
+	writes atomic.Pointer[func() (bool, string)]
+}
+
+// writeState is the readiness for writes: "" when there is no shared
+// store or it takes writes, else why not.
+func (r *readiness) writeState() string {
+	f := r.writes.Load()
+	if f == nil {
+		return ""
+	}
+	if ok, why := (*f)(); !ok {
+		return why
+	}
+	return ""
 }
 
 // check returns whether the bot is ready and, when not, why.
@@ -54,6 +71,14 @@ func observabilityMux(m *metrics.Metrics, ready *readiness) http.Handler {
 			w.WriteHeader(http.StatusServiceUnavailable)
 		}
 		fmt.Fprintln(w, why)
+		// Answering needs only the snapshot in memory: a replica whose
+		// shared store is unreachable stays ready, and says it can't
+		// take writes (/ingest, /reindex, /remove).
+		if ok {
+			if reason := ready.writeState(); reason != "" {
+				fmt.Fprintln(w, "not ready for writes: "+reason)
+			}
+		}
 	})
 	mux.Handle("GET /metrics", m.Handler())
 	return mux

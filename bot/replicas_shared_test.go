@@ -26,31 +26,35 @@ import (
 	"github.com/newsbot/newsbot/internal/pgtest"
 )
 
-// cluster is replicas of "bot serve -http" behind one fake Discord, all
+// fairCluster is replicas of "bot serve -http" behind one fake Discord, all
 // with the application's key, as behind one load balancer: a test sends
 // each interaction to the replica it chooses.
-type cluster struct {
+type fairCluster struct {
 	t    *testing.T
 	fake *fakediscord.Server
 	gate *ackGate
 	priv ed25519.PrivateKey
 	pub  string
+	// data holds each replica's data folder, by name: a replica started
+	// again under its name finds what it saved there (its snapshot of the
+	// shared corpus).
+	data map[string]string
 }
 
-func newCluster(t *testing.T) *cluster {
+func newFairCluster(t *testing.T) *fairCluster {
 	t.Helper()
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	fake := fakediscord.New(t, fakediscord.StrictMentions(t))
-	return &cluster{t: t, fake: fake, priv: priv, pub: hex.EncodeToString(pub),
+	return &fairCluster{t: t, fake: fake, priv: priv, pub: hex.EncodeToString(pub), data: map[string]string{},
 		gate: &ackGate{base: fake.HTTPClient().Transport, held: map[string]chan struct{}{}}}
 }
 
-// replica is one "bot serve -http" of a cluster, in this process.
-type replica struct {
-	c            *cluster
+// replica is one "bot serve -http" of a fairCluster, in this process.
+type fairReplica struct {
+	c            *fairCluster
 	name         string
 	logs         *lockedBuffer
 	interactions string // http://host:port/interactions
@@ -64,7 +68,7 @@ type replica struct {
 
 // start runs a replica with a test server's environment and the variables
 // of env; it is stopped when the test ends, if not before.
-func (c *cluster) start(name string, env map[string]string) *replica {
+func (c *fairCluster) start(name string, env map[string]string) *fairReplica {
 	c.t.Helper()
 	all := map[string]string{
 		"DISCORD_TOKEN":      "test-token",
@@ -78,7 +82,7 @@ func (c *cluster) start(name string, env map[string]string) *replica {
 	for k, v := range env {
 		all[k] = v
 	}
-	r := &replica{c: c, name: name, logs: &lockedBuffer{}, done: make(chan error, 1)}
+	r := &fairReplica{c: c, name: name, logs: &lockedBuffer{}, done: make(chan error, 1)}
 	cl := &cli{getenv: func(k string) string { return all[k] }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: r.logs}
 	addrs := make(chan [2]string, 2)
 	opts := serveOptions{
@@ -88,8 +92,12 @@ func (c *cluster) start(name string, env map[string]string) *replica {
 	}
 	var ctx context.Context
 	ctx, r.cancel = context.WithCancel(context.Background())
+	if c.data[name] == "" {
+		c.data[name] = c.t.TempDir()
+	}
+	data := c.data[name]
 	go func() {
-		r.done <- cl.serveWith(ctx, []string{"-data", c.t.TempDir(), "-corpus", copySeeds(c.t), "-http", "127.0.0.1:0", "-metrics", "127.0.0.1:0"}, opts)
+		r.done <- cl.serveWith(ctx, []string{"-data", data, "-corpus", copySeeds(c.t), "-http", "127.0.0.1:0", "-metrics", "127.0.0.1:0"}, opts)
 	}()
 	c.t.Cleanup(func() {
 		if err := r.stop(30 * time.Second); err != nil {
@@ -115,11 +123,11 @@ func (c *cluster) start(name string, env map[string]string) *replica {
 
 // sigterm tells the replica to stop, as SIGTERM does (bot's main cancels
 // the context serve runs under), without waiting.
-func (r *replica) sigterm() { r.cancel() }
+func (r *fairReplica) sigterm() { r.cancel() }
 
 // stop stops the replica and returns serve's error, waiting at most
 // within for it to end. It may be called more than once.
-func (r *replica) stop(within time.Duration) error {
+func (r *fairReplica) stop(within time.Duration) error {
 	r.stopOnce.Do(func() {
 		r.cancel()
 		select {
@@ -136,7 +144,7 @@ func (r *replica) stop(within time.Duration) error {
 // interaction is relayed to the fake as its callback, as Discord does with
 // the response to a request it sent, before the replica's webhook calls
 // for it go through.
-func (r *replica) send(i *discordgo.Interaction) (int, *discordgo.InteractionResponse) {
+func (r *fairReplica) send(i *discordgo.Interaction) (int, *discordgo.InteractionResponse) {
 	r.c.t.Helper()
 	body := marshal(r.c.t, i)
 	stamp := strconv.FormatInt(time.Now().Unix(), 10)
@@ -180,7 +188,7 @@ func (r *replica) send(i *discordgo.Interaction) (int, *discordgo.InteractionRes
 }
 
 // get fetches a path of the replica's metrics server.
-func (r *replica) get(path string) (int, string) {
+func (r *fairReplica) get(path string) (int, string) {
 	r.c.t.Helper()
 	resp, err := http.Get(r.metrics + path)
 	if err != nil {
@@ -193,7 +201,7 @@ func (r *replica) get(path string) (int, string) {
 
 // metric returns the value of a series in the replica's /metrics, -1
 // when it isn't there.
-func (r *replica) metric(series string) float64 {
+func (r *fairReplica) metric(series string) float64 {
 	r.c.t.Helper()
 	_, body := r.get("/metrics")
 	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` (\S+)$`).FindStringSubmatch(body)
@@ -206,7 +214,7 @@ func (r *replica) metric(series string) float64 {
 
 // waitAnswered waits until the interaction's original response is a
 // finished answer (it has buttons) and returns it.
-func (c *cluster) waitAnswered(i *discordgo.Interaction, within time.Duration) *discordgo.Message {
+func (c *fairCluster) waitAnswered(i *discordgo.Interaction, within time.Duration) *discordgo.Message {
 	c.t.Helper()
 	deadline := time.Now().Add(within)
 	for {
@@ -257,7 +265,7 @@ func TestTwoReplicasShareFairUse(t *testing.T) {
 		"OPENAI_BASE_URL":        model.URL,
 		"OPENAI_API_KEY":         "sk-test",
 	}
-	c := newCluster(t)
+	c := newFairCluster(t)
 	a, b := c.start("A", env), c.start("B", env)
 
 	t.Run("cooldown holds across replicas", func(t *testing.T) {
@@ -286,7 +294,7 @@ func TestTwoReplicasShareFairUse(t *testing.T) {
 		for n := range 8 {
 			i := askFrom(fmt.Sprintf("user-%d", n), question)
 			asks = append(asks, i)
-			r := []*replica{a, b}[n%2]
+			r := []*fairReplica{a, b}[n%2]
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -325,7 +333,7 @@ func TestTwoReplicasShareFairUse(t *testing.T) {
 			Content: "> Will Iran allow inspections?\n\nPress TV reports that it will not [1].",
 			Author:  &discordgo.User{ID: fakediscord.AppID, Bot: true}}
 		for _, step := range []struct {
-			r    *replica
+			r    *fairReplica
 			id   string
 			want string
 		}{
@@ -354,7 +362,7 @@ func TestTwoReplicasShareFairUse(t *testing.T) {
 	t.Run("PostgreSQL down: each replica answers on its own limits", func(t *testing.T) {
 		pg.Stop(t)
 		defer pg.Restart(t)
-		for n, r := range []*replica{a, b} {
+		for n, r := range []*fairReplica{a, b} {
 			i := askFrom(fmt.Sprintf("outage-%d", n), question)
 			start := time.Now()
 			status, resp := r.send(i)
@@ -390,14 +398,14 @@ func TestReplicasWithoutSharedStateOverspend(t *testing.T) {
 	model := slowModel(t, 400*time.Millisecond)
 	env := map[string]string{"NEWSBOT_MAX_CONCURRENT": strconv.Itoa(budget), "NEWSBOT_COOLDOWN": "1h",
 		"NEWSBOT_OFFLINE": "0", "OPENAI_BASE_URL": model.URL, "OPENAI_API_KEY": "sk-test"}
-	c := newCluster(t)
+	c := newFairCluster(t)
 	a, b := c.start("A", env), c.start("B", env)
 	var asks []*discordgo.Interaction
 	var wg sync.WaitGroup
 	for n := range 8 {
 		i := askFrom(fmt.Sprintf("user-%d", n%4), question) // each user on both
 		asks = append(asks, i)
-		r := []*replica{a, b}[n/4]
+		r := []*fairReplica{a, b}[n/4]
 		wg.Add(1)
 		go func() { defer wg.Done(); r.send(i) }()
 	}
@@ -410,14 +418,19 @@ func TestReplicasWithoutSharedStateOverspend(t *testing.T) {
 	}
 }
 
-// TestReplicaStartsWithPostgresDown starts a replica while PostgreSQL is
+// TestSharedLimitsWithPostgresDownAtStart starts a replica while PostgreSQL is
 // stopped: it serves on its own limits (and says so), and shares them
 // again once PostgreSQL is back, without a restart.
-func TestReplicaStartsWithPostgresDown(t *testing.T) {
+func TestSharedLimitsWithPostgresDownAtStart(t *testing.T) {
 	pg := pgtest.Start(t)
-	pg.Stop(t)
-	c := newCluster(t)
+	c := newFairCluster(t)
 	env := map[string]string{"NEWSBOT_POSTGRES": pg.DSN, "NEWSBOT_COOLDOWN": "1h", "NEWSBOT_USER_HASH_KEY": "same-for-both"}
+	// A first run leaves A a snapshot of the shared corpus to serve from
+	// (without one, a replica waits for PostgreSQL before it serves).
+	if err := c.start("A", env).stop(30 * time.Second); err != nil {
+		t.Fatalf("first run of A: %v", err)
+	}
+	pg.Stop(t)
 	a := c.start("A", env)
 	if !strings.Contains(a.logs.String(), "could not read the user hash key") && !strings.Contains(a.logs.String(), "shared state in PostgreSQL") {
 		t.Errorf("no word of the shared state at start:\n%s", a.logs)

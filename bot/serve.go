@@ -23,6 +23,7 @@ import (
 	"github.com/newsbot/newsbot/commands"
 	"github.com/newsbot/newsbot/internal/fetch"
 	"github.com/newsbot/newsbot/internal/metrics"
+	"github.com/newsbot/newsbot/retrieval"
 )
 
 // serveOptions are the seams tests use to run "bot serve" against a fake
@@ -50,6 +51,12 @@ type serveOptions struct {
 	// Now is the clock of the interactions endpoint's timestamp check
 	// (time.Now).
 	Now func() time.Time
+	// Shared adjusts the options of the shared corpus store, with
+	// index.postgres set (tests shorten its waits).
+	Shared func(*retrieval.SharedOptions)
+	// Index, when not nil, is told the index once it is open, before the
+	// bot serves (tests search it directly).
+	Index func(*retrieval.Index)
 }
 
 // serve is "bot serve": run the Discord bot until interrupted.
@@ -171,11 +178,61 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 		}
 	}
 
-	ix, err := c.openIndex(ctx, true, func(d time.Duration, err error) { m.ObserveReindex(d, err != nil) })
-	if err != nil {
-		return err
+	// The corpus: the index in the data folder, or with index.postgres
+	// the shared store in PostgreSQL and this replica's snapshot of it,
+	// followed by a loop this function owns until it returns.
+	var (
+		ix     *retrieval.Index
+		shared *retrieval.Shared
+	)
+	stopFollowing := func() {}
+	if c.sharedCorpus() {
+		m.UseStore()
+		fctx, cancel := context.WithCancel(context.Background())
+		var following sync.WaitGroup
+		stopFollowing = func() {
+			cancel()
+			following.Wait()
+		}
+		defer func() {
+			stopFollowing()
+			if shared != nil {
+				shared.Close()
+			}
+		}()
+		shared, err = c.startShared(ctx, opts.Shared, func(st retrieval.SharedState) {
+			m.SetStore(st.Writable, st.Generation)
+			m.SetIndexSize(st.Articles, st.Passages)
+		},
+			func(sh *retrieval.Shared) {
+				writes := sh.Writable
+				ready.writes.Store(&writes)
+				following.Add(1)
+				go func() {
+					defer following.Done()
+					if err := sh.Run(fctx); err != nil {
+						log.Error("following the shared corpus stopped", "err", err)
+					}
+				}()
+			})
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil // told to stop while waiting for PostgreSQL
+			}
+			return err
+		}
+		ix = shared.Index()
+		m.SetStore(shared.State().Writable, shared.State().Generation)
+	} else {
+		ix, err = c.openIndex(ctx, true, func(d time.Duration, err error) { m.ObserveReindex(d, err != nil) })
+		if err != nil {
+			return err
+		}
+		defer ix.Close()
 	}
-	defer ix.Close()
+	if opts.Index != nil {
+		opts.Index(ix)
+	}
 	st := ix.Stats()
 	m.SetIndexSize(st.Articles, st.Passages)
 	eng, err := c.engine(ix, 0)
@@ -191,19 +248,30 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 		return err
 	}
 	defer closeConversations()
-	index := adapt.Index{Index: ix, Corpus: c.corpusDir(ix), OnReindex: func(d time.Duration, err error) {
+	onWrite := func(d time.Duration, err error) {
 		// Every reindex, by /reindex or /ingest, shows in the metrics.
 		m.ObserveReindex(d, err != nil)
 		st := ix.Stats()
 		m.SetIndexSize(st.Articles, st.Passages)
-	}}
+	}
+	var corpus interface {
+		commands.Searcher
+		commands.Catalogue
+		commands.Indexer
+		commands.Ingester
+		commands.Remover
+	} = adapt.Index{Index: ix, Corpus: c.corpusDir(ix), OnReindex: onWrite}
+	if shared != nil {
+		corpus = adapt.NewSharedCorpus(shared, c.corpusDir(ix), onWrite)
+	}
 	rcfg := commands.Config{
 		Answerer:             adapt.Engine{Engine: eng},
 		Checker:              adapt.Engine{Engine: eng},
-		Searcher:             index,
-		Catalogue:            index,
-		Indexer:              index,
-		Ingester:             index,
+		Searcher:             corpus,
+		Catalogue:            corpus,
+		Indexer:              corpus,
+		Ingester:             corpus,
+		Remover:              corpus,
 		FeedbackLog:          firstNonEmpty(cfg.Serve.Feedback, filepath.Join(dataDir, "feedback.jsonl")),
 		AdminGuildIDs:        adminGuilds,
 		AdminRoleIDs:         cfg.Discord.AdminRoles,
@@ -220,12 +288,12 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 		Logger:               log,
 		Observer:             interactionMetrics{m},
 	}
-	shared, err := c.sharedState(ctx, &rcfg)
+	state, err := c.sharedState(ctx, &rcfg)
 	if err != nil {
 		return err
 	}
-	if shared != nil {
-		defer shared.Close()
+	if state != nil {
+		defer state.Close()
 	}
 	if opts.Router != nil {
 		opts.Router(&rcfg)
@@ -287,7 +355,7 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 		scope = "in guild " + guildID
 	}
 	log.Info("serving", "application", appID, "mode", mode, "commands", scope, "admin_guilds", strings.Join(adminGuilds, ","),
-		"articles", st.Articles, "offline", eng.Offline(), "shared_state", shared != nil)
+		"articles", st.Articles, "offline", eng.Offline(), "shared_state", state != nil)
 	if len(adminGuilds) == 0 {
 		log.Warn("/reindex and /ingest are off in every server: set NEWSBOT_ADMIN_GUILDS (or DISCORD_GUILD_ID) to the servers that may change the corpus")
 	}
@@ -330,6 +398,9 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 	if err := router.Shutdown(sctx); err != nil {
 		log.Warn("shutdown: interactions cut short", "err", err)
 	}
+	// The writes in flight are done: stop following the shared corpus
+	// (which saves its snapshot in the data folder).
+	stopFollowing()
 	return serveErr
 }
 

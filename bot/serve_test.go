@@ -100,8 +100,8 @@ func TestServeEndToEnd(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("commands never registered: %v\n%s", err, logs)
 	}
-	if n := len(fake.Commands(fakediscord.GuildID)); n != 7 {
-		t.Errorf("%d commands in the guild, want 7 (the menu command too)", n)
+	if n := len(fake.Commands(fakediscord.GuildID)); n != 8 {
+		t.Errorf("%d commands in the guild, want 8 (/remove and the menu command too)", n)
 	}
 	if n := len(fake.Commands("")); n != 0 {
 		t.Errorf("%d global commands, want none with DISCORD_GUILD_ID set", n)
@@ -231,7 +231,7 @@ func TestServeAdminGuilds(t *testing.T) {
 	if got := names(""); got != "ask,source,articles,help,Check against the articles" {
 		t.Errorf("global commands %s", got)
 	}
-	if got := names(adminGuild); got != "reindex,ingest" {
+	if got := names(adminGuild); got != "reindex,ingest,remove" {
 		t.Errorf("admin server's commands %s", got)
 	}
 

@@ -183,8 +183,8 @@ func TestRegistrations(t *testing.T) {
 		guild string
 		want  map[string]string
 	}{
-		{"", map[string]string{"": "ask,source,articles,help," + checkCommandName, fakediscord.GuildID: "reindex,ingest", other: "reindex,ingest"}},
-		{fakediscord.GuildID, map[string]string{fakediscord.GuildID: "ask,source,articles,help," + checkCommandName + ",reindex,ingest", other: "reindex,ingest"}},
+		{"", map[string]string{"": "ask,source,articles,help," + checkCommandName, fakediscord.GuildID: "reindex,ingest,remove", other: "reindex,ingest,remove"}},
+		{fakediscord.GuildID, map[string]string{fakediscord.GuildID: "ask,source,articles,help," + checkCommandName + ",reindex,ingest,remove", other: "reindex,ingest,remove"}},
 	}
 	for _, tt := range tests {
 		t.Run("guild="+tt.guild, func(t *testing.T) {
@@ -213,7 +213,7 @@ func TestRegistrations(t *testing.T) {
 		t.Errorf("global commands %s", got)
 	}
 	for _, g := range []string{fakediscord.GuildID, other} {
-		if got := names(e.fake.Commands(g)); got != "reindex,ingest" {
+		if got := names(e.fake.Commands(g)); got != "reindex,ingest,remove" {
 			t.Errorf("commands of %s: %s", g, got)
 		}
 	}

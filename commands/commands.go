@@ -79,7 +79,16 @@ type Ingester interface {
 	// Extensions are the file extensions it reads (".txt"), in the order
 	// to name them to users.
 	Extensions() []string
-	Ingest(ctx context.Context, name string, data []byte, progress func(seam.Progress)) (seam.Ingested, error)
+	Ingest(ctx context.Context, up seam.Upload, progress func(seam.Progress)) (seam.Ingested, error)
+}
+
+// Remover takes articles out of the corpus, for /remove: the article
+// whose ID is target, or every article of the file target. It returns an
+// error matching seam.ErrNoSuchArticle when nothing matches, and a
+// *seam.SharesFileError when it removes files whole and target is one
+// article of several in its file. by says who removed them.
+type Remover interface {
+	Remove(ctx context.Context, target, by string) (seam.Removed, error)
 }
 
 // Fetcher downloads a web page for /ingest url:. Its errors of type
@@ -113,6 +122,9 @@ type Config struct {
 	// Checker checks messages for the "Check against the articles" menu
 	// command, which is not offered when it is nil.
 	Checker Checker
+	// Remover, when not nil, backs the admin command /remove; without
+	// one the command is not offered.
+	Remover Remover
 	// FeedbackLog is the file 👍/👎 votes are appended to, one JSON object a
 	// line (see feedback.go), when Votes is nil; votes are acknowledged
 	// but not kept when both are empty. New removes a partial last line
@@ -317,6 +329,9 @@ func New(cfg Config) (*Router, error) {
 		r.askCommand(), r.sourceCommand(), r.articlesCommand(),
 		r.reindexCommand(), r.ingestCommand(), r.helpCommand(),
 	}
+	if cfg.Remover != nil {
+		cmds = append(cmds, r.removeCommand())
+	}
 	if cfg.Checker != nil {
 		cmds = append(cmds, r.checkCommand())
 	}
@@ -332,7 +347,7 @@ func New(cfg Config) (*Router, error) {
 // Definitions returns the commands to register with Discord, in a stable
 // order: the slash commands, then the message menu's.
 func (r *Router) Definitions() []*discordgo.ApplicationCommand {
-	names := []string{"ask", "source", "articles", "help", "reindex", "ingest", checkCommandName}
+	names := []string{"ask", "source", "articles", "help", "reindex", "ingest", "remove", checkCommandName}
 	out := make([]*discordgo.ApplicationCommand, 0, len(names))
 	for _, n := range names {
 		if c := r.commands[n]; c != nil && c.def != nil {

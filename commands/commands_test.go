@@ -36,15 +36,15 @@ func TestDefinitionsRegister(t *testing.T) {
 	for _, c := range e.fake.Commands(fakediscord.GuildID) {
 		got[c.Name] = c
 	}
-	if len(created) != 7 || len(got) != 7 {
-		t.Fatalf("registered %d commands, want 7", len(got))
+	if len(created) != 8 || len(got) != 8 {
+		t.Fatalf("registered %d commands, want 8 (seven slash commands and the message menu's)", len(got))
 	}
 	for _, name := range []string{"ask", "source", "articles", "help"} {
 		if got[name].DefaultMemberPermissions != nil {
 			t.Errorf("/%s has default permissions %v, want everyone", name, *got[name].DefaultMemberPermissions)
 		}
 	}
-	for _, name := range []string{"reindex", "ingest"} {
+	for _, name := range []string{"reindex", "ingest", "remove"} {
 		p := got[name].DefaultMemberPermissions
 		if p == nil || *p != discordgo.PermissionManageGuild {
 			t.Errorf("/%s default permissions = %v, want Manage Server", name, p)

@@ -68,9 +68,18 @@ func userText(err error, supported string) string {
 	if errors.As(err, &rj) {
 		return rejectionText(rj, supported)
 	}
+	var sf *seam.SharesFileError
+	if errors.As(err, &sf) {
+		return fmt.Sprintf("That article's file, `%s`, holds %d articles, and files are removed whole here: /remove `%s` removes all of them.",
+			strings.ReplaceAll(clip(sf.Path, 200), "`", "'"), sf.Articles, strings.ReplaceAll(clip(sf.Path, 200), "`", "'"))
+	}
 	switch {
 	case errors.Is(err, seam.ErrReindexRunning):
 		return "A reindex is already running. Questions are still answered meanwhile; try again when it has finished."
+	case errors.Is(err, seam.ErrReadOnly):
+		return "I can't change the articles right now: my database is unreachable. Questions are still answered; try again in a few minutes."
+	case errors.Is(err, seam.ErrNoSuchArticle):
+		return "No article has that ID or file; /articles lists them."
 	case errors.Is(err, seam.ErrEmptyCorpus):
 		return "The corpus folder holds no articles, so the index was left as it was."
 	case errors.Is(err, syscall.ENOSPC):

@@ -143,7 +143,7 @@ func rateOf(class string) rate {
 		return rate{burst: 10, every: 2 * time.Second}
 	case "help":
 		return rate{burst: 3, every: 20 * time.Second}
-	case "reindex", "ingest":
+	case "reindex", "ingest", "remove":
 		return rate{burst: 3, every: 20 * time.Second}
 	case "ask:buttons": // Show sources, 👍 and 👎
 		return rate{burst: 6, every: 5 * time.Second}

@@ -25,15 +25,16 @@ func (r *Router) handleHelp(ctx context.Context, x *exchange) error {
 	if err := x.deferReply(ctx, true); err != nil {
 		return err
 	}
-	return x.edit(ctx, renderHelp(r.cfg.Catalogue.Stats(), r.cfg.Mentions))
+	return x.edit(ctx, renderHelp(r.cfg.Catalogue.Stats(), r.cfg.Mentions, r.cfg.Remover != nil))
 }
 
 // renderHelp says what the index holds (counts, outlets, dates) and how to
 // use the commands, within one message: the outlets named are as many as
 // fit (at most 12), the others counted. It shows nothing of the
-// configuration: no token, key, model address or file path.
-func renderHelp(st seam.Stats, mentions bool) message {
-	usage := helpUsage(mentions)
+// configuration: no token, key, model address or file path. removes says
+// whether /remove is offered.
+func renderHelp(st seam.Stats, mentions, removes bool) message {
+	usage := helpUsage(mentions, removes)
 	if st.Articles == 0 {
 		return message{Content: "No article is indexed yet: an admin can add some with /ingest or /reindex.\n\n" + usage, Ephemeral: true}
 	}
@@ -81,7 +82,7 @@ func helpOutlets(sources []string, room int) string {
 }
 
 // helpUsage says how to use the commands.
-func helpUsage(mentions bool) string {
+func helpUsage(mentions, removes bool) string {
 	var b strings.Builder
 	b.WriteString("**/ask** `question` — a short answer with numbered citations and a Sources list. " +
 		"Ask about events and statements in the articles, e.g. *Will Iran allow inspections of its military sites?* " +
@@ -93,6 +94,10 @@ func helpUsage(mentions bool) string {
 	if mentions {
 		b.WriteString("You can also mention me with a question, and reply to my answer to ask a follow-up.\n")
 	}
-	b.WriteString("Admins: **/ingest** adds an article from a file or a web page; **/reindex** re-reads the article folder.")
+	b.WriteString("Admins: **/ingest** adds an article from a file or a web page; **/reindex** re-reads the article folder")
+	if removes {
+		b.WriteString("; **/remove** takes an article out")
+	}
+	b.WriteString(".")
 	return b.String()
 }

@@ -100,6 +100,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		Catalogue:     index,
 		Indexer:       index,
 		Ingester:      index,
+		Remover:       index,
 		FeedbackLog:   filepath.Join(t.TempDir(), "feedback.jsonl"),
 		AdminGuildIDs: []string{fakediscord.GuildID},
 		Cooldown:      -1,

@@ -82,7 +82,7 @@ func (r *Router) handleIngest(ctx context.Context, x *exchange) error {
 	}
 	x.trace.set(slog.Int("bytes", len(data)))
 
-	res, err := r.ingest(ctx, x, name, data)
+	res, err := r.ingest(ctx, x, seam.Upload{Name: name, Data: data, By: actor(x.i)})
 	if err != nil {
 		return err
 	}
@@ -100,7 +100,7 @@ func (r *Router) supports(name string) bool {
 // /reindex does (a large corpus may take longer than Discord keeps the
 // reply editable); only the wait for another reindex is bounded by the
 // interaction's deadline.
-func (r *Router) ingest(ctx context.Context, x *exchange, name string, data []byte) (seam.Ingested, error) {
+func (r *Router) ingest(ctx context.Context, x *exchange, up seam.Upload) (seam.Ingested, error) {
 	work, cancel := context.WithCancelCause(r.base)
 	defer cancel(nil)
 	var (
@@ -120,7 +120,7 @@ func (r *Router) ingest(ctx context.Context, x *exchange, name string, data []by
 			x.trace.set(slog.String("file", p.Path))
 			edit(message{Content: fmt.Sprintf("Saved as `%s`. Indexing…", p.Path)})
 		case seam.StageWaiting:
-			edit(message{Content: "Saved. Another reindex is running; I'll index the file when it has finished…"})
+			edit(message{Content: "Another reindex is running; I'll add the file when it has finished…"})
 			stopWait = context.AfterFunc(ctx, func() { cancel(ctx.Err()) })
 		default:
 			if stopWait != nil {
@@ -133,7 +133,7 @@ func (r *Router) ingest(ctx context.Context, x *exchange, name string, data []by
 			th.update(renderProgress(p))
 		}
 	}
-	res, err := r.cfg.Ingester.Ingest(work, name, data, progress)
+	res, err := r.cfg.Ingester.Ingest(work, up, progress)
 	if th != nil {
 		th.halt()
 	}

@@ -103,6 +103,14 @@ var translations = map[string]map[discordgo.Locale]localised{
 		discordgo.French: {"url", "L’adresse d’une page web qui contient l’article"},
 		discordgo.German: {"url", "Die Adresse einer Webseite mit dem Artikel"},
 	},
+	"remove": {
+		discordgo.French: {"retirer", "Admins : retirer un article du corpus"},
+		discordgo.German: {"entfernen", "Admins: einen Artikel aus dem Korpus entfernen"},
+	},
+	"remove article": {
+		discordgo.French: {"article", "L’ID de l’article, ou un fichier pour en retirer tous les articles (comme /articles les montre)"},
+		discordgo.German: {"artikel", "Die ID des Artikels oder eine Datei, um alle ihre Artikel zu entfernen (wie /articles sie zeigt)"},
+	},
 	checkCommandName: {
 		discordgo.French: {name: "Vérifier dans les articles"},
 		discordgo.German: {name: "In den Artikeln prüfen"},

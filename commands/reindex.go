@@ -97,6 +97,7 @@ func renderSummary(s seam.Summary) message {
 		{"Added", s.Added, true},
 		{"Changed", s.Changed, true},
 		{"Removed", s.Removed, true},
+		{"Not in the folder any more (kept; /remove takes them out)", s.Missing, true},
 		{"Skipped", skipped, false},
 	}
 	// Show as many items of each list as fit, sharing the room fairly:

@@ -87,27 +87,36 @@ func newBM25(docs [][]termCount) (*bm25, termLists) {
 		ids[t] = uint32(i)
 	}
 
-	ix := &bm25{terms: vocab, start: make([]uint32, len(vocab)+1), docs: make([]uint32, total), tfs: make([]uint16, total),
-		docLen: make([]uint32, len(docs)), n: len(docs)}
 	tl := termLists{vocab: vocab, start: make([]uint32, len(docs)+1), ids: make([]uint32, total), counts: make([]uint16, total)}
 	k := 0
 	for i, tcs := range docs {
-		l := 0
 		for _, tc := range tcs {
-			id := ids[tc.Term]
-			tl.ids[k], tl.counts[k] = id, tc.Count
-			ix.start[id+1]++
-			l += int(tc.Count)
+			tl.ids[k], tl.counts[k] = ids[tc.Term], tc.Count
 			k++
 		}
 		tl.start[i+1] = uint32(k)
+	}
+	return bm25Of(tl), tl
+}
+
+// bm25Of indexes the passages whose term lists are tl.
+func bm25Of(tl termLists) *bm25 {
+	n, total := len(tl.start)-1, len(tl.ids)
+	ix := &bm25{terms: tl.vocab, start: make([]uint32, len(tl.vocab)+1), docs: make([]uint32, total), tfs: make([]uint16, total),
+		docLen: make([]uint32, n), n: n}
+	for i := range n {
+		l := 0
+		for k := tl.start[i]; k < tl.start[i+1]; k++ {
+			ix.start[tl.ids[k]+1]++
+			l += int(tl.counts[k])
+		}
 		ix.docLen[i] = uint32(l)
 	}
-	for t := range vocab {
+	for t := range tl.vocab {
 		ix.start[t+1] += ix.start[t]
 	}
-	fill := slices.Clone(ix.start[:len(vocab)])
-	for i := range docs {
+	fill := slices.Clone(ix.start[:len(tl.vocab)])
+	for i := range n {
 		for k := tl.start[i]; k < tl.start[i+1]; k++ {
 			p := fill[tl.ids[k]]
 			fill[tl.ids[k]]++
@@ -115,7 +124,104 @@ func newBM25(docs [][]termCount) (*bm25, termLists) {
 		}
 	}
 	ix.finish(nil)
-	return ix, tl
+	return ix
+}
+
+// mergeTermLists makes the term lists of a snapshot built from another
+// one: passage i of the new snapshot is passage from[i] of old when
+// from[i] >= 0, else the passage whose sorted term counts are
+// fresh[-from[i]-1]. The vocabulary keeps old's terms that some passage
+// still has and adds fresh's new ones, in order; old's term IDs are
+// renumbered through an array, without a map lookup per term, which is
+// what makes applying a few changes to a large snapshot cheaper than
+// indexing it anew (newBM25).
+func mergeTermLists(old termLists, from []int, fresh [][]termCount) termLists {
+	used := make([]uint32, len(old.vocab)) // occurrences of each old term
+	added := map[string]int{}              // fresh terms old lacks, then their IDs
+	total := 0
+	for _, f := range from {
+		if f >= 0 {
+			for k := old.start[f]; k < old.start[f+1]; k++ {
+				used[old.ids[k]]++
+			}
+			total += old.len(f)
+			continue
+		}
+		for _, tc := range fresh[-f-1] {
+			if j, ok := slices.BinarySearch(old.vocab, tc.Term); ok {
+				used[j]++
+			} else {
+				added[tc.Term]++
+			}
+		}
+		total += len(fresh[-f-1])
+	}
+	newTerms := make([]string, 0, len(added))
+	for t := range added {
+		newTerms = append(newTerms, t)
+	}
+	slices.Sort(newTerms)
+	// The new vocabulary: old's used terms and the new ones, merged in
+	// order, in one block of strings.
+	remap := make([]uint32, len(old.vocab))
+	size := 0
+	for i, t := range old.vocab {
+		if used[i] > 0 {
+			size += len(t)
+		}
+	}
+	for _, t := range newTerms {
+		size += len(t)
+	}
+	var b strings.Builder
+	b.Grow(size)
+	var order []string
+	for i, j := 0, 0; i < len(old.vocab) || j < len(newTerms); {
+		if i < len(old.vocab) && used[i] == 0 {
+			i++
+			continue
+		}
+		var t string
+		if j >= len(newTerms) || (i < len(old.vocab) && old.vocab[i] < newTerms[j]) {
+			t = old.vocab[i]
+			remap[i] = uint32(len(order))
+			i++
+		} else {
+			t = newTerms[j]
+			added[t] = len(order)
+			j++
+		}
+		order = append(order, t)
+		b.WriteString(t)
+	}
+	blob, off := b.String(), 0
+	vocab := make([]string, len(order))
+	for i, t := range order {
+		vocab[i] = blob[off : off+len(t)]
+		off += len(t)
+	}
+	tl := termLists{vocab: vocab, start: make([]uint32, len(from)+1), ids: make([]uint32, 0, total), counts: make([]uint16, 0, total)}
+	for i, f := range from {
+		if f >= 0 {
+			for k := old.start[f]; k < old.start[f+1]; k++ {
+				tl.ids = append(tl.ids, remap[old.ids[k]])
+			}
+			tl.counts = append(tl.counts, old.counts[old.start[f]:old.start[f+1]]...)
+		} else {
+			for _, tc := range fresh[-f-1] {
+				var id uint32
+				if j, ok := slices.BinarySearch(old.vocab, tc.Term); ok {
+					id = remap[j]
+				} else {
+					id = uint32(added[tc.Term])
+				}
+				tl.ids = append(tl.ids, id)
+				tl.counts = append(tl.counts, tc.Count)
+			}
+		}
+		tl.start[i+1] = uint32(len(tl.ids))
+	}
+	return tl
 }
 
 // termLists are the passages' term counts, compactly: passage i's are

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"sort"
 	"testing"
 )
@@ -259,4 +260,48 @@ func denseTop(ix *bm25, q bm25Query, n int) []scored {
 		}
 	}
 	return top.sorted()
+}
+
+// TestMergeTermListsMatchesRebuild checks that the keyword index a shared
+// store's change is applied with (old term lists merged with fresh ones)
+// is the one indexing the same passages anew would build.
+func TestMergeTermListsMatchesRebuild(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	doc := func() []termCount {
+		var terms []string
+		for range 5 + rng.IntN(30) {
+			terms = append(terms, fmt.Sprintf("t%d", int(rng.ExpFloat64()*40)))
+		}
+		return countTerms(terms)
+	}
+	for round := range 20 {
+		oldDocs := make([][]termCount, 50)
+		for i := range oldDocs {
+			oldDocs[i] = doc()
+		}
+		_, old := newBM25(oldDocs)
+		var from []int
+		var fresh, all [][]termCount
+		for i := range oldDocs {
+			if rng.IntN(4) == 0 {
+				continue // removed
+			}
+			if rng.IntN(5) == 0 {
+				d := doc()
+				fresh = append(fresh, d)
+				from, all = append(from, -len(fresh)), append(all, d)
+			}
+			from, all = append(from, i), append(all, oldDocs[i])
+		}
+		got := mergeTermLists(old, from, fresh)
+		wantKW, want := newBM25(all)
+		gotKW := bm25Of(got)
+		if !slices.Equal(got.vocab, want.vocab) || !slices.Equal(got.start, want.start) || !slices.Equal(got.ids, want.ids) || !slices.Equal(got.counts, want.counts) {
+			t.Fatalf("round %d: merged term lists differ from rebuilt ones", round)
+		}
+		if !slices.Equal(gotKW.start, wantKW.start) || !slices.Equal(gotKW.docs, wantKW.docs) || !slices.Equal(gotKW.tfs, wantKW.tfs) ||
+			!slices.Equal(gotKW.impact, wantKW.impact) || !slices.Equal(gotKW.norm, wantKW.norm) {
+			t.Fatalf("round %d: merged postings differ from rebuilt ones", round)
+		}
+	}
 }

@@ -32,6 +32,12 @@ const (
 // others are chunked, and their passages returned by ID for the reindex to
 // embed.
 func (ix *Index) budget(arts []article.Article, reusable map[string]ArticleInfo) ([]article.Article, map[string][]Passage, []article.Problem) {
+	return ix.budgetFrom(arts, reusable, 0)
+}
+
+// budgetFrom is budget for an index that already holds base passages
+// besides those of arts (a shared store's other articles).
+func (ix *Index) budgetFrom(arts []article.Article, reusable map[string]ArticleInfo, base int) ([]article.Article, map[string][]Passage, []article.Problem) {
 	byPath := map[string][]int{}
 	var paths []string
 	for i, a := range arts {
@@ -44,7 +50,7 @@ func (ix *Index) budget(arts []article.Article, reusable map[string]ArticleInfo)
 	chunks := make(map[string][]Passage, len(arts))
 	dropped := map[string]bool{}
 	var problems []article.Problem
-	total := 0
+	total := base
 	for _, p := range paths {
 		n := 0
 		var over error
@@ -104,28 +110,40 @@ func (ix *Index) indexFull(n, total int) error {
 // passages and bytes with it added (counted from the live index and the
 // corpus folder). The error, a *article.LimitError, names the cap.
 func (ix *Index) admit(ctx context.Context, corpus string, data []byte, arts []article.Article) error {
-	passages := 0
+	cur := ix.cur.Load()
+	return ix.admitInto(arts, int64(len(data)), len(cur.articles), len(cur.passages), func() (int64, error) {
+		size, err := article.CorpusBytes(ctx, corpus)
+		if err != nil {
+			return 0, fmt.Errorf("ingest: %w", err)
+		}
+		return size, nil
+	})
+}
+
+// admitInto is admit against a corpus of the given articles, passages and
+// bytes (counted by corpusBytes, last, as it may be slow).
+func (ix *Index) admitInto(arts []article.Article, size int64, articles, passages int, corpusBytes func() (int64, error)) error {
+	added := 0
 	for _, a := range arts {
 		n := len(Chunk(a, ix.chunk))
 		if n > ix.maxPassagesPerArticle {
 			return ix.tooManyPassages(a.ID, n)
 		}
-		passages += n
+		added += n
 	}
 	lim := ix.load.Limits()
-	cur := ix.cur.Load()
-	if total := len(cur.articles) + len(arts); total > lim.MaxTotalArticles {
+	if total := articles + len(arts); total > lim.MaxTotalArticles {
 		return &article.LimitError{Limit: article.FormatCount(int64(lim.MaxTotalArticles)) + " articles in the corpus",
 			Found: "it would take the corpus to " + article.FormatCount(int64(total))}
 	}
-	if total := len(cur.passages) + passages; total > ix.maxPassages {
-		return ix.indexFull(passages, total)
+	if total := passages + added; total > ix.maxPassages {
+		return ix.indexFull(added, total)
 	}
-	size, err := article.CorpusBytes(ctx, corpus)
+	have, err := corpusBytes()
 	if err != nil {
-		return fmt.Errorf("ingest: %w", err)
+		return err
 	}
-	if total := size + int64(len(data)); total > lim.MaxTotalBytes {
+	if total := have + size; total > lim.MaxTotalBytes {
 		return &article.LimitError{Limit: article.FormatSize(lim.MaxTotalBytes) + " in the corpus",
 			Found: "it would take the corpus to " + article.FormatCount(total) + " bytes"}
 	}

@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -50,6 +51,10 @@ type ArticleInfo struct {
 	Published time.Time `json:"published,omitzero"`
 	Hash      string    `json:"hash"`
 	Passages  int       `json:"passages"`
+	// Origin, in what Shared.Remove returns, is where the article came
+	// from: "ingest", or the folder an import read. It is not kept in
+	// snapshots.
+	Origin string `json:"origin,omitempty"`
 }
 
 // Options configures an Index.
@@ -116,6 +121,9 @@ type Index struct {
 	ingestMu  sync.Mutex // serialises Ingest's choice of a file name and its save
 	stale     atomic.Pointer[string]
 	pg        *pgShared // the shared vector table, for StorePG; nil otherwise
+	// shared is the shared corpus store this index follows (shared.go);
+	// nil for an embedded index. Set once, by OpenShared.
+	shared *Shared
 	// loaded is the index file the snapshot loaded by Open lies in, for
 	// Close; weak, so that the mapping goes once a reindex replaced that
 	// snapshot and nothing holds it any more.
@@ -260,6 +268,9 @@ func (ix *Index) Close() {
 	if ix.pg != nil {
 		ix.pg.pool.Close()
 	}
+	if ix.shared != nil {
+		ix.shared.pool.Close()
+	}
 	ix.loaded.Value().release()
 }
 
@@ -276,6 +287,10 @@ func (ix *Index) setStale(reason string) { ix.stale.Store(&reason) }
 
 // Corpus returns the corpus folder the live index was built from, or "".
 func (ix *Index) Corpus() string { return ix.cur.Load().manifest.Corpus }
+
+// Generation returns the shared store's generation the live snapshot
+// holds (shared.go); 0 for an embedded index.
+func (ix *Index) Generation() int64 { return ix.cur.Load().manifest.Generation }
 
 // Dir returns the data folder.
 func (ix *Index) Dir() string { return ix.dir }
@@ -341,7 +356,17 @@ func (ix *Index) Passage(id string) (Passage, bool) {
 // and tl their term counts (a loaded index); otherwise both are built from
 // the passages' Terms.
 func (ix *Index) buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo, block []float32, kw *bm25, tl termLists) (*snapshot, error) {
-	s, err := buildSnapshot(m, ps, arts, block, kw, tl, len(ps) > ix.quantizeAbove)
+	return ix.buildSnapshotOn(0, m, ps, arts, block, kw, tl)
+}
+
+// backgroundWorkers is how many cores work on a snapshot built while the
+// index serves (a shared store's changes, applied as they come): one fewer
+// than there are, so that searches keep a core of their own.
+func backgroundWorkers() int { return max(1, runtime.GOMAXPROCS(0)-1) }
+
+// buildSnapshotOn is buildSnapshot on at most workers cores (0: all).
+func (ix *Index) buildSnapshotOn(workers int, m manifest, ps []livePassage, arts []ArticleInfo, block []float32, kw *bm25, tl termLists) (*snapshot, error) {
+	s, err := buildSnapshot(m, ps, arts, block, kw, tl, len(ps) > ix.quantizeAbove, workers)
 	if err != nil {
 		return nil, err
 	}
@@ -356,7 +381,7 @@ func (ix *Index) buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo,
 // block unless block already is theirs, a chromem-go collection whose
 // documents are that block's rows, the contiguous scan over it (quantised
 // when quantize is set), and the keyword index unless kw is given.
-func buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo, block []float32, kw *bm25, tl termLists, quantize bool) (*snapshot, error) {
+func buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo, block []float32, kw *bm25, tl termLists, quantize bool, maxWorkers int) (*snapshot, error) {
 	if kw == nil {
 		slices.SortFunc(ps, comparePassages)
 	}
@@ -402,6 +427,9 @@ func buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo, block []flo
 	// chromem-go takes documents from several goroutines: fill it on
 	// every core.
 	workers := scanWorkers(len(ps))
+	if maxWorkers > 0 {
+		workers = min(workers, maxWorkers)
+	}
 	errs := make([]error, workers)
 	parallel(workers, len(ps), func(w, lo, hi int) {
 		for i := lo; i < hi; i++ {

@@ -124,11 +124,10 @@ var rejectReasons = []struct {
 // reindex's progress, from this goroutine. ctx bounds the wait and the
 // reindex; the file stays saved when the reindex fails.
 func (ix *Index) Ingest(ctx context.Context, corpus, name string, data []byte, progress func(Progress)) (IngestResult, error) {
-	report := func(p Progress) {
-		if progress != nil {
-			progress(p)
-		}
+	if ix.shared != nil {
+		return IngestResult{}, errShared
 	}
+	report := reporter(progress)
 	res, parsed, err := ix.save(ctx, corpus, name, data)
 	if err != nil {
 		return res, err

@@ -81,6 +81,12 @@ type manifest struct {
 	Articles int          `json:"articles"`
 	Passages int          `json:"passages"`
 	Sections []section    `json:"sections"`
+	// Store, Build and Generation are set in a snapshot of a shared
+	// store (shared.go): the store's ID, the build of its passages and
+	// the generation the snapshot holds.
+	Store      string `json:"store,omitempty"`
+	Build      int64  `json:"build,omitempty"`
+	Generation int64  `json:"generation,omitempty"`
 }
 
 type section struct {

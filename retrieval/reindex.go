@@ -26,11 +26,15 @@ type Progress struct {
 
 // Summary is the outcome of a reindex.
 type Summary struct {
-	Articles  int               `json:"articles"`
-	Passages  int               `json:"passages"`
-	Added     []string          `json:"added"`
-	Changed   []string          `json:"changed"`
-	Removed   []string          `json:"removed"`
+	Articles int      `json:"articles"`
+	Passages int      `json:"passages"`
+	Added    []string `json:"added"`
+	Changed  []string `json:"changed"`
+	Removed  []string `json:"removed"`
+	// Missing, for an import into a shared store, are the articles of the
+	// folder's earlier imports that it no longer holds: kept, until
+	// removed explicitly (Shared.Remove, Shared.Prune).
+	Missing   []string          `json:"missing,omitempty"`
 	Unchanged int               `json:"unchanged"`
 	Embedded  int               `json:"embedded_passages"`
 	Skipped   []article.Problem `json:"skipped"`
@@ -56,6 +60,9 @@ const embedBatch = 256
 // saved meanwhile.
 // progress, when not nil, is called from this goroutine.
 func (ix *Index) Reindex(ctx context.Context, corpus string, progress func(Progress)) (Summary, error) {
+	if ix.shared != nil {
+		return Summary{}, errShared
+	}
 	if !ix.reindexMu.TryLock() {
 		return Summary{}, ErrReindexRunning
 	}
@@ -142,53 +149,17 @@ func (ix *Index) Reindex(ctx context.Context, corpus string, progress func(Progr
 	report(Progress{Stage: "embedding", Done: 0, Total: toEmbed})
 	articlesDone := 0
 	lastArticle := -1
-	// The offline embedders take the words the keyword index has already
-	// tokenised: each passage is tokenised once.
-	byWords, ok := asWordEmbedder(ix.emb)
-	for b := 0; b < len(fresh); b += embedBatch {
-		if err := ctx.Err(); err != nil {
-			return sum, fmt.Errorf("reindex cancelled: %w", err)
-		}
-		end := min(b+embedBatch, len(fresh))
-		texts := make([]string, end-b)
-		words := make([][]text.Word, end-b)
-		parallel(min(runtime.GOMAXPROCS(0), max(1, (end-b)/32)), end-b, func(_, lo, hi int) {
-			for j := lo; j < hi; j++ {
-				texts[j] = embedText(fresh[b+j].Passage)
-				words[j] = ix.stem.Words(texts[j], true)
-				terms := make([]string, len(words[j]))
-				for k, w := range words[j] {
-					terms[k] = w.Term
-				}
-				fresh[b+j].Terms = countTerms(terms)
-			}
-		})
-		var vecs [][]float32
-		var err error
-		if ok {
-			vecs, err = byWords.embedWords(ctx, words)
-		} else {
-			vecs, err = ix.emb.Embed(ctx, texts)
-		}
-		if err != nil {
-			return sum, fmt.Errorf("reindex: embed passages %s to %s: %w", fresh[b].ID, fresh[end-1].ID, err)
-		}
-		if len(vecs) != len(texts) {
-			return sum, fmt.Errorf("reindex: embedder returned %d vectors for %d passages", len(vecs), len(texts))
-		}
-		for i, v := range vecs {
-			if len(v) != ix.emb.Info().Dim {
-				return sum, fmt.Errorf("reindex: embedder returned %d dims, expected %d", len(v), ix.emb.Info().Dim)
-			}
-			fresh[b+i].vec = usableVector(v)
-		}
-		for i := b; i < end; i++ {
+	err = ix.embedPassages(ctx, fresh, func(from, to int) {
+		for i := from; i < to; i++ {
 			if freshOf[i] != lastArticle {
 				lastArticle = freshOf[i]
 				articlesDone++
 			}
 		}
 		report(Progress{Stage: "embedding", Done: min(articlesDone, toEmbed), Total: toEmbed})
+	})
+	if err != nil {
+		return sum, fmt.Errorf("reindex: %w", err)
 	}
 	sum.Embedded = len(fresh)
 
@@ -284,4 +255,71 @@ func usableVector(v []float32) []float32 {
 	}
 	v[0] = 1
 	return v
+}
+
+// embedPassages sets the term counts and the vectors of ps, embedding them
+// in batches of embedBatch; after each batch, done is told which passages
+// it held ([from, to)). The offline embedders take the words the keyword
+// index has already tokenised: each passage is tokenised once.
+func (ix *Index) embedPassages(ctx context.Context, ps []livePassage, done func(from, to int)) error {
+	byWords, ok := asWordEmbedder(ix.emb)
+	dim := ix.emb.Info().Dim
+	for b := 0; b < len(ps); b += embedBatch {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("cancelled: %w", err)
+		}
+		end := min(b+embedBatch, len(ps))
+		texts := make([]string, end-b)
+		words := make([][]text.Word, end-b)
+		parallel(min(runtime.GOMAXPROCS(0), max(1, (end-b)/32)), end-b, func(_, lo, hi int) {
+			for j := lo; j < hi; j++ {
+				texts[j] = embedText(ps[b+j].Passage)
+				words[j] = ix.stem.Words(texts[j], true)
+				terms := make([]string, len(words[j]))
+				for k, w := range words[j] {
+					terms[k] = w.Term
+				}
+				ps[b+j].Terms = countTerms(terms)
+			}
+		})
+		var vecs [][]float32
+		var err error
+		if ok {
+			vecs, err = byWords.embedWords(ctx, words)
+		} else {
+			vecs, err = ix.emb.Embed(ctx, texts)
+		}
+		if err != nil {
+			return fmt.Errorf("embed passages %s to %s: %w", ps[b].ID, ps[end-1].ID, err)
+		}
+		if len(vecs) != len(texts) {
+			return fmt.Errorf("embedder returned %d vectors for %d passages", len(vecs), len(texts))
+		}
+		for i, v := range vecs {
+			if len(v) != dim {
+				return fmt.Errorf("embedder returned %d dims, expected %d", len(v), dim)
+			}
+			ps[b+i].vec = usableVector(v)
+		}
+		if done != nil {
+			done(b, end)
+		}
+	}
+	return nil
+}
+
+// termsOf tokenises the passages of ps as the keyword index does, setting
+// their term counts, on up to workers cores: what a snapshot built from stored
+// passages (with their vectors) needs besides.
+func (ix *Index) termsOf(ps []livePassage, workers int) {
+	parallel(min(workers, max(1, len(ps)/64)), len(ps), func(_, lo, hi int) {
+		for j := lo; j < hi; j++ {
+			words := ix.stem.Words(embedText(ps[j].Passage), true)
+			terms := make([]string, len(words))
+			for k, w := range words {
+				terms[k] = w.Term
+			}
+			ps[j].Terms = countTerms(terms)
+		}
+	})
 }

@@ -86,7 +86,7 @@ func (e Engine) Check(ctx context.Context, text string) (seam.Check, error) {
 }
 
 // Index is a retrieval index and the corpus folder it is built from, as
-// commands' Searcher, Catalogue, Indexer and Ingester.
+// commands' Searcher, Catalogue, Indexer, Ingester and Remover.
 type Index struct {
 	Index  *retrieval.Index
 	Corpus string
@@ -149,16 +149,82 @@ func (x Index) Reindex(ctx context.Context, progress func(seam.Progress)) (seam.
 func (x Index) Extensions() []string { return article.Extensions() }
 
 // Ingest implements commands.Ingester.
-func (x Index) Ingest(ctx context.Context, name string, data []byte, progress func(seam.Progress)) (seam.Ingested, error) {
-	res, err := x.Index.Ingest(ctx, x.Corpus, name, data, progressFunc(progress))
+func (x Index) Ingest(ctx context.Context, up seam.Upload, progress func(seam.Progress)) (seam.Ingested, error) {
+	res, err := x.Index.Ingest(ctx, x.Corpus, up.Name, up.Data, progressFunc(progress))
 	if x.OnReindex != nil && res.Reindexed > 0 {
 		x.OnReindex(res.Reindexed, err)
 	}
+	return ingested(res), indexError(err)
+}
+
+// Remove implements commands.Remover: the article's file leaves the corpus
+// folder, and the corpus is reindexed.
+func (x Index) Remove(ctx context.Context, target, _ string) (seam.Removed, error) {
+	start := time.Now()
+	gone, sum, err := x.Index.Remove(ctx, x.Corpus, target, nil)
+	if x.OnReindex != nil && len(gone) > 0 {
+		x.OnReindex(time.Since(start), err)
+	}
+	return removed(gone, sum), indexError(err)
+}
+
+// SharedCorpus is a shared corpus store (PostgreSQL, the system of record) and
+// the index that follows it, as commands' Searcher, Catalogue, Indexer,
+// Ingester and Remover: the second implementation of the ingest seam.
+// Reads go to the index, as Index's do; writes go to the store, and a
+// folder is an import source, never a second truth: /reindex imports
+// Corpus, adding and updating, never removing.
+type SharedCorpus struct {
+	Index
+	Store *retrieval.Shared
+}
+
+// NewSharedCorpus returns the adapter of store, importing from corpus; onWrite,
+// when not nil, is told how each write went.
+func NewSharedCorpus(store *retrieval.Shared, corpus string, onWrite func(time.Duration, error)) SharedCorpus {
+	return SharedCorpus{Index: Index{Index: store.Index(), Corpus: corpus, OnReindex: onWrite}, Store: store}
+}
+
+// Reindex implements commands.Indexer: an import of the corpus folder.
+func (x SharedCorpus) Reindex(ctx context.Context, progress func(seam.Progress)) (seam.Summary, error) {
+	start := time.Now()
+	sum, err := x.Store.Import(ctx, x.Corpus, progressFunc(progress))
+	if x.OnReindex != nil && !errors.Is(err, retrieval.ErrReindexRunning) {
+		x.OnReindex(time.Since(start), err)
+	}
+	return summary(sum), indexError(err)
+}
+
+// Ingest implements commands.Ingester: the file's articles go to the
+// store.
+func (x SharedCorpus) Ingest(ctx context.Context, up seam.Upload, progress func(seam.Progress)) (seam.Ingested, error) {
+	res, err := x.Store.Ingest(ctx, up.Name, up.Data, up.By, progressFunc(progress))
+	if x.OnReindex != nil && res.Reindexed > 0 {
+		x.OnReindex(res.Reindexed, err)
+	}
+	return ingested(res), indexError(err)
+}
+
+// Remove implements commands.Remover: the articles leave the store.
+func (x SharedCorpus) Remove(ctx context.Context, target, by string) (seam.Removed, error) {
+	gone, err := x.Store.Remove(ctx, target, by)
+	return removed(gone, retrieval.Summary{}), indexError(err)
+}
+
+func ingested(res retrieval.IngestResult) seam.Ingested {
 	out := seam.Ingested{Path: res.Path, Existed: res.Existed, Skipped: problems(res.Skipped), Reindex: summary(res.Reindex)}
 	for _, a := range res.Articles {
 		out.Articles = append(out.Articles, articleInfo(a))
 	}
-	return out, indexError(err)
+	return out
+}
+
+func removed(gone []retrieval.ArticleInfo, sum retrieval.Summary) seam.Removed {
+	out := seam.Removed{Reindex: summary(sum)}
+	for _, a := range gone {
+		out.Articles = append(out.Articles, articleInfo(a))
+	}
+	return out
 }
 
 // Fetcher is a page fetcher as commands.Fetcher.
@@ -195,11 +261,18 @@ var rejectReasons = map[retrieval.RejectReason]seam.Reason{
 // sentinels it branches on and the typed rejection it renders.
 func indexError(err error) error {
 	var rj *retrieval.Rejection
+	var sf *retrieval.SharesFileError
 	switch {
 	case err == nil:
 		return nil
 	case errors.As(err, &rj):
 		return &seam.Rejection{Reason: rejectReasons[rj.Reason], Line: rj.Line, Name: rj.Name, Limit: rj.Limit, Err: err}
+	case errors.As(err, &sf):
+		return &seam.SharesFileError{Path: sf.Path, Articles: sf.Articles, Err: err}
+	case errors.Is(err, retrieval.ErrReadOnly):
+		return also{err, seam.ErrReadOnly}
+	case errors.Is(err, retrieval.ErrNotFound):
+		return also{err, seam.ErrNoSuchArticle}
 	case errors.Is(err, retrieval.ErrReindexRunning):
 		return also{err, seam.ErrReindexRunning}
 	case errors.Is(err, retrieval.ErrEmptyCorpus):
@@ -228,12 +301,12 @@ func passage(p retrieval.Passage) seam.Passage {
 }
 
 func articleInfo(a retrieval.ArticleInfo) seam.Article {
-	return seam.Article{ID: a.ID, Path: a.Path, Title: a.Title, Source: a.Source, URL: a.URL, Published: a.Published, Passages: a.Passages}
+	return seam.Article{ID: a.ID, Path: a.Path, Title: a.Title, Source: a.Source, URL: a.URL, Published: a.Published, Passages: a.Passages, Origin: a.Origin}
 }
 
 func summary(s retrieval.Summary) seam.Summary {
 	return seam.Summary{Articles: s.Articles, Passages: s.Passages, Added: s.Added, Changed: s.Changed, Removed: s.Removed,
-		Unchanged: s.Unchanged, Skipped: problems(s.Skipped), Duration: s.Duration}
+		Missing: s.Missing, Unchanged: s.Unchanged, Skipped: problems(s.Skipped), Duration: s.Duration}
 }
 
 func problems(ps []article.Problem) []seam.Problem {

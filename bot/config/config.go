@@ -63,8 +63,8 @@ type Setting struct {
 var Settings = []Setting{
 	{Key: "index.data", Env: "NEWSBOT_DATA", Flag: "data", Help: "data folder holding the index (default: the user cache folder)"},
 	{Key: "index.corpus", Env: "NEWSBOT_CORPUS", Flag: "corpus", Help: "folder of articles (default: the index's own, else testdata/articles)"},
-	{Key: "index.store", Env: "NEWSBOT_INDEX_STORE", Default: "chromem", Choices: []string{"chromem", "pgvector"}, Help: "where the vectors live: chromem (chromem-go in this process, searched by a contiguous scan) or pgvector (shared PostgreSQL, see docs/scaling.md)"},
-	{Key: "index.postgres", Env: "NEWSBOT_POSTGRES", Secret: true, Help: "PostgreSQL connection string (e.g. postgres://user:pass@host/db): the per-user limits, answer slots, replay memory, votes and follow-up conversations replicas share, and the vectors with index.store = pgvector"},
+	{Key: "index.store", Env: "NEWSBOT_INDEX_STORE", Default: "chromem", Choices: []string{"chromem", "pgvector"}, Help: "how the vectors are searched: chromem (in this process, by a contiguous scan); pgvector (vectors only in a PostgreSQL table) is refused with index.postgres, which makes PostgreSQL the corpus' system of record"},
+	{Key: "index.postgres", Env: "NEWSBOT_POSTGRES", Secret: true, Help: "PostgreSQL connection string (e.g. postgres://user:pass@host/db): the corpus then lives there, shared by every replica, with the per-user limits, answer slots, replay memory, votes and follow-up conversations; the data folder holds this replica's snapshot (docs/deploy.md)"},
 	{Key: "index.embedder", Env: "NEWSBOT_EMBEDDER", Default: "local", Choices: []string{"local", "lsa"}, Help: "offline embedder: local (hashing) or lsa (hashing plus word vectors learnt from the corpus; better on paraphrases, see docs/benchmarks.md)"},
 	{Key: "index.embed_model", Env: "NEWSBOT_EMBED_MODEL", Help: "embeddings model on an OpenAI-compatible endpoint; empty: the local embedder"},
 	{Key: "index.embed_base_url", Env: "NEWSBOT_EMBED_BASE_URL", Kind: URL, Help: "embeddings endpoint (default: openai.base_url)"},

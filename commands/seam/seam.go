@@ -88,6 +88,10 @@ type Article struct {
 	URL       string
 	Published time.Time
 	Passages  int
+	// Origin, in a Removed, is where the article came from: "ingest", or
+	// the folder an import read (an import of it adds the article back
+	// while its file is there); empty when unknown.
+	Origin string
 }
 
 // Stats summarise the index: counts, outlets and the dates published.
@@ -117,9 +121,13 @@ const (
 type Summary struct {
 	Articles, Passages      int
 	Added, Changed, Removed []string
-	Unchanged               int
-	Skipped                 []Problem
-	Duration                time.Duration
+	// Missing are the articles earlier imports of the folder added that
+	// it no longer holds: a shared corpus keeps them until they are
+	// removed explicitly.
+	Missing   []string
+	Unchanged int
+	Skipped   []Problem
+	Duration  time.Duration
 }
 
 // Problem is a file, or a record of one, that the reindex skipped.
@@ -144,6 +152,36 @@ type Ingested struct {
 	Reindex Summary
 }
 
+// Upload is a file to add to the corpus.
+type Upload struct {
+	// Name is the file's name as uploaded (or made from a page's address).
+	Name string
+	Data []byte
+	// By says who added it, for the corpus' records: "Discord user NAME
+	// (ID)".
+	By string
+}
+
+// Removed is what a removal took out of the corpus.
+type Removed struct {
+	// Articles are the articles removed.
+	Articles []Article
+	// Reindex is the reindex that followed, when one did (an embedded
+	// corpus); zero otherwise.
+	Reindex Summary
+}
+
+// SharesFileError is a removal's refusal of an article whose file holds
+// other articles too, in a corpus that removes files whole.
+type SharesFileError struct {
+	Path     string // the file, relative to the corpus
+	Articles int    // how many articles it holds
+	Err      error
+}
+
+func (e *SharesFileError) Error() string { return e.Err.Error() }
+func (e *SharesFileError) Unwrap() error { return e.Err }
+
 // Page is a downloaded web page, named for the corpus.
 type Page struct {
 	Name string
@@ -156,6 +194,11 @@ var (
 	ErrReindexRunning = errors.New("a reindex is already running")
 	// ErrEmptyCorpus: the corpus folder holds no article.
 	ErrEmptyCorpus = errors.New("no articles found")
+	// ErrReadOnly: the corpus can't be changed now (its shared store is
+	// unreachable); questions are still answered.
+	ErrReadOnly = errors.New("the corpus is read-only for now")
+	// ErrNoSuchArticle: a removal named no article of the corpus.
+	ErrNoSuchArticle = errors.New("no such article")
 )
 
 // Reason says why an ingest refused a file.

@@ -140,6 +140,7 @@ func TestOperatorMetricsMove(t *testing.T) {
 	dead := httptest.NewServer(http.NotFoundHandler())
 	deadURL := dead.URL
 	dead.Close()
+	m.UseStore()
 
 	tests := []struct {
 		name   string
@@ -184,10 +185,9 @@ func TestOperatorMetricsMove(t *testing.T) {
 			func() { m.Rejected("no_response", 503) }, 1},
 		{"shared state fallback", `newsbot_shared_state_fallbacks_total{what="limiter"}`,
 			func() { m.SharedStateFallback("limiter") }, 1},
-		{"store generation", `newsbot_store_generation`, func() { m.StoreGeneration(7, 9) }, 7},
-		{"store generation lag", `newsbot_store_generation_lag`, func() { m.StoreGeneration(8, 9) }, 1},
-		{"store fallback", `newsbot_store_fallbacks_total{reason="unreachable"}`,
-			func() { m.StoreFallback("unreachable") }, 1},
+		// In order: the store is writable at generation 7, then unreachable.
+		{"store generation", `newsbot_store_generation`, func() { m.SetStore(true, 7) }, 7},
+		{"store unwritable", `newsbot_store_writable`, func() { m.SetStore(false, 7) }, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
