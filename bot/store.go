@@ -94,6 +94,11 @@ func (c *cli) indexShared(ctx context.Context, prune, rebuild bool) error {
 	if err != nil {
 		if errors.Is(err, retrieval.ErrEmptyCorpus) {
 			printSkipped(c.stderr, sum.Skipped)
+			if prune {
+				// An empty folder is more often a mount that failed than
+				// a wish to empty the corpus: it is never pruned.
+				return fmt.Errorf("%w; a folder with no articles is not pruned: take its last articles out with /remove", err)
+			}
 		}
 		return lockHint(err)
 	}
@@ -109,7 +114,7 @@ func (c *cli) printImport(w io.Writer, s retrieval.Summary, corpus string) {
 		fmt.Fprintf(w, "  removed %s\n", id)
 	}
 	if n := len(s.Missing); n > 0 {
-		fmt.Fprintf(w, "  %d articles of earlier imports of this folder are no longer in it; kept (bot index -prune removes them):\n", n)
+		fmt.Fprintf(w, "  no longer in this folder, and kept (bot index -prune removes them): %d %s of earlier imports\n", n, map[bool]string{true: "article", false: "articles"}[n == 1])
 		for i, id := range s.Missing {
 			if i == 20 {
 				fmt.Fprintf(w, "    ...and %d more\n", n-20)

@@ -232,9 +232,7 @@ type writer struct {
 // waiting up to the index's LockWait for another writer (reporting
 // StageWaiting once, with the holder), while ctx lasts.
 func (s *Shared) lockWriter(ctx context.Context, report func(Progress)) (*writer, error) {
-	actx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
-	conn, err := s.pool.Acquire(actx)
-	cancel()
+	conn, err := s.liveConn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
@@ -269,6 +267,38 @@ func (s *Shared) lockWriter(ctx context.Context, report func(Progress)) (*writer
 		case <-t.C:
 		}
 	}
+}
+
+// writeConnAttempts bounds the pooled connections lockWriter tries: after
+// PostgreSQL restarts, the pool's idle ones are dead until used.
+const writeConnAttempts = 4
+
+// liveConn acquires a pooled connection that answers a ping. The pool pings
+// only connections idle for over a second, and a replica's poll keeps its
+// connections busier than that: after PostgreSQL restarts, the first write
+// would otherwise fail on a dead one ("unexpected EOF"). A failed ping
+// closes the connection, and releasing it takes it out of the pool.
+func (s *Shared) liveConn(ctx context.Context) (*pgxpool.Conn, error) {
+	var last error
+	for range writeConnAttempts {
+		actx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
+		conn, err := s.pool.Acquire(actx)
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		err = conn.Ping(actx)
+		cancel()
+		if err == nil {
+			return conn, nil
+		}
+		conn.Release()
+		last = err
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, fmt.Errorf("no live connection: %w", last)
 }
 
 // lockHolder describes the session holding the write lock, from its

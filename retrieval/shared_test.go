@@ -347,6 +347,9 @@ func TestSharedDegrades(t *testing.T) {
 
 	pg.Restart(t)
 	waitFor(t, 40*time.Second, "writable again", func() bool { ok, _ := b.Writable(); return ok })
+	// The writer saw the outage too: it writes once its own breaker has
+	// let a call through again.
+	waitFor(t, 40*time.Second, "the writer writable again", func() bool { ok, _ := w.Writable(); return ok })
 	if _, err := w.Ingest(context.Background(), "two.txt", story("Jorvik"), "alice", nil); err != nil {
 		t.Fatal(err)
 	}
