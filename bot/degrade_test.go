@@ -38,8 +38,9 @@ func TestReplicaStartsWithPostgresDown(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(body, "not ready for writes: PostgreSQL unreachable") {
 		t.Errorf("/readyz with PostgreSQL down: %d %q, want 200 saying it is not ready for writes", code, body)
 	}
-	if _, metrics := r.get(t, "/metrics"); !strings.Contains(metrics, "newsbot_store_writable 0\n") {
-		t.Errorf("metrics with PostgreSQL down lack newsbot_store_writable 0:\n%s", grepLines(metrics, "newsbot_store"))
+	if _, metrics := r.get(t, "/metrics"); !strings.Contains(metrics, "newsbot_store_writable 0\n") ||
+		!strings.Contains(metrics, `newsbot_store_fallbacks_total{reason="read_only"} 1`+"\n") {
+		t.Errorf("metrics with PostgreSQL down lack newsbot_store_writable 0 and one read_only fallback:\n%s", grepLines(metrics, "newsbot_store"))
 	}
 	ask := c.command(r, fakediscord.CommandInteraction("ask", map[string]any{"question": "How many visitors came to the Zorblax festival?"}, member), 30*time.Second, finished)
 	if !strings.Contains(ask.Content, "twelve thousand") {

@@ -200,9 +200,19 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 				shared.Close()
 			}
 		}()
+		// The store tells its states one at a time, in order: prev needs
+		// no lock.
+		var prev *retrieval.SharedState
 		shared, err = c.startShared(ctx, opts.Shared, func(st retrieval.SharedState) {
-			m.SetStore(st.Writable, st.Generation)
+			m.SetStore(st.Writable, st.Generation, st.Latest)
 			m.SetIndexSize(st.Articles, st.Passages)
+			if !st.Writable && (prev == nil || prev.Writable) {
+				m.StoreFallback("read_only")
+			}
+			if !st.Listening && prev != nil && prev.Listening {
+				m.StoreFallback("polling")
+			}
+			prev = &st
 		},
 			func(sh *retrieval.Shared) {
 				writes := sh.Writable
@@ -222,7 +232,8 @@ func (c *cli) serveWith(ctx context.Context, args []string, opts serveOptions) e
 			return err
 		}
 		ix = shared.Index()
-		m.SetStore(shared.State().Writable, shared.State().Generation)
+		st := shared.State()
+		m.SetStore(st.Writable, st.Generation, st.Latest)
 	} else {
 		ix, err = c.openIndex(ctx, true, func(d time.Duration, err error) { m.ObserveReindex(d, err != nil) })
 		if err != nil {

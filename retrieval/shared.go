@@ -109,6 +109,12 @@ type SharedState struct {
 	// Serving is set once the index holds a snapshot of the store (from
 	// PostgreSQL, or saved in the data folder from it).
 	Serving bool
+	// Latest is the store's newest generation this replica knows of (at
+	// least Generation): Latest - Generation is how far it lags.
+	Latest int64
+	// Listening is set while the replica hears the store's change
+	// notifications; without them it catches up at each poll.
+	Listening bool
 }
 
 // Shared is a corpus kept in PostgreSQL, with its Index following it. Its
@@ -138,6 +144,10 @@ type Shared struct {
 	// drifted says why the store can't be followed any more (rebuilt by
 	// another embedder while this process runs); nil when it can.
 	drifted atomic.Pointer[string]
+	// latest is the newest store generation read; listening is set while
+	// the notification connection is up.
+	latest    atomic.Int64
+	listening atomic.Bool
 
 	// syncMu serialises the snapshot's updates from the store, and guards
 	// the fields below.
@@ -273,7 +283,7 @@ func (s *Shared) State() SharedState {
 	ok, why := s.Writable()
 	cur := s.ix.cur.Load()
 	return SharedState{Writable: ok, Reason: why, Generation: cur.manifest.Generation, Articles: len(cur.articles), Passages: len(cur.passages),
-		Serving: s.serving.Load()}
+		Serving: s.serving.Load(), Latest: max(s.latest.Load(), cur.manifest.Generation), Listening: s.listening.Load()}
 }
 
 // publish tells OnChange the state when it changed. OnChange must not
@@ -333,6 +343,7 @@ func (s *Shared) pull(ctx context.Context) error {
 	if !found {
 		return errors.New("postgres: newsbot_corpus has no row")
 	}
+	s.noteLatest(m.generation)
 	if mm := s.mismatch(m); mm != nil {
 		reason := fmt.Sprintf("the shared corpus was re-embedded by %s, not this replica's %s; restart this replica with the store's embedder settings", mm.Store, mm.Ours)
 		if old := s.drifted.Swap(&reason); old == nil {
@@ -360,6 +371,7 @@ func (s *Shared) pull(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.noteLatest(m.generation)
 	if s.mismatch(m) != nil {
 		return nil // rebuilt meanwhile: the next poll says so
 	}
@@ -386,6 +398,16 @@ func (s *Shared) pull(ctx context.Context) error {
 			"articles_written", delta.written, "articles_removed", delta.removed, "passages", len(snap.passages), "seconds", time.Since(start).Seconds())
 	}
 	return nil
+}
+
+// noteLatest records a generation read from the store.
+func (s *Shared) noteLatest(g int64) {
+	for {
+		old := s.latest.Load()
+		if g <= old || s.latest.CompareAndSwap(old, g) {
+			return
+		}
+	}
 }
 
 // deltaCounts counts what a delta applied.
@@ -636,6 +658,7 @@ func (s *Shared) Run(ctx context.Context) error {
 				s.log.Info("listening to the shared corpus' changes again", "after_attempts", failures)
 			}
 			failures = 0
+			s.listening.Store(true)
 			s.brk.Success()
 			s.publish()
 		} else if err := s.wait(ctx, ln); err != nil {
@@ -647,10 +670,11 @@ func (s *Shared) Run(ctx context.Context) error {
 			ln.Close(cctx)
 			cancel()
 			ln = nil
+			s.listening.Store(false)
 			if unavailable(err) {
 				s.brk.Failure(err)
-				s.publish()
 			}
+			s.publish()
 			continue
 		}
 		// A notification came, or Poll passed, or the connection is new:

@@ -49,10 +49,12 @@ type Metrics struct {
 	rateLimits     *prometheus.CounterVec
 	sharedFallback *prometheus.CounterVec
 
-	// storeWritable and storeGeneration describe the shared corpus store,
-	// when there is one (registered by UseStore).
+	// The store* metrics describe the shared corpus store, when there is
+	// one (registered by UseStore).
 	storeWritable   prometheus.Gauge
 	storeGeneration prometheus.Gauge
+	storeLag        prometheus.Gauge
+	storeFallback   *prometheus.CounterVec
 
 	// load reports the answers queued and in flight; nil until TrackLoad.
 	load atomic.Pointer[func() Load]
@@ -167,8 +169,9 @@ func buildInfo() prometheus.Collector {
 }
 
 // UseStore registers the metrics of a shared corpus store (PostgreSQL):
-// whether writes can go through, and the generation the replica serves.
-// Call it once, before SetStore.
+// whether writes can go through, the generation the replica serves and how
+// far it lags the store's newest, and its fallbacks. Call it once, before
+// SetStore and StoreFallback.
 func (m *Metrics) UseStore() {
 	m.storeWritable = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "newsbot_store_writable",
@@ -178,11 +181,23 @@ func (m *Metrics) UseStore() {
 		Name: "newsbot_store_generation",
 		Help: "The shared corpus store's generation this replica's snapshot holds; replicas that agree serve the same corpus.",
 	})
-	m.reg.MustRegister(m.storeWritable, m.storeGeneration)
+	m.storeLag = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "newsbot_store_generation_lag",
+		Help: "How many generations the snapshot this replica serves is behind the newest it has seen in the shared corpus store.",
+	})
+	m.storeFallback = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "newsbot_store_fallbacks_total",
+		Help: "Times this replica fell back from the shared corpus store, by reason: read_only (PostgreSQL unreachable, or the store re-embedded by another embedder: the snapshot is served read-only) and polling (the change notifications were lost: changes come at each poll).",
+	}, []string{"reason"})
+	for _, r := range []string{"read_only", "polling"} {
+		m.storeFallback.WithLabelValues(r)
+	}
+	m.reg.MustRegister(m.storeWritable, m.storeGeneration, m.storeLag, m.storeFallback)
 }
 
-// SetStore records the state of the shared corpus store (after UseStore).
-func (m *Metrics) SetStore(writable bool, generation int64) {
+// SetStore records the state of the shared corpus store (after UseStore):
+// whether it takes writes, the generation served and the newest seen.
+func (m *Metrics) SetStore(writable bool, generation, latest int64) {
 	if m.storeWritable == nil {
 		return
 	}
@@ -192,6 +207,16 @@ func (m *Metrics) SetStore(writable bool, generation int64) {
 	}
 	m.storeWritable.Set(v)
 	m.storeGeneration.Set(float64(generation))
+	m.storeLag.Set(float64(max(latest-generation, 0)))
+}
+
+// StoreFallback counts one fallback of the shared corpus store (after
+// UseStore); reason is "read_only" or "polling".
+func (m *Metrics) StoreFallback(reason string) {
+	if m.storeFallback == nil {
+		return
+	}
+	m.storeFallback.WithLabelValues(reason).Inc()
 }
 
 // Registry returns the registry the metrics are on.

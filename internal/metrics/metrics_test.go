@@ -186,8 +186,10 @@ func TestOperatorMetricsMove(t *testing.T) {
 		{"shared state fallback", `newsbot_shared_state_fallbacks_total{what="limiter"}`,
 			func() { m.SharedStateFallback("limiter") }, 1},
 		// In order: the store is writable at generation 7, then unreachable.
-		{"store generation", `newsbot_store_generation`, func() { m.SetStore(true, 7) }, 7},
-		{"store unwritable", `newsbot_store_writable`, func() { m.SetStore(false, 7) }, 0},
+		{"store generation", `newsbot_store_generation`, func() { m.SetStore(true, 7, 7) }, 7},
+		{"store generation lag", `newsbot_store_generation_lag`, func() { m.SetStore(true, 7, 9) }, 2},
+		{"store unwritable", `newsbot_store_writable`, func() { m.SetStore(false, 7, 9) }, 0},
+		{"store fallback", `newsbot_store_fallbacks_total{reason="polling"}`, func() { m.StoreFallback("polling") }, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
