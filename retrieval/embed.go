@@ -72,9 +72,13 @@ func (e *LocalEmbedder) Embed(ctx context.Context, texts []string) ([][]float32,
 	return out, nil
 }
 
-// embedWords implements wordEmbedder.
-func (e *LocalEmbedder) embedWords(ctx context.Context, words [][]text.Word) ([][]float32, error) {
-	out, err := embedEach(ctx, len(words), func(i int) []float32 { return e.weightedVectorWords(words[i], nil) })
+// Analyzer implements WordEmbedder: the analyzer Embed tokenises texts
+// with.
+func (e *LocalEmbedder) Analyzer() *text.Analyzer { return e.stem }
+
+// EmbedWords implements WordEmbedder.
+func (e *LocalEmbedder) EmbedWords(ctx context.Context, words [][]text.Word) ([][]float32, error) {
+	out, err := embedEach(ctx, len(words), func(i int) []float32 { return e.WordsVector(words[i], nil) })
 	if err != nil {
 		return nil, fmt.Errorf("local embedder: %w", err)
 	}
@@ -109,24 +113,24 @@ func embedEach(ctx context.Context, n int, vector func(i int) []float32) ([][]fl
 	return out, ctx.Err()
 }
 
-// wordEmbedder is an offline embedder that embeds a text from its words
-// as the keyword index tokenises them (stemmer.words with stop words
-// dropped), so that indexing tokenises each passage once for both.
-type wordEmbedder interface {
-	embedWords(ctx context.Context, words [][]text.Word) ([][]float32, error)
-}
-
-// asWordEmbedder returns e as a wordEmbedder when it is one of the offline
-// embedders itself. A type that merely embeds one (a test's counting
-// wrapper, say) is not: its Embed may do more than the embedder's.
-func asWordEmbedder(e Embedder) (wordEmbedder, bool) {
-	switch e := e.(type) {
-	case *LocalEmbedder:
-		return e, true
-	case *LSAEmbedder:
-		return e, true
-	}
-	return nil, false
+// WordEmbedder is an offline embedder that embeds a text from its words
+// as the keyword index tokenises them (Analyzer().Words(text, true), stop
+// words dropped), so that indexing tokenises each passage once for both:
+// the index tokenises passages with the embedder's Analyzer (sharing its
+// cache) and, for an embedder that is a WordEmbedder, passes the words to
+// EmbedWords rather than the texts to Embed. LocalEmbedder is one, and so
+// is LSAEmbedder.
+//
+// EmbedWords must return the vectors Embed returns for the same texts. A
+// type that wraps a word embedder to change what Embed does (a test's
+// counting wrapper, say) must hold it as an Embedder, not embed its
+// concrete type: an embedded *LocalEmbedder would lend the wrapper its
+// EmbedWords, and the index would bypass the wrapper's Embed.
+type WordEmbedder interface {
+	Embedder
+	// Analyzer is the analyzer whose words EmbedWords takes.
+	Analyzer() *text.Analyzer
+	EmbedWords(ctx context.Context, words [][]text.Word) ([][]float32, error)
 }
 
 // Feature weights, relative to a content word.
@@ -144,12 +148,15 @@ func (e *LocalEmbedder) vector(text string) []float32 {
 // in the index (idf), so that a name matters more than "reported"; passage
 // vectors stay unweighted, so they don't depend on the rest of the corpus.
 func (e *LocalEmbedder) weightedVector(text string, weight func(term string) float64) []float32 {
-	return e.weightedVectorWords(e.stem.Words(text, true), weight)
+	return e.WordsVector(e.stem.Words(text, true), weight)
 }
 
-// weightedVectorWords is weightedVector of a text tokenised already:
-// words as stemmer.words(text, true) returns them.
-func (e *LocalEmbedder) weightedVectorWords(words []text.Word, weight func(term string) float64) []float32 {
+// WordsVector is the vector of a text tokenised already (words as
+// Analyzer().Words(text, true) returns them), with each word's features
+// scaled by weight(term) when weight is not nil; with a nil weight it is
+// the vector Embed gives the text. The LSA embedder makes its hashing half
+// with it.
+func (e *LocalEmbedder) WordsVector(words []text.Word, weight func(term string) float64) []float32 {
 	counts := make(map[uint64]float64, len(words)*4)
 	prev := ""
 	prevW := 1.0

@@ -814,11 +814,15 @@ func (e *LSAEmbedder) idf(term string) float64 {
 }
 
 func (e *LSAEmbedder) vector(text string) []float32 {
-	return e.vectorWords(e.hash.stem.Words(text, true))
+	return e.vectorWords(e.hash.Analyzer().Words(text, true))
 }
 
-// embedWords implements wordEmbedder.
-func (e *LSAEmbedder) embedWords(ctx context.Context, words [][]text.Word) ([][]float32, error) {
+// Analyzer implements retrieval.WordEmbedder: the analyzer of the hashing
+// half, which Embed tokenises texts with.
+func (e *LSAEmbedder) Analyzer() *text.Analyzer { return e.hash.Analyzer() }
+
+// EmbedWords implements retrieval.WordEmbedder.
+func (e *LSAEmbedder) EmbedWords(ctx context.Context, words [][]text.Word) ([][]float32, error) {
 	out, err := embedEach(ctx, len(words), func(i int) []float32 { return e.vectorWords(words[i]) })
 	if err != nil {
 		return nil, fmt.Errorf("lsa embedder: %w", err)
@@ -826,15 +830,15 @@ func (e *LSAEmbedder) embedWords(ctx context.Context, words [][]text.Word) ([][]
 	return out, nil
 }
 
-// vectorWords is vector of a text tokenised already (stemmer.words with
-// stop words dropped): the hashing half and the LSA half from the same
+// vectorWords is vector of a text tokenised already (Analyzer().Words
+// with stop words dropped): the hashing half and the LSA half from the same
 // words.
 func (e *LSAEmbedder) vectorWords(words []text.Word) []float32 {
 	var weight func(string) float64
 	if e.idfW {
 		weight = e.idf
 	}
-	h := e.hash.weightedVectorWords(words, weight)
+	h := e.hash.WordsVector(words, weight)
 	v := make([]float32, len(h)+e.model.dim)
 	for i, x := range h {
 		v[i] = x * e.wHash

@@ -394,7 +394,7 @@ func TestIndexTokenisesOnce(t *testing.T) {
 		"lsa":   NewLSAEmbedder(trainSmall(t), LSAEmbedOptions{WeightHash: true}),
 	} {
 		t.Run(name, func(t *testing.T) {
-			if _, ok := asWordEmbedder(emb); !ok {
+			if _, ok := emb.(WordEmbedder); !ok {
 				t.Fatal("not embedded from words")
 			}
 			ix := openTest(t, t.TempDir(), emb)
@@ -421,7 +421,18 @@ func TestIndexTokenisesOnce(t *testing.T) {
 			}
 		})
 	}
-	if _, ok := asWordEmbedder(&countingEmbedder{LocalEmbedder: NewLocalEmbedder(0)}); ok {
+	// A wrapper that changes Embed is not a word embedder: the index
+	// embeds through it.
+	wrapper := &countingEmbedder{Embedder: NewLocalEmbedder(0)}
+	if _, ok := Embedder(wrapper).(WordEmbedder); ok {
 		t.Fatal("a wrapper of the local embedder is embedded from words, bypassing its Embed")
+	}
+	ix := openTest(t, t.TempDir(), wrapper)
+	sum, err := ix.Reindex(context.Background(), fixtureCorpus(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := wrapper.n.Load(); n != int64(sum.Embedded) || n == 0 {
+		t.Fatalf("the wrapper's Embed embedded %d passages of %d", n, sum.Embedded)
 	}
 }

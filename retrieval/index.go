@@ -248,14 +248,11 @@ func Open(opts Options) (*Index, error) {
 	return ix, nil
 }
 
-// sharedStemmer returns the offline embedder's stemmer, whose cache the
-// index can share (they tokenise the same words), or a new one.
+// sharedStemmer returns a word embedder's analyzer, whose cache the index
+// can share (they tokenise the same words), or a new one.
 func sharedStemmer(e Embedder) *text.Analyzer {
-	switch e := e.(type) {
-	case *LocalEmbedder:
-		return e.stem
-	case *LSAEmbedder:
-		return e.hash.stem
+	if we, ok := e.(WordEmbedder); ok {
+		return we.Analyzer()
 	}
 	return text.New()
 }

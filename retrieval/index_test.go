@@ -15,10 +15,11 @@ import (
 	"time"
 )
 
-// countingEmbedder wraps the local embedder, counting the passages it
-// embeds and failing on demand.
+// countingEmbedder wraps an embedder (the local one), counting the
+// passages it embeds and failing on demand. It holds it as an Embedder, so
+// that it is no WordEmbedder: the index calls its Embed.
 type countingEmbedder struct {
-	*LocalEmbedder
+	Embedder
 	n    atomic.Int64
 	fail atomic.Bool
 }
@@ -30,7 +31,7 @@ func (e *countingEmbedder) Embed(ctx context.Context, texts []string) ([][]float
 	if len(texts) > 1 { // queries embed one text; count passages only
 		e.n.Add(int64(len(texts)))
 	}
-	return e.LocalEmbedder.Embed(ctx, texts)
+	return e.Embedder.Embed(ctx, texts)
 }
 
 func writeFile(t *testing.T, path, content string) {
@@ -236,7 +237,7 @@ func assertSameIndex(t *testing.T, a, b *Index) {
 
 func TestIncrementalReindex(t *testing.T) {
 	corpus := fixtureCorpus(t)
-	emb := &countingEmbedder{LocalEmbedder: NewLocalEmbedder(0)}
+	emb := &countingEmbedder{Embedder: NewLocalEmbedder(0)}
 	ix := openTest(t, t.TempDir(), emb)
 	ctx := context.Background()
 
@@ -291,7 +292,7 @@ func TestIncrementalReindex(t *testing.T) {
 func TestFailedReindexKeepsServingTheOldIndex(t *testing.T) {
 	corpus := fixtureCorpus(t)
 	data := t.TempDir()
-	emb := &countingEmbedder{LocalEmbedder: NewLocalEmbedder(0)}
+	emb := &countingEmbedder{Embedder: NewLocalEmbedder(0)}
 	ix := openTest(t, data, emb)
 	if _, err := ix.Reindex(context.Background(), corpus, nil); err != nil {
 		t.Fatal(err)
@@ -424,7 +425,7 @@ func TestOtherEmbedderReembedsEverything(t *testing.T) {
 	if _, err := ix.Reindex(context.Background(), corpus, nil); err != nil {
 		t.Fatal(err)
 	}
-	emb := &countingEmbedder{LocalEmbedder: NewLocalEmbedder(128)}
+	emb := &countingEmbedder{Embedder: NewLocalEmbedder(128)}
 	other := openTest(t, data, emb)
 	if !strings.Contains(other.Stale(), "embedder") {
 		t.Fatalf("Stale() = %q, want it to name the embedder change", other.Stale())
@@ -501,8 +502,9 @@ func TestKilledReindexLeavesTheIndexIntact(t *testing.T) {
 }
 
 // blockingEmbedder signals that embedding started and then never returns.
+// Like countingEmbedder, it holds the embedder it wraps as an Embedder.
 type blockingEmbedder struct {
-	*LocalEmbedder
+	Embedder
 	ready string
 }
 
@@ -511,7 +513,7 @@ func (e blockingEmbedder) Embed(ctx context.Context, texts []string) ([][]float3
 		os.WriteFile(e.ready, nil, 0o644)
 		select {}
 	}
-	return e.LocalEmbedder.Embed(ctx, texts)
+	return e.Embedder.Embed(ctx, texts)
 }
 
 func TestMain(m *testing.M) {

@@ -388,7 +388,7 @@ func TestPGVectorStore(t *testing.T) {
 	t.Run("incremental reindex rewrites only changed articles", func(t *testing.T) {
 		dropShared(t, admin)
 		corpus := fixtureCorpus(t)
-		emb := &countingEmbedder{LocalEmbedder: NewLocalEmbedder(0)}
+		emb := &countingEmbedder{Embedder: NewLocalEmbedder(0)}
 		ix, logs := openPG(t, srv, t.TempDir(), emb)
 		first := reindex(t, ix, corpus)
 		before, gen := rowVersions(t, admin), tableGeneration(t, admin)
@@ -564,7 +564,7 @@ func TestPGVectorStore(t *testing.T) {
 		dropShared(t, admin)
 		corpus := fixtureCorpus(t)
 		data := t.TempDir()
-		emb := &countingEmbedder{LocalEmbedder: NewLocalEmbedder(0)}
+		emb := &countingEmbedder{Embedder: NewLocalEmbedder(0)}
 		first := reindex(t, openTest(t, data, emb), corpus)
 		emb.n.Store(0)
 

@@ -262,7 +262,7 @@ func usableVector(v []float32) []float32 {
 // it held ([from, to)). The offline embedders take the words the keyword
 // index has already tokenised: each passage is tokenised once.
 func (ix *Index) embedPassages(ctx context.Context, ps []livePassage, done func(from, to int)) error {
-	byWords, ok := asWordEmbedder(ix.emb)
+	byWords, ok := ix.emb.(WordEmbedder)
 	dim := ix.emb.Info().Dim
 	for b := 0; b < len(ps); b += embedBatch {
 		if err := ctx.Err(); err != nil {
@@ -285,7 +285,7 @@ func (ix *Index) embedPassages(ctx context.Context, ps []livePassage, done func(
 		var vecs [][]float32
 		var err error
 		if ok {
-			vecs, err = byWords.embedWords(ctx, words)
+			vecs, err = byWords.EmbedWords(ctx, words)
 		} else {
 			vecs, err = ix.emb.Embed(ctx, texts)
 		}
