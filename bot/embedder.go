@@ -13,6 +13,7 @@ import (
 	"github.com/newsbot/newsbot/internal/llm"
 	"github.com/newsbot/newsbot/retrieval"
 	"github.com/newsbot/newsbot/retrieval/article"
+	"github.com/newsbot/newsbot/retrieval/lsa"
 )
 
 // embedder builds the embedder the configuration asks for: a model of an
@@ -91,7 +92,7 @@ const lsaModelFile = "lsa.model"
 // saves it when there is none (or it is damaged).
 func (c *cli) lsaEmbedder(ctx context.Context, dataDir, corpus string) (retrieval.Embedder, error) {
 	path := filepath.Join(dataDir, lsaModelFile)
-	m, err := retrieval.LoadLSAModel(path)
+	m, err := lsa.LoadModel(path)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			c.log.Warn("the LSA model is unreadable; training a new one", "file", path, "err", err)
@@ -107,7 +108,7 @@ func (c *cli) lsaEmbedder(ctx context.Context, dataDir, corpus string) (retrieva
 		for i, a := range arts {
 			texts[i] = a.Title + "\n\n" + a.Text
 		}
-		if m, err = retrieval.TrainLSA(ctx, texts, retrieval.LSAOptions{}); err != nil {
+		if m, err = lsa.Train(ctx, texts, lsa.Options{}); err != nil {
 			return nil, fmt.Errorf("train the LSA model on %s: %w", corpus, err)
 		}
 		if err := os.MkdirAll(dataDir, 0o755); err != nil {
@@ -117,5 +118,5 @@ func (c *cli) lsaEmbedder(ctx context.Context, dataDir, corpus string) (retrieva
 			return nil, err
 		}
 	}
-	return retrieval.NewLSAEmbedder(m, retrieval.LSAEmbedOptions{}), nil
+	return lsa.New(m, lsa.EmbedOptions{}), nil
 }

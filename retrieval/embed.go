@@ -119,7 +119,7 @@ func embedEach(ctx context.Context, n int, vector func(i int) []float32) ([][]fl
 // the index tokenises passages with the embedder's Analyzer (sharing its
 // cache) and, for an embedder that is a WordEmbedder, passes the words to
 // EmbedWords rather than the texts to Embed. LocalEmbedder is one, and so
-// is LSAEmbedder.
+// is the LSA embedder (lsa.Embedder, package retrieval/lsa).
 //
 // EmbedWords must return the vectors Embed returns for the same texts. A
 // type that wraps a word embedder to change what Embed does (a test's

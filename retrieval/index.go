@@ -7,6 +7,13 @@
 // previous snapshot until the new one is complete and saved.
 //
 // It knows nothing of Discord, prompts or answers.
+//
+// A part with a vocabulary of its own is a package of its own, which
+// imports this one and is never imported by it: the LSA embedder
+// (retrieval/lsa) is an Embedder, built by package main (bot) when
+// index.embedder = "lsa" and passed in as Options.Embedder. Offline
+// embedders share the index's tokenisation through WordEmbedder: the index
+// hands them the words it tokenised for its keyword index.
 package retrieval
 
 import (

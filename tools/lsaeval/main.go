@@ -1,4 +1,4 @@
-// Command lsaeval measures the LSA embedder (retrieval.LSAEmbedder) against
+// Command lsaeval measures the LSA embedder (package retrieval/lsa) against
 // the default hashing embedder on the dev question sets, for the hybrid and
 // vector-only rankings, and prints a Markdown table:
 //
@@ -27,6 +27,7 @@ import (
 	"github.com/newsbot/newsbot/internal/testkit"
 	"github.com/newsbot/newsbot/retrieval"
 	"github.com/newsbot/newsbot/retrieval/article"
+	"github.com/newsbot/newsbot/retrieval/lsa"
 )
 
 func main() {
@@ -45,13 +46,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	seeds := fs.String("seeds", "../testdata/articles", "seed articles folder")
 	bbc := fs.String("bbc", testkit.FindCorpus("bbc"), "BBC corpus folder")
 	evalDir := fs.String("eval", "../testdata/eval", "folder of the question sets")
-	var o retrieval.LSAOptions
+	var o lsa.Options
 	fs.IntVar(&o.Window, "window", 0, "co-occurrence window, words each side (default 5)")
 	fs.IntVar(&o.Dim, "dim", 0, "LSA dimensions (default 128)")
 	fs.IntVar(&o.Vocab, "vocab", 0, "vocabulary size (default 20000)")
 	fs.IntVar(&o.PowerIters, "power", 0, "power iterations (default 2)")
 	fs.Float64Var(&o.Alpha, "alpha", 0, "singular value exponent (default 0.5)")
-	var eo retrieval.LSAEmbedOptions
+	var eo lsa.EmbedOptions
 	fs.Float64Var(&eo.HashWeight, "whash", 1, "weight of the hashing half")
 	fs.Float64Var(&eo.LSAWeight, "wlsa", 1, "weight of the LSA half")
 	fs.BoolVar(&eo.KeepMean, "keepmean", false, "keep the mean text vector in the LSA half")
@@ -119,7 +120,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			if b.hash, err = build(ctx, filepath.Join(tmp, "hash"+fmt.Sprint(len(indexes))), s.corpus, retrieval.NewLocalEmbedder(0)); err != nil {
 				return err
 			}
-			if b.lsa, err = build(ctx, filepath.Join(tmp, "lsa"+fmt.Sprint(len(indexes))), s.corpus, retrieval.NewLSAEmbedder(model, eo)); err != nil {
+			if b.lsa, err = build(ctx, filepath.Join(tmp, "lsa"+fmt.Sprint(len(indexes))), s.corpus, lsa.New(model, eo)); err != nil {
 				return err
 			}
 			indexes[s.corpus] = b
@@ -178,7 +179,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // train learns a model from the articles of corpus, each as its title and
 // text.
-func train(ctx context.Context, corpus string, o retrieval.LSAOptions) (*retrieval.LSAModel, error) {
+func train(ctx context.Context, corpus string, o lsa.Options) (*lsa.Model, error) {
 	arts, _, err := article.LoadDir(ctx, corpus, article.Options{})
 	if err != nil {
 		return nil, err
@@ -187,7 +188,7 @@ func train(ctx context.Context, corpus string, o retrieval.LSAOptions) (*retriev
 	for i, a := range arts {
 		texts[i] = a.Title + "\n\n" + a.Text
 	}
-	return retrieval.TrainLSA(ctx, texts, o)
+	return lsa.Train(ctx, texts, o)
 }
 
 func build(ctx context.Context, dir, corpus string, emb retrieval.Embedder) (*retrieval.Index, error) {

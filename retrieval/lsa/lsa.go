@@ -1,4 +1,21 @@
-package retrieval
+// Package lsa is an offline embedder that learns related words from the
+// corpus itself: word vectors from a truncated SVD of the PPMI-weighted
+// term co-occurrence matrix (latent semantic analysis), concatenated with
+// the hashing embedder's vector (retrieval.LocalEmbedder). It answers the
+// retrieval issue's "an embedder that learns related words from the
+// corpus, so that 'defence chief' finds 'Defense Minister'". `cd tools &&
+// go run ./lsaeval` measures it against the hashing embedder on the dev
+// sets: on the paraphrase set the hybrid's recall@5 goes from 0.9 to 1.0
+// and vector-only recall@5 from 0.4 to 0.9; seeds mixed into BBC and the
+// BBC claims stay where they were.
+//
+// Its vocabulary is its own: a Model (Train, Save, LoadModel; the file
+// format is below WriteTo) and an Embedder over one (New). The Embedder is
+// a retrieval.Embedder and a retrieval.WordEmbedder, so an index embeds
+// passages from the words it tokenised for its keyword index. The package
+// imports retrieval, never the other way round: bot builds the embedder
+// when index.embedder = "lsa" and hands it to retrieval.Options.Embedder.
+package lsa
 
 import (
 	"bufio"
@@ -22,21 +39,12 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/newsbot/newsbot/internal/atomicfile"
+	"github.com/newsbot/newsbot/retrieval"
 	"github.com/newsbot/newsbot/retrieval/text"
 )
 
-// This file holds an embedder that learns related words from the corpus
-// itself: word vectors from a truncated SVD of the PPMI-weighted term
-// co-occurrence matrix (latent semantic analysis), concatenated with the
-// hashing embedder's vector. It answers the retrieval issue's "an embedder
-// that learns related words from the corpus, so that 'defence chief' finds
-// 'Defense Minister'". `cd tools && go run ./lsaeval` measures it against the
-// hashing embedder on the dev sets: on the paraphrase set the hybrid's
-// recall@5 goes from 0.9 to 1.0 and vector-only recall@5 from 0.4 to 0.9;
-// seeds mixed into BBC and the BBC claims stay where they were.
-
-// LSAOptions configures TrainLSA. Zero fields take the defaults.
-type LSAOptions struct {
+// Options configures Train. Zero fields take the defaults.
+type Options struct {
 	// Vocab is the number of index terms kept, the most frequent first
 	// (20,000).
 	Vocab int
@@ -61,7 +69,7 @@ type LSAOptions struct {
 	Seed uint64
 }
 
-func (o LSAOptions) withDefaults() LSAOptions {
+func (o Options) withDefaults() Options {
 	if o.Vocab <= 0 {
 		o.Vocab = 20000
 	}
@@ -89,11 +97,11 @@ func (o LSAOptions) withDefaults() LSAOptions {
 	return o
 }
 
-// LSAModel is a trained set of word vectors: for each vocabulary term
+// Model is a trained set of word vectors: for each vocabulary term
 // (an index term, folded and stemmed) a unit vector and its idf in the
 // training corpus. It is immutable once trained or loaded and safe for
 // concurrent use.
-type LSAModel struct {
+type Model struct {
 	terms []string
 	index map[string]int32
 	idf   []float32
@@ -103,14 +111,14 @@ type LSAModel struct {
 	sum   [sha256.Size]byte // checksum of the encoded model
 }
 
-// ErrLSACorpusTooSmall is returned by TrainLSA when the texts hold too few
+// ErrCorpusTooSmall is returned by Train when the texts hold too few
 // repeated terms to learn from.
-var ErrLSACorpusTooSmall = errors.New("lsa: corpus too small to learn word vectors")
+var ErrCorpusTooSmall = errors.New("lsa: corpus too small to learn word vectors")
 
-// TrainLSA learns word vectors from texts (articles or passages). The
+// Train learns word vectors from texts (articles or passages). The
 // result depends only on texts and opts: the same input gives the same
 // model, byte for byte.
-func TrainLSA(ctx context.Context, texts []string, opts LSAOptions) (*LSAModel, error) {
+func Train(ctx context.Context, texts []string, opts Options) (*Model, error) {
 	opts = opts.withDefaults()
 	st := text.New()
 	docs := make([][]string, len(texts))
@@ -151,7 +159,7 @@ func TrainLSA(ctx context.Context, texts []string, opts LSAOptions) (*LSAModel, 
 		terms = terms[:opts.Vocab]
 	}
 	if len(terms) < 2 {
-		return nil, ErrLSACorpusTooSmall
+		return nil, ErrCorpusTooSmall
 	}
 	index := make(map[string]int32, len(terms))
 	for i, t := range terms {
@@ -160,7 +168,7 @@ func TrainLSA(ctx context.Context, texts []string, opts LSAOptions) (*LSAModel, 
 	n := len(terms)
 	idf := make([]float32, n)
 	for i, t := range terms {
-		idf[i] = float32(lsaIDF(float64(df[t]), float64(len(docs))))
+		idf[i] = float32(termIDF(float64(df[t]), float64(len(docs))))
 	}
 
 	m, err := ppmiMatrix(ctx, docs, index, opts)
@@ -168,7 +176,7 @@ func TrainLSA(ctx context.Context, texts []string, opts LSAOptions) (*LSAModel, 
 		return nil, err
 	}
 	if m.nnz() == 0 {
-		return nil, ErrLSACorpusTooSmall
+		return nil, ErrCorpusTooSmall
 	}
 	u, sigma, err := randomizedSVD(ctx, m, opts)
 	if err != nil {
@@ -183,7 +191,7 @@ func TrainLSA(ctx context.Context, texts []string, opts LSAOptions) (*LSAModel, 
 		}
 		normalize(row)
 	}
-	model := &LSAModel{terms: terms, index: index, idf: idf, vecs: vecs, dim: dim, mean: make([]float32, dim)}
+	model := &Model{terms: terms, index: index, idf: idf, vecs: vecs, dim: dim, mean: make([]float32, dim)}
 	// The mean text vector: all texts share a large component (sums of
 	// many word vectors drift towards the common direction of frequent
 	// words), which embedders subtract to spread similarities out.
@@ -212,7 +220,7 @@ func TrainLSA(ctx context.Context, texts []string, opts LSAOptions) (*LSAModel, 
 // its idf and damped term count, in vocabulary order so that the result
 // doesn't depend on map iteration order. It reports whether any term is in
 // the vocabulary.
-func (m *LSAModel) addText(v []float32, terms []string) bool {
+func (m *Model) addText(v []float32, terms []string) bool {
 	tf := map[int32]int{}
 	for _, t := range terms {
 		if i, ok := m.index[t]; ok {
@@ -233,8 +241,8 @@ func (m *LSAModel) addText(v []float32, terms []string) bool {
 	return len(ids) > 0
 }
 
-// lsaIDF is the BM25 idf of a term found in df of n texts.
-func lsaIDF(df, n float64) float64 { return math.Log(1 + (n-df+0.5)/(df+0.5)) }
+// termIDF is the BM25 idf of a term found in df of n texts.
+func termIDF(df, n float64) float64 { return math.Log(1 + (n-df+0.5)/(df+0.5)) }
 
 // sparse is a square matrix in compressed sparse row form.
 type sparse struct {
@@ -300,7 +308,7 @@ func (s *sparse) mulDense(ctx context.Context, x *mat.Dense) (*mat.Dense, error)
 // ppmiMatrix counts co-occurrences of vocabulary terms within the window
 // and weighs them by positive pointwise mutual information, with context
 // counts smoothed by opts.Smoothing.
-func ppmiMatrix(ctx context.Context, docs [][]string, index map[string]int32, opts LSAOptions) (*sparse, error) {
+func ppmiMatrix(ctx context.Context, docs [][]string, index map[string]int32, opts Options) (*sparse, error) {
 	n := len(index)
 	// Each co-occurrence goes to the bucket of its lower term id, then each
 	// bucket is summed into a row of the upper triangle. Buckets fill in
@@ -430,7 +438,7 @@ func ppmiMatrix(ctx context.Context, docs [][]string, index map[string]int32, op
 // and their singular values, largest first (Halko, Martinsson and Tropp's
 // range finder with power iterations). Only n×(Dim+16) dense matrices are
 // formed.
-func randomizedSVD(ctx context.Context, m *sparse, opts LSAOptions) (*mat.Dense, []float64, error) {
+func randomizedSVD(ctx context.Context, m *sparse, opts Options) (*mat.Dense, []float64, error) {
 	n := m.n
 	k := min(opts.Dim, n)
 	l := min(k+16, n)
@@ -524,19 +532,19 @@ func orthonormalizeSVD(y *mat.Dense) *mat.Dense {
 }
 
 // Dim returns the number of components of the word vectors.
-func (m *LSAModel) Dim() int { return m.dim }
+func (m *Model) Dim() int { return m.dim }
 
 // Len returns the number of vocabulary terms.
-func (m *LSAModel) Len() int { return len(m.terms) }
+func (m *Model) Len() int { return len(m.terms) }
 
 // ID returns a short hash of the encoded model: it changes whenever the
 // model does, which makes vectors of an older model re-embedded.
-func (m *LSAModel) ID() string { return hex.EncodeToString(m.sum[:6]) }
+func (m *Model) ID() string { return hex.EncodeToString(m.sum[:6]) }
 
 // Neighbours returns up to n vocabulary terms most similar to word (folded
 // and stemmed like an index term), most similar first, with their cosine
 // similarity. It returns nil for a word outside the vocabulary.
-func (m *LSAModel) Neighbours(word string, n int) []LSANeighbour {
+func (m *Model) Neighbours(word string, n int) []Neighbour {
 	st := text.New()
 	ts := st.Terms(word)
 	if len(ts) != 1 {
@@ -547,10 +555,10 @@ func (m *LSAModel) Neighbours(word string, n int) []LSANeighbour {
 		return nil
 	}
 	v := m.vector(i)
-	out := make([]LSANeighbour, 0, len(m.terms)-1)
+	out := make([]Neighbour, 0, len(m.terms)-1)
 	for j := range m.terms {
 		if int32(j) != i {
-			out = append(out, LSANeighbour{Term: m.terms[j], Similarity: float64(dot(v, m.vector(int32(j))))})
+			out = append(out, Neighbour{Term: m.terms[j], Similarity: float64(dot(v, m.vector(int32(j))))})
 		}
 	}
 	sort.Slice(out, func(a, b int) bool {
@@ -562,31 +570,31 @@ func (m *LSAModel) Neighbours(word string, n int) []LSANeighbour {
 	return out[:min(n, len(out))]
 }
 
-// LSANeighbour is a term similar to another, and how similar (cosine).
-type LSANeighbour struct {
+// Neighbour is a term similar to another, and how similar (cosine).
+type Neighbour struct {
 	Term       string
 	Similarity float64
 }
 
-func (m *LSAModel) vector(i int32) []float32 {
+func (m *Model) vector(i int32) []float32 {
 	return m.vecs[int(i)*m.dim : (int(i)+1)*m.dim]
 }
 
-// The saved model: lsaMagic, then little-endian uint32 term count and
+// The saved model: magic, then little-endian uint32 term count and
 // dimension, each term as a uvarint length and its bytes, the idf of each
 // term (float32), the vectors (float32, term by term), the mean text
 // vector (float32), and the SHA-256 of
 // all that.
-const lsaMagic = "NBLSA01\n"
+const magic = "NBLSA01\n"
 
 // Limits on a model file, so a damaged one is refused before it allocates.
 const (
-	maxLSATerms = 1 << 21
-	maxLSADim   = 4096
+	maxTerms = 1 << 21
+	maxDim   = 4096
 )
 
 // WriteTo writes the model in its binary form.
-func (m *LSAModel) WriteTo(w io.Writer) (int64, error) {
+func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	cw := &countingWriter{w: w}
 	bw := bufio.NewWriter(cw)
 	m.writeBody(bw)
@@ -599,8 +607,8 @@ func (m *LSAModel) WriteTo(w io.Writer) (int64, error) {
 
 // writeBody writes everything the checksum covers; errors surface at
 // Flush.
-func (m *LSAModel) writeBody(bw *bufio.Writer) {
-	bw.WriteString(lsaMagic)
+func (m *Model) writeBody(bw *bufio.Writer) {
+	bw.WriteString(magic)
 	var buf []byte
 	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(m.terms)))
 	buf = binary.LittleEndian.AppendUint32(buf, uint32(m.dim))
@@ -619,7 +627,7 @@ func (m *LSAModel) writeBody(bw *bufio.Writer) {
 }
 
 // checksum returns the SHA-256 of the model's encoded body.
-func (m *LSAModel) checksum() [sha256.Size]byte {
+func (m *Model) checksum() [sha256.Size]byte {
 	h := sha256.New()
 	bw := bufio.NewWriter(h)
 	m.writeBody(bw)
@@ -640,29 +648,29 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return k, err
 }
 
-// ReadLSAModel reads a model written by WriteTo, refusing one whose
+// ReadModel reads a model written by WriteTo, refusing one whose
 // checksum does not match.
-func ReadLSAModel(r io.Reader) (*LSAModel, error) {
+func ReadModel(r io.Reader) (*Model, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("read lsa model: %w", err)
 	}
 	bad := func(why string) error { return fmt.Errorf("read lsa model: damaged (%s)", why) }
-	if len(data) < len(lsaMagic)+8+sha256.Size || string(data[:len(lsaMagic)]) != lsaMagic {
+	if len(data) < len(magic)+8+sha256.Size || string(data[:len(magic)]) != magic {
 		return nil, bad("not a model file")
 	}
 	body, sum := data[:len(data)-sha256.Size], data[len(data)-sha256.Size:]
 	if got := sha256.Sum256(body); !bytes.Equal(got[:], sum) {
 		return nil, bad("checksum mismatch")
 	}
-	p := body[len(lsaMagic):]
+	p := body[len(magic):]
 	n := int(binary.LittleEndian.Uint32(p))
 	dim := int(binary.LittleEndian.Uint32(p[4:]))
 	p = p[8:]
-	if n < 1 || n > maxLSATerms || dim < 1 || dim > maxLSADim {
+	if n < 1 || n > maxTerms || dim < 1 || dim > maxDim {
 		return nil, bad("sizes out of range")
 	}
-	m := &LSAModel{terms: make([]string, n), index: make(map[string]int32, n), dim: dim}
+	m := &Model{terms: make([]string, n), index: make(map[string]int32, n), dim: dim}
 	for i := range m.terms {
 		l, k := binary.Uvarint(p)
 		if k <= 0 || l > uint64(len(p)-k) {
@@ -692,7 +700,7 @@ func ReadLSAModel(r io.Reader) (*LSAModel, error) {
 
 // Save writes the model to path atomically: a temporary file in the same
 // folder, synced, renamed over path, and the folder synced.
-func (m *LSAModel) Save(path string) error {
+func (m *Model) Save(path string) error {
 	err := atomicfile.Write(path, atomicfile.Options{TempPattern: ".lsa-*.tmp"}, func(w io.Writer) error {
 		_, err := m.WriteTo(w)
 		return err
@@ -703,22 +711,22 @@ func (m *LSAModel) Save(path string) error {
 	return nil
 }
 
-// LoadLSAModel reads a model saved with Save.
-func LoadLSAModel(path string) (*LSAModel, error) {
+// LoadModel reads a model saved with Save.
+func LoadModel(path string) (*Model, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("load lsa model: %w", err)
 	}
 	defer f.Close()
-	m, err := ReadLSAModel(f)
+	m, err := ReadModel(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return m, nil
 }
 
-// LSAEmbedOptions weighs the two halves of an LSAEmbedder's vectors.
-type LSAEmbedOptions struct {
+// EmbedOptions weighs the two halves of an Embedder's vectors.
+type EmbedOptions struct {
 	// HashWeight and LSAWeight scale the hashing and LSA halves (each of
 	// unit length) before the whole is normalised: the cosine of two
 	// vectors is the weighted mean of the halves' cosines, with weights
@@ -726,7 +734,7 @@ type LSAEmbedOptions struct {
 	HashWeight, LSAWeight float64
 	// WeightHash weights the words of the hashing half by their idf in the
 	// model, as search does for the hashing embedder's queries (an
-	// LSAEmbedder can't tell a query from a passage).
+	// Embedder can't tell a query from a passage).
 	WeightHash bool
 	// KeepMean keeps the mean text vector in the LSA half. By default it is
 	// subtracted, so that similarities measure what a text has beyond what
@@ -736,13 +744,13 @@ type LSAEmbedOptions struct {
 	KeepMean bool
 }
 
-// LSAEmbedder embeds a text as its hashing vector followed by its LSA
+// Embedder embeds a text as its hashing vector followed by its LSA
 // vector, the idf- and tf-weighted sum of its words' vectors in the model:
 // two texts that share no word but speak of the same things ("defence
 // chief", "Defense Minister") get close LSA vectors.
-type LSAEmbedder struct {
-	model  *LSAModel
-	hash   *LocalEmbedder
+type Embedder struct {
+	model  *Model
+	hash   *retrieval.LocalEmbedder
 	wHash  float32
 	wLSA   float32
 	idfW   bool
@@ -750,47 +758,65 @@ type LSAEmbedder struct {
 	maxIDF float64
 }
 
-// NewLSAEmbedder returns an embedder over model with a 256-dimension
+var _ retrieval.WordEmbedder = (*Embedder)(nil)
+
+// New returns an embedder over model with a 256-dimension
 // hashing half.
-func NewLSAEmbedder(model *LSAModel, opts LSAEmbedOptions) *LSAEmbedder {
+func New(model *Model, opts EmbedOptions) *Embedder {
 	if opts.HashWeight == 0 && opts.LSAWeight == 0 {
 		opts.HashWeight, opts.LSAWeight = 1, 1
 	}
-	e := &LSAEmbedder{model: model, hash: NewLocalEmbedder(0), wHash: float32(opts.HashWeight), wLSA: float32(opts.LSAWeight), idfW: opts.WeightHash, center: !opts.KeepMean}
+	e := &Embedder{model: model, hash: retrieval.NewLocalEmbedder(0), wHash: float32(opts.HashWeight), wLSA: float32(opts.LSAWeight), idfW: opts.WeightHash, center: !opts.KeepMean}
 	for _, f := range model.idf {
 		e.maxIDF = max(e.maxIDF, float64(f))
 	}
 	return e
 }
 
-// Info implements Embedder. The model names the hashing version, the
-// model's hash and the weights, so that any change re-embeds the index.
-func (e *LSAEmbedder) Info() EmbedderInfo {
-	model := fmt.Sprintf("%s+lsa-%s-%g-%g", localEmbedderVersion, e.model.ID(), e.wHash, e.wLSA)
+// Info implements retrieval.Embedder. The model names the hashing version,
+// the model's hash and the weights, so that any change re-embeds the
+// index.
+func (e *Embedder) Info() retrieval.EmbedderInfo {
+	hash := e.hash.Info()
+	model := fmt.Sprintf("%s+lsa-%s-%g-%g", hash.Model, e.model.ID(), e.wHash, e.wLSA)
 	if e.idfW {
 		model += "-idf"
 	}
 	if !e.center {
 		model += "-mean"
 	}
-	return EmbedderInfo{Name: "local-lsa", Model: model, Dim: e.hash.dim + e.model.dim}
+	return retrieval.EmbedderInfo{Name: "local-lsa", Model: model, Dim: hash.Dim + e.model.dim}
 }
 
-// Embed implements Embedder.
-func (e *LSAEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
-	out := make([][]float32, len(texts))
+// Embed implements retrieval.Embedder.
+func (e *Embedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	return each(ctx, len(texts), func(i int) []float32 { return e.vector(texts[i]) })
+}
+
+// Analyzer implements retrieval.WordEmbedder: the analyzer of the hashing
+// half, which Embed tokenises texts with.
+func (e *Embedder) Analyzer() *text.Analyzer { return e.hash.Analyzer() }
+
+// EmbedWords implements retrieval.WordEmbedder.
+func (e *Embedder) EmbedWords(ctx context.Context, words [][]text.Word) ([][]float32, error) {
+	return each(ctx, len(words), func(i int) []float32 { return e.vectorWords(words[i]) })
+}
+
+// each returns vector(i) for i < n, on all cores for 64 or more.
+func each(ctx context.Context, n int, vector func(i int) []float32) ([][]float32, error) {
+	out := make([][]float32, n)
 	var g errgroup.Group
 	workers := 1
-	if len(texts) >= 64 {
+	if n >= 64 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	for w := 0; w < workers; w++ {
 		g.Go(func() error {
-			for i := w; i < len(texts); i += workers {
+			for i := w; i < n; i += workers {
 				if i%256 == w && ctx.Err() != nil {
 					return ctx.Err()
 				}
-				out[i] = e.vector(texts[i])
+				out[i] = vector(i)
 			}
 			return nil
 		})
@@ -806,34 +832,21 @@ func (e *LSAEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, e
 
 // idf returns a term's idf in the model; a term outside the vocabulary
 // counts as the rarest.
-func (e *LSAEmbedder) idf(term string) float64 {
+func (e *Embedder) idf(term string) float64 {
 	if i, ok := e.model.index[term]; ok {
 		return float64(e.model.idf[i])
 	}
 	return e.maxIDF
 }
 
-func (e *LSAEmbedder) vector(text string) []float32 {
+func (e *Embedder) vector(text string) []float32 {
 	return e.vectorWords(e.hash.Analyzer().Words(text, true))
-}
-
-// Analyzer implements retrieval.WordEmbedder: the analyzer of the hashing
-// half, which Embed tokenises texts with.
-func (e *LSAEmbedder) Analyzer() *text.Analyzer { return e.hash.Analyzer() }
-
-// EmbedWords implements retrieval.WordEmbedder.
-func (e *LSAEmbedder) EmbedWords(ctx context.Context, words [][]text.Word) ([][]float32, error) {
-	out, err := embedEach(ctx, len(words), func(i int) []float32 { return e.vectorWords(words[i]) })
-	if err != nil {
-		return nil, fmt.Errorf("lsa embedder: %w", err)
-	}
-	return out, nil
 }
 
 // vectorWords is vector of a text tokenised already (Analyzer().Words
 // with stop words dropped): the hashing half and the LSA half from the same
 // words.
-func (e *LSAEmbedder) vectorWords(words []text.Word) []float32 {
+func (e *Embedder) vectorWords(words []text.Word) []float32 {
 	var weight func(string) float64
 	if e.idfW {
 		weight = e.idf
@@ -865,4 +878,30 @@ func (e *LSAEmbedder) vectorWords(words []text.Word) []float32 {
 	}
 	normalize(v)
 	return v
+}
+
+// normalize scales v to unit length in place; a zero vector stays zero.
+// It is the same arithmetic as the hashing half's, so both halves of a
+// vector are normalised alike.
+func normalize(v []float32) {
+	var sum float64
+	for _, x := range v {
+		sum += float64(x) * float64(x)
+	}
+	if sum == 0 {
+		return
+	}
+	inv := float32(1 / math.Sqrt(sum))
+	for i := range v {
+		v[i] *= inv
+	}
+}
+
+// dot is the dot product of two word vectors of one model.
+func dot(a, b []float32) float32 {
+	var s float32
+	for i := range a {
+		s += a[i] * b[i]
+	}
+	return s
 }

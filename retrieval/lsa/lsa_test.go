@@ -1,4 +1,4 @@
-package retrieval
+package lsa
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/newsbot/newsbot/internal/testkit"
+	"github.com/newsbot/newsbot/retrieval"
 	"github.com/newsbot/newsbot/retrieval/article"
 	"github.com/newsbot/newsbot/retrieval/text"
 )
@@ -56,9 +57,9 @@ func lsaCorpus(n int) []string {
 	return texts
 }
 
-func trainSmall(t *testing.T) *LSAModel {
+func trainSmall(t *testing.T) *Model {
 	t.Helper()
-	m, err := TrainLSA(context.Background(), lsaCorpus(12), LSAOptions{Dim: 8})
+	m, err := Train(context.Background(), lsaCorpus(12), Options{Dim: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,15 +110,15 @@ func TestLSALearnsSynonymsFromContext(t *testing.T) {
 
 func TestLSAEmbedderFindsTextsWithoutSharedWords(t *testing.T) {
 	m := trainSmall(t)
-	lsa := NewLSAEmbedder(m, LSAEmbedOptions{})
-	hash := NewLocalEmbedder(0)
+	lsa := New(m, EmbedOptions{})
+	hash := retrieval.NewLocalEmbedder(0)
 	ctx := context.Background()
 	query := "rocket"
 	related := "The missile was carried by the truck."
 	unrelated := "The striker was carried by the crowd."
 	for _, tc := range []struct {
 		name string
-		emb  Embedder
+		emb  retrieval.Embedder
 		// wantGap is the least margin by which the related text must be
 		// closer to the query than the unrelated one.
 		wantGap float64
@@ -141,7 +142,7 @@ func TestLSAEmbedderFindsTextsWithoutSharedWords(t *testing.T) {
 
 func TestLSAEmbedderVectors(t *testing.T) {
 	m := trainSmall(t)
-	e := NewLSAEmbedder(m, LSAEmbedOptions{})
+	e := New(m, EmbedOptions{})
 	info := e.Info()
 	if info.Name != "local-lsa" || info.Dim != 256+m.Dim() || !strings.Contains(info.Model, m.ID()) {
 		t.Fatalf("Info() = %+v, want local-lsa, %d dims, model naming %s", info, 256+m.Dim(), m.ID())
@@ -196,7 +197,7 @@ func TestTrainLSADeterministic(t *testing.T) {
 	if a.ID() != b.ID() || !bytes.Equal(ab.Bytes(), bb.Bytes()) {
 		t.Fatalf("two trainings on the same texts differ: %s, %s", a.ID(), b.ID())
 	}
-	other, err := TrainLSA(context.Background(), lsaCorpus(11), LSAOptions{Dim: 8})
+	other, err := Train(context.Background(), lsaCorpus(11), Options{Dim: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +212,7 @@ func TestLSAModelSaveLoad(t *testing.T) {
 	if err := m.Save(path); err != nil {
 		t.Fatal(err)
 	}
-	got, err := LoadLSAModel(path)
+	got, err := LoadModel(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,8 +220,8 @@ func TestLSAModelSaveLoad(t *testing.T) {
 		t.Fatalf("loaded %s (%d×%d), saved %s (%d×%d)", got.ID(), got.Len(), got.Dim(), m.ID(), m.Len(), m.Dim())
 	}
 	text := []string{"The missile was fired from the navy base."}
-	want, _ := NewLSAEmbedder(m, LSAEmbedOptions{}).Embed(context.Background(), text)
-	have, _ := NewLSAEmbedder(got, LSAEmbedOptions{}).Embed(context.Background(), text)
+	want, _ := New(m, EmbedOptions{}).Embed(context.Background(), text)
+	have, _ := New(got, EmbedOptions{}).Embed(context.Background(), text)
 	if !slices.Equal(want[0], have[0]) {
 		t.Error("the loaded model embeds differently")
 	}
@@ -249,12 +250,12 @@ func TestReadLSAModelRefusesDamage(t *testing.T) {
 		{"not a model", []byte("{\"terms\": []}\n" + strings.Repeat("x", 64))},
 		{"truncated", good[:len(good)/2]},
 		{"checksum cut off", good[:len(good)-1]},
-		{"flipped vocabulary byte", flip(len(lsaMagic) + 10)},
+		{"flipped vocabulary byte", flip(len(magic) + 10)},
 		{"flipped vector byte", flip(len(good) - 100)},
 		{"flipped checksum byte", flip(len(good) - 1)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := ReadLSAModel(bytes.NewReader(tc.data)); err == nil {
+			if _, err := ReadModel(bytes.NewReader(tc.data)); err == nil {
 				t.Error("a damaged model was accepted")
 			}
 		})
@@ -270,12 +271,12 @@ func TestTrainLSARefuses(t *testing.T) {
 		texts []string
 		want  error
 	}{
-		{"no texts", context.Background(), nil, ErrLSACorpusTooSmall},
-		{"no repeated words", context.Background(), []string{"alpha beta", "gamma delta"}, ErrLSACorpusTooSmall},
+		{"no texts", context.Background(), nil, ErrCorpusTooSmall},
+		{"no repeated words", context.Background(), []string{"alpha beta", "gamma delta"}, ErrCorpusTooSmall},
 		{"cancelled", cancelled, lsaCorpus(12), context.Canceled},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := TrainLSA(tc.ctx, tc.texts, LSAOptions{}); !errors.Is(err, tc.want) {
+			if _, err := Train(tc.ctx, tc.texts, Options{}); !errors.Is(err, tc.want) {
 				t.Errorf("err = %v, want %v", err, tc.want)
 			}
 		})
@@ -293,7 +294,7 @@ func TestLSAEmbedderInIndex(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ix, err := Open(Options{Dir: t.TempDir(), Embedder: NewLSAEmbedder(trainSmall(t), LSAEmbedOptions{})})
+	ix, err := retrieval.Open(retrieval.Options{Dir: t.TempDir(), Embedder: New(trainSmall(t), EmbedOptions{})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +305,7 @@ func TestLSAEmbedderInIndex(t *testing.T) {
 	// Articles 0-11 use "rocket", 12-23 "missile". Near-duplicates are
 	// collapsed, so count the "missile" articles that rank above every
 	// article of another topic.
-	res, err := ix.Search(ctx, Query{Text: "rocket", K: 20, PerArticle: 1, Mode: ModeVector})
+	res, err := ix.Search(ctx, retrieval.Query{Text: "rocket", K: 20, PerArticle: 1, Mode: retrieval.ModeVector})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +325,7 @@ func TestLSAEmbedderInIndex(t *testing.T) {
 	}
 }
 
-// bbcTexts returns every step-th article of the BBC corpus as TrainLSA
+// bbcTexts returns every step-th article of the BBC corpus as Train
 // reads it, or skips tb when the corpus is absent.
 func bbcTexts(tb testing.TB, step int) []string {
 	tb.Helper()
@@ -345,7 +346,7 @@ func TestTrainLSABBC(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains on 556 articles")
 	}
-	m, err := TrainLSA(context.Background(), bbcTexts(t, 4), LSAOptions{})
+	m, err := Train(context.Background(), bbcTexts(t, 4), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,64 +376,49 @@ func TestTrainLSABBC(t *testing.T) {
 func BenchmarkTrainLSABBC(b *testing.B) {
 	texts := bbcTexts(b, 1)
 	b.ReportAllocs()
-	var m *LSAModel
+	var m *Model
 	for b.Loop() {
 		var err error
-		if m, err = TrainLSA(context.Background(), texts, LSAOptions{}); err != nil {
+		if m, err = Train(context.Background(), texts, Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportMetric(float64(m.Len()), "terms")
 }
 
-// TestIndexTokenisesOnce: the vectors the index makes from the words it
-// tokenised for the keyword index are the embedders' own, for the hashing
-// and the LSA embedder alike.
-func TestIndexTokenisesOnce(t *testing.T) {
-	for name, emb := range map[string]Embedder{
-		"local": NewLocalEmbedder(0),
-		"lsa":   NewLSAEmbedder(trainSmall(t), LSAEmbedOptions{WeightHash: true}),
-	} {
-		t.Run(name, func(t *testing.T) {
-			if _, ok := emb.(WordEmbedder); !ok {
-				t.Fatal("not embedded from words")
-			}
-			ix := openTest(t, t.TempDir(), emb)
-			if _, err := ix.Reindex(context.Background(), fixtureCorpus(t), nil); err != nil {
-				t.Fatal(err)
-			}
-			s := ix.cur.Load()
-			for i, p := range s.passages {
-				v, err := emb.Embed(context.Background(), []string{embedText(p.Passage)})
-				if err != nil {
-					t.Fatal(err)
-				}
-				// To rounding: the hashing embedder adds colliding features in
-				// map order.
-				want := usableVector(v[0])
-				for j := range want {
-					if math.Abs(float64(want[j]-p.vec[j])) > 1e-6 {
-						t.Fatalf("passage %s: component %d is %v, Embed gives %v", p.ID, j, p.vec[j], want[j])
-					}
-				}
-				if got, want := fmt.Sprint(s.passageTerms(i)), fmt.Sprint(countTerms(ix.stem.Terms(embedText(p.Passage)))); got != want {
-					t.Fatalf("passage %s: terms %s, want %s", p.ID, got, want)
-				}
-			}
-		})
+// TestEmbedWordsIsEmbed: an index embeds passages from the words it
+// tokenised for its keyword index (retrieval.WordEmbedder); the vectors
+// must be the ones Embed makes of the texts.
+func TestEmbedWordsIsEmbed(t *testing.T) {
+	e := New(trainSmall(t), EmbedOptions{WeightHash: true})
+	// Enough texts to embed in parallel, and some the model has no word of.
+	texts := append(lsaCorpus(12), "", "zzz qqq unknown words only", "The rocket-launch site: 2,000 troops.")
+	words := make([][]text.Word, len(texts))
+	for i, s := range texts {
+		words[i] = e.Analyzer().Words(s, true)
 	}
-	// A wrapper that changes Embed is not a word embedder: the index
-	// embeds through it.
-	wrapper := &countingEmbedder{Embedder: NewLocalEmbedder(0)}
-	if _, ok := Embedder(wrapper).(WordEmbedder); ok {
-		t.Fatal("a wrapper of the local embedder is embedded from words, bypassing its Embed")
-	}
-	ix := openTest(t, t.TempDir(), wrapper)
-	sum, err := ix.Reindex(context.Background(), fixtureCorpus(t), nil)
+	ctx := context.Background()
+	got, err := e.EmbedWords(ctx, words)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := wrapper.n.Load(); n != int64(sum.Embedded) || n == 0 {
-		t.Fatalf("the wrapper's Embed embedded %d passages of %d", n, sum.Embedded)
+	want, err := e.Embed(ctx, texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d vectors from words, %d from texts", len(got), len(want))
+	}
+	for i := range want {
+		if len(got[i]) != len(want[i]) {
+			t.Fatalf("text %d: %d components from words, %d from the text", i, len(got[i]), len(want[i]))
+		}
+		// To rounding: the hashing half adds colliding features in map
+		// order.
+		for j := range want[i] {
+			if math.Abs(float64(got[i][j]-want[i][j])) > 1e-6 {
+				t.Fatalf("text %d: component %d is %v from words, %v from the text", i, j, got[i][j], want[i][j])
+			}
+		}
 	}
 }
