@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/newsbot/newsbot/bot/config"
 	"github.com/newsbot/newsbot/internal/testkit"
 )
 
@@ -254,5 +255,34 @@ func TestEvalConversations(t *testing.T) {
 	os.WriteFile(bad, []byte(conv+"\n"+`{"id": "c2", "turns": []}`+"\n"), 0o644)
 	if _, _, err := runBot(t, map[string]string{}, "eval", "-corpus", "../testdata/articles", "-questions", bad); err == nil || !strings.Contains(err.Error(), "bad.jsonl:2: conversation has no turns") {
 		t.Errorf("err = %v, want the line named", err)
+	}
+}
+
+// TestIndexStoreByName: index.store names the vector store, which bot
+// builds (retrieval knows none by name); its refusals read as they did
+// when retrieval chose the store.
+func TestIndexStoreByName(t *testing.T) {
+	env := map[string]string{"NEWSBOT_DATA": t.TempDir(), "NEWSBOT_CORPUS": t.TempDir(), "NEWSBOT_INDEX_STORE": "pgvector"}
+	if _, errs, err := runBot(t, env, "index"); err == nil || !strings.Contains(err.Error(), "open index: the pgvector store needs a PostgreSQL connection string") {
+		t.Errorf("pgvector without index.postgres: %v\n%s", err, errs)
+	}
+	env["NEWSBOT_POSTGRES"] = "postgres://newsbot@127.0.0.1:1/newsbot?connect_timeout=1"
+	if _, errs, err := runBot(t, env, "index"); err == nil || !strings.Contains(err.Error(), "index.store = pgvector keeps only vectors in PostgreSQL") {
+		t.Errorf("pgvector with index.postgres: %v\n%s", err, errs)
+	}
+
+	cfg, err := config.Load(nil, func(string) string { return "" }, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &cli{cfg: cfg}
+	ix, err := c.openIndexIn(t.TempDir(), nil)
+	if err != nil {
+		t.Fatalf("the default store: %v", err)
+	}
+	ix.Close()
+	c.cfg.Index.Store = "faiss" // config refuses it; the check stays should a caller set it
+	if _, err := c.openIndexIn(t.TempDir(), nil); err == nil || err.Error() != `open index: unknown vector store "faiss" (want chromem or pgvector)` {
+		t.Errorf("an unknown store: %v", err)
 	}
 }

@@ -133,7 +133,7 @@ func (c *cli) eval(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	ix, err := retrieval.Open(c.indexOptions(dir, emb))
+	ix, err := c.openIndexIn(dir, emb)
 	if err != nil {
 		return err
 	}

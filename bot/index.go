@@ -70,7 +70,7 @@ func (c *cli) openIndex(ctx context.Context, build bool, observe func(time.Durat
 	if err != nil {
 		return nil, err
 	}
-	ix, err := retrieval.Open(c.indexOptions(dir, emb))
+	ix, err := c.openIndexIn(dir, emb)
 	if err != nil {
 		return nil, err
 	}
@@ -139,15 +139,36 @@ func checkCorpus(dir string) error {
 	return nil
 }
 
-// indexOptions are the options of the index in dir: its store, its
-// caps (index.max_*) and its lock.
+// indexOptions are the options of the index in dir: its caps
+// (index.max_*) and its lock. Its vector store is openIndexIn's.
 func (c *cli) indexOptions(dir string, emb retrieval.Embedder) retrieval.Options {
 	return retrieval.Options{Dir: dir, Embedder: emb, Logger: c.log,
-		Store: c.cfg.Index.Store, Postgres: c.cfg.Index.Postgres,
 		Load:                  c.loadOptions(),
 		MaxPassagesPerArticle: c.cfg.Index.MaxPassagesPerArticle,
 		MaxPassages:           c.cfg.Index.MaxPassages,
 		LockWait:              c.lockWait(), Owner: "bot " + c.cmd}
+}
+
+// The vector stores index.store names.
+const (
+	storeChromem = "chromem"  // the index's own vectors, searched in this process
+	storePG      = "pgvector" // also a vectors-only PostgreSQL table at index.postgres
+)
+
+// openIndexIn opens the index in dir, embedded by emb, with the vector
+// store index.store names: this is where the name becomes a store
+// (retrieval.Options.Vectors), so that retrieval need not import the
+// packages of the stores outside it.
+func (c *cli) openIndexIn(dir string, emb retrieval.Embedder) (*retrieval.Index, error) {
+	opts := c.indexOptions(dir, emb)
+	switch c.cfg.Index.Store {
+	case "", storeChromem:
+	case storePG:
+		opts.Vectors = retrieval.NewPGVectors(c.cfg.Index.Postgres)
+	default:
+		return nil, fmt.Errorf("open index: unknown vector store %q (want %s or %s)", c.cfg.Index.Store, storeChromem, storePG)
+	}
+	return retrieval.Open(opts)
 }
 
 // loadOptions are the caps on files, bytes and articles (index.max_*).

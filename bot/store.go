@@ -24,7 +24,7 @@ func (c *cli) sharedCorpus() bool { return c.cfg.Index.Postgres != "" }
 // folder; degrade lets it open while PostgreSQL is unreachable. tune, when
 // not nil, adjusts the options (tests shorten the waits).
 func (c *cli) openShared(ctx context.Context, degrade, rebuild bool, tune func(*retrieval.SharedOptions), onChange func(retrieval.SharedState)) (*retrieval.Shared, error) {
-	if c.cfg.Index.Store == retrieval.StorePG {
+	if c.cfg.Index.Store == storePG {
 		return nil, usageError{"config: index.store = pgvector keeps only vectors in PostgreSQL; with index.postgres set, PostgreSQL holds the whole corpus and each replica searches it in memory: unset NEWSBOT_INDEX_STORE"}
 	}
 	dir, err := c.dataDir()

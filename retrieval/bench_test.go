@@ -236,7 +236,7 @@ func withScan(ix *Index, scan string) *Index {
 	default:
 		panic("unknown scan " + scan)
 	}
-	other := &Index{dir: ix.dir, emb: ix.emb, chunk: ix.chunk, load: ix.load, log: ix.log, stem: ix.stem, store: ix.store, quantizeAbove: ix.quantizeAbove}
+	other := &Index{dir: ix.dir, emb: ix.emb, chunk: ix.chunk, load: ix.load, log: ix.log, stem: ix.stem, quantizeAbove: ix.quantizeAbove}
 	other.cur.Store(&s)
 	return other
 }

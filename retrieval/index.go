@@ -76,14 +76,13 @@ type Options struct {
 	Load article.Options
 	// Logger receives operator messages; discarded when nil.
 	Logger *slog.Logger
-	// Store selects where the vectors live: StoreChromem (default), a
-	// chromem-go collection searched by a scan of the same vectors in one
-	// contiguous block, or StorePG, a PostgreSQL + pgvector table shared
-	// by several replicas.
-	Store string
-	// Postgres is the PostgreSQL connection string (a URL or key=value
-	// pairs) for StorePG.
-	Postgres string
+	// Vectors, when not nil, opens a store of the vectors outside the
+	// process that several replicas share, such as package
+	// retrieval/pgvector's PostgreSQL table (external.go says how the
+	// index uses it). When nil, the vectors are only the index's own: a
+	// chromem-go collection, saved with the index, and searched by a scan
+	// of the same vectors in one contiguous block.
+	Vectors StoreOpener
 	// LockWait is how long a reindex (or an ingest) waits for another
 	// process writing the same folder before it gives up with a
 	// *LockedError (lock.go); DefaultLockWait when zero, no wait when
@@ -112,7 +111,6 @@ type Index struct {
 	log   *slog.Logger
 	stem  *text.Analyzer
 	lex   wordTable // alternatives of query words; nil: none
-	store string
 	// quantizeAbove is the passage count past which the scan reads int8
 	// codes first: the package's constant, which tests and benchmarks
 	// lower.
@@ -127,7 +125,7 @@ type Index struct {
 	reindexMu sync.Mutex // held for the whole of a reindex; TryLock refuses a second one
 	ingestMu  sync.Mutex // serialises Ingest's choice of a file name and its save
 	stale     atomic.Pointer[string]
-	pg        *pgShared // the shared vector table, for StorePG; nil otherwise
+	ext       ExternalStore // the outside vector store (Options.Vectors); nil: none
 	// shared is the shared corpus store this index follows (shared.go);
 	// nil for an embedded index. Set once, by OpenShared.
 	shared *Shared
@@ -149,7 +147,9 @@ type snapshot struct {
 	col      *chromem.Collection
 	block    []float32    // every passage's vector, in passage order; col's documents share it
 	mapping  *fileMapping // the file block and kw lie in, for a loaded snapshot
-	vectors  VectorStore  // searches the vectors of block
+	vectors  VectorStore  // what searches use: flat, or bound
+	flat     *flatStore   // the scan of block
+	bound    BoundStore   // the outside store bound to this snapshot while it searches it; nil otherwise
 	kw       *bm25
 	terms    termLists // every passage's term counts
 	sources  []string  // distinct outlets, sorted
@@ -186,24 +186,13 @@ func Open(opts Options) (*Index, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	switch opts.Store {
-	case "":
-		opts.Store = StoreChromem
-	case StoreChromem:
-	case StorePG:
-		if opts.Postgres == "" {
-			return nil, errors.New("open index: the pgvector store needs a PostgreSQL connection string")
-		}
-	default:
-		return nil, fmt.Errorf("open index: unknown vector store %q (want %s or %s)", opts.Store, StoreChromem, StorePG)
-	}
 	switch {
 	case opts.LockWait == 0:
 		opts.LockWait = DefaultLockWait
 	case opts.LockWait < 0:
 		opts.LockWait = 0
 	}
-	ix := &Index{dir: opts.Dir, emb: opts.Embedder, chunk: opts.Chunk, load: opts.Load, log: opts.Logger, stem: sharedStemmer(opts.Embedder), lex: lexicon.New(), store: opts.Store, quantizeAbove: quantizeAbove,
+	ix := &Index{dir: opts.Dir, emb: opts.Embedder, chunk: opts.Chunk, load: opts.Load, log: opts.Logger, stem: sharedStemmer(opts.Embedder), lex: lexicon.New(), quantizeAbove: quantizeAbove,
 		lockWait: opts.LockWait, lockOwner: opts.Owner,
 		maxPassagesPerArticle: cmp.Or(opts.MaxPassagesPerArticle, DefaultMaxPassagesPerArticle), maxPassages: cmp.Or(opts.MaxPassages, DefaultMaxPassages)}
 	empty, err := ix.buildSnapshot(ix.newManifest(), nil, nil, nil, nil, termLists{})
@@ -211,8 +200,8 @@ func Open(opts Options) (*Index, error) {
 		return nil, err
 	}
 	ix.cur.Store(empty)
-	if opts.Store == StorePG {
-		if ix.pg, err = openShared(opts.Postgres, ix.emb.Info(), ix.chunkerID(), ix.log); err != nil {
+	if opts.Vectors != nil {
+		if ix.ext, err = opts.Vectors(StoreInfo{Embedder: ix.emb.Info(), Chunker: ix.chunkerID(), Logger: ix.log}); err != nil {
 			return nil, fmt.Errorf("open index: %w", err)
 		}
 	}
@@ -244,7 +233,7 @@ func Open(opts Options) (*Index, error) {
 		snap.mapping.release()
 		ix.setStale(fmt.Sprintf("the saved index was chunked as %s, not %s; run reindex", snap.manifest.Chunker, ix.chunkerID()))
 	default:
-		if reason := ix.pg.attach(snap); reason != "" {
+		if reason := ix.attach(snap); reason != "" {
 			snap.mapping.release()
 			ix.setStale(reason)
 		} else {
@@ -264,13 +253,12 @@ func sharedStemmer(e Embedder) *text.Analyzer {
 	return text.New()
 }
 
-// Close releases the connections of the shared vector store (StorePG) and
-// the memory mapping of the index file loaded by Open. The index must not
-// be used after it; what it returned before (passages, results) stays
-// valid.
+// Close releases the outside vector store (Options.Vectors) and the memory
+// mapping of the index file loaded by Open. The index must not be used
+// after it; what it returned before (passages, results) stays valid.
 func (ix *Index) Close() {
-	if ix.pg != nil {
-		ix.pg.pool.Close()
+	if ix.ext != nil {
+		ix.ext.Close()
 	}
 	if ix.shared != nil {
 		ix.shared.pool.Close()
@@ -374,8 +362,9 @@ func (ix *Index) buildSnapshotOn(workers int, m manifest, ps []livePassage, arts
 	if err != nil {
 		return nil, err
 	}
-	if ix.pg != nil {
-		s.vectors = &pgVectors{sh: ix.pg, snap: s, local: s.vectors}
+	if ix.ext != nil {
+		s.bound = ix.ext.Bind(SnapshotView{s}, s.flat)
+		s.vectors = s.bound
 	}
 	return s, nil
 }
@@ -457,7 +446,8 @@ func buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo, block []flo
 		ps[i].Terms = nil // kept compactly in tl
 	}
 	s.kw, s.terms = kw, tl
-	s.vectors = newFlatStore(block, dim, quantize)
+	s.flat = newFlatStore(block, dim, quantize)
+	s.vectors = s.flat
 	s.manifest.Articles = len(arts)
 	s.manifest.Passages = len(ps)
 	return s, nil
@@ -492,19 +482,6 @@ func (s *snapshot) unpackTerms(cand map[int]bool) (map[int][]termCount, func()) 
 // passageTerms returns passage i's term counts, in a new slice.
 func (s *snapshot) passageTerms(i int) []termCount {
 	return s.terms.unpack(i, make([]termCount, 0, s.terms.len(i)))
-}
-
-// scan returns the snapshot's own vector scan (also behind the shared
-// store's fallback), or nil.
-func (s *snapshot) scan() *flatStore {
-	switch v := s.vectors.(type) {
-	case *flatStore:
-		return v
-	case *pgVectors:
-		f, _ := v.local.(*flatStore)
-		return f
-	}
-	return nil
 }
 
 // comparePassages orders passages by article, then position.

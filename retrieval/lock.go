@@ -246,7 +246,7 @@ func (ix *Index) adoptSaved(ctx context.Context) {
 		ix.log.Warn("another process saved an index this one cannot read; it will be replaced", "dir", ix.dir, "err", err)
 		return
 	}
-	if reason := ix.pg.attach(snap); reason != "" {
+	if reason := ix.attach(snap); reason != "" {
 		return
 	}
 	if ctx.Err() != nil {

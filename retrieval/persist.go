@@ -403,10 +403,7 @@ func (ix *Index) loadSnapshot(dir string) (snap *snapshot, err error) {
 	if err != nil {
 		return nil, damaged("%v", err)
 	}
-	s.mapping = mapping
-	if f := s.scan(); f != nil {
-		f.mapping = mapping
-	}
+	s.mapping, s.flat.mapping = mapping, mapping
 	return s, nil
 }
 

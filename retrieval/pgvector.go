@@ -8,15 +8,16 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// The pgvector store (Options.Store = StorePG) keeps the passage vectors in
-// a PostgreSQL table, so that several replicas of the bot search one copy of
-// them:
+// The pgvector store (Options.Vectors = NewPGVectors(dsn)) keeps the
+// passage vectors in a PostgreSQL table, so that several replicas of the
+// bot search one copy of them:
 //
 //	newsbot_passages(id text primary key, article_id, article_hash, source,
 //	                 published, embedding vector(DIM))   -- HNSW, cosine
@@ -100,6 +101,17 @@ const (
 	pgEFSearch = 100
 )
 
+// NewPGVectors returns the Options.Vectors of the shared table at dsn.
+func NewPGVectors(dsn string) StoreOpener {
+	return func(info StoreInfo) (ExternalStore, error) {
+		sh, err := openShared(dsn, info)
+		if err != nil {
+			return nil, err
+		}
+		return sh, nil
+	}
+}
+
 // pgShared is an Index's handle on the shared table.
 type pgShared struct {
 	pool     *pgxpool.Pool
@@ -111,12 +123,17 @@ type pgShared struct {
 	// was built by another embedder or chunker); the next sync rebuilds it.
 	mismatch string
 
-	syncHook func() // tests only: called between a sync's deletes and inserts
+	syncHook func()       // tests only: called between a sync's deletes and inserts
+	queries  atomic.Int64 // nearest-neighbour queries sent (tests read it)
 }
 
 // openShared connects to PostgreSQL and creates the schema if it is
 // missing, in one transaction.
-func openShared(dsn string, info EmbedderInfo, chunker string, log *slog.Logger) (*pgShared, error) {
+func openShared(dsn string, info StoreInfo) (*pgShared, error) {
+	if dsn == "" {
+		return nil, errors.New("the pgvector store needs a PostgreSQL connection string")
+	}
+	log := info.Logger
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres connection string: %w", err)
@@ -141,13 +158,21 @@ func openShared(dsn string, info EmbedderInfo, chunker string, log *slog.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	sh := &pgShared{pool: pool, embedder: info.String(), chunker: chunker, dim: info.Dim, log: log}
+	sh := &pgShared{pool: pool, embedder: info.Embedder.String(), chunker: info.Chunker, dim: info.Embedder.Dim, log: log}
 	if err := sh.ensureSchema(ctx); err != nil {
 		pool.Close()
 		return nil, err
 	}
 	return sh, nil
 }
+
+// Bind implements ExternalStore.
+func (sh *pgShared) Bind(s SnapshotView, local VectorStore) BoundStore {
+	return &pgVectors{sh: sh, snap: s, local: local}
+}
+
+// Close implements ExternalStore.
+func (sh *pgShared) Close() { sh.pool.Close() }
 
 // pgMeta is the meta row.
 type pgMeta struct {
@@ -304,9 +329,9 @@ func readArticles(ctx context.Context, q querier) (map[string]tableArticle, erro
 
 // plan compares the table with a snapshot: the articles whose rows must be
 // deleted and those whose passages must be inserted.
-func plan(s *snapshot, table map[string]tableArticle) (del, ins []string) {
-	want := make(map[string]bool, len(s.articles))
-	for _, a := range s.articles {
+func plan(s SnapshotView, table map[string]tableArticle) (del, ins []string) {
+	want := make(map[string]bool, len(s.Articles()))
+	for _, a := range s.Articles() {
 		want[a.ID] = true
 		t, ok := table[a.ID]
 		switch {
@@ -328,24 +353,18 @@ func plan(s *snapshot, table map[string]tableArticle) (del, ins []string) {
 	return del, ins
 }
 
-// attach checks the table against a snapshot loaded from disk. It returns
-// a stale reason when the table was built by another embedder or chunker.
-// When the table holds other articles or versions (another replica
-// reindexed, or the table is new), the snapshot searches its own vectors
-// until the next reindex brings the table in line; otherwise it searches
-// the table.
-func (sh *pgShared) attach(s *snapshot) string {
-	if sh == nil {
-		return ""
-	}
+// Attach implements BoundStore: it checks the table against a snapshot
+// loaded from disk. It returns a stale reason when the table was built by
+// another embedder or chunker. When the table holds other articles or
+// versions (another replica reindexed, or the table is new), the snapshot
+// searches its own vectors until the next reindex brings the table in
+// line; otherwise it searches the table.
+func (v *pgVectors) Attach(ctx context.Context) (stale string, use bool) {
+	sh := v.sh
 	if sh.mismatch != "" {
-		return sh.mismatch
+		return sh.mismatch, false
 	}
-	v, ok := s.vectors.(*pgVectors)
-	if !ok {
-		return ""
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), pgStatementTimeout)
+	ctx, cancel := context.WithTimeout(ctx, pgStatementTimeout)
 	defer cancel()
 	m, _, err := readMeta(ctx, sh.pool, false)
 	var table map[string]tableArticle
@@ -354,17 +373,15 @@ func (sh *pgShared) attach(s *snapshot) string {
 	}
 	if err != nil {
 		sh.log.Warn("cannot compare the shared vector table with the saved index; searching this replica's own vectors until the next reindex", "err", err)
-		s.vectors = v.local
-		return ""
+		return "", false
 	}
-	if del, ins := plan(s, table); len(del)+len(ins) > 0 {
+	if del, ins := plan(v.snap, table); len(del)+len(ins) > 0 {
 		sh.log.Warn("the shared vector table differs from this replica's saved index; searching this replica's own vectors until the next reindex brings it in line",
 			"articles_to_delete", len(del), "articles_to_insert", len(ins), "generation", m.generation)
-		s.vectors = v.local
-		return ""
+		return "", false
 	}
 	v.gen = m.generation
-	return ""
+	return "", true
 }
 
 // generation reads the table's generation.
@@ -381,37 +398,25 @@ func (sh *pgShared) generation(ctx context.Context) (int64, error) {
 	return m.generation, nil
 }
 
-// sharedCurrent reports whether the shared table (if any) still holds
-// snapshot s as it was synced: Reindex's "nothing changed" shortcut is only
-// taken then.
-func (ix *Index) sharedCurrent(ctx context.Context, s *snapshot) bool {
-	if ix.pg == nil {
-		return true
-	}
-	v, ok := s.vectors.(*pgVectors)
-	if !ok {
-		return false
-	}
-	gen, err := ix.pg.generation(ctx)
+// Current implements BoundStore: whether the table's generation is still
+// the one the snapshot was synced with or checked against.
+func (v *pgVectors) Current(ctx context.Context) bool {
+	gen, err := v.sh.generation(ctx)
 	return err == nil && gen == v.gen
 }
 
-// pgSync is a sync's open transaction. Its methods do nothing on a nil
-// pgSync, which is what syncShared returns for an index with no shared
-// store.
+// pgSync is a sync's open transaction.
 type pgSync struct {
 	tx   pgx.Tx
-	snap *snapshot
+	vecs *pgVectors
 	gen  int64
 }
 
-// syncShared opens a transaction that brings the shared table in line with
-// snapshot s. Nothing is visible to other replicas until commit.
-func (ix *Index) syncShared(ctx context.Context, s *snapshot) (_ *pgSync, err error) {
-	sh := ix.pg
-	if sh == nil {
-		return nil, nil
-	}
+// Sync implements BoundStore: it opens a transaction that brings the
+// shared table in line with the snapshot. Nothing is visible to other
+// replicas until commit.
+func (v *pgVectors) Sync(ctx context.Context) (_ StoreSync, err error) {
+	sh, s := v.sh, v.snap
 	start := time.Now()
 	step := func() (context.Context, context.CancelFunc) { return context.WithTimeout(ctx, pgStatementTimeout) }
 	sctx, cancel := step()
@@ -479,22 +484,22 @@ func (ix *Index) syncShared(ctx context.Context, s *snapshot) (_ *pgSync, err er
 	if sh.syncHook != nil {
 		sh.syncHook()
 	}
-	var rows []livePassage
+	var rows []int
 	for _, id := range ins {
-		rows = append(rows, s.articlePassages(id)...)
+		rows = append(rows, s.ArticlePassages(id)...)
 	}
 	// Writing most of the table: build the HNSW index once at the end. (It
 	// locks the table until commit; other replicas' searches wait, then
 	// time out to their own vectors. Incremental syncs keep the index and
 	// block no reader.)
-	bulk := rebuilt || (len(rows) >= pgBulkRows && 2*len(rows) >= len(s.passages))
+	bulk := rebuilt || (len(rows) >= pgBulkRows && 2*len(rows) >= s.Len())
 	if bulk && !rebuilt {
 		if err := exec("DROP INDEX IF EXISTS newsbot_passages_embedding"); err != nil {
 			return nil, err
 		}
 	}
 	for b := 0; b < len(rows); b += pgInsertRows {
-		sql, args := insertRows(rows[b:min(b+pgInsertRows, len(rows))])
+		sql, args := insertRows(s, rows[b:min(b+pgInsertRows, len(rows))])
 		if err := exec(sql, args...); err != nil {
 			return nil, fmt.Errorf("insert rows: %w", err)
 		}
@@ -519,16 +524,18 @@ func (ix *Index) syncShared(ctx context.Context, s *snapshot) (_ *pgSync, err er
 	}
 	sh.log.Info("shared vectors synced (not yet committed)", "articles_deleted", len(del), "articles_inserted", len(ins),
 		"rows_inserted", len(rows), "rebuilt", rebuilt, "bulk", bulk, "generation", gen, "seconds", time.Since(start).Seconds())
-	return &pgSync{tx: tx, snap: s, gen: gen}, nil
+	return &pgSync{tx: tx, vecs: v, gen: gen}, nil
 }
 
-// insertRows builds one multi-row INSERT. Vectors travel as pgvector's
-// text form, which needs no client-side type registration.
-func insertRows(ps []livePassage) (string, []any) {
+// insertRows builds one multi-row INSERT of the passages of s numbered
+// rows. Vectors travel as pgvector's text form, which needs no client-side
+// type registration.
+func insertRows(s SnapshotView, rows []int) (string, []any) {
 	var b strings.Builder
 	b.WriteString("INSERT INTO newsbot_passages (id, article_id, article_hash, source, published, embedding) VALUES ")
-	args := make([]any, 0, len(ps)*6)
-	for i, p := range ps {
+	args := make([]any, 0, len(rows)*6)
+	for i, r := range rows {
+		p := s.Passage(r)
 		if i > 0 {
 			b.WriteByte(',')
 		}
@@ -538,33 +545,26 @@ func insertRows(ps []livePassage) (string, []any) {
 		if !p.Published.IsZero() {
 			published = p.Published
 		}
-		args = append(args, p.ID, p.ArticleID, p.ArticleHash, p.Source, published, vectorText(p.vec))
+		args = append(args, p.ID, p.ArticleID, s.ArticleHash(r), p.Source, published, vectorText(s.Vector(r)))
 	}
 	return b.String(), args
 }
 
-// commit makes the sync visible; the snapshot then searches the table.
-func (p *pgSync) commit(ctx context.Context) error {
-	if p == nil {
-		return nil
-	}
+// Commit implements StoreSync: it makes the sync visible; the snapshot
+// then searches the table.
+func (p *pgSync) Commit(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, pgStatementTimeout)
 	defer cancel()
 	if err := p.tx.Commit(ctx); err != nil {
 		return fmt.Errorf("sync shared vectors: commit: %w", err)
 	}
-	if v, ok := p.snap.vectors.(*pgVectors); ok {
-		v.gen = p.gen
-	}
+	p.vecs.gen = p.gen
 	return nil
 }
 
-// rollback abandons the sync unless it was committed.
-func (p *pgSync) rollback() {
-	if p != nil {
-		rollback(p.tx)
-	}
-}
+// Rollback implements StoreSync: it abandons the sync unless it was
+// committed.
+func (p *pgSync) Rollback() { rollback(p.tx) }
 
 // rollback ends tx unless it was committed. Its error is not interesting:
 // the transaction was committed already, or the connection is lost and the
@@ -592,7 +592,7 @@ func vectorText(v []float32) string {
 // pgVectors searches the shared table for one snapshot.
 type pgVectors struct {
 	sh    *pgShared
-	snap  *snapshot
+	snap  SnapshotView
 	local VectorStore // the snapshot's own vectors: the fallback
 	// gen is the table generation this snapshot was synced with or
 	// checked against; set before the snapshot goes live.
@@ -608,7 +608,7 @@ var errSharedMismatch = errors.New("the shared vector table now holds another em
 // searches the snapshot's own vectors, so that questions are still
 // answered.
 func (v *pgVectors) Nearest(ctx context.Context, q []float32, n int, keep func(int) bool) ([]Neighbor, error) {
-	if n <= 0 || len(v.snap.passages) == 0 {
+	if n <= 0 || v.snap.Len() == 0 {
 		return nil, nil
 	}
 	out, err := v.nearest(ctx, q, n, keep)
@@ -638,7 +638,7 @@ func (v *pgVectors) nearest(ctx context.Context, q []float32, n int, keep func(i
 		if err != nil {
 			return nil, err
 		}
-		if got == 0 && len(v.snap.passages) > 0 {
+		if got == 0 && v.snap.Len() > 0 {
 			if err := v.checkMeta(ctx); err != nil {
 				return nil, err
 			}
@@ -671,6 +671,7 @@ const pgNearestSQL = `SELECT id, article_hash, 1 - (embedding <=> $1::vector)
 func (v *pgVectors) query(ctx context.Context, qtext string, limit, n int, keep func(int) bool) ([]Neighbor, int, error) {
 	ctx, cancel := context.WithTimeout(ctx, pgQueryTimeout)
 	defer cancel()
+	v.sh.queries.Add(1)
 	rows, err := v.sh.pool.Query(ctx, pgNearestSQL, qtext, limit, v.sh.embedder, v.sh.chunker)
 	if err != nil {
 		return nil, 0, fmt.Errorf("nearest passages: %w", err)
@@ -687,8 +688,8 @@ func (v *pgVectors) query(ctx context.Context, qtext string, limit, n int, keep 
 		if err := rows.Scan(&id, &hash, &similarity); err != nil {
 			return nil, 0, fmt.Errorf("nearest passages: %w", err)
 		}
-		i, ok := v.snap.byID[id]
-		if !ok || v.snap.passages[i].ArticleHash != hash || (keep != nil && !keep(i)) {
+		i, ok := v.snap.Lookup(id)
+		if !ok || v.snap.ArticleHash(i) != hash || (keep != nil && !keep(i)) {
 			continue
 		}
 		out = append(out, Neighbor{Index: i, Similarity: float32(similarity)})

@@ -231,18 +231,36 @@ func (l *logBuffer) warnings() []string {
 	return out
 }
 
-// openPG opens an index on the shared table; its logs go to the returned
-// buffer.
-func openPG(t *testing.T, srv *pglite, dir string, emb Embedder) (*Index, *logBuffer) {
+// openPG opens an index on the shared table, returning its handle on the
+// table too; its logs go to the returned buffer.
+func openPG(t *testing.T, srv *pglite, dir string, emb Embedder) (*Index, *pgShared, *logBuffer) {
 	t.Helper()
 	logs := &logBuffer{}
-	ix, err := Open(Options{Dir: dir, Embedder: emb, Store: StorePG, Postgres: srv.dsn + " pool_max_conns=2",
+	var sh *pgShared
+	open := func(info StoreInfo) (ExternalStore, error) {
+		s, err := openShared(srv.dsn+" pool_max_conns=2", info)
+		if err != nil {
+			return nil, err
+		}
+		sh = s
+		return s, nil
+	}
+	ix, err := Open(Options{Dir: dir, Embedder: emb, Vectors: open,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		t.Fatalf("Open(pgvector): %v", err)
 	}
 	t.Cleanup(ix.Close)
-	return ix, logs
+	return ix, sh, logs
+}
+
+// searchesTable reports whether a vector search of ix queries the shared
+// table sh, rather than the replica's own vectors.
+func searchesTable(t *testing.T, ix *Index, sh *pgShared) bool {
+	t.Helper()
+	before := sh.queries.Load()
+	searchQ(t, ix, Query{Text: "humpback whales", K: 1, Mode: ModeVector})
+	return sh.queries.Load() > before
 }
 
 // inspect connects to the server the way an operator's psql would.
@@ -338,10 +356,10 @@ func TestPGVectorStore(t *testing.T) {
 		writeFile(t, filepath.Join(corpus, "x.md"), "---\ntitle: Missile test\nsource: Press TV\n---\nIran tested a ballistic missile, Press TV reported.")
 		local := openTest(t, t.TempDir(), nil)
 		reindex(t, local, corpus)
-		ix, logs := openPG(t, srv, t.TempDir(), nil)
+		ix, sh, logs := openPG(t, srv, t.TempDir(), nil)
 		reindex(t, ix, corpus)
-		if _, ok := ix.cur.Load().vectors.(*pgVectors); !ok {
-			t.Fatalf("live snapshot searches %T, want the shared table", ix.cur.Load().vectors)
+		if !searchesTable(t, ix, sh) {
+			t.Fatal("the live snapshot searches its own vectors, not the shared table")
 		}
 		for _, q := range []Query{
 			vq("Will Iran allow inspections of its military sites?", 3),
@@ -371,7 +389,11 @@ func TestPGVectorStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		var plan strings.Builder
-		rows, err := tx.Query(context.Background(), "EXPLAIN "+pgNearestSQL, vectorText(ix.cur.Load().passages[0].vec), 5, ix.pg.embedder, ix.pg.chunker)
+		q, err := NewLocalEmbedder(0).Embed(context.Background(), []string{"humpback whales"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := tx.Query(context.Background(), "EXPLAIN "+pgNearestSQL, vectorText(q[0]), 5, sh.embedder, sh.chunker)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -389,7 +411,7 @@ func TestPGVectorStore(t *testing.T) {
 		dropShared(t, admin)
 		corpus := fixtureCorpus(t)
 		emb := &countingEmbedder{Embedder: NewLocalEmbedder(0)}
-		ix, logs := openPG(t, srv, t.TempDir(), emb)
+		ix, _, logs := openPG(t, srv, t.TempDir(), emb)
 		first := reindex(t, ix, corpus)
 		before, gen := rowVersions(t, admin), tableGeneration(t, admin)
 		if len(before) != first.Passages {
@@ -454,7 +476,7 @@ func TestPGVectorStore(t *testing.T) {
 		dropShared(t, admin)
 		corpus := fixtureCorpus(t)
 		data := t.TempDir()
-		ix, logs := openPG(t, srv, data, nil)
+		ix, sh, logs := openPG(t, srv, data, nil)
 		reindex(t, ix, corpus)
 		rows, gen := rowVersions(t, admin), tableGeneration(t, admin)
 		file, _ := os.ReadFile(filepath.Join(data, indexFileName))
@@ -464,9 +486,9 @@ func TestPGVectorStore(t *testing.T) {
 		writeFile(t, filepath.Join(corpus, "world/volcano.txt"), "Volcano erupts\n\nA volcano erupted in Iceland, grounding flights across Europe.")
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		ix.pg.syncHook = cancel // after the whales rows are deleted, before the inserts
+		sh.syncHook = cancel // after the whales rows are deleted, before the inserts
 		_, err := ix.Reindex(ctx, corpus, nil)
-		ix.pg.syncHook = nil
+		sh.syncHook = nil
 		if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "sync shared vectors") {
 			t.Fatalf("reindex cancelled mid-sync: err = %v", err)
 		}
@@ -497,13 +519,13 @@ func TestPGVectorStore(t *testing.T) {
 	t.Run("replicas share the table", func(t *testing.T) {
 		dropShared(t, admin)
 		corpus := fixtureCorpus(t)
-		a, _ := openPG(t, srv, t.TempDir(), nil)
+		a, _, _ := openPG(t, srv, t.TempDir(), nil)
 		reindex(t, a, corpus)
 		rows, gen := rowVersions(t, admin), tableGeneration(t, admin)
 
 		// A second replica with its own data folder builds its passages and
 		// keyword index, and finds the vectors already in the table.
-		b, bLogs := openPG(t, srv, t.TempDir(), nil)
+		b, _, bLogs := openPG(t, srv, t.TempDir(), nil)
 		if b.Stale() == "" {
 			t.Fatal("a replica with no index file of its own claims to be ready")
 		}
@@ -568,7 +590,7 @@ func TestPGVectorStore(t *testing.T) {
 		first := reindex(t, openTest(t, data, emb), corpus)
 		emb.n.Store(0)
 
-		ix, logs := openPG(t, srv, data, emb)
+		ix, sh, logs := openPG(t, srv, data, emb)
 		if ix.Stale() != "" {
 			t.Fatalf("switching stores made the index stale: %s", ix.Stale())
 		}
@@ -578,11 +600,14 @@ func TestPGVectorStore(t *testing.T) {
 		if w := logs.warnings(); len(w) != 1 || !strings.Contains(w[0], "differs from this replica's saved index") {
 			t.Fatalf("want one warning that the table is behind, got %v", w)
 		}
+		if searchesTable(t, ix, sh) {
+			t.Fatal("the index searches the table before the table holds its passages")
+		}
 		reindex(t, ix, corpus)
 		if emb.n.Load() != 0 || len(rowVersions(t, admin)) != first.Passages {
 			t.Fatalf("filling the table embedded %d passages and wrote %d rows (want 0 and %d)", emb.n.Load(), len(rowVersions(t, admin)), first.Passages)
 		}
-		if _, ok := ix.cur.Load().vectors.(*pgVectors); !ok {
+		if !searchesTable(t, ix, sh) {
 			t.Fatal("after the reindex the index still searches its own vectors")
 		}
 	})
@@ -590,7 +615,7 @@ func TestPGVectorStore(t *testing.T) {
 	t.Run("another embedder's table is rebuilt, never mixed", func(t *testing.T) {
 		dropShared(t, admin)
 		corpus := fixtureCorpus(t)
-		a, aLogs := openPG(t, srv, t.TempDir(), nil)
+		a, _, aLogs := openPG(t, srv, t.TempDir(), nil)
 		reindex(t, a, corpus)
 		want := searchQ(t, a, vq("humpback whales", 3))
 		gen := tableGeneration(t, admin)
@@ -598,7 +623,7 @@ func TestPGVectorStore(t *testing.T) {
 		// Replica C has an index file made by a 64-dimension embedder.
 		data := t.TempDir()
 		reindex(t, openTest(t, data, NewLocalEmbedder(64)), corpus)
-		c, _ := openPG(t, srv, data, NewLocalEmbedder(64))
+		c, _, _ := openPG(t, srv, data, NewLocalEmbedder(64))
 		if !strings.Contains(c.Stale(), "shared vector table was built by embedder") {
 			t.Fatalf("C's stale reason: %q", c.Stale())
 		}
@@ -629,7 +654,7 @@ func TestPGVectorStore(t *testing.T) {
 	t.Run("PostgreSQL down: reindex fails, searches go on", func(t *testing.T) {
 		dropShared(t, admin)
 		corpus := fixtureCorpus(t)
-		ix, logs := openPG(t, srv, t.TempDir(), nil)
+		ix, _, logs := openPG(t, srv, t.TempDir(), nil)
 		first := reindex(t, ix, corpus)
 		old := searchQ(t, ix, vq("humpback whales", 3))
 
@@ -668,7 +693,7 @@ func TestPGVectorOpenErrors(t *testing.T) {
 		{"nothing listening", fmt.Sprintf("host=127.0.0.1 port=%d user=postgres sslmode=disable connect_timeout=2", closed), "postgres"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ix, err := Open(Options{Dir: t.TempDir(), Store: StorePG, Postgres: tc.dsn})
+			ix, err := Open(Options{Dir: t.TempDir(), Vectors: NewPGVectors(tc.dsn)})
 			if err == nil {
 				ix.Close()
 				t.Fatal("Open succeeded")

@@ -136,7 +136,7 @@ func (ix *Index) Reindex(ctx context.Context, corpus string, progress func(Progr
 	}
 	sum.Articles = len(infos)
 
-	if len(fresh) == 0 && len(sum.Removed) == 0 && reuse && len(old.passages) > 0 && ix.onDisk(old) && ix.sharedCurrent(ctx, old) {
+	if len(fresh) == 0 && len(sum.Removed) == 0 && reuse && len(old.passages) > 0 && ix.onDisk(old) && ix.storeCurrent(ctx, old) {
 		// Nothing changed: the live snapshot is already right.
 		sum.Passages = len(old.passages)
 		sum.Duration = time.Since(start)
@@ -176,19 +176,20 @@ func (ix *Index) Reindex(ctx context.Context, corpus string, progress func(Progr
 	if err := ctx.Err(); err != nil {
 		return sum, fmt.Errorf("reindex cancelled: %w", err)
 	}
-	// The shared vector table (StorePG) is written in a transaction that
-	// commits only once the file is saved: any failure leaves both as they
-	// were. (A failed commit after the save leaves the file ahead of the
-	// table; Open notices and the next reindex repairs it.)
-	shared, err := ix.syncShared(ctx, snap)
+	// The outside vector store (Options.Vectors) is written in a
+	// transaction that commits only once the file is saved: any failure
+	// leaves both as they were. (A failed commit after the save leaves the
+	// file ahead of the store; Open notices and the next reindex repairs
+	// it.)
+	shared, err := ix.syncStore(ctx, snap)
 	if err != nil {
 		return sum, fmt.Errorf("reindex: %w", err)
 	}
-	defer shared.rollback()
+	defer shared.Rollback()
 	if err := snap.save(ix.dir, ix.saveHook); err != nil {
 		return sum, fmt.Errorf("reindex: save index in %s: %w", ix.dir, err)
 	}
-	if err := shared.commit(ctx); err != nil {
+	if err := shared.Commit(ctx); err != nil {
 		return sum, fmt.Errorf("reindex: %w", err)
 	}
 	ix.cur.Store(snap)

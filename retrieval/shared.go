@@ -173,7 +173,7 @@ type Shared struct {
 // snapshot read-only and Run connects later. Nothing is loaded from the
 // store until Load or Run.
 func OpenShared(ctx context.Context, opts Options, so SharedOptions) (*Shared, error) {
-	if opts.Store == StorePG {
+	if opts.Vectors != nil {
 		return nil, errors.New("open shared corpus: the pgvector vector store is not used with a shared corpus store (each replica searches its snapshot in memory); leave the store setting at chromem")
 	}
 	if so.Postgres == "" {
@@ -192,7 +192,6 @@ func OpenShared(ctx context.Context, opts Options, so SharedOptions) (*Shared, e
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = so.Timeout
 	}
-	opts.Store = StoreChromem
 	ix, err := Open(opts)
 	if err != nil {
 		return nil, err

@@ -19,8 +19,9 @@ import (
 // slower (a scalar product per document over vectors scattered on the
 // heap, a channel send and a lock per document; see docs/benchmarks.md).
 // Past quantizeAbove passages the scan reads one byte per dimension
-// instead of four and rescores the best few hundred exactly. StorePG
-// searches a PostgreSQL table that several replicas share (pgvector.go).
+// instead of four and rescores the best few hundred exactly. A store
+// outside the process (Options.Vectors, external.go) searches the vectors
+// several replicas share.
 type VectorStore interface {
 	// Nearest returns up to n passage indexes with their cosine
 	// similarity, best first (ties by index). keep, when not nil, filters
@@ -33,12 +34,6 @@ type Neighbor struct {
 	Index      int
 	Similarity float32
 }
-
-// Vector store kinds for Options.Store.
-const (
-	StoreChromem = "chromem"
-	StorePG      = "pgvector" // needs Options.Postgres
-)
 
 // quantizeAbove is the passage count past which the scan reads quantised
 // vectors first (docs/benchmarks.md has the measurements behind it): below

@@ -58,7 +58,7 @@ func (c chromemStore) Nearest(ctx context.Context, q []float32, n int, keep func
 func withChromemQueries(ix *Index) *Index {
 	s := *ix.cur.Load()
 	s.vectors = chromemStore{col: s.col, byID: s.byID}
-	other := &Index{dir: ix.dir, emb: ix.emb, chunk: ix.chunk, load: ix.load, log: ix.log, stem: ix.stem, store: ix.store, quantizeAbove: ix.quantizeAbove}
+	other := &Index{dir: ix.dir, emb: ix.emb, chunk: ix.chunk, load: ix.load, log: ix.log, stem: ix.stem, quantizeAbove: ix.quantizeAbove}
 	other.cur.Store(&s)
 	return other
 }
