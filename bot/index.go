@@ -16,6 +16,7 @@ import (
 	"github.com/newsbot/newsbot/bot/config"
 	"github.com/newsbot/newsbot/retrieval"
 	"github.com/newsbot/newsbot/retrieval/article"
+	"github.com/newsbot/newsbot/retrieval/pgvector"
 )
 
 // defaultCorpus is indexed when no corpus is named and no index exists, so
@@ -164,7 +165,7 @@ func (c *cli) openIndexIn(dir string, emb retrieval.Embedder) (*retrieval.Index,
 	switch c.cfg.Index.Store {
 	case "", storeChromem:
 	case storePG:
-		opts.Vectors = retrieval.NewPGVectors(c.cfg.Index.Postgres)
+		opts.Vectors = pgvector.Opener(c.cfg.Index.Postgres)
 	default:
 		return nil, fmt.Errorf("open index: unknown vector store %q (want %s or %s)", c.cfg.Index.Store, storeChromem, storePG)
 	}

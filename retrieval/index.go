@@ -9,11 +9,20 @@
 // It knows nothing of Discord, prompts or answers.
 //
 // A part with a vocabulary of its own is a package of its own, which
-// imports this one and is never imported by it: the LSA embedder
-// (retrieval/lsa) is an Embedder, built by package main (bot) when
-// index.embedder = "lsa" and passed in as Options.Embedder. Offline
-// embedders share the index's tokenisation through WordEmbedder: the index
-// hands them the words it tokenised for its keyword index.
+// imports this one and is never imported by it: this package sees such
+// parts through its interfaces only.
+//
+//   - the LSA embedder (retrieval/lsa) is an Embedder, passed in as
+//     Options.Embedder. Offline embedders share the index's tokenisation
+//     through WordEmbedder: the index hands them the words it tokenised for
+//     its keyword index.
+//   - the vectors-only pgvector store (retrieval/pgvector) is an
+//     ExternalStore, opened through Options.Vectors (a StoreOpener; see
+//     external.go for how the index calls it).
+//
+// Package main (bot) turns the configuration's names (index.embedder =
+// "lsa", index.store = "pgvector") into these values where it opens the
+// index.
 package retrieval
 
 import (

@@ -37,7 +37,7 @@ import (
 //	                          generation learns what went
 //
 // They are apart from the pgvector store's newsbot_passages and
-// newsbot_meta (pgvector.go).
+// newsbot_meta (package retrieval/pgvector).
 const (
 	// corpusSchemaKey serialises schema creation at start ("corp-sch").
 	corpusSchemaKey = 0x636f72702d736368
@@ -51,6 +51,8 @@ const (
 	corpusSchemaVersion = 1
 	// sharedStatementTimeout bounds each statement of a write or a load.
 	sharedStatementTimeout = 2 * time.Minute
+	// rollbackTimeout bounds ending a transaction that was not committed.
+	rollbackTimeout = 5 * time.Second
 	// ingestOrigin is the origin of the articles /ingest adds.
 	ingestOrigin = "ingest"
 )
@@ -465,4 +467,19 @@ func decodeVector(dst []float32, b []byte, dim int) ([]float32, error) {
 		dst = append(dst, math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:])))
 	}
 	return dst, nil
+}
+
+// querier is what pgxpool.Pool and pgx.Tx have in common here.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// rollback ends tx unless it was committed. Its error is not interesting:
+// the transaction was committed already, or the connection is lost and the
+// server rolls back by itself.
+func rollback(tx pgx.Tx) {
+	ctx, cancel := context.WithTimeout(context.Background(), rollbackTimeout)
+	defer cancel()
+	tx.Rollback(ctx)
 }

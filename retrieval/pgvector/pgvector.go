@@ -1,21 +1,5 @@
-package retrieval
-
-import (
-	"context"
-	"errors"
-	"fmt"
-	"log/slog"
-	"sort"
-	"strconv"
-	"strings"
-	"sync/atomic"
-	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-)
-
-// The pgvector store (Options.Vectors = NewPGVectors(dsn)) keeps the
+// Package pgvector is the vectors-only pgvector store of a retrieval
+// index (retrieval.Options.Vectors = pgvector.Opener(dsn)): it keeps the
 // passage vectors in a PostgreSQL table, so that several replicas of the
 // bot search one copy of them:
 //
@@ -58,16 +42,42 @@ import (
 // that already match are not rewritten).
 //
 // A table built by another embedder or chunker is never mixed with this
-// one's vectors: Open reports the index stale (as it does for an index file
+// one's vectors: retrieval.Open reports the index stale (as it does for an index file
 // built by another embedder), and the next Reindex re-embeds the corpus and
 // recreates the table. A replica still configured with the old embedder
 // then finds the meta row changed and searches its own vectors instead.
+//
+// The package implements retrieval's seam for a store outside the process
+// (retrieval.ExternalStore, retrieval/external.go) and sees the index's
+// snapshots only through it; it imports retrieval, which does not import
+// it. bot builds it where it opens an index, when index.store =
+// "pgvector"; with index.postgres set, the commands that keep a corpus use
+// the shared corpus (retrieval.Shared), which supersedes this store, and
+// refuse it. Its SQL and the tests of that SQL against PGlite live here.
 //
 // Connection strings are pgx's (a URL or key=value pairs), including its
 // pool settings (pool_max_conns, ...). Behind a connection pooler in
 // transaction mode, or PGlite's socket server, add
 // default_query_exec_mode=simple_protocol: named prepared statements don't
 // survive there.
+package pgvector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/newsbot/newsbot/retrieval"
+)
 
 const (
 	// pgLockKey is the advisory lock that serialises schema changes and
@@ -101,9 +111,9 @@ const (
 	pgEFSearch = 100
 )
 
-// NewPGVectors returns the Options.Vectors of the shared table at dsn.
-func NewPGVectors(dsn string) StoreOpener {
-	return func(info StoreInfo) (ExternalStore, error) {
+// Opener returns the retrieval.Options.Vectors of the shared table at dsn.
+func Opener(dsn string) retrieval.StoreOpener {
+	return func(info retrieval.StoreInfo) (retrieval.ExternalStore, error) {
 		sh, err := openShared(dsn, info)
 		if err != nil {
 			return nil, err
@@ -112,7 +122,7 @@ func NewPGVectors(dsn string) StoreOpener {
 	}
 }
 
-// pgShared is an Index's handle on the shared table.
+// pgShared is an index's handle on the shared table.
 type pgShared struct {
 	pool     *pgxpool.Pool
 	embedder string // EmbedderInfo.String() of this index's embedder
@@ -129,7 +139,7 @@ type pgShared struct {
 
 // openShared connects to PostgreSQL and creates the schema if it is
 // missing, in one transaction.
-func openShared(dsn string, info StoreInfo) (*pgShared, error) {
+func openShared(dsn string, info retrieval.StoreInfo) (*pgShared, error) {
 	if dsn == "" {
 		return nil, errors.New("the pgvector store needs a PostgreSQL connection string")
 	}
@@ -166,12 +176,12 @@ func openShared(dsn string, info StoreInfo) (*pgShared, error) {
 	return sh, nil
 }
 
-// Bind implements ExternalStore.
-func (sh *pgShared) Bind(s SnapshotView, local VectorStore) BoundStore {
+// Bind implements retrieval.ExternalStore.
+func (sh *pgShared) Bind(s retrieval.SnapshotView, local retrieval.VectorStore) retrieval.BoundStore {
 	return &pgVectors{sh: sh, snap: s, local: local}
 }
 
-// Close implements ExternalStore.
+// Close implements retrieval.ExternalStore.
 func (sh *pgShared) Close() { sh.pool.Close() }
 
 // pgMeta is the meta row.
@@ -329,7 +339,7 @@ func readArticles(ctx context.Context, q querier) (map[string]tableArticle, erro
 
 // plan compares the table with a snapshot: the articles whose rows must be
 // deleted and those whose passages must be inserted.
-func plan(s SnapshotView, table map[string]tableArticle) (del, ins []string) {
+func plan(s retrieval.SnapshotView, table map[string]tableArticle) (del, ins []string) {
 	want := make(map[string]bool, len(s.Articles()))
 	for _, a := range s.Articles() {
 		want[a.ID] = true
@@ -353,7 +363,7 @@ func plan(s SnapshotView, table map[string]tableArticle) (del, ins []string) {
 	return del, ins
 }
 
-// Attach implements BoundStore: it checks the table against a snapshot
+// Attach implements retrieval.BoundStore: it checks the table against a snapshot
 // loaded from disk. It returns a stale reason when the table was built by
 // another embedder or chunker. When the table holds other articles or
 // versions (another replica reindexed, or the table is new), the snapshot
@@ -398,7 +408,7 @@ func (sh *pgShared) generation(ctx context.Context) (int64, error) {
 	return m.generation, nil
 }
 
-// Current implements BoundStore: whether the table's generation is still
+// Current implements retrieval.BoundStore: whether the table's generation is still
 // the one the snapshot was synced with or checked against.
 func (v *pgVectors) Current(ctx context.Context) bool {
 	gen, err := v.sh.generation(ctx)
@@ -412,10 +422,10 @@ type pgSync struct {
 	gen  int64
 }
 
-// Sync implements BoundStore: it opens a transaction that brings the
+// Sync implements retrieval.BoundStore: it opens a transaction that brings the
 // shared table in line with the snapshot. Nothing is visible to other
 // replicas until commit.
-func (v *pgVectors) Sync(ctx context.Context) (_ StoreSync, err error) {
+func (v *pgVectors) Sync(ctx context.Context) (_ retrieval.StoreSync, err error) {
 	sh, s := v.sh, v.snap
 	start := time.Now()
 	step := func() (context.Context, context.CancelFunc) { return context.WithTimeout(ctx, pgStatementTimeout) }
@@ -530,7 +540,7 @@ func (v *pgVectors) Sync(ctx context.Context) (_ StoreSync, err error) {
 // insertRows builds one multi-row INSERT of the passages of s numbered
 // rows. Vectors travel as pgvector's text form, which needs no client-side
 // type registration.
-func insertRows(s SnapshotView, rows []int) (string, []any) {
+func insertRows(s retrieval.SnapshotView, rows []int) (string, []any) {
 	var b strings.Builder
 	b.WriteString("INSERT INTO newsbot_passages (id, article_id, article_hash, source, published, embedding) VALUES ")
 	args := make([]any, 0, len(rows)*6)
@@ -550,7 +560,7 @@ func insertRows(s SnapshotView, rows []int) (string, []any) {
 	return b.String(), args
 }
 
-// Commit implements StoreSync: it makes the sync visible; the snapshot
+// Commit implements retrieval.StoreSync: it makes the sync visible; the snapshot
 // then searches the table.
 func (p *pgSync) Commit(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, pgStatementTimeout)
@@ -562,7 +572,7 @@ func (p *pgSync) Commit(ctx context.Context) error {
 	return nil
 }
 
-// Rollback implements StoreSync: it abandons the sync unless it was
+// Rollback implements retrieval.StoreSync: it abandons the sync unless it was
 // committed.
 func (p *pgSync) Rollback() { rollback(p.tx) }
 
@@ -592,8 +602,8 @@ func vectorText(v []float32) string {
 // pgVectors searches the shared table for one snapshot.
 type pgVectors struct {
 	sh    *pgShared
-	snap  SnapshotView
-	local VectorStore // the snapshot's own vectors: the fallback
+	snap  retrieval.SnapshotView
+	local retrieval.VectorStore // the snapshot's own vectors: the fallback
 	// gen is the table generation this snapshot was synced with or
 	// checked against; set before the snapshot goes live.
 	gen int64
@@ -603,11 +613,11 @@ type pgVectors struct {
 // another embedder or chunker since this snapshot was synced.
 var errSharedMismatch = errors.New("the shared vector table now holds another embedder's vectors")
 
-// Nearest implements VectorStore. When PostgreSQL fails or times out, or
+// Nearest implements retrieval.VectorStore. When PostgreSQL fails or times out, or
 // the table now holds another embedder's vectors, it logs a warning and
 // searches the snapshot's own vectors, so that questions are still
 // answered.
-func (v *pgVectors) Nearest(ctx context.Context, q []float32, n int, keep func(int) bool) ([]Neighbor, error) {
+func (v *pgVectors) Nearest(ctx context.Context, q []float32, n int, keep func(int) bool) ([]retrieval.Neighbor, error) {
 	if n <= 0 || v.snap.Len() == 0 {
 		return nil, nil
 	}
@@ -622,7 +632,7 @@ func (v *pgVectors) Nearest(ctx context.Context, q []float32, n int, keep func(i
 	return v.local.Nearest(ctx, q, n, keep)
 }
 
-func (v *pgVectors) nearest(ctx context.Context, q []float32, n int, keep func(int) bool) ([]Neighbor, error) {
+func (v *pgVectors) nearest(ctx context.Context, q []float32, n int, keep func(int) bool) ([]retrieval.Neighbor, error) {
 	// Rows this snapshot can't use (another replica's newer articles) and
 	// rows keep rejects take places in the LIMIT: ask for more, widening
 	// until n are found or the table has no more. (Search asks for every
@@ -668,7 +678,7 @@ const pgNearestSQL = `SELECT id, article_hash, 1 - (embedding <=> $1::vector)
 
 // query runs one nearest-neighbour query: the usable neighbours (at most
 // n) and how many rows came back.
-func (v *pgVectors) query(ctx context.Context, qtext string, limit, n int, keep func(int) bool) ([]Neighbor, int, error) {
+func (v *pgVectors) query(ctx context.Context, qtext string, limit, n int, keep func(int) bool) ([]retrieval.Neighbor, int, error) {
 	ctx, cancel := context.WithTimeout(ctx, pgQueryTimeout)
 	defer cancel()
 	v.sh.queries.Add(1)
@@ -678,7 +688,7 @@ func (v *pgVectors) query(ctx context.Context, qtext string, limit, n int, keep 
 	}
 	defer rows.Close()
 	var (
-		out        []Neighbor
+		out        []retrieval.Neighbor
 		got        int
 		id, hash   string
 		similarity float64
@@ -692,7 +702,7 @@ func (v *pgVectors) query(ctx context.Context, qtext string, limit, n int, keep 
 		if !ok || v.snap.ArticleHash(i) != hash || (keep != nil && !keep(i)) {
 			continue
 		}
-		out = append(out, Neighbor{Index: i, Similarity: float32(similarity)})
+		out = append(out, retrieval.Neighbor{Index: i, Similarity: float32(similarity)})
 		if len(out) == n {
 			break
 		}

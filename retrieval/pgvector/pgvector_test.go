@@ -1,4 +1,4 @@
-package retrieval
+package pgvector
 
 import (
 	"bytes"
@@ -16,11 +16,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/newsbot/newsbot/retrieval"
 )
 
 // The pgvector store is tested against a real PostgreSQL: PGlite
@@ -231,13 +234,71 @@ func (l *logBuffer) warnings() []string {
 	return out
 }
 
+// indexFile is the index's file in its data folder.
+const indexFile = "index.bin"
+
+// writeFile writes content to path, creating its folder.
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// fixtureCorpus writes a small corpus of distinct stories (those of
+// retrieval's own tests).
+func fixtureCorpus(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	stories := map[string]string{
+		"world/iran.txt":   "Iran rejects missile talks\n\nTEHRAN (Tasnim) – Iran's missile programme is not negotiable, a senior commander said on Saturday.\n\nHe said no inspection of military sites would be allowed.",
+		"world/whales.txt": "Whales return to the bay\n\nHumpback whales were seen in the bay for the first time in a decade, marine biologists said.\n\nThe whales feed on krill that has returned with cleaner water.",
+		"sport/final.txt":  "Rovers win the cup final\n\nRovers beat United 2-1 in the cup final at Wembley on Sunday.\n\nThe winning goal came in the last minute of extra time.",
+		"tech/chips.txt":   "Chip maker opens factory\n\nA chip maker opened a new factory that will make processors for phones.\n\nThe factory will employ 2,000 people.",
+		"business/oil.txt": "Oil prices climb\n\nOil prices rose sharply after producers agreed to cut output.\n\nAnalysts expect petrol prices to follow within weeks.",
+	}
+	for name, text := range stories {
+		writeFile(t, filepath.Join(dir, name), text)
+	}
+	return dir
+}
+
+// openTest opens an index in dir with no shared table.
+func openTest(t *testing.T, dir string, emb retrieval.Embedder) *retrieval.Index {
+	t.Helper()
+	ix, err := retrieval.Open(retrieval.Options{Dir: dir, Embedder: emb})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(ix.Close)
+	return ix
+}
+
+// countingEmbedder wraps an embedder, counting the passages it embeds. It
+// holds it as an Embedder, so that it is no retrieval.WordEmbedder: the
+// index calls its Embed.
+type countingEmbedder struct {
+	retrieval.Embedder
+	n atomic.Int64
+}
+
+func (e *countingEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	if len(texts) > 1 { // queries embed one text; count passages only
+		e.n.Add(int64(len(texts)))
+	}
+	return e.Embedder.Embed(ctx, texts)
+}
+
 // openPG opens an index on the shared table, returning its handle on the
 // table too; its logs go to the returned buffer.
-func openPG(t *testing.T, srv *pglite, dir string, emb Embedder) (*Index, *pgShared, *logBuffer) {
+func openPG(t *testing.T, srv *pglite, dir string, emb retrieval.Embedder) (*retrieval.Index, *pgShared, *logBuffer) {
 	t.Helper()
 	logs := &logBuffer{}
 	var sh *pgShared
-	open := func(info StoreInfo) (ExternalStore, error) {
+	open := func(info retrieval.StoreInfo) (retrieval.ExternalStore, error) {
 		s, err := openShared(srv.dsn+" pool_max_conns=2", info)
 		if err != nil {
 			return nil, err
@@ -245,7 +306,7 @@ func openPG(t *testing.T, srv *pglite, dir string, emb Embedder) (*Index, *pgSha
 		sh = s
 		return s, nil
 	}
-	ix, err := Open(Options{Dir: dir, Embedder: emb, Vectors: open,
+	ix, err := retrieval.Open(retrieval.Options{Dir: dir, Embedder: emb, Vectors: open,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		t.Fatalf("Open(pgvector): %v", err)
@@ -256,10 +317,10 @@ func openPG(t *testing.T, srv *pglite, dir string, emb Embedder) (*Index, *pgSha
 
 // searchesTable reports whether a vector search of ix queries the shared
 // table sh, rather than the replica's own vectors.
-func searchesTable(t *testing.T, ix *Index, sh *pgShared) bool {
+func searchesTable(t *testing.T, ix *retrieval.Index, sh *pgShared) bool {
 	t.Helper()
 	before := sh.queries.Load()
-	searchQ(t, ix, Query{Text: "humpback whales", K: 1, Mode: ModeVector})
+	searchQ(t, ix, retrieval.Query{Text: "humpback whales", K: 1, Mode: retrieval.ModeVector})
 	return sh.queries.Load() > before
 }
 
@@ -319,7 +380,7 @@ func tableGeneration(t *testing.T, conn *pgx.Conn) int64 {
 	return g
 }
 
-func reindex(t *testing.T, ix *Index, corpus string) Summary {
+func reindex(t *testing.T, ix *retrieval.Index, corpus string) retrieval.Summary {
 	t.Helper()
 	sum, err := ix.Reindex(context.Background(), corpus, nil)
 	if err != nil {
@@ -330,7 +391,7 @@ func reindex(t *testing.T, ix *Index, corpus string) Summary {
 
 // searchQ runs q and renders the results as "id sim" lines, similarities
 // rounded so that float32 and PostgreSQL's float8 arithmetic agree.
-func searchQ(t *testing.T, ix *Index, q Query) []string {
+func searchQ(t *testing.T, ix *retrieval.Index, q retrieval.Query) []string {
 	t.Helper()
 	res, err := ix.Search(context.Background(), q)
 	if err != nil {
@@ -348,7 +409,9 @@ func articleOf(passageID string) string { return passageID[:strings.LastIndex(pa
 func TestPGVectorStore(t *testing.T) {
 	srv := startPGlite(t)
 	admin := inspect(t, srv)
-	vq := func(text string, k int) Query { return Query{Text: text, K: k, Mode: ModeVector} }
+	vq := func(text string, k int) retrieval.Query {
+		return retrieval.Query{Text: text, K: k, Mode: retrieval.ModeVector}
+	}
 
 	t.Run("searches match the in-process store", func(t *testing.T) {
 		dropShared(t, admin)
@@ -361,14 +424,14 @@ func TestPGVectorStore(t *testing.T) {
 		if !searchesTable(t, ix, sh) {
 			t.Fatal("the live snapshot searches its own vectors, not the shared table")
 		}
-		for _, q := range []Query{
+		for _, q := range []retrieval.Query{
 			vq("Will Iran allow inspections of its military sites?", 3),
 			vq("prices", 10),
 			vq("humpback whales in the bay", 20),
 			{Text: "whales in the bay", K: 3},
 			{Text: "who scored the winning goal in the final", K: 3},
 			{Text: "missile", K: 3, Source: "Press TV"},
-			{Text: "missile", K: 5, Source: "Press TV", Mode: ModeVector},
+			{Text: "missile", K: 5, Source: "Press TV", Mode: retrieval.ModeVector},
 		} {
 			want, got := searchQ(t, local, q), searchQ(t, ix, q)
 			if len(want) == 0 || strings.Join(got, ", ") != strings.Join(want, ", ") {
@@ -389,7 +452,7 @@ func TestPGVectorStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		var plan strings.Builder
-		q, err := NewLocalEmbedder(0).Embed(context.Background(), []string{"humpback whales"})
+		q, err := retrieval.NewLocalEmbedder(0).Embed(context.Background(), []string{"humpback whales"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -410,7 +473,7 @@ func TestPGVectorStore(t *testing.T) {
 	t.Run("incremental reindex rewrites only changed articles", func(t *testing.T) {
 		dropShared(t, admin)
 		corpus := fixtureCorpus(t)
-		emb := &countingEmbedder{Embedder: NewLocalEmbedder(0)}
+		emb := &countingEmbedder{Embedder: retrieval.NewLocalEmbedder(0)}
 		ix, _, logs := openPG(t, srv, t.TempDir(), emb)
 		first := reindex(t, ix, corpus)
 		before, gen := rowVersions(t, admin), tableGeneration(t, admin)
@@ -479,7 +542,7 @@ func TestPGVectorStore(t *testing.T) {
 		ix, sh, logs := openPG(t, srv, data, nil)
 		reindex(t, ix, corpus)
 		rows, gen := rowVersions(t, admin), tableGeneration(t, admin)
-		file, _ := os.ReadFile(filepath.Join(data, indexFileName))
+		file, _ := os.ReadFile(filepath.Join(data, indexFile))
 		old := searchQ(t, ix, vq("humpback whales", 3))
 
 		writeFile(t, filepath.Join(corpus, "world/whales.txt"), "Whales return to the bay\n\nHumpback whales and dolphins were seen in the bay.")
@@ -495,7 +558,7 @@ func TestPGVectorStore(t *testing.T) {
 		if got := rowVersions(t, admin); fmt.Sprint(got) != fmt.Sprint(rows) || tableGeneration(t, admin) != gen {
 			t.Fatalf("the failed sync changed the table:\nbefore %v\nafter  %v", rows, got)
 		}
-		if now, _ := os.ReadFile(filepath.Join(data, indexFileName)); !bytes.Equal(now, file) {
+		if now, _ := os.ReadFile(filepath.Join(data, indexFile)); !bytes.Equal(now, file) {
 			t.Fatal("the failed sync changed the saved index")
 		}
 		if got := searchQ(t, ix, vq("humpback whales", 3)); fmt.Sprint(got) != fmt.Sprint(old) {
@@ -533,7 +596,7 @@ func TestPGVectorStore(t *testing.T) {
 		if got := rowVersions(t, admin); fmt.Sprint(got) != fmt.Sprint(rows) || tableGeneration(t, admin) != gen {
 			t.Fatal("the second replica's reindex of the same corpus rewrote the table")
 		}
-		queries := []Query{vq("humpback whales", 5), vq("Will Iran allow inspections?", 5), {Text: "oil prices", K: 3}}
+		queries := []retrieval.Query{vq("humpback whales", 5), vq("Will Iran allow inspections?", 5), {Text: "oil prices", K: 3}}
 		for _, q := range queries {
 			if ra, rb := searchQ(t, a, q), searchQ(t, b, q); len(ra) == 0 || fmt.Sprint(ra) != fmt.Sprint(rb) {
 				t.Errorf("%q: replicas disagree:\nA %v\nB %v", q.Text, ra, rb)
@@ -570,7 +633,7 @@ func TestPGVectorStore(t *testing.T) {
 		// Both search the one table: a row deleted there is gone for both.
 		top := strings.Fields(searchQ(t, a, vq("oil prices", 1))[0])[0]
 		mustExec(t, admin, "DELETE FROM newsbot_passages WHERE id = $1", top)
-		for name, ix := range map[string]*Index{"A": a, "B": b} {
+		for name, ix := range map[string]*retrieval.Index{"A": a, "B": b} {
 			for _, r := range searchQ(t, ix, vq("oil prices", 5)) {
 				if strings.HasPrefix(r, top+" ") {
 					t.Errorf("replica %s still finds %s after its row was deleted", name, top)
@@ -586,7 +649,7 @@ func TestPGVectorStore(t *testing.T) {
 		dropShared(t, admin)
 		corpus := fixtureCorpus(t)
 		data := t.TempDir()
-		emb := &countingEmbedder{Embedder: NewLocalEmbedder(0)}
+		emb := &countingEmbedder{Embedder: retrieval.NewLocalEmbedder(0)}
 		first := reindex(t, openTest(t, data, emb), corpus)
 		emb.n.Store(0)
 
@@ -622,8 +685,8 @@ func TestPGVectorStore(t *testing.T) {
 
 		// Replica C has an index file made by a 64-dimension embedder.
 		data := t.TempDir()
-		reindex(t, openTest(t, data, NewLocalEmbedder(64)), corpus)
-		c, _, _ := openPG(t, srv, data, NewLocalEmbedder(64))
+		reindex(t, openTest(t, data, retrieval.NewLocalEmbedder(64)), corpus)
+		c, _, _ := openPG(t, srv, data, retrieval.NewLocalEmbedder(64))
 		if !strings.Contains(c.Stale(), "shared vector table was built by embedder") {
 			t.Fatalf("C's stale reason: %q", c.Stale())
 		}
@@ -677,7 +740,7 @@ func TestPGVectorStore(t *testing.T) {
 }
 
 // TestPGVectorOpenErrors needs no server: a missing or unreachable
-// database fails Open with a clear error.
+// database fails retrieval.Open with a clear error.
 func TestPGVectorOpenErrors(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -693,7 +756,7 @@ func TestPGVectorOpenErrors(t *testing.T) {
 		{"nothing listening", fmt.Sprintf("host=127.0.0.1 port=%d user=postgres sslmode=disable connect_timeout=2", closed), "postgres"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ix, err := Open(Options{Dir: t.TempDir(), Vectors: NewPGVectors(tc.dsn)})
+			ix, err := retrieval.Open(retrieval.Options{Dir: t.TempDir(), Vectors: Opener(tc.dsn)})
 			if err == nil {
 				ix.Close()
 				t.Fatal("Open succeeded")
