@@ -181,15 +181,15 @@ func (ix *Index) Reindex(ctx context.Context, corpus string, progress func(Progr
 	// leaves both as they were. (A failed commit after the save leaves the
 	// file ahead of the store; Open notices and the next reindex repairs
 	// it.)
-	shared, err := ix.syncStore(ctx, snap)
+	outside, err := ix.syncStore(ctx, snap)
 	if err != nil {
 		return sum, fmt.Errorf("reindex: %w", err)
 	}
-	defer shared.Rollback()
+	defer outside.Rollback()
 	if err := snap.save(ix.dir, ix.saveHook); err != nil {
 		return sum, fmt.Errorf("reindex: save index in %s: %w", ix.dir, err)
 	}
-	if err := shared.Commit(ctx); err != nil {
+	if err := outside.Commit(ctx); err != nil {
 		return sum, fmt.Errorf("reindex: %w", err)
 	}
 	ix.cur.Store(snap)

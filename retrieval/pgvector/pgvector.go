@@ -42,10 +42,11 @@
 // that already match are not rewritten).
 //
 // A table built by another embedder or chunker is never mixed with this
-// one's vectors: retrieval.Open reports the index stale (as it does for an index file
-// built by another embedder), and the next Reindex re-embeds the corpus and
-// recreates the table. A replica still configured with the old embedder
-// then finds the meta row changed and searches its own vectors instead.
+// one's vectors: retrieval.Open reports the index stale (as it does for an
+// index file built by another embedder), and the next Reindex re-embeds the
+// corpus and recreates the table. A replica still configured with the old
+// embedder then finds the meta row changed and searches its own vectors
+// instead.
 //
 // The package implements retrieval's seam for a store outside the process
 // (retrieval.ExternalStore, retrieval/external.go) and sees the index's
@@ -363,12 +364,12 @@ func plan(s retrieval.SnapshotView, table map[string]tableArticle) (del, ins []s
 	return del, ins
 }
 
-// Attach implements retrieval.BoundStore: it checks the table against a snapshot
-// loaded from disk. It returns a stale reason when the table was built by
-// another embedder or chunker. When the table holds other articles or
-// versions (another replica reindexed, or the table is new), the snapshot
-// searches its own vectors until the next reindex brings the table in
-// line; otherwise it searches the table.
+// Attach implements retrieval.BoundStore: it checks the table against a
+// snapshot loaded from disk. It returns a stale reason when the table was
+// built by another embedder or chunker. When the table holds other articles
+// or versions (another replica reindexed, or the table is new), the
+// snapshot searches its own vectors until the next reindex brings the table
+// in line; otherwise it searches the table.
 func (v *pgVectors) Attach(ctx context.Context) (stale string, use bool) {
 	sh := v.sh
 	if sh.mismatch != "" {
@@ -408,8 +409,8 @@ func (sh *pgShared) generation(ctx context.Context) (int64, error) {
 	return m.generation, nil
 }
 
-// Current implements retrieval.BoundStore: whether the table's generation is still
-// the one the snapshot was synced with or checked against.
+// Current implements retrieval.BoundStore: whether the table's generation
+// is still the one the snapshot was synced with or checked against.
 func (v *pgVectors) Current(ctx context.Context) bool {
 	gen, err := v.sh.generation(ctx)
 	return err == nil && gen == v.gen
@@ -422,8 +423,8 @@ type pgSync struct {
 	gen  int64
 }
 
-// Sync implements retrieval.BoundStore: it opens a transaction that brings the
-// shared table in line with the snapshot. Nothing is visible to other
+// Sync implements retrieval.BoundStore: it opens a transaction that brings
+// the shared table in line with the snapshot. Nothing is visible to other
 // replicas until commit.
 func (v *pgVectors) Sync(ctx context.Context) (_ retrieval.StoreSync, err error) {
 	sh, s := v.sh, v.snap
@@ -560,8 +561,8 @@ func insertRows(s retrieval.SnapshotView, rows []int) (string, []any) {
 	return b.String(), args
 }
 
-// Commit implements retrieval.StoreSync: it makes the sync visible; the snapshot
-// then searches the table.
+// Commit implements retrieval.StoreSync: it makes the sync visible; the
+// snapshot then searches the table.
 func (p *pgSync) Commit(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, pgStatementTimeout)
 	defer cancel()
@@ -613,9 +614,9 @@ type pgVectors struct {
 // another embedder or chunker since this snapshot was synced.
 var errSharedMismatch = errors.New("the shared vector table now holds another embedder's vectors")
 
-// Nearest implements retrieval.VectorStore. When PostgreSQL fails or times out, or
-// the table now holds another embedder's vectors, it logs a warning and
-// searches the snapshot's own vectors, so that questions are still
+// Nearest implements retrieval.VectorStore. When PostgreSQL fails or times
+// out, or the table now holds another embedder's vectors, it logs a warning
+// and searches the snapshot's own vectors, so that questions are still
 // answered.
 func (v *pgVectors) Nearest(ctx context.Context, q []float32, n int, keep func(int) bool) ([]retrieval.Neighbor, error) {
 	if n <= 0 || v.snap.Len() == 0 {
