@@ -125,6 +125,9 @@ func TestComposeFileTwoReplicas(t *testing.T) {
 			if err != nil {
 				t.Fatalf("the replica's settings: %v", err)
 			}
+			if err := checkSharedSettings(cfg); err != nil {
+				t.Errorf("a replica with these settings would not start: %v", err)
+			}
 			if cfg.Serve.HTTP == "" || cfg.Serve.Metrics == "" || cfg.Index.Postgres == "" || cfg.Serve.DrainGrace <= 0 {
 				t.Errorf("HTTP %q, metrics %q, postgres set %v, drain %v", cfg.Serve.HTTP, cfg.Serve.Metrics, cfg.Index.Postgres != "", cfg.Serve.DrainGrace)
 			}

@@ -20,12 +20,20 @@ import (
 // sharedCorpus reports whether the corpus lives in PostgreSQL.
 func (c *cli) sharedCorpus() bool { return c.cfg.Index.Postgres != "" }
 
+// checkSharedSettings refuses the settings a shared corpus can't run with.
+func checkSharedSettings(cfg *config.Config) error {
+	if cfg.Index.Store == storePG {
+		return usageError{"config: index.store = pgvector keeps only vectors in PostgreSQL; with index.postgres set, PostgreSQL holds the whole corpus and each replica searches it in memory: unset NEWSBOT_INDEX_STORE"}
+	}
+	return nil
+}
+
 // openShared opens the shared corpus store with the index of the data
 // folder; degrade lets it open while PostgreSQL is unreachable. tune, when
 // not nil, adjusts the options (tests shorten the waits).
 func (c *cli) openShared(ctx context.Context, degrade, rebuild bool, tune func(*retrieval.SharedOptions), onChange func(retrieval.SharedState)) (*retrieval.Shared, error) {
-	if c.cfg.Index.Store == storePG {
-		return nil, usageError{"config: index.store = pgvector keeps only vectors in PostgreSQL; with index.postgres set, PostgreSQL holds the whole corpus and each replica searches it in memory: unset NEWSBOT_INDEX_STORE"}
+	if err := checkSharedSettings(c.cfg); err != nil {
+		return nil, err
 	}
 	dir, err := c.dataDir()
 	if err != nil {

@@ -143,7 +143,7 @@ type Config struct {
 // passages are embedded and searched.
 type IndexConfig struct {
 	Data, Corpus string
-	Store        string // "chromem", "flat" or "pgvector"
+	Store        string // "chromem" or "pgvector"
 	Postgres     string // secret
 	Embedder     string // "local" or "lsa"
 	EmbedModel   string
