@@ -577,7 +577,7 @@ func (s *Shared) loadDelta(ctx context.Context, tx pgx.Tx, m storeMeta, cur *sna
 	}
 	// The new passages in order: cur's kept ones and the fresh ones, both
 	// sorted already, merged; from says where each came from, for the
-	// keyword index, which is merged rather than rebuilt (mergeTermLists).
+	// keyword index, which is merged rather than rebuilt (mergeKeywords).
 	var (
 		ps         []livePassage
 		from       []int
@@ -599,8 +599,7 @@ func (s *Shared) loadDelta(ctx context.Context, tx pgx.Tx, m storeMeta, cur *sna
 			j++
 		}
 	}
-	tl := mergeTermLists(cur.terms, from, freshTerms)
-	kw := bm25Of(tl)
+	tl, kw := mergeKeywords(cur.kw, cur.terms, from, freshTerms)
 	infos := make([]ArticleInfo, 0, len(cur.articles)+len(written))
 	for _, a := range cur.articles {
 		if !drop[a.ID] {
