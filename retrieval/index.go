@@ -138,11 +138,9 @@ type snapshot struct {
 	passages []livePassage
 	byID     map[string]int
 	articles []ArticleInfo // sorted by ID
-	db       *chromem.DB
-	col      *chromem.Collection
-	block    []float32    // every passage's vector, in passage order; col's documents share it
-	mapping  *fileMapping // the file block and kw lie in, for a loaded snapshot
-	vectors  VectorStore  // searches the vectors of block
+	block    []float32     // every passage's vector, in passage order
+	mapping  *fileMapping  // the file block and kw lie in, for a loaded snapshot
+	vectors  VectorStore   // searches the vectors of block
 	kw       *bm25
 	terms    termLists // every passage's term counts
 	sources  []string  // distinct outlets, sorted
@@ -151,10 +149,14 @@ type snapshot struct {
 
 	yearsOnce sync.Once // computes years, the span of undated articles (evidence.go)
 	years     YearSpan
+
+	colOnce sync.Once // makes col, the chromem-go collection (collection)
+	col     *chromem.Collection
+	colErr  error
 }
 
 // livePassage is a stored passage with its vector: a row of the
-// snapshot's block, which chromem-go's document shares. Its Terms are set
+// snapshot's block. Its Terms are set
 // on the way into a snapshot only: the snapshot keeps them compactly, in
 // its termLists.
 type livePassage struct {
@@ -378,9 +380,9 @@ func (ix *Index) buildSnapshotOn(workers int, m manifest, ps []livePassage, arts
 
 // buildSnapshot assembles an immutable snapshot from passages (with their
 // vectors and term counts) and article infos: the vectors copied into one
-// block unless block already is theirs, a chromem-go collection whose
-// documents are that block's rows, the contiguous scan over it (quantised
-// when quantize is set), and the keyword index unless kw is given.
+// block unless block already is theirs, made shareable with a chromem-go
+// collection, the contiguous scan over them (quantised when quantize is
+// set), and the keyword index unless kw is given.
 func buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo, block []float32, kw *bm25, tl termLists, quantize bool, maxWorkers int) (*snapshot, error) {
 	if kw == nil {
 		slices.SortFunc(ps, comparePassages)
@@ -399,12 +401,7 @@ func buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo, block []flo
 	for i := range ps {
 		ps[i].vec = block[i*dim : (i+1)*dim : (i+1)*dim]
 	}
-	db := chromem.NewDB()
-	col, err := db.CreateCollection(collection, map[string]string{"embedder": m.Embedder.String()}, noEmbed)
-	if err != nil {
-		return nil, fmt.Errorf("create collection: %w", err)
-	}
-	s := &snapshot{manifest: m, passages: ps, byID: make(map[string]int, len(ps)), articles: arts, db: db, col: col, block: block,
+	s := &snapshot{manifest: m, passages: ps, byID: make(map[string]int, len(ps)), articles: arts, block: block,
 		unpacked: &sync.Pool{}}
 	var docs [][]termCount
 	if kw == nil {
@@ -424,24 +421,15 @@ func buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo, block []flo
 			srcs[p.Source] = true
 		}
 	}
-	// chromem-go takes documents from several goroutines: fill it on
-	// every core.
 	workers := scanWorkers(len(ps))
 	if maxWorkers > 0 {
 		workers = min(workers, maxWorkers)
 	}
-	errs := make([]error, workers)
-	parallel(workers, len(ps), func(w, lo, hi int) {
+	parallel(workers, len(ps), func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {
-			if err := addShared(col, ps[i].ID, ps[i].vec); err != nil {
-				errs[w] = err
-				return
-			}
+			shareable(ps[i].vec)
 		}
 	})
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
 	for src := range srcs {
 		s.sources = append(s.sources, src)
 	}
@@ -457,6 +445,35 @@ func buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo, block []flo
 	s.manifest.Articles = len(arts)
 	s.manifest.Passages = len(ps)
 	return s, nil
+}
+
+// collection returns the snapshot's vectors as a chromem-go collection,
+// made on the first call: its documents are the passages' rows, not
+// copies (shareable made them so). Searches don't read it (the scan reads
+// the same rows, several times faster) and the index file doesn't hold
+// it, so no snapshot pays for it unless asked: tests and benchmarks
+// compare the scan with chromem-go's own QueryEmbedding over it.
+func (s *snapshot) collection() (*chromem.Collection, error) {
+	s.colOnce.Do(func() {
+		col, err := chromem.NewDB().CreateCollection(collection, map[string]string{"embedder": s.manifest.Embedder.String()}, noEmbed)
+		if err != nil {
+			s.colErr = fmt.Errorf("create collection: %w", err)
+			return
+		}
+		// chromem-go takes documents from several goroutines.
+		errs := make([]error, scanWorkers(len(s.passages)))
+		parallel(len(errs), len(s.passages), func(w, lo, hi int) {
+			for i := lo; i < hi; i++ {
+				p := &s.passages[i]
+				if err := col.AddDocument(context.Background(), chromem.Document{ID: p.ID, Embedding: p.vec}); err != nil {
+					errs[w] = fmt.Errorf("add passage %s: %w", p.ID, err)
+					return
+				}
+			}
+		})
+		s.col, s.colErr = col, errors.Join(errs...)
+	})
+	return s.col, s.colErr
 }
 
 // unpackTerms returns the term counts of the passages in cand, unpacked
@@ -525,29 +542,31 @@ func isBlockOf(block []float32, ps []livePassage, dim int) bool {
 	return true
 }
 
-// addShared adds a passage's vector to the collection so that the document
-// holds vec itself, not a copy: chromem-go keeps a vector it finds
-// normalised (to 1e-6) and stores a normalised copy of any other, so vec is
-// normalised here first. Should it still fail chromem-go's test, the copy
-// chromem-go made is written back into vec, so that both hold the same
-// values.
-func addShared(col *chromem.Collection, id string, vec []float32) error {
-	copied := false
-	if !chromemNormalized(vec) {
-		normalize(vec)
-		copied = !chromemNormalized(vec)
+// shareable normalises vec in place as chromem-go would store it: a
+// snapshot's collection (collection) then takes the row itself rather
+// than a normalised copy. chromem-go keeps a vector whose norm is within
+// 1e-6 of 1; normalize brings any other there, and should the result still
+// miss it, chromem-go's own normalisation (its norm summed in float32) is
+// applied, as the copy it made would have been.
+func shareable(vec []float32) {
+	if chromemNormalized(vec) {
+		return
 	}
-	if err := col.AddDocument(context.Background(), chromem.Document{ID: id, Embedding: vec}); err != nil {
-		return fmt.Errorf("add passage %s: %w", id, err)
+	normalize(vec)
+	if chromemNormalized(vec) {
+		return
 	}
-	if copied {
-		doc, err := col.GetByID(context.Background(), id)
-		if err != nil {
-			return fmt.Errorf("read back passage %s: %w", id, err)
-		}
-		copy(vec, doc.Embedding)
+	var norm float32
+	for _, x := range vec {
+		norm += x * x
 	}
-	return nil
+	norm = float32(math.Sqrt(float64(norm)))
+	if norm == 0 {
+		return
+	}
+	for i, x := range vec {
+		vec[i] = x / norm
+	}
 }
 
 // chromemNormalized is chromem-go's test for a normalised vector.

@@ -220,8 +220,8 @@ func TestReopenKeepsEveryPassage(t *testing.T) {
 func assertSameIndex(t *testing.T, a, b *Index) {
 	t.Helper()
 	sa, sb := a.cur.Load(), b.cur.Load()
-	if len(sa.passages) != len(sb.passages) || sb.col.Count() != len(sa.passages) {
-		t.Fatalf("passages: %d before, %d after (%d vectors)", len(sa.passages), len(sb.passages), sb.col.Count())
+	if len(sa.passages) != len(sb.passages) || sb.scan().rows != len(sa.passages) {
+		t.Fatalf("passages: %d before, %d after (%d vectors)", len(sa.passages), len(sb.passages), sb.scan().rows)
 	}
 	for i := range sa.passages {
 		p, q := sa.passages[i], sb.passages[i]

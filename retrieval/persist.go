@@ -30,7 +30,7 @@ import (
 // of the table.
 //
 //	vectors  float32 × dim per passage, in passage order: the block the
-//	         scan reads and whose rows the chromem-go documents are
+//	         scan reads
 //	doclen   uint32 per passage: its number of terms
 //	pstart   uint32 per passage + 1: where its terms start in ptid/ptcount
 //	ptid     uint32 per passage term: the vocabulary index, in term order
@@ -43,9 +43,6 @@ import (
 //	         share with the other passages of their article, once per
 //	         article) and the keyword index's vocabulary, sorted; strings
 //	         and counts as uvarint-prefixed bytes
-//
-// Loading still fills a chromem-go collection (the vectors' store), with
-// documents that are rows of the block rather than copies.
 //
 // On Unix the numeric sections are mapped into memory (private, copy on
 // write) and used where they lie: opening reads no more than the checksums

@@ -56,11 +56,23 @@ func (c chromemStore) Nearest(ctx context.Context, q []float32, n int, keep func
 // withChromemQueries returns a copy of ix whose live snapshot searches its
 // vectors with chromem-go's QueryEmbedding.
 func withChromemQueries(ix *Index) *Index {
-	s := *ix.cur.Load()
-	s.vectors = chromemStore{col: s.col, byID: s.byID}
+	live := ix.cur.Load()
+	s := snapshot{manifest: live.manifest, passages: live.passages, byID: live.byID, articles: live.articles, block: live.block,
+		mapping: live.mapping, kw: live.kw, terms: live.terms, sources: live.sources, unpacked: live.unpacked}
+	s.vectors = chromemStore{col: mustCollection(live), byID: s.byID}
 	other := &Index{dir: ix.dir, emb: ix.emb, chunk: ix.chunk, load: ix.load, log: ix.log, stem: ix.stem, store: ix.store, quantizeAbove: ix.quantizeAbove}
 	other.cur.Store(&s)
 	return other
+}
+
+// mustCollection is s's chromem-go collection; it panics when chromem-go
+// refuses it.
+func mustCollection(s *snapshot) *chromem.Collection {
+	col, err := s.collection()
+	if err != nil {
+		panic(err)
+	}
+	return col
 }
 
 func randomUnitVectors(rng *rand.Rand, n, dim int) []float32 {
@@ -220,16 +232,20 @@ func recallAt10(tb testing.TB, exact, other VectorStore, qs []float32, dim int) 
 	return float64(found) / float64(max(total, 1))
 }
 
-// TestChromemSharesTheBlock: the collection's documents are the rows of the
-// snapshot's block, not copies.
+// TestChromemSharesTheBlock: the collection's documents (made when first
+// asked for) are the rows of the snapshot's block, not copies.
 func TestChromemSharesTheBlock(t *testing.T) {
 	ix := openTest(t, t.TempDir(), nil)
 	if _, err := ix.Reindex(context.Background(), fixtureCorpus(t), nil); err != nil {
 		t.Fatal(err)
 	}
 	s := ix.cur.Load()
+	col := mustCollection(s)
+	if col.Count() != len(s.passages) {
+		t.Fatalf("%d documents for %d passages", col.Count(), len(s.passages))
+	}
 	for i, p := range s.passages {
-		res, err := s.col.QueryEmbedding(context.Background(), p.vec, 1, nil, nil)
+		res, err := col.QueryEmbedding(context.Background(), p.vec, 1, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
