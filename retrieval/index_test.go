@@ -599,7 +599,7 @@ func TestScanMatchesChromem(t *testing.T) {
 		if _, err := ix.Reindex(context.Background(), corpus, nil); err != nil {
 			t.Fatal(err)
 		}
-		if got := ix.cur.Load().vectors.(*flatStore).q8 != nil; got != quantize {
+		if got := ix.cur.Load().vectors.(*flatStore).quantized; got != quantize {
 			t.Fatalf("quantised scan = %v, want %v", got, quantize)
 		}
 		results := map[string][]string{}
