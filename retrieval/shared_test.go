@@ -37,6 +37,8 @@ type replicaOptions struct {
 	dsn       string        // the server's when empty
 	timeout   time.Duration
 	saveEvery time.Duration
+	chunkRows int  // vectors a chunk holds (the index's default when 0)
+	quantize  bool // the scan reads int8 codes first, whatever the size
 }
 
 // openReplica opens a Shared on pg with its own data folder, loads the
@@ -56,6 +58,12 @@ func openReplica(t *testing.T, pg *pgtest.Server, o replicaOptions) *replica {
 		SharedOptions{Postgres: dsn, Poll: o.poll, Degrade: o.degrade, Timeout: o.timeout, SaveEvery: o.saveEvery})
 	if err != nil {
 		t.Fatalf("open shared: %v", err)
+	}
+	if o.chunkRows > 0 {
+		sh.ix.chunkRows = o.chunkRows
+	}
+	if o.quantize {
+		sh.ix.quantizeAbove = 0
 	}
 	r := &replica{Shared: sh, dir: o.dir, logs: logs}
 	ctx, cancel := context.WithCancel(context.Background())
