@@ -644,15 +644,28 @@ func (s *Shared) loadDelta(ctx context.Context, tx pgx.Tx, m storeMeta, cur *sna
 // what changed, saves the snapshot in the data folder now and then (and
 // once more as it returns), and reconnects with backoff when PostgreSQL
 // goes away. It returns nil when ctx ends.
+//
+// Saves run beside the loop, not in it: writing the file takes a good
+// part of a second at 100,000 passages, and a change that came meanwhile
+// would wait for it.
 func (s *Shared) Run(ctx context.Context) error {
 	s.following.Store(true)
 	var ln *pgx.Conn
+	saves, saved := make(chan struct{}, 1), make(chan struct{})
+	go func() {
+		defer close(saved)
+		for range saves {
+			s.save(false)
+		}
+	}()
 	defer func() {
 		if ln != nil {
 			cctx, cancel := context.WithTimeout(context.Background(), s.opts.Timeout)
 			ln.Close(cctx)
 			cancel()
 		}
+		close(saves)
+		<-saved
 		s.save(true)
 	}()
 	failures := 0
@@ -704,7 +717,10 @@ func (s *Shared) Run(ctx context.Context) error {
 		if err := s.sync(ctx); err != nil && ctx.Err() == nil && !errors.Is(err, breaker.ErrOpen) {
 			s.log.Warn("cannot apply the shared corpus' changes; serving the last snapshot", "err", err)
 		}
-		s.save(false)
+		select {
+		case saves <- struct{}{}: // save when due
+		default: // one is under way or asked for already
+		}
 	}
 	return nil
 }
