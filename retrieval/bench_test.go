@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	chromem "github.com/philippgille/chromem-go"
-
 	"github.com/newsbot/newsbot/internal/testkit"
 )
 
@@ -141,25 +139,17 @@ func BenchmarkOpenBBC(b *testing.B) {
 }
 
 // BenchmarkFillChromemBBC fills a chromem-go collection with the BBC
-// index's vectors as opening the index does (documents sharing the rows of
-// the block, on every core): the part of opening that chromem-go costs.
+// index's vectors as a snapshot's collection does (documents sharing the
+// passages' rows, on every core): what every snapshot paid, when it was
+// made with each, before the collection was made only on demand.
 func BenchmarkFillChromemBBC(b *testing.B) {
 	s := indexedBBC(b).cur.Load()
 	b.ReportAllocs()
 	for b.Loop() {
-		col, err := chromem.NewDB().CreateCollection(collection, nil, noEmbed)
-		if err != nil {
+		fresh := &snapshot{manifest: s.manifest, passages: s.passages}
+		if _, err := fresh.collection(); err != nil {
 			b.Fatal(err)
 		}
-		workers := scanWorkers(len(s.passages))
-		parallel(workers, len(s.passages), func(_, lo, hi int) {
-			for i := lo; i < hi; i++ {
-				if err := addShared(col, s.passages[i].ID, s.passages[i].vec); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
 	}
 }
 
@@ -204,9 +194,9 @@ func benchSearch(b *testing.B, ix *Index) {
 	b.ReportMetric(float64(len(s.passages)), "passages")
 	// The floor: the vector bytes one query reads, at the read bandwidth
 	// measured in this process.
-	bytes := float64(len(s.block)) * 4
-	if f, ok := s.vectors.(*flatStore); ok && f.q8 != nil {
-		bytes = float64(len(f.q8.codes) + 4*len(f.q8.scale))
+	bytes := float64(len(s.passages)*s.manifest.Embedder.Dim) * 4
+	if f, ok := s.vectors.(*flatStore); ok {
+		bytes = float64(f.vectorBytes())
 	}
 	bw := readBandwidth(b)
 	floor := bytes / bw * 1000
@@ -224,15 +214,11 @@ func withScan(ix *Index, scan string) *Index {
 	dim := s.manifest.Embedder.Dim
 	switch scan {
 	case "float32":
-		s.vectors = newFlatStore(s.block, dim, false)
+		s.vectors = newChunkedStore(withCodes(s.chunks, dim, false), dim)
 	case "int8":
-		q8 := s.vectors.(*flatStore).q8
-		if q8 == nil {
-			q8 = quantize8(s.block, dim)
-		}
-		s.vectors = &flatStore{dim: dim, rows: len(s.passages), vecs: s.block, q8: q8}
+		s.vectors = newChunkedStore(withCodes(s.chunks, dim, true), dim)
 	case "chromem-go":
-		s.vectors = chromemStore{col: s.col, byID: s.byID}
+		s.vectors = chromemStore{col: mustCollection(ix.cur.Load()), byID: s.byID}
 	default:
 		panic("unknown scan " + scan)
 	}
@@ -315,7 +301,7 @@ func syntheticIndex(b *testing.B, n int) *Index {
 		aid := fmt.Sprintf("synthetic/%07d", i)
 		ps[i] = livePassage{storedPassage: storedPassage{Passage: Passage{ID: aid + "#1", ArticleID: aid, Title: aid, Ordinal: 1, Text: "synthetic"}, Terms: countTerms(terms)}, vec: v}
 	}
-	snap, err := ix.buildSnapshot(ix.newManifest(), ps, nil, block, nil, termLists{})
+	snap, err := ix.buildSnapshot(ix.newManifest(), ps, nil, snapshotParts{chunks: splitBlock(block, dim, ix.chunkRows, nil)})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -127,34 +127,62 @@ func bm25Of(tl termLists) *bm25 {
 	return ix
 }
 
-// mergeTermLists makes the term lists of a snapshot built from another
-// one: passage i of the new snapshot is passage from[i] of old when
+// mergeKeywords makes the term lists and the keyword index of a snapshot
+// built from another one, whose term lists are old and keyword index
+// oldKW: passage i of the new snapshot is passage from[i] of old when
 // from[i] >= 0, else the passage whose sorted term counts are
-// fresh[-from[i]-1]. The vocabulary keeps old's terms that some passage
-// still has and adds fresh's new ones, in order; old's term IDs are
-// renumbered through an array, without a map lookup per term, which is
-// what makes applying a few changes to a large snapshot cheaper than
-// indexing it anew (newBM25).
-func mergeTermLists(old termLists, from []int, fresh [][]termCount) termLists {
-	used := make([]uint32, len(old.vocab)) // occurrences of each old term
-	added := map[string]int{}              // fresh terms old lacks, then their IDs
+// fresh[-from[i]-1]. The result is what newBM25 would build from the new
+// passages' term counts, but made from the old arrays in sequential
+// passes: the vocabulary keeps old's terms that some passage still has
+// (old's document frequencies, less the removed passages' terms, say
+// which) and adds fresh's new ones, in order; old's term IDs are
+// renumbered through an array; each term's postings are old's, their
+// passages renumbered the same way, merged with fresh's. Applying a few
+// changes to a large snapshot so costs a copy of its arrays, not a
+// scattered rebuild of them.
+func mergeKeywords(oldKW *bm25, old termLists, from []int, fresh [][]termCount) (termLists, *bm25) {
+	nOld := len(old.start) - 1
+	if nOld < 0 {
+		nOld = 0
+	}
+	// Where each old passage went, and how many passages still hold each
+	// old term.
+	inv := make([]int32, nOld)
+	for i := range inv {
+		inv[i] = -1
+	}
 	total := 0
+	for i, f := range from {
+		if f >= 0 {
+			inv[f] = int32(i)
+			total += old.len(f)
+		} else {
+			total += len(fresh[-f-1])
+		}
+	}
+	used := make([]uint32, len(old.vocab))
+	for t := range used {
+		used[t] = oldKW.start[t+1] - oldKW.start[t]
+	}
+	for f, i := range inv {
+		if i < 0 {
+			for k := old.start[f]; k < old.start[f+1]; k++ {
+				used[old.ids[k]]--
+			}
+		}
+	}
+	added := map[string]bool{} // fresh terms old lacks
 	for _, f := range from {
 		if f >= 0 {
-			for k := old.start[f]; k < old.start[f+1]; k++ {
-				used[old.ids[k]]++
-			}
-			total += old.len(f)
 			continue
 		}
 		for _, tc := range fresh[-f-1] {
 			if j, ok := slices.BinarySearch(old.vocab, tc.Term); ok {
 				used[j]++
 			} else {
-				added[tc.Term]++
+				added[tc.Term] = true
 			}
 		}
-		total += len(fresh[-f-1])
 	}
 	newTerms := make([]string, 0, len(added))
 	for t := range added {
@@ -162,7 +190,8 @@ func mergeTermLists(old termLists, from []int, fresh [][]termCount) termLists {
 	}
 	slices.Sort(newTerms)
 	// The new vocabulary: old's used terms and the new ones, merged in
-	// order, in one block of strings.
+	// order, in one block of strings; remap takes old IDs to new ones,
+	// back new ones to old ones (-1 for a new term).
 	remap := make([]uint32, len(old.vocab))
 	size := 0
 	for i, t := range old.vocab {
@@ -175,7 +204,10 @@ func mergeTermLists(old termLists, from []int, fresh [][]termCount) termLists {
 	}
 	var b strings.Builder
 	b.Grow(size)
-	var order []string
+	var (
+		order []string
+		back  []int32
+	)
 	for i, j := 0, 0; i < len(old.vocab) || j < len(newTerms); {
 		if i < len(old.vocab) && used[i] == 0 {
 			i++
@@ -185,10 +217,11 @@ func mergeTermLists(old termLists, from []int, fresh [][]termCount) termLists {
 		if j >= len(newTerms) || (i < len(old.vocab) && old.vocab[i] < newTerms[j]) {
 			t = old.vocab[i]
 			remap[i] = uint32(len(order))
+			back = append(back, int32(i))
 			i++
 		} else {
 			t = newTerms[j]
-			added[t] = len(order)
+			back = append(back, -1)
 			j++
 		}
 		order = append(order, t)
@@ -200,28 +233,103 @@ func mergeTermLists(old termLists, from []int, fresh [][]termCount) termLists {
 		vocab[i] = blob[off : off+len(t)]
 		off += len(t)
 	}
-	tl := termLists{vocab: vocab, start: make([]uint32, len(from)+1), ids: make([]uint32, 0, total), counts: make([]uint16, 0, total)}
+
+	// The term lists, and the fresh passages' postings as (term, passage,
+	// count) in passage order.
+	type posting struct {
+		term, doc uint32
+		tf        uint16
+	}
+	var freshPostings []posting
+	tl := termLists{vocab: vocab, start: make([]uint32, len(from)+1), ids: make([]uint32, total), counts: make([]uint16, total)}
+	k := 0
 	for i, f := range from {
 		if f >= 0 {
-			for k := old.start[f]; k < old.start[f+1]; k++ {
-				tl.ids = append(tl.ids, remap[old.ids[k]])
+			lo, hi := old.start[f], old.start[f+1]
+			ids := tl.ids[k : k+int(hi-lo)]
+			for x, id := range old.ids[lo:hi] {
+				ids[x] = remap[id]
 			}
-			tl.counts = append(tl.counts, old.counts[old.start[f]:old.start[f+1]]...)
+			k += copy(tl.counts[k:], old.counts[lo:hi])
 		} else {
 			for _, tc := range fresh[-f-1] {
-				var id uint32
-				if j, ok := slices.BinarySearch(old.vocab, tc.Term); ok {
-					id = remap[j]
-				} else {
-					id = uint32(added[tc.Term])
-				}
-				tl.ids = append(tl.ids, id)
-				tl.counts = append(tl.counts, tc.Count)
+				j, _ := slices.BinarySearch(vocab, tc.Term)
+				tl.ids[k], tl.counts[k] = uint32(j), tc.Count
+				freshPostings = append(freshPostings, posting{uint32(j), uint32(i), tc.Count})
+				k++
 			}
 		}
-		tl.start[i+1] = uint32(len(tl.ids))
+		tl.start[i+1] = uint32(k)
 	}
-	return tl
+	slices.SortStableFunc(freshPostings, func(a, b posting) int { return int(a.term) - int(b.term) })
+
+	// The postings, term after term: old's, renumbered, merged with the
+	// fresh ones (both in passage order). The length norms come first:
+	// the terms' impacts are computed on the way.
+	n := len(from)
+	ix := &bm25{terms: vocab, start: make([]uint32, len(vocab)+1), docs: make([]uint32, total), tfs: make([]uint16, total),
+		docLen: make([]uint32, n), n: n}
+	for i, f := range from {
+		if f >= 0 {
+			ix.docLen[i] = oldKW.docLen[f]
+			continue
+		}
+		l := 0
+		for _, tc := range fresh[-f-1] {
+			l += int(tc.Count)
+		}
+		ix.docLen[i] = uint32(l)
+	}
+	ix.setNorms()
+	// A term's impact is its largest part. For one frequency, part falls
+	// as the norm rises (in float32 too: rounding is monotonic), so the
+	// postings of frequency 1, most of them, need only their smallest
+	// norm: one part computed per term rather than per posting, and the
+	// same value.
+	impact := make([]float32, len(vocab))
+	p, fp := 0, 0
+	for t := range vocab {
+		var m float32
+		minNorm := float32(math.Inf(1))
+		// before puts the fresh postings of t on passages before d.
+		before := func(d uint32) {
+			for fp < len(freshPostings) && freshPostings[fp].term == uint32(t) && freshPostings[fp].doc < d {
+				q := freshPostings[fp]
+				ix.docs[p], ix.tfs[p] = q.doc, q.tf
+				m = max(m, ix.part(q.tf, q.doc))
+				p, fp = p+1, fp+1
+			}
+		}
+		if o := back[t]; o >= 0 {
+			lo, hi := oldKW.start[o], oldKW.start[o+1]
+			tfs := oldKW.tfs[lo:hi]
+			for x, d := range oldKW.docs[lo:hi] {
+				nd := inv[d]
+				if nd < 0 {
+					continue
+				}
+				if fp < len(freshPostings) && freshPostings[fp].term == uint32(t) {
+					before(uint32(nd))
+				}
+				tf := tfs[x]
+				ix.docs[p], ix.tfs[p] = uint32(nd), tf
+				if tf == 1 {
+					minNorm = min(minNorm, ix.norm[nd])
+				} else {
+					m = max(m, ix.part(tf, uint32(nd)))
+				}
+				p++
+			}
+		}
+		before(math.MaxUint32)
+		ix.start[t+1] = uint32(p)
+		if !math.IsInf(float64(minNorm), 1) {
+			m = max(m, partOf(1, minNorm))
+		}
+		impact[t] = m
+	}
+	ix.finish(impact)
+	return tl, ix
 }
 
 // termLists are the passages' term counts, compactly: passage i's are
@@ -249,17 +357,8 @@ func (tl termLists) len(i int) int { return int(tl.start[i+1] - tl.start[i]) }
 // finish computes what is derived from the postings: the passages' length
 // norms and, unless given (a saved index has them), the terms' impacts.
 func (ix *bm25) finish(impact []float32) {
-	var total float64
-	for _, l := range ix.docLen {
-		total += float64(l)
-	}
-	avg := float32(1)
-	if ix.n > 0 && total > 0 {
-		avg = float32(total / float64(ix.n))
-	}
-	ix.norm = make([]float32, ix.n)
-	for i, l := range ix.docLen {
-		ix.norm[i] = bm25K1 * (1 - bm25B + bm25B*float32(l)/avg)
+	if len(ix.norm) != ix.n {
+		ix.setNorms()
 	}
 	if impact == nil {
 		impact = make([]float32, len(ix.terms))
@@ -275,11 +374,31 @@ func (ix *bm25) finish(impact []float32) {
 	ix.scratch.New = func() any { return &bm25Scratch{acc: make([]float32, ix.n)} }
 }
 
+// setNorms computes the passages' length norms from their lengths.
+func (ix *bm25) setNorms() {
+	var total float64
+	for _, l := range ix.docLen {
+		total += float64(l)
+	}
+	avg := float32(1)
+	if ix.n > 0 && total > 0 {
+		avg = float32(total / float64(ix.n))
+	}
+	ix.norm = make([]float32, ix.n)
+	for i, l := range ix.docLen {
+		ix.norm[i] = bm25K1 * (1 - bm25B + bm25B*float32(l)/avg)
+	}
+}
+
 // part is the tf part of a term's BM25 score in passage d: what its idf
 // (and query weight) multiply.
-func (ix *bm25) part(tf uint16, d uint32) float32 {
+func (ix *bm25) part(tf uint16, d uint32) float32 { return partOf(tf, ix.norm[d]) }
+
+// partOf is the tf part of a term's BM25 score in a passage of length
+// norm norm.
+func partOf(tf uint16, norm float32) float32 {
 	f := float32(tf)
-	return f * (bm25K1 + 1) / (f + ix.norm[d])
+	return f * (bm25K1 + 1) / (f + norm)
 }
 
 // lookup returns a term's index in the vocabulary.

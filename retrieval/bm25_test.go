@@ -262,10 +262,11 @@ func denseTop(ix *bm25, q bm25Query, n int) []scored {
 	return top.sorted()
 }
 
-// TestMergeTermListsMatchesRebuild checks that the keyword index a shared
-// store's change is applied with (old term lists merged with fresh ones)
-// is the one indexing the same passages anew would build.
-func TestMergeTermListsMatchesRebuild(t *testing.T) {
+// TestMergeKeywordsMatchesRebuild checks that the keyword index a shared
+// store's change is applied with (old term lists and postings merged with
+// fresh ones) is the one indexing the same passages anew would build,
+// through a chain of merges, each from the last one's result.
+func TestMergeKeywordsMatchesRebuild(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	doc := func() []termCount {
 		var terms []string
@@ -274,34 +275,47 @@ func TestMergeTermListsMatchesRebuild(t *testing.T) {
 		}
 		return countTerms(terms)
 	}
-	for round := range 20 {
-		oldDocs := make([][]termCount, 50)
-		for i := range oldDocs {
-			oldDocs[i] = doc()
-		}
-		_, old := newBM25(oldDocs)
+	docs := make([][]termCount, 50)
+	for i := range docs {
+		docs[i] = doc()
+	}
+	kw, tl := newBM25(docs)
+	for round := range 40 {
 		var from []int
 		var fresh, all [][]termCount
-		for i := range oldDocs {
+		add := func() {
+			d := doc()
+			fresh = append(fresh, d)
+			from, all = append(from, -len(fresh)), append(all, d)
+		}
+		for i := range docs {
+			if rng.IntN(5) == 0 {
+				add()
+			}
 			if rng.IntN(4) == 0 {
 				continue // removed
 			}
-			if rng.IntN(5) == 0 {
-				d := doc()
-				fresh = append(fresh, d)
-				from, all = append(from, -len(fresh)), append(all, d)
-			}
-			from, all = append(from, i), append(all, oldDocs[i])
+			from, all = append(from, i), append(all, docs[i])
 		}
-		got := mergeTermLists(old, from, fresh)
+		if rng.IntN(2) == 0 {
+			add() // after the last
+		}
+		got, gotKW := mergeKeywords(kw, tl, from, fresh)
 		wantKW, want := newBM25(all)
-		gotKW := bm25Of(got)
 		if !slices.Equal(got.vocab, want.vocab) || !slices.Equal(got.start, want.start) || !slices.Equal(got.ids, want.ids) || !slices.Equal(got.counts, want.counts) {
 			t.Fatalf("round %d: merged term lists differ from rebuilt ones", round)
 		}
 		if !slices.Equal(gotKW.start, wantKW.start) || !slices.Equal(gotKW.docs, wantKW.docs) || !slices.Equal(gotKW.tfs, wantKW.tfs) ||
-			!slices.Equal(gotKW.impact, wantKW.impact) || !slices.Equal(gotKW.norm, wantKW.norm) {
+			!slices.Equal(gotKW.impact, wantKW.impact) || !slices.Equal(gotKW.norm, wantKW.norm) || !slices.Equal(gotKW.docLen, wantKW.docLen) ||
+			!slices.Equal(gotKW.terms, wantKW.terms) || gotKW.n != wantKW.n {
 			t.Fatalf("round %d: merged postings differ from rebuilt ones", round)
+		}
+		docs, kw, tl = all, gotKW, got
+		if len(docs) < 20 {
+			for range 30 {
+				docs = append(docs, doc())
+			}
+			kw, tl = newBM25(docs)
 		}
 	}
 }

@@ -157,7 +157,22 @@ func (e *LocalEmbedder) weightedVector(text string, weight func(term string) flo
 // the vector Embed gives the text. The LSA embedder makes its hashing half
 // with it.
 func (e *LocalEmbedder) WordsVector(words []text.Word, weight func(term string) float64) []float32 {
-	counts := make(map[uint64]float64, len(words)*4)
+	// The features' counts, kept in the order the features first came
+	// (keys), so that the vector is summed in that order: the same text
+	// always makes the same vector, to the last bit, whatever order a map
+	// would have visited them in.
+	at := make(map[uint64]int, len(words)*4)
+	keys := make([]uint64, 0, len(words)*4)
+	counts := make([]float64, 0, len(words)*4)
+	add := func(h uint64, x float64) {
+		i, ok := at[h]
+		if !ok {
+			i = len(keys)
+			at[h] = i
+			keys, counts = append(keys, h), append(counts, 0)
+		}
+		counts[i] += x
+	}
 	prev := ""
 	prevW := 1.0
 	for _, w := range words {
@@ -168,9 +183,9 @@ func (e *LocalEmbedder) WordsVector(words []text.Word, weight func(term string) 
 		if weight != nil {
 			wt = weight(w.Term)
 		}
-		counts[fnv("w", w.Term, "")] += wt
+		add(fnv("w", w.Term, ""), wt)
 		if prev != "" {
-			counts[fnv("b", prev, w.Term)] += bigramWeight * (wt + prevW) / 2
+			add(fnv("b", prev, w.Term), bigramWeight*(wt+prevW)/2)
 		}
 		prev, prevW = w.Term, wt
 		folded := text.Fold(w.Surface)
@@ -180,12 +195,13 @@ func (e *LocalEmbedder) WordsVector(words []text.Word, weight func(term string) 
 			// cut a rune, which is fine for hashing.
 			n := len(padded) - 3
 			for i := 0; i < n; i++ {
-				counts[fnv("g", padded[i:i+4], "")] += wt * gramWeight / float64(n) * 4
+				add(fnv("g", padded[i:i+4], ""), wt*gramWeight/float64(n)*4)
 			}
 		}
 	}
 	v := make([]float32, e.dim)
-	for h, c := range counts {
+	for k, h := range keys {
+		c := counts[k]
 		idx := int(h % uint64(e.dim))
 		val := float32(c)
 		if c > 1 {

@@ -117,7 +117,7 @@ func (ix *Index) attach(s *snapshot) string {
 	}
 	stale, use := s.bound.Attach(context.Background())
 	if stale == "" && !use {
-		s.vectors, s.bound = s.flat, nil
+		s.vectors, s.bound = s.local, nil
 	}
 	return stale
 }

@@ -2,8 +2,8 @@
 // and answers "which passages speak to this?". It loads and cleans articles
 // (package article), cuts them into passages, embeds them (a local hashing
 // embedder by default, or any OpenAI-compatible endpoint), keeps the vectors
-// in a chromem-go collection next to a BM25 keyword index, and fuses both in
-// a hybrid search. Reindexing is incremental and atomic: readers keep the
+// (scanned in place, or as a chromem-go collection) next to a BM25 keyword
+// index, and fuses both in a hybrid search. Reindexing is incremental and atomic: readers keep the
 // previous snapshot until the new one is complete and saved.
 //
 // It knows nothing of Discord, prompts or answers.
@@ -124,6 +124,9 @@ type Index struct {
 	// codes first: the package's constant, which tests and benchmarks
 	// lower.
 	quantizeAbove int
+	// chunkRows is how many vectors a chunk holds (chunks.go):
+	// defaultChunkRows, which tests lower.
+	chunkRows int
 	// lockWait and lockOwner are Options.LockWait and Options.Owner.
 	lockWait  time.Duration
 	lockOwner string
@@ -152,13 +155,11 @@ type snapshot struct {
 	passages []livePassage
 	byID     map[string]int
 	articles []ArticleInfo // sorted by ID
-	db       *chromem.DB
-	col      *chromem.Collection
-	block    []float32    // every passage's vector, in passage order; col's documents share it
-	mapping  *fileMapping // the file block and kw lie in, for a loaded snapshot
-	vectors  VectorStore  // what searches use: flat, or bound
-	flat     *flatStore   // the scan of block
-	bound    BoundStore   // the outside store bound to this snapshot while it searches it; nil otherwise
+	chunks   []*vecChunk   // every passage's vector, in passage order, in chunks (chunks.go)
+	mapping  *fileMapping  // the file chunks and kw lie in, for a loaded snapshot
+	vectors  VectorStore   // what searches use: local, or bound
+	local    VectorStore   // the scan of chunks
+	bound    BoundStore    // the outside store bound to this snapshot while it searches it; nil otherwise
 	kw       *bm25
 	terms    termLists // every passage's term counts
 	sources  []string  // distinct outlets, sorted
@@ -167,10 +168,14 @@ type snapshot struct {
 
 	yearsOnce sync.Once // computes years, the span of undated articles (evidence.go)
 	years     YearSpan
+
+	colOnce sync.Once // makes col, the chromem-go collection (collection)
+	col     *chromem.Collection
+	colErr  error
 }
 
-// livePassage is a stored passage with its vector: a row of the
-// snapshot's block, which chromem-go's document shares. Its Terms are set
+// livePassage is a stored passage with its vector: a row of one of the
+// snapshot's chunks. Its Terms are set
 // on the way into a snapshot only: the snapshot keeps them compactly, in
 // its termLists.
 type livePassage struct {
@@ -202,9 +207,9 @@ func Open(opts Options) (*Index, error) {
 		opts.LockWait = 0
 	}
 	ix := &Index{dir: opts.Dir, emb: opts.Embedder, chunk: opts.Chunk, load: opts.Load, log: opts.Logger, stem: sharedStemmer(opts.Embedder), lex: lexicon.New(), quantizeAbove: quantizeAbove,
-		lockWait: opts.LockWait, lockOwner: opts.Owner,
+		lockWait: opts.LockWait, lockOwner: opts.Owner, chunkRows: defaultChunkRows(opts.Embedder.Info().Dim),
 		maxPassagesPerArticle: cmp.Or(opts.MaxPassagesPerArticle, DefaultMaxPassagesPerArticle), maxPassages: cmp.Or(opts.MaxPassages, DefaultMaxPassages)}
-	empty, err := ix.buildSnapshot(ix.newManifest(), nil, nil, nil, nil, termLists{})
+	empty, err := ix.buildSnapshot(ix.newManifest(), nil, nil, snapshotParts{})
 	if err != nil {
 		return nil, err
 	}
@@ -350,14 +355,28 @@ func (ix *Index) Passage(id string) (Passage, bool) {
 	return s.passages[i].Passage, true
 }
 
+// snapshotParts are what a snapshot can be built from besides its
+// passages and articles, when they exist already.
+type snapshotParts struct {
+	// chunks, when not nil, hold the passages' vectors in order: each
+	// passage's vec is a row of them. Otherwise the vectors are copied
+	// into new chunks.
+	chunks []*vecChunk
+	// checked is set when every vector went through shareable already
+	// (in the snapshot the rows are kept from).
+	checked bool
+	// kw, when not nil, is the keyword index of the passages, which are
+	// then in order already, and terms their term counts (a loaded
+	// index, or one merged from the last: mergeKeywords). Otherwise both are
+	// built from the passages' Terms.
+	kw    *bm25
+	terms termLists
+}
+
 // buildSnapshot assembles an immutable snapshot with the index's vector
-// store. block, when not nil, holds the passages' vectors in order (the
-// passages' vec are its rows); otherwise it is made from them. kw, when
-// not nil, is the keyword index of ps, which are then in order already,
-// and tl their term counts (a loaded index); otherwise both are built from
-// the passages' Terms.
-func (ix *Index) buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo, block []float32, kw *bm25, tl termLists) (*snapshot, error) {
-	return ix.buildSnapshotOn(0, m, ps, arts, block, kw, tl)
+// store.
+func (ix *Index) buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo, parts snapshotParts) (*snapshot, error) {
+	return ix.buildSnapshotOn(0, m, ps, arts, parts)
 }
 
 // backgroundWorkers is how many cores work on a snapshot built while the
@@ -366,47 +385,59 @@ func (ix *Index) buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo,
 func backgroundWorkers() int { return max(1, runtime.GOMAXPROCS(0)-1) }
 
 // buildSnapshotOn is buildSnapshot on at most workers cores (0: all).
-func (ix *Index) buildSnapshotOn(workers int, m manifest, ps []livePassage, arts []ArticleInfo, block []float32, kw *bm25, tl termLists) (*snapshot, error) {
-	s, err := buildSnapshot(m, ps, arts, block, kw, tl, len(ps) > ix.quantizeAbove, workers)
+func (ix *Index) buildSnapshotOn(workers int, m manifest, ps []livePassage, arts []ArticleInfo, parts snapshotParts) (*snapshot, error) {
+	s, err := buildSnapshot(m, ps, arts, parts, buildOptions{quantize: len(ps) > ix.quantizeAbove, chunkRows: ix.chunkRows, workers: workers})
 	if err != nil {
 		return nil, err
 	}
 	if ix.ext != nil {
-		s.bound = ix.ext.Bind(SnapshotView{s}, s.flat)
+		s.bound = ix.ext.Bind(SnapshotView{s}, s.local)
 		s.vectors = s.bound
 	}
 	return s, nil
 }
 
+// buildOptions say how a snapshot is laid out and built.
+type buildOptions struct {
+	quantize  bool // the scan reads int8 codes first
+	chunkRows int  // vectors a new chunk holds
+	workers   int  // at most this many cores (0: all)
+}
+
 // buildSnapshot assembles an immutable snapshot from passages (with their
-// vectors and term counts) and article infos: the vectors copied into one
-// block unless block already is theirs, a chromem-go collection whose
-// documents are that block's rows, the contiguous scan over it (quantised
-// when quantize is set), and the keyword index unless kw is given.
-func buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo, block []float32, kw *bm25, tl termLists, quantize bool, maxWorkers int) (*snapshot, error) {
+// vectors and term counts) and article infos: the vectors in chunks
+// (parts.chunks, or copies), made shareable with a chromem-go collection
+// unless parts.checked, the scan over them (quantised when o.quantize is
+// set), and the keyword index unless parts.kw is given.
+func buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo, parts snapshotParts, o buildOptions) (*snapshot, error) {
+	kw, tl := parts.kw, parts.terms
 	if kw == nil {
 		slices.SortFunc(ps, comparePassages)
 	}
-	sort.Slice(arts, func(i, j int) bool { return arts[i].ID < arts[j].ID })
+	if !slices.IsSortedFunc(arts, compareArticles) {
+		slices.SortFunc(arts, compareArticles)
+	}
 	dim := m.Embedder.Dim
-	if !isBlockOf(block, ps, dim) {
-		block = make([]float32, len(ps)*dim)
-		for i := range ps {
-			if len(ps[i].vec) != dim {
-				return nil, fmt.Errorf("passage %s has %d dims, want %d", ps[i].ID, len(ps[i].vec), dim)
-			}
-			copy(block[i*dim:], ps[i].vec)
+	workers := scanWorkers(len(ps))
+	if o.workers > 0 {
+		workers = min(workers, o.workers)
+	}
+	chunks := parts.chunks
+	if !rowsOf(chunks, ps, dim) {
+		var err error
+		if chunks, err = copyChunks(ps, dim, o.chunkRows); err != nil {
+			return nil, err
 		}
 	}
-	for i := range ps {
-		ps[i].vec = block[i*dim : (i+1)*dim : (i+1)*dim]
+	if !parts.checked {
+		parallel(workers, len(ps), func(_, lo, hi int) {
+			for i := lo; i < hi; i++ {
+				shareable(ps[i].vec)
+			}
+		})
 	}
-	db := chromem.NewDB()
-	col, err := db.CreateCollection(collection, map[string]string{"embedder": m.Embedder.String()}, noEmbed)
-	if err != nil {
-		return nil, fmt.Errorf("create collection: %w", err)
-	}
-	s := &snapshot{manifest: m, passages: ps, byID: make(map[string]int, len(ps)), articles: arts, db: db, col: col, block: block,
+	chunks = withCodes(chunks, dim, o.quantize)
+	s := &snapshot{manifest: m, passages: ps, byID: make(map[string]int, len(ps)), articles: arts, chunks: chunks,
 		unpacked: &sync.Pool{}}
 	var docs [][]termCount
 	if kw == nil {
@@ -415,34 +446,16 @@ func buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo, block []flo
 	srcs := map[string]bool{}
 	for i := range ps {
 		p := &ps[i]
-		if _, dup := s.byID[p.ID]; dup {
+		if s.byID[p.ID] = i; len(s.byID) != i+1 {
 			return nil, fmt.Errorf("duplicate passage ID %q", p.ID)
 		}
-		s.byID[p.ID] = i
 		if kw == nil {
 			docs[i] = p.Terms
 		}
-		if p.Source != "" {
+		// An article's passages are neighbours, from one outlet.
+		if p.Source != "" && (i == 0 || p.Source != ps[i-1].Source) {
 			srcs[p.Source] = true
 		}
-	}
-	// chromem-go takes documents from several goroutines: fill it on
-	// every core.
-	workers := scanWorkers(len(ps))
-	if maxWorkers > 0 {
-		workers = min(workers, maxWorkers)
-	}
-	errs := make([]error, workers)
-	parallel(workers, len(ps), func(w, lo, hi int) {
-		for i := lo; i < hi; i++ {
-			if err := addShared(col, ps[i].ID, ps[i].vec); err != nil {
-				errs[w] = err
-				return
-			}
-		}
-	})
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
 	}
 	for src := range srcs {
 		s.sources = append(s.sources, src)
@@ -455,11 +468,40 @@ func buildSnapshot(m manifest, ps []livePassage, arts []ArticleInfo, block []flo
 		ps[i].Terms = nil // kept compactly in tl
 	}
 	s.kw, s.terms = kw, tl
-	s.flat = newFlatStore(block, dim, quantize)
-	s.vectors = s.flat
+	s.local = newChunkedStore(chunks, dim)
+	s.vectors = s.local
 	s.manifest.Articles = len(arts)
 	s.manifest.Passages = len(ps)
 	return s, nil
+}
+
+// collection returns the snapshot's vectors as a chromem-go collection,
+// made on the first call: its documents are the passages' rows, not
+// copies (shareable made them so). Searches don't read it (the scan reads
+// the same rows, several times faster) and the index file doesn't hold
+// it, so no snapshot pays for it unless asked: tests and benchmarks
+// compare the scan with chromem-go's own QueryEmbedding over it.
+func (s *snapshot) collection() (*chromem.Collection, error) {
+	s.colOnce.Do(func() {
+		col, err := chromem.NewDB().CreateCollection(collection, map[string]string{"embedder": s.manifest.Embedder.String()}, noEmbed)
+		if err != nil {
+			s.colErr = fmt.Errorf("create collection: %w", err)
+			return
+		}
+		// chromem-go takes documents from several goroutines.
+		errs := make([]error, scanWorkers(len(s.passages)))
+		parallel(len(errs), len(s.passages), func(w, lo, hi int) {
+			for i := lo; i < hi; i++ {
+				p := &s.passages[i]
+				if err := col.AddDocument(context.Background(), chromem.Document{ID: p.ID, Embedding: p.vec}); err != nil {
+					errs[w] = fmt.Errorf("add passage %s: %w", p.ID, err)
+					return
+				}
+			}
+		})
+		s.col, s.colErr = col, errors.Join(errs...)
+	})
+	return s.col, s.colErr
 }
 
 // unpackTerms returns the term counts of the passages in cand, unpacked
@@ -501,43 +543,55 @@ func comparePassages(a, b livePassage) int {
 	return a.Ordinal - b.Ordinal
 }
 
-// isBlockOf reports whether the passages' vectors are the rows of block, in
+// compareArticles orders articles by ID.
+func compareArticles(a, b ArticleInfo) int { return strings.Compare(a.ID, b.ID) }
+
+// rowsOf reports whether the passages' vectors are the rows of chunks, in
 // order.
-func isBlockOf(block []float32, ps []livePassage, dim int) bool {
-	if block == nil || len(block) != len(ps)*dim {
+func rowsOf(chunks []*vecChunk, ps []livePassage, dim int) bool {
+	if chunks == nil && len(ps) > 0 {
 		return false
 	}
-	for i := range ps {
-		if len(ps[i].vec) != dim || (dim > 0 && &ps[i].vec[0] != &block[i*dim]) {
+	i := 0
+	for _, c := range chunks {
+		if dim <= 0 || len(c.vecs)%dim != 0 {
 			return false
 		}
+		for k := 0; k < len(c.vecs); k += dim {
+			if i >= len(ps) || len(ps[i].vec) != dim || &ps[i].vec[0] != &c.vecs[k] {
+				return false
+			}
+			i++
+		}
 	}
-	return true
+	return i == len(ps)
 }
 
-// addShared adds a passage's vector to the collection so that the document
-// holds vec itself, not a copy: chromem-go keeps a vector it finds
-// normalised (to 1e-6) and stores a normalised copy of any other, so vec is
-// normalised here first. Should it still fail chromem-go's test, the copy
-// chromem-go made is written back into vec, so that both hold the same
-// values.
-func addShared(col *chromem.Collection, id string, vec []float32) error {
-	copied := false
-	if !chromemNormalized(vec) {
-		normalize(vec)
-		copied = !chromemNormalized(vec)
+// shareable normalises vec in place as chromem-go would store it: a
+// snapshot's collection (collection) then takes the row itself rather
+// than a normalised copy. chromem-go keeps a vector whose norm is within
+// 1e-6 of 1; normalize brings any other there, and should the result still
+// miss it, chromem-go's own normalisation (its norm summed in float32) is
+// applied, as the copy it made would have been.
+func shareable(vec []float32) {
+	if chromemNormalized(vec) {
+		return
 	}
-	if err := col.AddDocument(context.Background(), chromem.Document{ID: id, Embedding: vec}); err != nil {
-		return fmt.Errorf("add passage %s: %w", id, err)
+	normalize(vec)
+	if chromemNormalized(vec) {
+		return
 	}
-	if copied {
-		doc, err := col.GetByID(context.Background(), id)
-		if err != nil {
-			return fmt.Errorf("read back passage %s: %w", id, err)
-		}
-		copy(vec, doc.Embedding)
+	var norm float32
+	for _, x := range vec {
+		norm += x * x
 	}
-	return nil
+	norm = float32(math.Sqrt(float64(norm)))
+	if norm == 0 {
+		return
+	}
+	for i, x := range vec {
+		vec[i] = x / norm
+	}
 }
 
 // chromemNormalized is chromem-go's test for a normalised vector.
@@ -573,4 +627,11 @@ func embedText(p Passage) string {
 	}
 	b.WriteString(p.Text)
 	return b.String()
+}
+
+// scan returns the snapshot's own vector scan (also what an outside
+// store falls back on), or nil.
+func (s *snapshot) scan() *flatStore {
+	f, _ := s.local.(*flatStore)
+	return f
 }

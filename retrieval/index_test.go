@@ -221,8 +221,8 @@ func TestReopenKeepsEveryPassage(t *testing.T) {
 func assertSameIndex(t *testing.T, a, b *Index) {
 	t.Helper()
 	sa, sb := a.cur.Load(), b.cur.Load()
-	if len(sa.passages) != len(sb.passages) || sb.col.Count() != len(sa.passages) {
-		t.Fatalf("passages: %d before, %d after (%d vectors)", len(sa.passages), len(sb.passages), sb.col.Count())
+	if len(sa.passages) != len(sb.passages) || sb.scan().rows != len(sa.passages) {
+		t.Fatalf("passages: %d before, %d after (%d vectors)", len(sa.passages), len(sb.passages), sb.scan().rows)
 	}
 	for i := range sa.passages {
 		p, q := sa.passages[i], sb.passages[i]
@@ -601,7 +601,7 @@ func TestScanMatchesChromem(t *testing.T) {
 		if _, err := ix.Reindex(context.Background(), corpus, nil); err != nil {
 			t.Fatal(err)
 		}
-		if got := ix.cur.Load().vectors.(*flatStore).q8 != nil; got != quantize {
+		if got := ix.cur.Load().vectors.(*flatStore).quantized; got != quantize {
 			t.Fatalf("quantised scan = %v, want %v", got, quantize)
 		}
 		results := map[string][]string{}

@@ -29,8 +29,8 @@ import (
 // arrays that the index uses where they lie, and every string is a piece
 // of the table.
 //
-//	vectors  float32 × dim per passage, in passage order: the block the
-//	         scan reads and whose rows the chromem-go documents are
+//	vectors  float32 × dim per passage, in passage order: the rows the
+//	         scan reads (in chunks of about 1 MiB once loaded)
 //	doclen   uint32 per passage: its number of terms
 //	pstart   uint32 per passage + 1: where its terms start in ptid/ptcount
 //	ptid     uint32 per passage term: the vocabulary index, in term order
@@ -43,9 +43,6 @@ import (
 //	         share with the other passages of their article, once per
 //	         article) and the keyword index's vocabulary, sorted; strings
 //	         and counts as uvarint-prefixed bytes
-//
-// Loading still fills a chromem-go collection (the vectors' store), with
-// documents that are rows of the block rather than copies.
 //
 // On Unix the numeric sections are mapped into memory (private, copy on
 // write) and used where they lie: opening reads no more than the checksums
@@ -117,8 +114,13 @@ func (s *snapshot) save(dir string, hook func(tmp string)) (err error) {
 	m := s.manifest
 	m.Format = formatVersion
 	m.Sections = make([]section, len(parts))
-	for i, b := range parts {
-		m.Sections[i] = section{Name: sectionNames[i], Len: int64(len(b)), CRC32: crc32.ChecksumIEEE(b)}
+	for i, pieces := range parts {
+		sec := section{Name: sectionNames[i]}
+		for _, b := range pieces {
+			sec.Len += int64(len(b))
+			sec.CRC32 = crc32.Update(sec.CRC32, crc32.IEEETable, b)
+		}
+		m.Sections[i] = sec
 	}
 	head, err := json.Marshal(m)
 	if err != nil {
@@ -139,7 +141,7 @@ func (s *snapshot) save(dir string, hook func(tmp string)) (err error) {
 	var n [8]byte
 	binary.LittleEndian.PutUint64(n[:], uint64(len(head)))
 	off := 0
-	for i, b := range append([][]byte{[]byte(indexMagic), n[:], head}, parts...) {
+	for i, pieces := range append([][][]byte{{[]byte(indexMagic)}, {n[:]}, {head}}, parts...) {
 		if i >= 3 {
 			var zero [8]byte
 			if _, err := w.Write(zero[:align8(off)-off]); err != nil {
@@ -147,10 +149,12 @@ func (s *snapshot) save(dir string, hook func(tmp string)) (err error) {
 			}
 			off = align8(off)
 		}
-		if _, err := w.Write(b); err != nil {
-			return fmt.Errorf("write index file: %w", err)
+		for _, b := range pieces {
+			if _, err := w.Write(b); err != nil {
+				return fmt.Errorf("write index file: %w", err)
+			}
+			off += len(b)
 		}
-		off += len(b)
 		if i == 3 && hook != nil {
 			if err := w.Flush(); err != nil {
 				return fmt.Errorf("write index file: %w", err)
@@ -177,17 +181,23 @@ func (s *snapshot) save(dir string, hook func(tmp string)) (err error) {
 	return nil
 }
 
-// sections encodes the snapshot's sections in file order. The numeric ones
-// are the snapshot's own arrays viewed as bytes (on little-endian
-// machines), not copies.
-func (s *snapshot) sections() [][]byte {
+// sections encodes the snapshot's sections in file order, each in one or
+// more pieces written one after the other (the vectors, one a chunk). The
+// numeric ones are the snapshot's own arrays viewed as bytes (on
+// little-endian machines), not copies.
+func (s *snapshot) sections() [][][]byte {
 	kw, tl := s.kw, s.terms
 	pstart, ptid, ptcount := tl.start, tl.ids, tl.counts
 	if len(pstart) == 0 {
 		pstart = []uint32{0}
 	}
-	return [][]byte{leBytes(s.block), leBytes(kw.docLen), leBytes(pstart), leBytes(ptid), leBytes(ptcount),
-		leBytes(kw.start), leBytes(kw.docs), leBytes(kw.tfs), leBytes(kw.impact), s.table()}
+	vectors := make([][]byte, len(s.chunks))
+	for i, c := range s.chunks {
+		vectors[i] = leBytes(c.vecs)
+	}
+	one := func(b []byte) [][]byte { return [][]byte{b} }
+	return [][][]byte{vectors, one(leBytes(kw.docLen)), one(leBytes(pstart)), one(leBytes(ptid)), one(leBytes(ptcount)),
+		one(leBytes(kw.start)), one(leBytes(kw.docs)), one(leBytes(kw.tfs)), one(leBytes(kw.impact)), one(s.table())}
 }
 
 // passageMeta is what the passages of one article share.
@@ -399,11 +409,11 @@ func (ix *Index) loadSnapshot(dir string) (snap *snapshot, err error) {
 	kw := &bm25{terms: vocab, start: tstart, docs: pdoc, tfs: ptf, docLen: doclen, n: n, mapping: mapping}
 	kw.finish(impact)
 	tl := termLists{vocab: vocab, start: pstart, ids: ptid, counts: ptcount}
-	s, err := ix.buildSnapshot(m, ps, arts, vectors, kw, tl)
+	s, err := ix.buildSnapshot(m, ps, arts, snapshotParts{chunks: splitBlock(vectors, dim, ix.chunkRows, mapping), kw: kw, terms: tl})
 	if err != nil {
 		return nil, damaged("%v", err)
 	}
-	s.mapping, s.flat.mapping = mapping, mapping
+	s.mapping = mapping
 	return s, nil
 }
 

@@ -169,7 +169,7 @@ func (ix *Index) Reindex(ctx context.Context, corpus string, progress func(Progr
 	if abs, err := filepath.Abs(corpus); err == nil {
 		m.Corpus = abs
 	}
-	snap, err := ix.buildSnapshot(m, all, infos, nil, nil, termLists{})
+	snap, err := ix.buildSnapshot(m, all, infos, snapshotParts{})
 	if err != nil {
 		return sum, fmt.Errorf("reindex: %w", err)
 	}

@@ -81,7 +81,11 @@ const (
 // result lists fused by reciprocal rank, near-duplicates collapsed, at most
 // q.PerArticle per article.
 func (ix *Index) Search(ctx context.Context, q Query) ([]Result, error) {
-	s := ix.cur.Load()
+	return ix.searchIn(ctx, ix.cur.Load(), q)
+}
+
+// searchIn is Search in snapshot s.
+func (ix *Index) searchIn(ctx context.Context, s *snapshot, q Query) ([]Result, error) {
 	k := q.K
 	if k <= 0 {
 		k = 5

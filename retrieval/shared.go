@@ -394,7 +394,8 @@ func (s *Shared) pull(ctx context.Context) error {
 			"passages", len(snap.passages), "seconds", time.Since(start).Seconds())
 	} else {
 		s.log.Info("applied changes of the shared corpus", "from", cur.manifest.Generation, "generation", m.generation,
-			"articles_written", delta.written, "articles_removed", delta.removed, "passages", len(snap.passages), "seconds", time.Since(start).Seconds())
+			"articles_written", delta.written, "articles_removed", delta.removed, "passages", len(snap.passages), "vectors_copied", delta.copiedRows,
+			"seconds", time.Since(start).Seconds())
 	}
 	return nil
 }
@@ -409,8 +410,9 @@ func (s *Shared) noteLatest(g int64) {
 	}
 }
 
-// deltaCounts counts what a delta applied.
-type deltaCounts struct{ written, removed int }
+// deltaCounts counts what a delta applied, and the vectors it copied
+// (the rest are shared with the snapshot it was applied to).
+type deltaCounts struct{ written, removed, copiedRows int }
 
 // sharedManifest is the manifest of a snapshot of store m.
 func (ix *Index) sharedManifest(m storeMeta) manifest {
@@ -459,8 +461,9 @@ func readArticleInfos(ctx context.Context, tx pgx.Tx, sql string, args ...any) (
 }
 
 // readPassages reads the passages of build (of the articles ids, or all
-// when ids is nil), in passage order, with their vectors in one block.
-func (s *Shared) readPassages(ctx context.Context, tx pgx.Tx, build int64, arts map[string]*ArticleInfo, ids []string) ([]livePassage, []float32, error) {
+// when ids is nil), in passage order, with their vectors in chunks of
+// their own.
+func (s *Shared) readPassages(ctx context.Context, tx pgx.Tx, build int64, arts map[string]*ArticleInfo, ids []string) ([]livePassage, []*vecChunk, error) {
 	ctx, cancel := context.WithTimeout(ctx, sharedStatementTimeout)
 	defer cancel()
 	// COLLATE "C" orders as Go compares strings: the snapshot's order.
@@ -476,9 +479,9 @@ func (s *Shared) readPassages(ctx context.Context, tx pgx.Tx, build int64, arts 
 	}
 	defer rows.Close()
 	var (
-		ps    []livePassage
-		block []float32
-		vec   []byte
+		ps  []livePassage
+		vec []byte
+		out = chunkBuilder{dim: s.dim, per: s.ix.chunkRows}
 	)
 	for rows.Next() {
 		var p livePassage
@@ -492,7 +495,8 @@ func (s *Shared) readPassages(ctx context.Context, tx pgx.Tx, build int64, arts 
 		}
 		p.Ordinal, p.Title, p.Source, p.URL, p.Published, p.ArticleHash = int(ordinal), a.Title, a.Source, a.URL, a.Published, a.Hash
 		a.Passages++
-		if block, err = decodeVector(block, vec, s.dim); err != nil {
+		p.vec = out.row()
+		if _, err := decodeVector(p.vec[:0], vec, s.dim); err != nil {
 			return nil, nil, fmt.Errorf("postgres: passage %s: %w", p.ID, err)
 		}
 		ps = append(ps, p)
@@ -500,10 +504,7 @@ func (s *Shared) readPassages(ctx context.Context, tx pgx.Tx, build int64, arts 
 	if err := rows.Err(); err != nil {
 		return nil, nil, fmt.Errorf("postgres: read passages: %w", err)
 	}
-	for i := range ps {
-		ps[i].vec = block[i*s.dim : (i+1)*s.dim : (i+1)*s.dim]
-	}
-	return ps, block, nil
+	return ps, out.chunks(), nil
 }
 
 // loadAll builds a snapshot of the whole store.
@@ -512,7 +513,7 @@ func (s *Shared) loadAll(ctx context.Context, tx pgx.Tx, m storeMeta) (*snapshot
 	if err != nil {
 		return nil, err
 	}
-	ps, block, err := s.readPassages(ctx, tx, m.build, arts, nil)
+	ps, chunks, err := s.readPassages(ctx, tx, m.build, arts, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -527,7 +528,7 @@ func (s *Shared) loadAll(ctx context.Context, tx pgx.Tx, m storeMeta) (*snapshot
 	for _, a := range arts {
 		infos = append(infos, *a)
 	}
-	snap, err := s.ix.buildSnapshotOn(workers, s.ix.sharedManifest(m), ps, infos, block, nil, termLists{})
+	snap, err := s.ix.buildSnapshotOn(workers, s.ix.sharedManifest(m), ps, infos, snapshotParts{chunks: chunks})
 	if err != nil {
 		return nil, fmt.Errorf("load the shared corpus: %w", err)
 	}
@@ -536,7 +537,12 @@ func (s *Shared) loadAll(ctx context.Context, tx pgx.Tx, m storeMeta) (*snapshot
 
 // loadDelta builds a snapshot from cur and what changed in the store
 // since cur's generation: the articles written after it replace or join
-// cur's, the articles removed after it leave.
+// cur's, the articles removed after it leave. What cur holds is reused
+// rather than rebuilt: the vectors' chunks that no change touches are
+// shared (reuseChunks), and the keyword index is merged with the change's
+// passages (mergeKeywords); what is left linear in the corpus is copying
+// arrays (the passages, their term lists and postings) and the passage
+// map.
 func (s *Shared) loadDelta(ctx context.Context, tx pgx.Tx, m storeMeta, cur *snapshot) (*snapshot, deltaCounts, error) {
 	since := cur.manifest.Generation
 	written, err := readArticleInfos(ctx, tx, "SELECT "+articleColumns+" FROM newsbot_corpus_articles WHERE generation > $1", since)
@@ -563,6 +569,9 @@ func (s *Shared) loadDelta(ctx context.Context, tx pgx.Tx, m storeMeta, cur *sna
 		return nil, deltaCounts{}, err
 	}
 	s.ix.termsOf(fresh, backgroundWorkers())
+	for j := range fresh {
+		shareable(fresh[j].vec) // cur's own rows were, when they were new
+	}
 	drop := make(map[string]bool, len(written)+len(removed))
 	for id := range written {
 		drop[id] = true
@@ -575,11 +584,10 @@ func (s *Shared) loadDelta(ctx context.Context, tx pgx.Tx, m storeMeta, cur *sna
 		drop[id] = true
 	}
 	// The new passages in order: cur's kept ones and the fresh ones, both
-	// sorted already, merged; from says where each came from, for the
-	// keyword index, which is merged rather than rebuilt (mergeTermLists).
+	// sorted already, merged; from says where each came from.
 	var (
-		ps         []livePassage
-		from       []int
+		ps         = make([]livePassage, 0, len(cur.passages)+len(fresh))
+		from       = make([]int, 0, len(cur.passages)+len(fresh))
 		freshTerms = make([][]termCount, len(fresh))
 	)
 	for j := range fresh {
@@ -598,22 +606,36 @@ func (s *Shared) loadDelta(ctx context.Context, tx pgx.Tx, m storeMeta, cur *sna
 			j++
 		}
 	}
-	tl := mergeTermLists(cur.terms, from, freshTerms)
-	kw := bm25Of(tl)
-	infos := make([]ArticleInfo, 0, len(cur.articles)+len(written))
-	for _, a := range cur.articles {
-		if !drop[a.ID] {
-			infos = append(infos, a)
-		}
-	}
-	for _, a := range written {
-		infos = append(infos, *a)
-	}
-	snap, err := s.ix.buildSnapshotOn(backgroundWorkers(), s.ix.sharedManifest(m), ps, infos, nil, kw, tl)
+	tl, kw := mergeKeywords(cur.kw, cur.terms, from, freshTerms)
+	chunks, copied, err := reuseChunks(cur.chunks, ps, from, s.dim, s.ix.chunkRows)
 	if err != nil {
 		return nil, deltaCounts{}, fmt.Errorf("apply changes of the shared corpus: %w", err)
 	}
-	return snap, deltaCounts{written: len(written), removed: gone}, nil
+	// The articles in order: cur's kept ones and the written ones, merged.
+	fresher := make([]ArticleInfo, 0, len(written))
+	for _, id := range ids {
+		fresher = append(fresher, *written[id])
+	}
+	infos := make([]ArticleInfo, 0, len(cur.articles)+len(written))
+	for i, j := 0, 0; i < len(cur.articles) || j < len(fresher); {
+		if i < len(cur.articles) && drop[cur.articles[i].ID] {
+			i++
+			continue
+		}
+		if j >= len(fresher) || (i < len(cur.articles) && cur.articles[i].ID < fresher[j].ID) {
+			infos = append(infos, cur.articles[i])
+			i++
+		} else {
+			infos = append(infos, fresher[j])
+			j++
+		}
+	}
+	snap, err := s.ix.buildSnapshotOn(backgroundWorkers(), s.ix.sharedManifest(m), ps, infos,
+		snapshotParts{chunks: chunks, checked: true, kw: kw, terms: tl})
+	if err != nil {
+		return nil, deltaCounts{}, fmt.Errorf("apply changes of the shared corpus: %w", err)
+	}
+	return snap, deltaCounts{written: len(written), removed: gone, copiedRows: copied}, nil
 }
 
 // Run follows the store until ctx ends: it listens for the writers'
@@ -621,15 +643,28 @@ func (s *Shared) loadDelta(ctx context.Context, tx pgx.Tx, m storeMeta, cur *sna
 // what changed, saves the snapshot in the data folder now and then (and
 // once more as it returns), and reconnects with backoff when PostgreSQL
 // goes away. It returns nil when ctx ends.
+//
+// Saves run beside the loop, not in it: writing the file takes a good
+// part of a second at 100,000 passages, and a change that came meanwhile
+// would wait for it.
 func (s *Shared) Run(ctx context.Context) error {
 	s.following.Store(true)
 	var ln *pgx.Conn
+	saves, saved := make(chan struct{}, 1), make(chan struct{})
+	go func() {
+		defer close(saved)
+		for range saves {
+			s.save(false)
+		}
+	}()
 	defer func() {
 		if ln != nil {
 			cctx, cancel := context.WithTimeout(context.Background(), s.opts.Timeout)
 			ln.Close(cctx)
 			cancel()
 		}
+		close(saves)
+		<-saved
 		s.save(true)
 	}()
 	failures := 0
@@ -681,7 +716,10 @@ func (s *Shared) Run(ctx context.Context) error {
 		if err := s.sync(ctx); err != nil && ctx.Err() == nil && !errors.Is(err, breaker.ErrOpen) {
 			s.log.Warn("cannot apply the shared corpus' changes; serving the last snapshot", "err", err)
 		}
-		s.save(false)
+		select {
+		case saves <- struct{}{}: // save when due
+		default: // one is under way or asked for already
+		}
 	}
 	return nil
 }

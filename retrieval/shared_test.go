@@ -37,6 +37,8 @@ type replicaOptions struct {
 	dsn       string        // the server's when empty
 	timeout   time.Duration
 	saveEvery time.Duration
+	chunkRows int  // vectors a chunk holds (the index's default when 0)
+	quantize  bool // the scan reads int8 codes first, whatever the size
 }
 
 // openReplica opens a Shared on pg with its own data folder, loads the
@@ -56,6 +58,12 @@ func openReplica(t *testing.T, pg *pgtest.Server, o replicaOptions) *replica {
 		SharedOptions{Postgres: dsn, Poll: o.poll, Degrade: o.degrade, Timeout: o.timeout, SaveEvery: o.saveEvery})
 	if err != nil {
 		t.Fatalf("open shared: %v", err)
+	}
+	if o.chunkRows > 0 {
+		sh.ix.chunkRows = o.chunkRows
+	}
+	if o.quantize {
+		sh.ix.quantizeAbove = 0
 	}
 	r := &replica{Shared: sh, dir: o.dir, logs: logs}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -359,8 +367,9 @@ func TestSharedDegrades(t *testing.T) {
 	if err := empty.WaitServing(ctx); err != nil {
 		t.Fatalf("the replica without a snapshot never loaded: %v", err)
 	}
-	// It may have loaded the store as it was before the ingest (its
-	// reconnection can come first); then it follows the change.
+	// Its load may have begun just before the ingest committed (its
+	// reconnections are on a backoff of their own): the article then
+	// comes with the next change it applies, told by the notification.
 	waitFor(t, 10*time.Second, "the replica without a snapshot has the article", func() bool { return finds(empty, "Jorvik", "ingested/two") })
 }
 

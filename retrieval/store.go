@@ -11,10 +11,10 @@ import (
 // VectorStore finds the passages whose vectors are nearest a query vector.
 // A snapshot builds one over its passages; it is immutable after that.
 //
-// The default (StoreChromem) keeps the passages' vectors in a chromem-go
-// collection, which is what is saved and loaded, and answers queries with
-// a scan of one contiguous block holding the same vectors: the collection's
-// documents are slices of that block, so the vectors are in memory once.
+// The default (StoreChromem) keeps the passages' vectors in memory, in
+// passage order, in chunks of contiguous rows (chunks.go), and answers
+// queries with a scan of them; a snapshot makes a chromem-go collection
+// whose documents are the same rows when asked (snapshot.collection).
 // chromem-go's own QueryEmbedding ranks the same way but several times
 // slower (a scalar product per document over vectors scattered on the
 // heap, a channel send and a lock per document; see docs/benchmarks.md).
@@ -46,15 +46,18 @@ const quantizeAbove = 100_000
 // against the exact scan is 1.0 on the synthetic sets with this depth.
 const rescoreDepth = 256
 
-// flatStore scans all vectors in one contiguous block on every core, each
-// worker keeping its own top n.
+// flatStore scans all vectors, chunk after chunk (chunks.go), on every
+// core, each worker keeping its own top n.
 type flatStore struct {
 	dim  int
 	rows int
-	vecs []float32 // rows × dim
-	q8   *quantized
-	// mapping, when not nil, holds the file vecs lie in.
-	mapping *fileMapping
+	// chunks hold the rows in order; chunk c's first row is first[c], and
+	// first[len(chunks)] is rows.
+	chunks []*vecChunk
+	first  []int
+	// quantized is set when every chunk has int8 codes, which the scan
+	// then reads first.
+	quantized bool
 }
 
 // quantized holds each vector as bytes: code = round(v/scale) + 128, with
@@ -64,17 +67,73 @@ type quantized struct {
 	scale []float32
 }
 
-// newFlatStore makes a store over vecs (rows × dim, not copied), with
-// quantised codes when quantize is set.
+// newFlatStore makes a store over vecs (rows × dim, not copied, one
+// chunk), with quantised codes when quantize is set.
 func newFlatStore(vecs []float32, dim int, quantize bool) *flatStore {
-	f := &flatStore{dim: dim, vecs: vecs}
-	if dim > 0 {
-		f.rows = len(vecs) / dim
+	var chunks []*vecChunk
+	if len(vecs) > 0 {
+		chunks = []*vecChunk{chunkOf(vecs, false, nil)}
 	}
-	if quantize && f.rows > 0 {
-		f.q8 = quantize8(vecs, dim)
+	return newChunkedStore(withCodes(chunks, dim, quantize), dim)
+}
+
+// newChunkedStore makes a store over chunks (withCodes made them): it
+// reads their int8 codes first when every chunk has them.
+func newChunkedStore(chunks []*vecChunk, dim int) *flatStore {
+	f := &flatStore{dim: dim, chunks: chunks, first: make([]int, len(chunks)+1), quantized: len(chunks) > 0}
+	for c, ch := range chunks {
+		if ch.q8 == nil {
+			f.quantized = false
+		}
+		if dim > 0 {
+			f.rows += len(ch.vecs) / dim
+		}
+		f.first[c+1] = f.rows
 	}
 	return f
+}
+
+// chunkOfRow returns the index of the chunk holding row.
+func (f *flatStore) chunkOfRow(row int) int {
+	lo, hi := 0, len(f.chunks)
+	for hi-lo > 1 {
+		m := (lo + hi) / 2
+		if f.first[m] <= row {
+			lo = m
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+// row returns row i's vector.
+func (f *flatStore) row(i int) []float32 {
+	c := f.chunkOfRow(i)
+	k := i - f.first[c]
+	return f.chunks[c].vecs[k*f.dim : (k+1)*f.dim]
+}
+
+// pieces calls fn for each chunk holding rows of [lo, hi): the chunk, the
+// store's row its first row is, and the rows of [lo, hi) it holds, until fn
+// returns false.
+func (f *flatStore) pieces(lo, hi int, fn func(c *vecChunk, base, from, to int) bool) {
+	if lo >= hi {
+		return
+	}
+	for c := f.chunkOfRow(lo); c < len(f.chunks) && f.first[c] < hi; c++ {
+		if !fn(f.chunks[c], f.first[c], max(lo, f.first[c]), min(hi, f.first[c+1])) {
+			return
+		}
+	}
+}
+
+// vectorBytes is what one query's scan reads.
+func (f *flatStore) vectorBytes() int {
+	if f.quantized {
+		return f.rows * (f.dim + 4)
+	}
+	return f.rows * f.dim * 4
 }
 
 // quantize8 quantises rows of vecs on every core.
@@ -143,37 +202,42 @@ func (f *flatStore) Nearest(ctx context.Context, q []float32, n int, keep func(i
 	if n <= 0 || f.rows == 0 || len(q) != f.dim {
 		return nil, nil
 	}
-	if f.q8 != nil {
+	if f.quantized {
 		return f.nearestQuantized(ctx, q, n, keep)
 	}
+	d := f.dim
 	workers := scanWorkers(f.rows)
 	parts := make([]best, workers)
 	parallel(workers, f.rows, func(w, lo, hi int) {
 		t := newBest(n)
 		var out [scanBlock]float32
-		for b := lo; b < hi; b += scanBlock {
-			if ctx.Err() != nil {
-				return
-			}
-			e := min(b+scanBlock, hi)
-			if keep == nil {
-				dotRows(q, f.vecs[b*f.dim:e*f.dim], out[:e-b])
-				for i, s := range out[:e-b] {
-					if s > t.floor {
-						t.add(s, int32(b+i))
+		f.pieces(lo, hi, func(c *vecChunk, base, from, to int) bool {
+			vecs := c.vecs
+			for b := from; b < to; b += scanBlock {
+				if ctx.Err() != nil {
+					return false
+				}
+				e := min(b+scanBlock, to)
+				if keep == nil {
+					dotRows(q, vecs[(b-base)*d:(e-base)*d], out[:e-b])
+					for i, s := range out[:e-b] {
+						if s > t.floor {
+							t.add(s, int32(b+i))
+						}
+					}
+					continue
+				}
+				for i := b; i < e; i++ {
+					if keep(i) {
+						dotRows(q, vecs[(i-base)*d:(i-base+1)*d], out[:1])
+						if out[0] > t.floor {
+							t.add(out[0], int32(i))
+						}
 					}
 				}
-				continue
 			}
-			for i := b; i < e; i++ {
-				if keep(i) {
-					dotRows(q, f.vecs[i*f.dim:(i+1)*f.dim], out[:1])
-					if out[0] > t.floor {
-						t.add(out[0], int32(i))
-					}
-				}
-			}
-		}
+			return true
+		})
 		t.prune()
 		parts[w] = t
 	})
@@ -209,39 +273,42 @@ func (f *flatStore) nearestQuantized(ctx context.Context, q []float32, n int, ke
 	depth := max(rescoreDepth, 4*n)
 	workers := scanWorkers(f.rows)
 	parts := make([]best, workers)
-	d, codes, scale := f.dim, f.q8.codes, f.q8.scale
+	d := f.dim
 	parallel(workers, f.rows, func(w, lo, hi int) {
 		t := newBest(depth)
 		var out [scanBlock]int32
-		for b := lo; b < hi; b += scanBlock {
-			if ctx.Err() != nil {
-				return
-			}
-			e := min(b+scanBlock, hi)
-			if keep == nil {
-				dotRowsU8(qc, codes[b*d:e*d], out[:e-b])
-				for i, s := range out[:e-b] {
-					if sim := scale[b+i] * float32(s-bias); sim > t.floor {
-						t.add(sim, int32(b+i))
+		f.pieces(lo, hi, func(c *vecChunk, base, from, to int) bool {
+			codes, scale := c.q8.codes, c.q8.scale
+			for b := from; b < to; b += scanBlock {
+				if ctx.Err() != nil {
+					return false
+				}
+				e := min(b+scanBlock, to)
+				if keep == nil {
+					dotRowsU8(qc, codes[(b-base)*d:(e-base)*d], out[:e-b])
+					for i, s := range out[:e-b] {
+						if sim := scale[b-base+i] * float32(s-bias); sim > t.floor {
+							t.add(sim, int32(b+i))
+						}
+					}
+					continue
+				}
+				for i := b; i < e; i++ {
+					if keep(i) {
+						dotRowsU8(qc, codes[(i-base)*d:(i-base+1)*d], out[:1])
+						if sim := scale[i-base] * float32(out[0]-bias); sim > t.floor {
+							t.add(sim, int32(i))
+						}
 					}
 				}
-				continue
 			}
-			for i := b; i < e; i++ {
-				if keep(i) {
-					dotRowsU8(qc, codes[i*d:(i+1)*d], out[:1])
-					if sim := scale[i] * float32(out[0]-bias); sim > t.floor {
-						t.add(sim, int32(i))
-					}
-				}
-			}
-		}
+			return true
+		})
 		// Rescore this worker's candidates exactly.
 		t.prune()
 		var sim [1]float32
 		for j := range t.rows {
-			i := int(t.rows[j].idx)
-			dotRows(q, f.vecs[i*d:(i+1)*d], sim[:])
+			dotRows(q, f.row(int(t.rows[j].idx)), sim[:])
 			t.rows[j].score = sim[0]
 		}
 		parts[w] = t

@@ -56,11 +56,23 @@ func (c chromemStore) Nearest(ctx context.Context, q []float32, n int, keep func
 // withChromemQueries returns a copy of ix whose live snapshot searches its
 // vectors with chromem-go's QueryEmbedding.
 func withChromemQueries(ix *Index) *Index {
-	s := *ix.cur.Load()
-	s.vectors = chromemStore{col: s.col, byID: s.byID}
+	live := ix.cur.Load()
+	s := snapshot{manifest: live.manifest, passages: live.passages, byID: live.byID, articles: live.articles, chunks: live.chunks,
+		mapping: live.mapping, kw: live.kw, terms: live.terms, sources: live.sources, unpacked: live.unpacked}
+	s.vectors = chromemStore{col: mustCollection(live), byID: s.byID}
 	other := &Index{dir: ix.dir, emb: ix.emb, chunk: ix.chunk, load: ix.load, log: ix.log, stem: ix.stem, quantizeAbove: ix.quantizeAbove}
 	other.cur.Store(&s)
 	return other
+}
+
+// mustCollection is s's chromem-go collection; it panics when chromem-go
+// refuses it.
+func mustCollection(s *snapshot) *chromem.Collection {
+	col, err := s.collection()
+	if err != nil {
+		panic(err)
+	}
+	return col
 }
 
 func randomUnitVectors(rng *rand.Rand, n, dim int) []float32 {
@@ -220,20 +232,24 @@ func recallAt10(tb testing.TB, exact, other VectorStore, qs []float32, dim int) 
 	return float64(found) / float64(max(total, 1))
 }
 
-// TestChromemSharesTheBlock: the collection's documents are the rows of the
-// snapshot's block, not copies.
+// TestChromemSharesTheBlock: the collection's documents are the passages'
+// rows, not copies.
 func TestChromemSharesTheBlock(t *testing.T) {
 	ix := openTest(t, t.TempDir(), nil)
 	if _, err := ix.Reindex(context.Background(), fixtureCorpus(t), nil); err != nil {
 		t.Fatal(err)
 	}
 	s := ix.cur.Load()
-	for i, p := range s.passages {
-		res, err := s.col.QueryEmbedding(context.Background(), p.vec, 1, nil, nil)
+	col := mustCollection(s)
+	if col.Count() != len(s.passages) {
+		t.Fatalf("%d documents for %d passages", col.Count(), len(s.passages))
+	}
+	for _, p := range s.passages {
+		res, err := col.QueryEmbedding(context.Background(), p.vec, 1, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res[0].ID != p.ID || &res[0].Embedding[0] != &s.block[i*len(p.vec)] {
+		if res[0].ID != p.ID || &res[0].Embedding[0] != &p.vec[0] {
 			t.Fatalf("passage %s: chromem-go holds a copy of its vector", p.ID)
 		}
 	}
@@ -256,14 +272,9 @@ func TestQuantizedOnDevSets(t *testing.T) {
 	if _, err := ix.Reindex(context.Background(), bbc, nil); err != nil {
 		t.Fatal(err)
 	}
-	exact := withChromemQueries(ix)
-	s := *exact.cur.Load()
-	s.vectors = newFlatStore(s.block, s.manifest.Embedder.Dim, false)
-	exact.cur.Store(&s)
-	q8 := withChromemQueries(ix)
-	s8 := *q8.cur.Load()
-	s8.vectors = newFlatStore(s8.block, s8.manifest.Embedder.Dim, true)
-	q8.cur.Store(&s8)
+	exact := withScan(ix, "float32")
+	q8 := withScan(ix, "int8")
+	s, s8 := exact.cur.Load(), q8.cur.Load()
 	for _, set := range sets {
 		type question struct {
 			Question string   `json:"question"`
@@ -284,7 +295,7 @@ func TestQuantizedOnDevSets(t *testing.T) {
 		var qs []float32
 		sameTop, total, hitsExact, hits8 := 0, 0, 0, 0
 		for _, q := range questions {
-			v, err := exact.embedQuery(context.Background(), &s, q.Question, exact.analyze(&s, q.Question))
+			v, err := exact.embedQuery(context.Background(), s, q.Question, exact.analyze(s, q.Question))
 			if err != nil {
 				t.Fatal(err)
 			}
