@@ -210,7 +210,11 @@ func benchSearch(b *testing.B, ix *Index) {
 // with one scan: "float32" (exact), "int8" (quantised, rescored) or
 // "chromem-go" (the collection's QueryEmbedding).
 func withScan(ix *Index, scan string) *Index {
-	s := *ix.cur.Load()
+	// A new snapshot of the live one's parts: not a copy of the struct,
+	// whose sync.Onces the collection filler may be using.
+	live := ix.cur.Load()
+	s := snapshot{manifest: live.manifest, passages: live.passages, byID: live.byID, articles: live.articles, chunks: live.chunks,
+		mapping: live.mapping, kw: live.kw, terms: live.terms, sources: live.sources, unpacked: live.unpacked}
 	dim := s.manifest.Embedder.Dim
 	switch scan {
 	case "float32":

@@ -135,9 +135,12 @@ type Index struct {
 
 	cur       atomic.Pointer[snapshot]
 	reindexMu sync.Mutex // held for the whole of a reindex; TryLock refuses a second one
-	ingestMu  sync.Mutex // serialises Ingest's choice of a file name and its save
-	stale     atomic.Pointer[string]
-	ext       ExternalStore // the outside vector store (Options.Vectors); nil: none
+	// filler puts each live snapshot's vectors in its chromem-go
+	// collection, after the snapshot went live (chromem.go).
+	filler   collectionFiller
+	ingestMu sync.Mutex // serialises Ingest's choice of a file name and its save
+	stale    atomic.Pointer[string]
+	ext      ExternalStore // the outside vector store (Options.Vectors); nil: none
 	// shared is the shared corpus store this index follows (shared.go);
 	// nil for an embedded index. Set once, by OpenShared.
 	shared *Shared
@@ -252,6 +255,7 @@ func Open(opts Options) (*Index, error) {
 			ix.setStale(reason)
 		} else {
 			ix.cur.Store(snap)
+			ix.filler.fill(snap, ix.log)
 			ix.loaded = weak.Make(snap.mapping)
 		}
 	}
@@ -271,6 +275,8 @@ func sharedStemmer(e Embedder) *text.Analyzer {
 // mapping of the index file loaded by Open. The index must not be used
 // after it; what it returned before (passages, results) stays valid.
 func (ix *Index) Close() {
+	// The filler reads vectors that may lie in the mapped file.
+	ix.filler.close()
 	if ix.ext != nil {
 		ix.ext.Close()
 	}

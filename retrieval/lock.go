@@ -253,6 +253,7 @@ func (ix *Index) adoptSaved(ctx context.Context) {
 		return
 	}
 	ix.cur.Store(snap)
+	ix.filler.fill(snap, ix.log)
 	ix.stale.Store(nil)
 	ix.log.Info("loaded the index another process saved", "dir", ix.dir, "articles", len(snap.articles), "passages", len(snap.passages))
 }

@@ -193,6 +193,7 @@ func (ix *Index) Reindex(ctx context.Context, corpus string, progress func(Progr
 		return sum, fmt.Errorf("reindex: %w", err)
 	}
 	ix.cur.Store(snap)
+	ix.filler.fill(snap, ix.log)
 	ix.stale.Store(nil)
 	sum.Passages = len(all)
 	sum.Duration = time.Since(start)

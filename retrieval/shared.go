@@ -386,6 +386,7 @@ func (s *Shared) pull(ctx context.Context) error {
 		return err
 	}
 	s.ix.cur.Store(snap)
+	s.ix.filler.fill(snap, s.ix.log)
 	s.ix.stale.Store(nil)
 	s.dirty = true
 	s.markServing()

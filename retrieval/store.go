@@ -13,8 +13,9 @@ import (
 //
 // The default (StoreChromem) keeps the passages' vectors in memory, in
 // passage order, in chunks of contiguous rows (chunks.go), and answers
-// queries with a scan of them; a snapshot makes a chromem-go collection
-// whose documents are the same rows when asked (snapshot.collection).
+// queries with a scan of them; chromem-go's collection of each live
+// snapshot holds the same rows as its documents, filled in the background
+// once the snapshot is live (chromem.go, snapshot.collection).
 // chromem-go's own QueryEmbedding ranks the same way but several times
 // slower (a scalar product per document over vectors scattered on the
 // heap, a channel send and a lock per document; see docs/benchmarks.md).
