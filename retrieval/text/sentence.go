@@ -15,6 +15,17 @@ func SentenceSpans(text string) [][2]int {
 	for i < len(text) {
 		r, size := utf8.DecodeRuneInString(text[i:])
 		i += size
+		if r == '\n' {
+			// A blank line ends a paragraph, and a line break before a
+			// list item ends the line before it: a bullet list has no
+			// full stops, and run together its items would make one
+			// "sentence" of the list and the paragraph after it.
+			if m, ok := lineBreakEnd(text, i); ok && strings.TrimSpace(text[start:i]) != "" {
+				spans = append(spans, [2]int{start, m})
+				start, i = m, m
+			}
+			continue
+		}
 		if r != '.' && r != '!' && r != '?' {
 			continue
 		}
@@ -74,14 +85,44 @@ func SentenceSpans(text string) [][2]int {
 		}
 		if unicode.IsUpper(next) || unicode.IsDigit(next) || strings.ContainsRune(`"“‘'([`, next) {
 			spans = append(spans, [2]int{start, m})
-			start = m
+			start, i = m, m
+			continue
 		}
-		i = m
+		i = j // a line break before the next word may end the sentence yet
 	}
 	if start < len(text) {
 		spans = append(spans, [2]int{start, len(text)})
 	}
 	return spans
+}
+
+// lineBreakEnd reports whether the line break just before text[i] ends a
+// sentence: it is followed by a blank line, or by a list item ("- ", "* ",
+// "• ", "– "). m is where the next sentence starts (its first non-space
+// byte, or the end of text).
+func lineBreakEnd(text string, i int) (m int, ok bool) {
+	m = i
+	blank := false
+	for ; m < len(text); m++ {
+		c := text[m]
+		if c == '\n' {
+			blank = true
+			continue
+		}
+		if c != ' ' && c != '\t' && c != '\r' {
+			break
+		}
+	}
+	if blank || m >= len(text) {
+		return m, true
+	}
+	rest := text[m:]
+	for _, marker := range []string{"- ", "* ", "• ", "– ", "— "} {
+		if strings.HasPrefix(rest, marker) {
+			return m, true
+		}
+	}
+	return m, false
 }
 
 // isNumberAbbrev reports whether the text before a period is the word

@@ -22,7 +22,7 @@ import (
 // vectors depend on them, so it is part of the chunker ID saved with an
 // index: changing the rules must bump it, and indexes built under the old
 // rules are rebuilt.
-const Version = "a4"
+const Version = "a5"
 
 // Kind says how a word relates to the hyphenated compounds of a text.
 type Kind uint8
