@@ -145,3 +145,34 @@ func TestCommonWordsASmallCorpusLacks(t *testing.T) {
 		t.Errorf("a question about an octopus was answered: %s", res.Text)
 	}
 }
+
+// TestAnswerSpanFromAnotherStory checks that the answer span the decline
+// weighs is sought in the articles that cover the question, not in any
+// article retrieved beside them: an obituary that gives no age is not
+// answered from another one's "aged 61".
+func TestAnswerSpanFromAnotherStory(t *testing.T) {
+	eng, err := New(seedIndex(t, map[string]string{
+		"pashley.txt": "Creator of the Quillpad dies\n\nOrrin Pashley, head of the team behind the first Quillpad computer, has died.\n\n" +
+			"Mr Pashley joined the company in 1978 and led the design of its first machine, which used a mouse and a graphical desktop.\n",
+		"tallis.txt": "Folk singer dies\n\nThe folk singer Mary Tallis has died aged 61 after a short illness, her family said.\n\n" +
+			"She recorded eleven albums and toured for thirty years, and was the first to sing at the new festival hall when it opened.\n",
+	}), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng.model.Threshold = 0 // the soft model answers everything: only the rule declines
+	res, err := eng.Answer(context.Background(), Question{Text: "how old was orrin pashley when he died?"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Declined {
+		t.Errorf("answered (answer span %.2f): %s", res.Evidence.Answer, res.Text)
+	}
+	res, err = eng.Answer(context.Background(), Question{Text: "how old was mary tallis when she died?"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Declined || !strings.Contains(res.Text, "aged 61") {
+		t.Errorf("the story that gives the age: declined=%v: %s", res.Declined, res.Text)
+	}
+}

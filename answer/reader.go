@@ -21,11 +21,12 @@ import (
 
 // Reader limits.
 const (
-	readPassages   = 5   // retrieved passages read
-	readNeighbours = 3   // of these, the best few have their neighbours read too
-	proximityWords = 10  // question words this close to a span support it
-	minUnitRunes   = 25  // shorter sentences are merged with their neighbour
-	maxUnitRunes   = 600 // longer ones are not quoted
+	readPassages       = 5   // retrieved passages read
+	readNeighbours     = 3   // of these, the best few have their neighbours read too
+	proximityWords     = 10  // question words this close to a span support it
+	answerArticleShare = 0.8 // the decline's answer span is sought in articles covering this share of the best
+	minUnitRunes       = 25  // shorter sentences are merged with their neighbour
+	maxUnitRunes       = 600 // longer ones are not quoted
 )
 
 // unit is a candidate quotation: a sentence of a passage, or a short
@@ -36,6 +37,7 @@ type unit struct {
 	text      string
 	overlap   float64 // share of the question it holds (see overlap)
 	span      float64 // best answer span: 0 none, else in (0, 1]
+	ctx       float64 // share of the question it holds with the sentence before it and the title
 	score     float64
 	prev      int  // the unit before it in the same passage, or -1
 	refers    bool // opens with a pronoun or "the company": needs prev to make sense
@@ -148,8 +150,14 @@ func (e *Engine) read(question, query string, context map[string]bool, prefer []
 		return ts
 	}
 	inTop := map[string]bool{}
+	bestCov := 0.0
 	for _, p := range top {
-		inTop[p.ArticleID] = true
+		bestCov = max(bestCov, p.Coverage)
+	}
+	for _, p := range top {
+		if p.Coverage >= answerArticleShare*bestCov {
+			inTop[p.ArticleID] = true
+		}
 	}
 	unitTerms := make([][]string, len(rd.units))
 	for i := range rd.units {
@@ -210,6 +218,7 @@ func (e *Engine) read(question, query string, context map[string]bool, prefer []
 		if ltotal > 0 {
 			ctxOv = min(1, overlap(local, ctx)/ltotal)
 		}
+		u.ctx = ctxOv
 		if u.refers && u.prev >= 0 {
 			ov = min(1, ov+0.5*rd.units[u.prev].overlap)
 		}
@@ -422,6 +431,28 @@ func (rd *reading) pick(n, perPassage int) []picked {
 			quoted = append(quoted, wordSet(rd.units[u.prev].text))
 		}
 		out = append(out, pk)
+	}
+	if rd.typed() && len(out) > 0 {
+		// The sentence that restates the question often lacks what was
+		// asked, which the next sentences give: make sure the best answer
+		// in context is quoted.
+		bi, bs := -1, 0.0
+		for i, u := range rd.units {
+			if u.score == 0 || u.span == 0 {
+				continue
+			}
+			if s := u.span * u.ctx * u.ctx; s > bs {
+				bi, bs = i, s
+			}
+		}
+		if bi >= 0 && !chosen[bi] && !nearDuplicate(wordSet(rd.units[bi].text), quoted) {
+			pk := picked{u: bi, context: -1}
+			if len(out) == n {
+				out[n-1] = pk
+			} else {
+				out = append(out, pk)
+			}
+		}
 	}
 	return out
 }

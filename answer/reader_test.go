@@ -1,0 +1,47 @@
+package answer
+
+import "testing"
+
+// TestPickQuotesTheBestAnswerInContext checks the choice of quotes on a
+// reading whose best-scoring sentences restate the question: the sentence
+// with the best answer span in context is quoted too, even below the score
+// cut-off or past the quota for its passage, when the question asks for a
+// kind of answer.
+func TestPickQuotesTheBestAnswerInContext(t *testing.T) {
+	restating := []unit{
+		{p: 0, text: "Hallworth has been sacked as Rovers coach.", score: 0.75, span: 0.6, ctx: 0.8},
+		{p: 0, text: "Hallworth first took charge of Rovers in 1997.", score: 0.65, span: 0.5, ctx: 0.6},
+		{p: 1, text: "Rovers were knocked out of the Shield on Saturday.", score: 0.5, span: 0.4, ctx: 0.5},
+	}
+	answer := unit{p: 0, text: "Former assistant Teodor Vasquez-Lind will take over as the new coach.", score: 0.39, span: 0.9, ctx: 0.8}
+	tests := []struct {
+		name   string
+		kind   answerType
+		answer unit
+		want   bool
+	}{
+		{"below the cut-off and past the passage's quota", askPerson, answer, true},
+		{"a question that asks for no kind of answer", askNone, answer, false},
+		{"a span out of context", askPerson, unit{p: 2, text: "Marek Ostrowski joined Dockside from a club in the south.", score: 0.2, span: 0.9, ctx: 0.1}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rd := &reading{kind: tc.kind, units: append(append([]unit{}, restating...), tc.answer)}
+			for i := range rd.units {
+				rd.units[i].prev = -1
+				rd.order = append(rd.order, i)
+			}
+			got := false
+			picks := rd.pick(extractSentences, perPassageQuotes)
+			for _, pk := range picks {
+				got = got || pk.u == len(restating)
+			}
+			if got != tc.want {
+				t.Errorf("quoted the answer sentence: %v, want %v (picks %v)", got, tc.want, picks)
+			}
+			if len(picks) > extractSentences {
+				t.Errorf("%d quotes, at most %d allowed", len(picks), extractSentences)
+			}
+		})
+	}
+}
