@@ -74,6 +74,27 @@ var metaWords = func() map[string]bool {
 	return m
 }()
 
+// fillers are the placeholders of questions typed in chat ("what banned
+// stuff was she said to have had", "the bloke who threw it"): written in
+// lower case they name nothing a passage must hold, and count as meta
+// words. Capitalised they may be a name ("Guy Ritchie").
+var fillers = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields("stuff thing things guy guys bloke blokes chap chaps fella fellas dude dudes actually apparently basically exactly really") {
+		m[english.Stem(w, true)] = true
+	}
+	return m
+}()
+
+// isMeta reports whether a question word is about the articles or a
+// filler rather than content.
+func isMeta(term, surface string) bool {
+	if metaWords[term] {
+		return true
+	}
+	return fillers[term] && surface == strings.ToLower(surface)
+}
+
 // shorthands are forms a user types for what articles spell out.
 var shorthands = map[string][]string{
 	"q1": {"first", "quarter"}, "q2": {"second", "quarter"}, "q3": {"third", "quarter"},
@@ -96,7 +117,7 @@ func (ix *Index) analyze(s *snapshot, query string) *queryInfo {
 			continue
 		}
 		seen[w.Term] = true
-		qw := qword{surface: w.Surface, term: w.Term, df: s.kw.df(w.Term), meta: metaWords[w.Term]}
+		qw := qword{surface: w.Surface, term: w.Term, df: s.kw.df(w.Term), meta: isMeta(w.Term, w.Surface)}
 		qw.idf = s.kw.idf(w.Term)
 		if qw.df > 0 && !qw.meta {
 			known = append(known, qw.idf)

@@ -61,3 +61,31 @@ func TestYears(t *testing.T) {
 		t.Errorf("Present(dated) = %d, want 2017", got)
 	}
 }
+
+// TestMetaAndFillerWords checks which question words count as no content:
+// words about the articles, and chat fillers written in lower case ("the
+// bloke who", "what stuff"), but not a capitalised filler, which may be a
+// name ("Guy Ritchie").
+func TestMetaAndFillerWords(t *testing.T) {
+	ix := openTest(t, t.TempDir(), nil)
+	tests := []struct {
+		query string
+		meta  map[string]bool // surface word → want Meta
+	}{
+		{"what did the article say the bloke threw?", map[string]bool{"article": true, "bloke": true, "threw": false}},
+		{"what banned stuff was in her sample?", map[string]bool{"stuff": true, "banned": false, "sample": false}},
+		{"which film did Guy Ritchie direct?", map[string]bool{"Guy": false, "Ritchie": false, "film": false}},
+		{"the guy who actually sold the things", map[string]bool{"guy": true, "actually": true, "things": true, "sold": false}},
+	}
+	for _, tc := range tests {
+		got := map[string]bool{}
+		for _, qt := range ix.Analyze(tc.query) {
+			got[qt.Word] = qt.Meta
+		}
+		for w, want := range tc.meta {
+			if m, ok := got[w]; !ok || m != want {
+				t.Errorf("%q: %q meta=%v (analysed: %v), want %v", tc.query, w, m, ok, want)
+			}
+		}
+	}
+}
