@@ -57,6 +57,12 @@ var askRules = []struct {
 	{regexp.MustCompile(`\bcalled\b|\bthe name of\b|\bwhat('s| is| was) the name\b|` + clause + `which\b|\bwhat (game|film|movie|show|album|song|book|play|drug|substance|treatment|style|product|model|town|city|country|place|plant|factory|studio|stadium)\b`), askName},
 }
 
+// personRE matches a question that asks for a person, not an organisation.
+var personRE = regexp.MustCompile(clause + `who(m|se|'s|’s)?\b|\b(which|what) (player|manager|coach|man|woman|person|singer|actor|actress|director|minister|leader|politician|boss|chief|captain|striker|winner)\b`)
+
+// asksPerson reports whether the question asks for a person.
+func asksPerson(question string) bool { return personRE.MatchString(strings.ToLower(question)) }
+
 // askTypeOf detects the answer type of a question.
 func askTypeOf(question string) answerType {
 	q := strings.ToLower(question)

@@ -79,6 +79,10 @@ const preferredRead = 0.1
 // carried from the turn before).
 func (e *Engine) read(question, query string, context map[string]bool, prefer []string, passages []retrieval.Result) *reading {
 	rd := &reading{kind: askTypeOf(question)}
+	var like func(string) float64
+	if rd.kind == askPerson && asksPerson(question) {
+		like = e.personLike()
+	}
 	qterms := e.r.Analyze(query)
 	for i := range qterms {
 		if context[qterms[i].Term] {
@@ -191,10 +195,10 @@ func (e *Engine) read(question, query string, context map[string]bool, prefer []
 		if rd.typed() && total > 0 {
 			// The decline evidence wants the corpus-wide measure; the
 			// choice among sentences the local one.
-			if sp := bestSpan(u.text, rd.kind, qset, total, termsOf); sp > rd.answer && inTop[rd.passages[u.p].ArticleID] {
+			if sp := bestSpan(u.text, rd.kind, like, qset, total, termsOf); sp > rd.answer && inTop[rd.passages[u.p].ArticleID] {
 				rd.answer = sp
 			}
-			u.span = bestSpan(u.text, rd.kind, lset, ltotal, termsOf)
+			u.span = bestSpan(u.text, rd.kind, like, lset, ltotal, termsOf)
 		}
 	}
 	titleTerms := map[string][]string{}
@@ -317,8 +321,13 @@ func (rd *reading) addUnits(e *Engine, p int, neighbour bool) {
 // the question doesn't already hold, supported by the question's words
 // within a few words of them. 0 when there is none; else 0.4 for a span
 // alone, up to 1 with every question word beside it.
-func bestSpan(text string, kind answerType, qset map[string]float64, total float64, termsOf func(string) []string) float64 {
+func bestSpan(text string, kind answerType, like func(string) float64, qset map[string]float64, total float64, termsOf func(string) []string) float64 {
 	spans := findSpans(text, kind)
+	if like != nil {
+		for i := range spans {
+			spans[i].spec *= like(text[spans[i].start:spans[i].end])
+		}
+	}
 	if len(spans) == 0 {
 		return 0
 	}
@@ -371,6 +380,44 @@ func bestSpan(text string, kind answerType, qset map[string]float64, total float
 		best = max(best, sp.spec*(0.4+0.6*min(1, sum/total)))
 	}
 	return best
+}
+
+// personLike returns how much a name span looks like a person's name, in
+// (0, 1]: people's names are not ordinary words ("Alyona Bondarenko"),
+// while the capitalised words that are ("Indian", "Open", "Cup", "League")
+// and acronyms ("WTA") name nations, events and organisations. A name of
+// ordinary words only counts half.
+func (e *Engine) personLike() func(string) float64 {
+	cache := map[string]bool{}
+	ordinary := func(w string) bool {
+		o, ok := cache[w]
+		if !ok {
+			terms := e.r.Analyze(w)
+			o = len(terms) == 0 || terms[0].Vocabulary
+			cache[w] = o
+		}
+		return o
+	}
+	return func(name string) float64 {
+		n, people := 0, 0
+		for _, tk := range tokenize(name) {
+			w := tk.text
+			if nameParticles[strings.ToLower(w)] {
+				continue
+			}
+			n++
+			if utf8.RuneCountInString(w) > 1 && strings.ToUpper(w) == w {
+				continue // an acronym
+			}
+			if !ordinary(w) {
+				people++
+			}
+		}
+		if n == 0 {
+			return 1
+		}
+		return 0.5 + 0.5*float64(people)/float64(n)
+	}
 }
 
 // yearFit is +1 when a sentence names an asked year, -1 when it names

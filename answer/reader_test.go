@@ -45,3 +45,41 @@ func TestPickQuotesTheBestAnswerInContext(t *testing.T) {
 		})
 	}
 }
+
+// TestPersonLike checks how much a name looks like a person's, which
+// weighs the answers to a "who" question: people's names are not words of
+// the dictionary, acronyms and capitalised ordinary words name
+// organisations and events.
+func TestPersonLike(t *testing.T) {
+	eng, err := New(seedIndex(t, nil), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	like := eng.personLike()
+	tests := []struct {
+		name string
+		want float64
+	}{
+		{"Alyona Bondarenko", 1},
+		{"Antonio Lopez", 1},
+		{"WTA", 0.5},
+		{"Champions League", 0.5},
+		{"Bank of England", 0.75},
+		{"Gordon Brown", 0.75},
+	}
+	for _, tc := range tests {
+		if got := like(tc.name); got != tc.want {
+			t.Errorf("personLike(%q) = %.2f, want %.2f", tc.name, got, tc.want)
+		}
+	}
+	for _, q := range []string{"who did sania mirza beat in the final?", "which player scored?", "whose car was it?"} {
+		if askTypeOf(q) != askPerson || !asksPerson(q) {
+			t.Errorf("%q: type %v, person %v: want a question for a person", q, askTypeOf(q), asksPerson(q))
+		}
+	}
+	for _, q := range []string{"which company installed the lifts?", "which band played first?"} {
+		if askTypeOf(q) != askPerson || asksPerson(q) {
+			t.Errorf("%q: type %v, person %v: want a question for an organisation", q, askTypeOf(q), asksPerson(q))
+		}
+	}
+}
