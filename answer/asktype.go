@@ -57,6 +57,21 @@ var askRules = []struct {
 	{regexp.MustCompile(`\bcalled\b|\bthe name of\b|\bwhat('s| is| was) the name\b|` + clause + `which\b|\bwhat (game|film|movie|show|album|song|book|play|drug|substance|treatment|style|product|model|town|city|country|place|plant|factory|studio|stadium)\b`), askName},
 }
 
+// pastRE and lookingAheadRE tell a question about what happened ("how
+// much did it go for") from one about what was expected ("how much is it
+// expected to fetch", "what did they say it would cost").
+var (
+	pastRE         = regexp.MustCompile(`\b(did|was|were|had)\b`)
+	lookingAheadRE = regexp.MustCompile(`\b(will|would|going to|expect|expected|expects|predict|predicted|forecast|estimate|estimated|plan|planned|plans|hope|hoped|want|wanted|say|said|think|thought|claim|claimed|reckon|offer|offering|offered|bid|due|set to)\b`)
+)
+
+// asksWhatHappened reports whether a question asks about what happened,
+// in the past tense, rather than what was expected or said.
+func asksWhatHappened(question string) bool {
+	q := strings.ToLower(question)
+	return pastRE.MatchString(q) && !lookingAheadRE.MatchString(q)
+}
+
 // personRE matches a question that asks for a person, not an organisation.
 var personRE = regexp.MustCompile(clause + `who(m|se|'s|’s)?\b|\b(which|what) (player|manager|coach|man|woman|person|singer|actor|actress|director|minister|leader|politician|boss|chief|captain|striker|winner)\b`)
 

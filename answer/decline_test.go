@@ -176,3 +176,45 @@ func TestAnswerSpanFromAnotherStory(t *testing.T) {
 		t.Errorf("the story that gives the age: declined=%v: %s", res.Declined, res.Text)
 	}
 }
+
+// TestExpectedIsNotPaid checks that a question about what an amount came
+// to ("how much did it go for") is not answered by what it was expected
+// to come to, while the question about the estimate is, and so is the
+// question when the article reports the sale.
+func TestExpectedIsNotPaid(t *testing.T) {
+	estimate := map[string]string{"guitar.txt": "Quarryman's guitar heads auction\n\n" +
+		"A guitar belonging to the folk singer Elias Quarryman is expected to fetch up to $2m (£1.1m) at an auction of folk memorabilia next month.\n\n" +
+		"The auction will also offer handwritten lyrics and a stage jacket.\n"}
+	sold := map[string]string{"guitar.txt": "Quarryman's guitar sold\n\n" +
+		"A guitar belonging to the folk singer Elias Quarryman went for $1.6m (£0.9m) at an auction of folk memorabilia on Friday.\n\n" +
+		"The auction also sold handwritten lyrics and a stage jacket.\n"}
+	tests := []struct {
+		name     string
+		articles map[string]string
+		question string
+		want     string // "" for a decline
+	}{
+		{"the price asked of an estimate", estimate, "how much did elias quarryman's guitar go for at the auction?", ""},
+		{"the estimate asked of an estimate", estimate, "how much is elias quarryman's guitar expected to fetch at the auction?", "$2m"},
+		{"the price asked of a sale", sold, "how much did elias quarryman's guitar go for at the auction?", "$1.6m"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			eng, err := New(seedIndex(t, tc.articles), Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			eng.model.Threshold = 0 // the soft model answers everything: only the rule declines
+			res, err := eng.Answer(context.Background(), Question{Text: tc.question}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.want == "" && !res.Declined {
+				t.Errorf("answered (answer span %.2f): %s", res.Evidence.Answer, res.Text)
+			}
+			if tc.want != "" && (res.Declined || !strings.Contains(res.Text, tc.want)) {
+				t.Errorf("declined=%v, want %q: %s", res.Declined, tc.want, res.Text)
+			}
+		})
+	}
+}

@@ -79,6 +79,7 @@ const preferredRead = 0.1
 // carried from the turn before).
 func (e *Engine) read(question, query string, context map[string]bool, prefer []string, passages []retrieval.Result) *reading {
 	rd := &reading{kind: askTypeOf(question)}
+	happened := (rd.kind == askMoney || rd.kind == askNumber) && asksWhatHappened(question)
 	var like func(string) float64
 	if rd.kind == askPerson && asksPerson(question) {
 		like = e.personLike()
@@ -195,10 +196,10 @@ func (e *Engine) read(question, query string, context map[string]bool, prefer []
 		if rd.typed() && total > 0 {
 			// The decline evidence wants the corpus-wide measure; the
 			// choice among sentences the local one.
-			if sp := bestSpan(u.text, rd.kind, like, qset, total, termsOf); sp > rd.answer && inTop[rd.passages[u.p].ArticleID] {
+			if sp := bestSpan(u.text, rd.kind, like, happened, qset, total, termsOf); sp > rd.answer && inTop[rd.passages[u.p].ArticleID] {
 				rd.answer = sp
 			}
-			u.span = bestSpan(u.text, rd.kind, like, lset, ltotal, termsOf)
+			u.span = bestSpan(u.text, rd.kind, like, happened, lset, ltotal, termsOf)
 		}
 	}
 	titleTerms := map[string][]string{}
@@ -321,8 +322,13 @@ func (rd *reading) addUnits(e *Engine, p int, neighbour bool) {
 // the question doesn't already hold, supported by the question's words
 // within a few words of them. 0 when there is none; else 0.4 for a span
 // alone, up to 1 with every question word beside it.
-func bestSpan(text string, kind answerType, like func(string) float64, qset map[string]float64, total float64, termsOf func(string) []string) float64 {
+func bestSpan(text string, kind answerType, like func(string) float64, happened bool, qset map[string]float64, total float64, termsOf func(string) []string) float64 {
 	spans := findSpans(text, kind)
+	if happened {
+		// A question about what was paid or counted is not answered by
+		// what was expected.
+		spans = slices.DeleteFunc(spans, func(sp span) bool { return hedged(text, sp.start) })
+	}
 	if like != nil {
 		for i := range spans {
 			spans[i].spec *= like(text[spans[i].start:spans[i].end])

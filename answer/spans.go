@@ -55,6 +55,16 @@ var (
 	quoteSpan = regexp.MustCompile(`“[^”]{3,}”|"[^"]{3,}"|‘[^’]{8,}’`)
 )
 
+// hedgeRE ends the text before an amount that was expected, not paid:
+// "expected to fetch up to $1m", "could cost £5bn".
+var hedgeRE = regexp.MustCompile(`(?i)\b(?:expected|expects|set|due|likely|forecast|predicted|projected|estimated|hopes?|aims?|aiming|plans?|planning|could|would|will|may|might|to fetch|estimate[sd]?|valued? at)\b[^.;:!?]{0,30}$`)
+
+// hedged reports whether the span starting at start is an amount expected
+// rather than one that was paid or counted.
+func hedged(sentence string, start int) bool {
+	return hedgeRE.MatchString(sentence[:start])
+}
+
 // findSpans returns the spans of sentence that could answer a question of
 // type t.
 func findSpans(sentence string, t answerType) []span {
