@@ -3,6 +3,7 @@ package answer
 import (
 	"regexp"
 	"strings"
+	"unicode"
 )
 
 // answerType is what kind of thing a question asks for: the reader looks
@@ -71,6 +72,57 @@ func asksWhatHappened(question string) bool {
 	q := strings.ToLower(question)
 	return pastRE.MatchString(q) && !lookingAheadRE.MatchString(q)
 }
+
+// whRE finds a question word opening a clause; "when" asks only with an
+// auxiliary after it ("when the wage rise came out, what did ..." is
+// context, "when's the auction" a question).
+var whRE = regexp.MustCompile(`(?:^|[-–,;:?.!(]\s*)(?:who|whom|whose|what|which|where|why|how|when\s*` + aux + `)\b`)
+
+// clauseEnd ends the clause a question word opens: its question mark, or
+// a dash before a remark ("- heard it's shutting").
+var clauseEnd = regexp.MustCompile(`\?|\s[-–]\s`)
+
+// questionClause returns the part of a question that asks, when the rest
+// describes what it is about: "the nebraska guy selling ad space on his
+// forehead - what's he going to spend the money on?" asks "what's he
+// going to spend the money on?"; the description picks the story out,
+// and the clause what is wanted of it. It returns "" when the question
+// asks in one piece.
+func questionClause(question string) string {
+	q := strings.ToLower(question)
+	for _, loc := range whRE.FindAllStringIndex(q, -1) {
+		start := loc[0]
+		for start < len(q) && !isWordByte(q[start]) {
+			start++
+		}
+		end := len(q)
+		if m := clauseEnd.FindStringIndex(q[start:]); m != nil {
+			end = start + m[0]
+		}
+		clause := strings.TrimSpace(question[start:end])
+		if wordCount(clause) < 2 {
+			continue
+		}
+		if wordCount(question[:start])+wordCount(question[end:]) < 3 {
+			return "" // in one piece, or nearly
+		}
+		return clause
+	}
+	return ""
+}
+
+// wordCount counts the words of s, leaving out punctuation.
+func wordCount(s string) int {
+	n := 0
+	for _, f := range strings.Fields(s) {
+		if strings.IndexFunc(f, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {
+			n++
+		}
+	}
+	return n
+}
+
+func isWordByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
 
 // personRE matches a question that asks for a person, not an organisation.
 var personRE = regexp.MustCompile(clause + `who(m|se|'s|’s)?\b|\b(which|what) (player|manager|coach|man|woman|person|singer|actor|actress|director|minister|leader|politician|boss|chief|captain|striker|winner)\b`)

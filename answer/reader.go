@@ -69,6 +69,11 @@ var referring = []string{"he ", "she ", "it ", "they ", "his ", "her ", "its ", 
 // it names the story, not what is asked about it.
 const carriedWeight = 0.3
 
+// describedWeight is what a word of a question's description counts for
+// in reading, against 1 for the asking clause's own ("the ex-KGB guy who
+// is starving himself near Downing Street - what does he want?").
+const describedWeight = 0.1
+
 // preferredRead is what a sentence of an article the conversation has
 // cited adds to its score: a follow-up asks about the story under
 // discussion.
@@ -88,6 +93,19 @@ func (e *Engine) read(question, query string, context map[string]bool, prefer []
 	for i := range qterms {
 		if context[qterms[i].Term] {
 			qterms[i].Weight *= carriedWeight
+		}
+	}
+	if clause := questionClause(question); clause != "" {
+		// The words describing the story found it; the answer is what the
+		// asking clause wants of it.
+		asking := map[string]bool{}
+		for _, t := range e.r.Terms(clause) {
+			asking[t] = true
+		}
+		for i := range qterms {
+			if !asking[qterms[i].Term] {
+				qterms[i].Weight *= describedWeight
+			}
 		}
 	}
 	total := 0.0
@@ -485,7 +503,7 @@ func (rd *reading) pick(n, perPassage int) []picked {
 		}
 		out = append(out, pk)
 	}
-	if rd.typed() && len(out) > 0 {
+	if rd.typed() && rd.kind != askReason && len(out) > 0 {
 		// The sentence that restates the question often lacks what was
 		// asked, which the next sentences give: make sure the best answer
 		// in context is quoted.

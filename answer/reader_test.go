@@ -1,6 +1,10 @@
 package answer
 
-import "testing"
+import (
+	"context"
+	"strings"
+	"testing"
+)
 
 // TestPickQuotesTheBestAnswerInContext checks the choice of quotes on a
 // reading whose best-scoring sentences restate the question: the sentence
@@ -81,5 +85,48 @@ func TestPersonLike(t *testing.T) {
 		if askTypeOf(q) != askPerson || asksPerson(q) {
 			t.Errorf("%q: type %v, person %v: want a question for an organisation", q, askTypeOf(q), asksPerson(q))
 		}
+	}
+}
+
+// TestQuestionClause checks which part of a question asks, when the rest
+// describes the story it is about.
+func TestQuestionClause(t *testing.T) {
+	tests := []struct{ question, want string }{
+		{"the nebraska guy selling ad space on his forehead on ebay - what's he going to spend the money on?", "what's he going to spend the money on"},
+		{"some australian gamer spent $26,500 on an island that only exists in a game - which game?", "which game"},
+		{"when the minimum wage rise to £5.05 came out, what did michael howard suggest the tories might do?", "what did michael howard suggest the tories might do"},
+		{"what's the new york studio where lennon spent his last hours called? heard it's shutting", "what's the new york studio where lennon spent his last hours called"},
+		{"the ex-KGB guy who spied for MI6 - what does he want?", "what does he want"},
+		{"who is the chief executive of BP?", ""},
+		{"when's the auction with charlie parker's sax?", ""},
+		{"how many texts did people in the UK send in 2004?", ""},
+		{"Kuznetsova - what drug?", ""}, // the rest is too short to be a description
+	}
+	for _, tc := range tests {
+		if got := questionClause(tc.question); got != tc.want {
+			t.Errorf("questionClause(%q) = %q, want %q", tc.question, got, tc.want)
+		}
+	}
+}
+
+// TestDescriptionFindsAsksDoesNot checks that in a question typed as a
+// description of the story and then the question ("the guy who ... - what
+// is he going to spend the money on?"), the answer is what the asking
+// clause wants, not the sentences that repeat the description.
+func TestDescriptionFindsAsksDoesNot(t *testing.T) {
+	eng, err := New(seedIndex(t, map[string]string{"forehead.txt": "Man auctions ad space on forehead\n\n" +
+		"A 20-year-old man from Tallowmere is selling advertising space on his forehead to the highest bidder on an auction website.\n\n" +
+		"Brannock Ferris, from Tallowmere, said the winner of the auction would have a temporary logo painted on his forehead for thirty days. " +
+		"The bidding on the forehead advertising space has reached several thousand pounds so far. " +
+		"He said he would use the money to pay for college, where he plans to study furniture design.\n"}), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.Answer(context.Background(), Question{Text: "the tallowmere guy selling advertising space on his forehead on an auction site - what's he going to spend the money on?"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Declined || !strings.Contains(res.Text, "pay for college") {
+		t.Errorf("declined=%v, want the sentence on what the money is for:\n%s", res.Declined, res.Text)
 	}
 }
