@@ -125,8 +125,17 @@ func (e *Engine) evidence(query string, exempt map[string]bool, passages []retri
 		}
 		content++
 		total += t.Weight
+		// A derivation or synonym the top articles hold says the word
+		// otherwise ("lobbies" for "lobbyists"), for as much as it counts
+		// in retrieval.
+		said := 0.0
+		for _, a := range t.Alternatives {
+			if len(a.Terms) == 1 && inTop(a.Terms[0]) {
+				said = max(said, a.Weight)
+			}
+		}
 		if !t.Known {
-			unknown += rarity(t)
+			unknown += rarity(t) * (1 - said)
 		}
 		if exempt[t.Term] {
 			continue
@@ -150,6 +159,8 @@ func (e *Engine) evidence(query string, exempt map[string]bool, passages []retri
 			continue
 		}
 		switch {
+		case said >= derivedWeight:
+			// Written otherwise, but the same word ("French", "France").
 		case hasDigit(t.Term), !t.Vocabulary:
 			// A number or a name: the closest articles are about
 			// something else, or the corpus doesn't know it at all.
@@ -159,7 +170,7 @@ func (e *Engine) evidence(query string, exempt map[string]bool, passages []retri
 			// the more common it is in English the less its absence
 			// says ("think" from a handful of articles, against
 			// "octopus").
-			r := rarity(t)
+			r := rarity(t) * (1 - said)
 			missingWeight += t.Weight * r
 			if r >= 0.5 {
 				ev.MissingWords = append(ev.MissingWords, t.Word)
@@ -183,6 +194,11 @@ func (e *Engine) evidence(query string, exempt map[string]bool, passages []retri
 	ev.LaterYear = laterYear(e.r, query, own, top)
 	return ev
 }
+
+// derivedWeight is the weight of a derivation among a query word's
+// alternatives (retrieval's familyWeight): one the articles hold stands
+// for the word.
+const derivedWeight = 0.8
 
 // rarity is how much a query word the articles lack says about them, from
 // 0 to 1: 1 for a name or a number, and for an ordinary word less the more

@@ -208,7 +208,15 @@ func (ix *Index) alternatives(folded, term string) []Alternative {
 	// Derivations are of the word as written ("french" ~ "france"; the
 	// stemmer joins the inflections of each side), synonyms of its
 	// dictionary form: "fired" looks up "fire".
-	for _, f := range ix.lex.Family(folded) {
+	family := ix.lex.Family(folded)
+	if len(family) == 0 {
+		// An inflection the table doesn't list ("lobbyists"): its
+		// dictionary form's ("lobbyist" ~ "lobby").
+		for _, lemma := range ix.lex.Lemmas(folded) {
+			family = append(family, ix.lex.Family(lemma)...)
+		}
+	}
+	for _, f := range family {
 		add(f, familyWeight)
 	}
 	for _, lemma := range ix.lex.Lemmas(folded) {
