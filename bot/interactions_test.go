@@ -358,7 +358,16 @@ func TestServeHTTPInteractions(t *testing.T) {
 				}
 			}
 		}
-		if n := strings.Count(b.logs.String(), "msg=interaction "); n != 1 {
+		// The /ask's log line is written once its answer is complete,
+		// which may be just after the reply the subtest above saw.
+		n := 0
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			n = strings.Count(b.logs.String(), "msg=interaction ")
+			if n > 0 || time.Now().After(deadline) {
+				break
+			}
+		}
+		if n != 1 {
 			t.Errorf("%d interactions logged, want only the one /ask:\n%s", n, b.logs)
 		}
 	})
