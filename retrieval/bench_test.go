@@ -301,7 +301,7 @@ func syntheticIndex(b *testing.B, n int) *Index {
 		for j := range v {
 			v[j] = float32(rng.NormFloat64())
 		}
-		normalize(v)
+		Normalize(v)
 		aid := fmt.Sprintf("synthetic/%07d", i)
 		ps[i] = livePassage{storedPassage: storedPassage{Passage: Passage{ID: aid + "#1", ArticleID: aid, Title: aid, Ordinal: 1, Text: "synthetic"}, Terms: countTerms(terms)}, vec: v}
 	}

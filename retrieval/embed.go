@@ -212,12 +212,14 @@ func (e *LocalEmbedder) WordsVector(words []text.Word, weight func(term string) 
 		}
 		v[idx] += val
 	}
-	normalize(v)
+	Normalize(v)
 	return v
 }
 
-// normalize scales v to unit length in place; a zero vector stays zero.
-func normalize(v []float32) {
+// Normalize scales v to unit length in place; a zero vector stays zero.
+// Embedders built on this package (retrieval/lsa) use it, so that the
+// halves of a combined vector are normalised alike.
+func Normalize(v []float32) {
 	var sum float64
 	for _, x := range v {
 		sum += float64(x) * float64(x)

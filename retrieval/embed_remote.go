@@ -64,7 +64,7 @@ func (e *RemoteEmbedder) Embed(ctx context.Context, texts []string) ([][]float32
 		if len(v) != e.dim {
 			return nil, fmt.Errorf("embeddings endpoint returned %d dims, earlier %d", len(v), e.dim)
 		}
-		normalize(v)
+		Normalize(v)
 	}
 	return vecs, nil
 }

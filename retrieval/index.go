@@ -583,7 +583,7 @@ func shareable(vec []float32) {
 	if chromemNormalized(vec) {
 		return
 	}
-	normalize(vec)
+	Normalize(vec)
 	if chromemNormalized(vec) {
 		return
 	}

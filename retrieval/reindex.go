@@ -249,7 +249,7 @@ func (s *snapshot) appendKept(dst []livePassage, id string) []livePassage {
 // usableVector returns v normalised, or a fixed unit vector when v is zero
 // (a passage with no content words): chromem-go would divide by zero.
 func usableVector(v []float32) []float32 {
-	normalize(v)
+	Normalize(v)
 	for _, x := range v {
 		if x != 0 {
 			return v

@@ -81,7 +81,7 @@ func randomUnitVectors(rng *rand.Rand, n, dim int) []float32 {
 		vecs[i] = float32(rng.NormFloat64())
 	}
 	for i := 0; i < n; i++ {
-		normalize(vecs[i*dim : (i+1)*dim])
+		Normalize(vecs[i*dim : (i+1)*dim])
 	}
 	return vecs
 }

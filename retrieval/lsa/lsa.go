@@ -189,7 +189,7 @@ func Train(ctx context.Context, texts []string, opts Options) (*Model, error) {
 		for j := 0; j < dim; j++ {
 			row[j] = float32(u.At(i, j) * math.Pow(sigma[j], opts.Alpha))
 		}
-		normalize(row)
+		retrieval.Normalize(row)
 	}
 	model := &Model{terms: terms, index: index, idf: idf, vecs: vecs, dim: dim, mean: make([]float32, dim)}
 	// The mean text vector: all texts share a large component (sums of
@@ -203,7 +203,7 @@ func Train(ctx context.Context, texts []string, opts Options) (*Model, error) {
 		if !model.addText(v, d) {
 			continue
 		}
-		normalize(v)
+		retrieval.Normalize(v)
 		for j, x := range v {
 			sum[j] += float64(x)
 		}
@@ -863,38 +863,21 @@ func (e *Embedder) vectorWords(words []text.Word) []float32 {
 	}
 	if !e.model.addText(l, terms) {
 		// No word of the model: the hashing half alone.
-		normalize(v)
+		retrieval.Normalize(v)
 		return v
 	}
 	if e.center {
-		normalize(l)
+		retrieval.Normalize(l)
 		for j, m := range e.model.mean {
 			l[j] -= m
 		}
 	}
-	normalize(l)
+	retrieval.Normalize(l)
 	for j := range l {
 		l[j] *= e.wLSA
 	}
-	normalize(v)
+	retrieval.Normalize(v)
 	return v
-}
-
-// normalize scales v to unit length in place; a zero vector stays zero.
-// It is the same arithmetic as the hashing half's, so both halves of a
-// vector are normalised alike.
-func normalize(v []float32) {
-	var sum float64
-	for _, x := range v {
-		sum += float64(x) * float64(x)
-	}
-	if sum == 0 {
-		return
-	}
-	inv := float32(1 / math.Sqrt(sum))
-	for i := range v {
-		v[i] *= inv
-	}
 }
 
 // dot is the dot product of two word vectors of one model.
