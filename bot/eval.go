@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -30,12 +31,27 @@ type evalQuestion struct {
 // readQuestions parses a JSON Lines question file, naming the line of any
 // malformed entry.
 func readQuestions(path string) ([]evalQuestion, error) {
+	return readJSONLines(path, "question", func(line int, q *evalQuestion) error {
+		if strings.TrimSpace(q.Question) == "" {
+			return errors.New("question is empty")
+		}
+		if q.ID == "" {
+			q.ID = fmt.Sprintf("line%d", line)
+		}
+		return nil
+	})
+}
+
+// readJSONLines parses a JSON Lines file of what entries (blank lines
+// skipped, unknown fields refused), checking each with check; errors name
+// the file and the line.
+func readJSONLines[T any](path, what string, check func(line int, v *T) error) ([]T, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("questions: %w", err)
 	}
 	defer f.Close()
-	var qs []evalQuestion
+	var out []T
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64*1024), 4<<20)
 	line := 0
@@ -45,27 +61,24 @@ func readQuestions(path string) ([]evalQuestion, error) {
 		if text == "" {
 			continue
 		}
-		var q evalQuestion
+		var v T
 		dec := json.NewDecoder(strings.NewReader(text))
 		dec.DisallowUnknownFields()
-		if err := dec.Decode(&q); err != nil {
-			return nil, fmt.Errorf("%s:%d: malformed question: %v", path, line, err)
+		if err := dec.Decode(&v); err != nil {
+			return nil, fmt.Errorf("%s:%d: malformed %s: %v", path, line, what, err)
 		}
-		if strings.TrimSpace(q.Question) == "" {
-			return nil, fmt.Errorf("%s:%d: question is empty", path, line)
+		if err := check(line, &v); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
 		}
-		if q.ID == "" {
-			q.ID = fmt.Sprintf("line%d", line)
-		}
-		qs = append(qs, q)
+		out = append(out, v)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("%s:%d: %w", path, line+1, err)
 	}
-	if len(qs) == 0 {
-		return nil, fmt.Errorf("%s: no questions", path)
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no %ss", path, what)
 	}
-	return qs, nil
+	return out, nil
 }
 
 // evalMetrics is what `bot eval -json` prints: exactly these keys.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -67,29 +68,9 @@ func isMultiTurn(path string) (bool, error) {
 // readConversations parses a multi-turn question file, naming the line of
 // any malformed entry.
 func readConversations(path string) ([]evalConversation, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("questions: %w", err)
-	}
-	defer f.Close()
-	var convs []evalConversation
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 4<<20)
-	line := 0
-	for sc.Scan() {
-		line++
-		text := strings.TrimSpace(sc.Text())
-		if text == "" {
-			continue
-		}
-		var c evalConversation
-		dec := json.NewDecoder(strings.NewReader(text))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&c); err != nil {
-			return nil, fmt.Errorf("%s:%d: malformed conversation: %v", path, line, err)
-		}
+	return readJSONLines(path, "conversation", func(line int, c *evalConversation) error {
 		if len(c.Turns) == 0 {
-			return nil, fmt.Errorf("%s:%d: conversation has no turns", path, line)
+			return errors.New("conversation has no turns")
 		}
 		if c.ID == "" {
 			c.ID = fmt.Sprintf("line%d", line)
@@ -97,21 +78,14 @@ func readConversations(path string) ([]evalConversation, error) {
 		for k := range c.Turns {
 			t := &c.Turns[k]
 			if strings.TrimSpace(t.Question) == "" {
-				return nil, fmt.Errorf("%s:%d: turn %d: question is empty", path, line, k+1)
+				return fmt.Errorf("turn %d: question is empty", k+1)
 			}
 			if t.ID == "" {
 				t.ID = fmt.Sprintf("%s#%d", c.ID, k+1)
 			}
 		}
-		convs = append(convs, c)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s:%d: %w", path, line+1, err)
-	}
-	if len(convs) == 0 {
-		return nil, fmt.Errorf("%s: no conversations", path)
-	}
-	return convs, nil
+		return nil
+	})
 }
 
 // evalTurnsMetrics is what `bot eval -json` prints for a multi-turn file:
