@@ -62,26 +62,11 @@ func (r *Router) handleAsk(ctx context.Context, x *exchange) error {
 		return err
 	}
 	private := optBool(x.i, optPrivate)
-	tk, wait := r.admitAsk(ctx, x.trace.user)
-	switch {
-	case wait > 0:
-		x.trace.setOutcome("cooldown")
-		x.refuse(ctx, cooldownText(wait))
-		return nil
-	case tk == nil:
-		x.trace.setOutcome("busy")
-		x.refuse(ctx, busyText)
-		return nil
+	tk, err := r.admitAndQueue(ctx, x, func(ctx context.Context) error { return x.deferReply(ctx, private) })
+	if tk == nil {
+		return err
 	}
 	defer tk.release()
-	if err := x.deferReply(ctx, private); err != nil {
-		return err
-	}
-	queued := time.Now()
-	if err := tk.acquire(ctx); err != nil {
-		return err
-	}
-	x.trace.stage("queue", time.Since(queued))
 	msgs, err := r.streamAnswer(ctx, x, q, private, tk.release)
 	if err != nil || len(msgs) == 0 {
 		return err
@@ -93,6 +78,38 @@ func (r *Router) handleAsk(ctx context.Context, x *exchange) error {
 		}
 	}
 	return nil
+}
+
+// admitAndQueue applies /ask's fair use to an interaction that answers a
+// question (/ask, a follow-up, a message check): a refusal (the user's
+// cooldown, a full queue) is sent at once, privately, and a nil ticket
+// returned with a nil error; else ack acknowledges the interaction (its
+// deferral) and the ticket is returned once an answer slot is free, the
+// wait traced as "queue". The caller releases the ticket; on an error it
+// is released already.
+func (r *Router) admitAndQueue(ctx context.Context, x *exchange, ack func(context.Context) error) (*ticket, error) {
+	tk, wait := r.admitAsk(ctx, x.trace.user)
+	switch {
+	case wait > 0:
+		x.trace.setOutcome("cooldown")
+		x.refuse(ctx, cooldownText(wait))
+		return nil, nil
+	case tk == nil:
+		x.trace.setOutcome("busy")
+		x.refuse(ctx, busyText)
+		return nil, nil
+	}
+	if err := ack(ctx); err != nil {
+		tk.release()
+		return nil, err
+	}
+	queued := time.Now()
+	if err := tk.acquire(ctx); err != nil {
+		tk.release()
+		return nil, err
+	}
+	x.trace.stage("queue", time.Since(queued))
+	return tk, nil
 }
 
 // admitAsk decides whether user may ask now: how long until their

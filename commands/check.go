@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"time"
 	"unicode"
 
 	"github.com/bwmarrin/discordgo"
@@ -52,26 +51,11 @@ func (r *Router) handleCheck(ctx context.Context, x *exchange) error {
 	if text == "" {
 		return userErrorf("That message has no text to check against the articles.")
 	}
-	tk, wait := r.admitAsk(ctx, x.trace.user)
-	switch {
-	case wait > 0:
-		x.trace.setOutcome("cooldown")
-		x.refuse(ctx, cooldownText(wait))
-		return nil
-	case tk == nil:
-		x.trace.setOutcome("busy")
-		x.refuse(ctx, busyText)
-		return nil
+	tk, err := r.admitAndQueue(ctx, x, func(ctx context.Context) error { return x.deferReply(ctx, true) })
+	if tk == nil {
+		return err
 	}
 	defer tk.release()
-	if err := x.deferReply(ctx, true); err != nil {
-		return err
-	}
-	queued := time.Now()
-	if err := tk.acquire(ctx); err != nil {
-		return err
-	}
-	x.trace.stage("queue", time.Since(queued))
 	res, err := r.cfg.Checker.Check(ctx, text)
 	if err != nil {
 		return fmt.Errorf("check a message: %w", err)

@@ -122,26 +122,11 @@ func (r *Router) submitFollowUp(ctx context.Context, x *exchange) error {
 	if x.i.Message == nil {
 		return userErrorf("I can't find the answer you are following up; ask again with /ask.")
 	}
-	tk, wait := r.admitAsk(ctx, x.trace.user)
-	switch {
-	case wait > 0:
-		x.trace.setOutcome("cooldown")
-		x.refuse(ctx, cooldownText(wait))
-		return nil
-	case tk == nil:
-		x.trace.setOutcome("busy")
-		x.refuse(ctx, busyText)
-		return nil
+	tk, err := r.admitAndQueue(ctx, x, func(ctx context.Context) error { return x.deferUpdate(ctx) })
+	if tk == nil {
+		return err
 	}
 	defer tk.release()
-	if err := x.deferUpdate(ctx); err != nil {
-		return err
-	}
-	queued := time.Now()
-	if err := tk.acquire(ctx); err != nil {
-		return err
-	}
-	x.trace.stage("queue", time.Since(queued))
 	v, turns, err := r.followUpVenue(ctx, x)
 	if err != nil {
 		return err
