@@ -124,6 +124,17 @@ func wordCount(s string) int {
 
 func isWordByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
 
+// askFormRE matches the words that only say what kind of answer is asked
+// for: an answer to "how old" says "aged 59", not "old"; one to "what year"
+// says "1981", not "year".
+var askFormRE = regexp.MustCompile(`(?i)\b(how|what|which|at what)\s+(old|age|year|month|day|date|time|season)\b`)
+
+// withoutAskForm returns the question without those words, for weighing
+// the evidence that the articles cover it.
+func withoutAskForm(question string) string {
+	return askFormRE.ReplaceAllString(question, "$1")
+}
+
 // personRE matches a question that asks for a person, not an organisation.
 var personRE = regexp.MustCompile(clause + `who(m|se|'s|’s)?\b|\b(which|what) (player|manager|coach|man|woman|person|singer|actor|actress|director|minister|leader|politician|boss|chief|captain|striker|winner)\b`)
 

@@ -241,3 +241,25 @@ func TestWordSaidOtherwise(t *testing.T) {
 		t.Errorf("declined=%v (unknown %.2f, missing %.2f %v): %s", res.Declined, ev.Unknown, ev.MissingSoft, ev.MissingWords, res.Text)
 	}
 }
+
+// TestAskFormIsNoContent checks that the words saying what kind of answer
+// is asked ("how old", "what year") are not counted as words the articles
+// must hold: the answer to "how old is she?" says "aged 61", not "old".
+func TestAskFormIsNoContent(t *testing.T) {
+	eng, err := New(seedIndex(t, map[string]string{"tallis.txt": "Folk singer leaves hospital\n\n" +
+		"The folk singer Mary Tallis, 61, has left hospital after a short illness, her family said.\n\n" +
+		"She recorded eleven albums and toured for thirty years.\n"}), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.Answer(context.Background(), Question{Text: "how old is mary tallis?"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev := res.Evidence; ev.Words != 2 || ev.Window < 0.99 {
+		t.Errorf("content words %d, window coverage %.2f: want mary and tallis, both in the window", ev.Words, ev.Window)
+	}
+	if res.Declined || !strings.Contains(res.Text, "61") {
+		t.Errorf("declined=%v: %s", res.Declined, res.Text)
+	}
+}

@@ -229,7 +229,7 @@ func (e *Engine) Answer(ctx context.Context, q Question, onPartial func(string))
 	if sq.settled {
 		exempt = sq.context
 	}
-	res.Evidence = e.evidence(query, exempt, passages)
+	res.Evidence = e.evidence(withoutAskForm(query), exempt, passages)
 	res.Evidence.Kind = rd.kind.String()
 	if rd.typed() {
 		res.Evidence.Typed = true
