@@ -130,3 +130,31 @@ func TestDescriptionFindsAsksDoesNot(t *testing.T) {
 		t.Errorf("declined=%v, want the sentence on what the money is for:\n%s", res.Declined, res.Text)
 	}
 }
+
+// TestHedged checks which amounts are expected rather than reported.
+func TestHedged(t *testing.T) {
+	tests := []struct {
+		sentence string
+		want     bool
+	}{
+		{"A saxophone is expected to fetch up to $1m at an auction next month.", true},
+		{"The council said the scheme would cost £3m.", true},
+		{"Ministers hope to raise £2bn from the sale.", true},
+		{"An estimated 10,000 people died in the floods.", false},
+		{"The deal, valued at $2bn, was signed on Friday.", false},
+		{"Henry set up two goals and scored a third.", false},
+		{"The guitar sold for $1.6m on Friday.", false},
+	}
+	for _, tc := range tests {
+		sp := findSpans(tc.sentence, askNumber)
+		if len(sp) == 0 {
+			sp = findSpans(tc.sentence, askMoney)
+		}
+		if len(sp) == 0 {
+			t.Fatalf("%q: no amount found", tc.sentence)
+		}
+		if got := hedged(tc.sentence, sp[0].start); got != tc.want {
+			t.Errorf("hedged(%q) = %v, want %v", tc.sentence, got, tc.want)
+		}
+	}
+}

@@ -56,8 +56,10 @@ var (
 )
 
 // hedgeRE ends the text before an amount that was expected, not paid:
-// "expected to fetch up to $1m", "could cost £5bn".
-var hedgeRE = regexp.MustCompile(`(?i)\b(?:expected|expects|set|due|likely|forecast|predicted|projected|estimated|hopes?|aims?|aiming|plans?|planning|could|would|will|may|might|to fetch|estimate[sd]?|valued? at)\b[^.;:!?]{0,30}$`)
+// "expected to fetch up to $1m", "could cost £5bn". An estimate of what
+// happened ("an estimated 10,000 people died", "a deal valued at $2bn") is
+// no hedge: it is what is reported.
+var hedgeRE = regexp.MustCompile(`(?i)\b(?:expected|expects|set to|due to|likely to|forecasts?|forecast to|predicted|predicts|projected|hopes?|aims?|aiming|plans?|planning|could|would|will|may|might|to fetch)\b[^.;:!?]{0,30}$`)
 
 // hedged reports whether the span starting at start is an amount expected
 // rather than one that was paid or counted.
