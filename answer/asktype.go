@@ -86,8 +86,8 @@ var clauseEnd = regexp.MustCompile(`\?|\s[-–]\s`)
 // describes what it is about: "the nebraska guy selling ad space on his
 // forehead - what's he going to spend the money on?" asks "what's he
 // going to spend the money on?"; the description picks the story out,
-// and the clause what is wanted of it. It returns "" when the question
-// asks in one piece.
+// and the clause what is wanted of it. The clause is lower case; it is ""
+// when the question asks in one piece.
 func questionClause(question string) string {
 	q := strings.ToLower(question)
 	for _, loc := range whRE.FindAllStringIndex(q, -1) {
@@ -99,11 +99,13 @@ func questionClause(question string) string {
 		if m := clauseEnd.FindStringIndex(q[start:]); m != nil {
 			end = start + m[0]
 		}
-		clause := strings.TrimSpace(question[start:end])
+		// Offsets are into the lower-cased question, which may differ in
+		// length from the question as typed.
+		clause := strings.TrimSpace(q[start:end])
 		if wordCount(clause) < 2 {
 			continue
 		}
-		if wordCount(question[:start])+wordCount(question[end:]) < 3 {
+		if wordCount(q[:start])+wordCount(q[end:]) < 3 {
 			return "" // in one piece, or nearly
 		}
 		return clause

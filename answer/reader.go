@@ -518,6 +518,9 @@ func (rd *reading) pick(n, perPassage int) []picked {
 		}
 		if bi >= 0 && !chosen[bi] && !nearDuplicate(wordSet(rd.units[bi].text), quoted) {
 			pk := picked{u: bi, context: -1}
+			if u := rd.units[bi]; u.refers && u.prev >= 0 && !chosen[u.prev] {
+				pk.context = u.prev
+			}
 			if len(out) == n {
 				out[n-1] = pk
 			} else {

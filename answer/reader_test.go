@@ -97,6 +97,7 @@ func TestQuestionClause(t *testing.T) {
 		{"when the minimum wage rise to £5.05 came out, what did michael howard suggest the tories might do?", "what did michael howard suggest the tories might do"},
 		{"what's the new york studio where lennon spent his last hours called? heard it's shutting", "what's the new york studio where lennon spent his last hours called"},
 		{"the ex-KGB guy who spied for MI6 - what does he want?", "what does he want"},
+		{"İSTANBUL'DAKİ the ex-KGB guy - what does he want?", "what does he want"},
 		{"who is the chief executive of BP?", ""},
 		{"when's the auction with charlie parker's sax?", ""},
 		{"how many texts did people in the UK send in 2004?", ""},
