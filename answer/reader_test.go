@@ -159,3 +159,19 @@ func TestHedged(t *testing.T) {
 		}
 	}
 }
+
+// FuzzQuestionClause checks that finding the asking clause of any text
+// never fails and returns a part of the question.
+func FuzzQuestionClause(f *testing.F) {
+	for _, s := range []string{"the nebraska guy - what's he going to spend the money on?", "İSTANBUL - who is it?", "when the x came out, what did y say?", "¿qué?", "- - ?"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		c := questionClause(q)
+		if c != "" && !strings.Contains(strings.ToLower(q), c) {
+			t.Errorf("questionClause(%q) = %q, not part of the question", q, c)
+		}
+		_ = askTypeOf(q)
+		_ = withoutAskForm(q)
+	})
+}
