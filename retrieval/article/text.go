@@ -90,7 +90,8 @@ func unquote(v string) string {
 		switch {
 		case v[0] == '"' && v[len(v)-1] == '"':
 			if u, err := strconv.Unquote(v); err == nil {
-				return u
+				// An escape may spell bytes that are no UTF-8 ("\200").
+				return strings.ToValidUTF8(u, "\uFFFD")
 			}
 			return v[1 : len(v)-1]
 		case v[0] == '\'' && v[len(v)-1] == '\'':
