@@ -263,3 +263,28 @@ func TestAskFormIsNoContent(t *testing.T) {
 		t.Errorf("declined=%v: %s", res.Declined, res.Text)
 	}
 }
+
+// TestAnswerSpanInTheBestRankedArticle checks that the article retrieval
+// ranks first is always read for the decline's answer span, even when
+// another covers more of the question's words ("pulled in record crowds"
+// covers "pull in" better than "earned" does).
+func TestAnswerSpanInTheBestRankedArticle(t *testing.T) {
+	ix := seedIndex(t, map[string]string{
+		"earner.txt": "Quarryman crowned top folk earner\n\n" +
+			"Elias Quarryman earned more than any other folk singer in 2004, taking $5.2m (£2.8m) from his tours and records, a magazine says.\n",
+		"crowds.txt": "Festival crowds\n\n" +
+			"In 2004 the Tallowmere festival pulled in record crowds for Quarryman's set, the organisers said.\n",
+	})
+	eng, err := New(ix, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := "how much did quarryman pull in during 2004?"
+	ranked := []retrieval.Result{
+		{Passage: ix.ArticlePassages("earner")[0], Coverage: 0.5},
+		{Passage: ix.ArticlePassages("crowds")[0], Coverage: 0.9},
+	}
+	if rd := eng.read(q, q, nil, nil, ranked); rd.answer == 0 {
+		t.Errorf("no answer span found in the best-ranked article %q", ranked[0].Text)
+	}
+}

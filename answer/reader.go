@@ -177,8 +177,10 @@ func (e *Engine) read(question, query string, context map[string]bool, prefer []
 	for _, p := range top {
 		bestCov = max(bestCov, p.Coverage)
 	}
-	for _, p := range top {
-		if p.Coverage >= answerArticleShare*bestCov {
+	for i, p := range top {
+		// The best-ranked article, and those covering nearly as much of
+		// the question as the best-covering one.
+		if i == 0 || p.Coverage >= answerArticleShare*bestCov {
 			inTop[p.ArticleID] = true
 		}
 	}
