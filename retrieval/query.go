@@ -106,6 +106,7 @@ func (ix *Index) analyze(s *snapshot, query string) *queryInfo {
 	q := &queryInfo{weights: map[string]float64{}}
 	seen := map[string]bool{}
 	var known []float64
+	particleAfter := particles(query)
 	for _, w := range ix.stem.Words(query, true) {
 		if w.Kind == text.Compound {
 			if s.kw.df(w.Term) > 0 {
@@ -127,6 +128,9 @@ func (ix *Index) analyze(s *snapshot, query string) *queryInfo {
 		}
 		folded := text.Fold(w.Surface)
 		qw.alts = append(qw.alts, ix.alternatives(folded, w.Term)...)
+		if p := particleAfter[w.Start]; p != "" {
+			qw.alts = append(qw.alts, ix.phrasalAlternatives(folded, w.Term, p, qw.alts)...)
+		}
 		if ix.lex != nil {
 			qw.tags, qw.vocab = ix.lex.Frequency(folded)
 		}
@@ -224,6 +228,56 @@ func (ix *Index) alternatives(folded, term string) []Alternative {
 			if syn.Weight >= minSynonymWeight {
 				add(syn.Word, synonymWeight*syn.Weight)
 			}
+		}
+	}
+	return out
+}
+
+// particleWords make phrasal verbs with the verb before them ("put in",
+// "step down", "pull in").
+var particleWords = map[string]bool{"in": true, "on": true, "up": true, "out": true, "off": true, "back": true,
+	"down": true, "over": true, "away": true, "for": true, "through": true, "into": true}
+
+// particles maps the offset of each word of query followed by a particle
+// to that particle.
+func particles(query string) map[int]string {
+	toks := text.Scan(query)
+	out := map[int]string{}
+	for k := 0; k+1 < len(toks); k++ {
+		if p := strings.ToLower(toks[k+1].Surface); particleWords[p] {
+			out[toks[k].Start] = p
+		}
+	}
+	return out
+}
+
+// phrasalAlternatives returns the synonyms of a phrasal verb the question
+// writes ("coming back" ~ "return", "step down" ~ "resign", "pull in" ~
+// "earn"), as alternatives of its verb: users type them, articles often
+// say it in one word. have are the verb's alternatives so far.
+func (ix *Index) phrasalAlternatives(folded, stem, particle string, have []Alternative) []Alternative {
+	if ix.lex == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, a := range have {
+		seen[strings.Join(a.Terms, " ")] = true
+	}
+	var out []Alternative
+	// The verb's dictionary forms, the word as typed, and its stem
+	// ("stepped" is "step", which the table's rules miss).
+	for _, lemma := range append(ix.lex.Lemmas(folded), folded, stem) {
+		for _, syn := range ix.lex.Synonyms(lemma + " " + particle) {
+			if syn.Weight < minSynonymWeight {
+				continue
+			}
+			terms := ix.stem.Terms(syn.Word)
+			key := strings.Join(terms, " ")
+			if len(terms) == 0 || seen[key] {
+				continue
+			}
+			seen[key] = true
+			out = append(out, Alternative{Terms: terms, Weight: synonymWeight * syn.Weight})
 		}
 	}
 	return out

@@ -89,3 +89,35 @@ func TestMetaAndFillerWords(t *testing.T) {
 		}
 	}
 }
+
+// TestPhrasalVerbAlternatives checks that a phrasal verb the question
+// types gets the one-word synonyms articles use: "stepped down" ~
+// "resign", "pull in" ~ "earn"; the verb without its particle does not.
+func TestPhrasalVerbAlternatives(t *testing.T) {
+	ix := openTest(t, t.TempDir(), nil)
+	tests := []struct {
+		query, verb, want string
+		has               bool
+	}{
+		{"who stepped down as chief executive?", "stepped", "resign", true},
+		{"how much did prince pull in during 2004?", "pull", "earn", true},
+		{"who pulled the plug?", "pulled", "earn", false},
+	}
+	for _, tc := range tests {
+		want := ix.Terms(tc.want)[0]
+		found := false
+		for _, qt := range ix.Analyze(tc.query) {
+			if qt.Word != tc.verb {
+				continue
+			}
+			for _, a := range qt.Alternatives {
+				if len(a.Terms) == 1 && a.Terms[0] == want {
+					found = true
+				}
+			}
+		}
+		if found != tc.has {
+			t.Errorf("%q: %q has alternative %q: %v, want %v", tc.query, tc.verb, tc.want, found, tc.has)
+		}
+	}
+}
