@@ -117,6 +117,20 @@ func (e *Engine) evidence(query string, exempt map[string]bool, passages []retri
 		}
 		return false
 	}
+	// The articles about the question: the best-ranked one and those
+	// covering nearly as much of it as the best-covering one. A year
+	// asked about must be in one of them, not in any story retrieved
+	// beside them ("bought by the Barclay twins in 2013" against a story
+	// on the twins and another that mentions 2013).
+	covering := coveringArticles(top)
+	inCovering := func(term string) bool {
+		for _, a := range covering {
+			if m.InArticle(a, term) {
+				return true
+			}
+		}
+		return false
+	}
 	var content int
 	var unknown, rareWeight, missingWeight, total float64
 	for _, t := range terms {
@@ -142,7 +156,7 @@ func (e *Engine) evidence(query string, exempt map[string]bool, passages []retri
 		}
 		if t.Year {
 			switch {
-			case inTop(t.Term):
+			case inCovering(t.Term):
 				ev.yearInTop = true
 			case ev.MissingYear == "":
 				ev.MissingYear = t.Word
@@ -199,6 +213,23 @@ func (e *Engine) evidence(query string, exempt map[string]bool, passages []retri
 // alternatives (retrieval's familyWeight): one the articles hold stands
 // for the word.
 const derivedWeight = 0.8
+
+// coveringArticles returns the articles of the top passages that are
+// about the question: the best-ranked one, and those whose best passage
+// covers at least answerArticleShare of the best passage's coverage.
+func coveringArticles(top []retrieval.Result) []string {
+	best := 0.0
+	for _, p := range top {
+		best = max(best, p.Coverage)
+	}
+	var out []string
+	for i, p := range top {
+		if (i == 0 || p.Coverage >= answerArticleShare*best) && !slices.Contains(out, p.ArticleID) {
+			out = append(out, p.ArticleID)
+		}
+	}
+	return out
+}
 
 // rarity is how much a query word the articles lack says about them, from
 // 0 to 1: 1 for a name or a number, and for an ordinary word less the more

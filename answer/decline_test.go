@@ -288,3 +288,32 @@ func TestAnswerSpanInTheBestRankedArticle(t *testing.T) {
 		t.Errorf("no answer span found in the best-ranked article %q", ranked[0].Text)
 	}
 }
+
+// TestAskedYearInAnotherStory checks that a year asked about must be in an
+// article about the question: one retrieved beside it that mentions the
+// year doesn't make the question answerable.
+func TestAskedYearInAnotherStory(t *testing.T) {
+	eng, err := New(seedIndex(t, map[string]string{
+		"twins.txt": "Quarryman twins buy newspaper group\n\n" +
+			"The Quarryman twins have bought the Harbour Press newspaper group for £660m, the firm said on Friday.\n",
+		"rebate.txt": "Rebate row\n\n" +
+			"The rebate will be reviewed in 2013, ministers said, as the budget talks opened in the capital.\n",
+	}), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.Answer(context.Background(), Question{Text: "what firm was purchased by the quarryman twins in 2013?"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Declined || !strings.Contains(res.Text, "2013") {
+		t.Errorf("declined=%v (missing year %q): %s", res.Declined, res.Evidence.MissingYear, res.Text)
+	}
+	res, err = eng.Answer(context.Background(), Question{Text: "what firm was purchased by the quarryman twins?"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Declined || !strings.Contains(res.Text, "Harbour Press") {
+		t.Errorf("without the year: declined=%v: %s", res.Declined, res.Text)
+	}
+}

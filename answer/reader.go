@@ -173,16 +173,8 @@ func (e *Engine) read(question, query string, context map[string]bool, prefer []
 		return ts
 	}
 	inTop := map[string]bool{}
-	bestCov := 0.0
-	for _, p := range top {
-		bestCov = max(bestCov, p.Coverage)
-	}
-	for i, p := range top {
-		// The best-ranked article, and those covering nearly as much of
-		// the question as the best-covering one.
-		if i == 0 || p.Coverage >= answerArticleShare*bestCov {
-			inTop[p.ArticleID] = true
-		}
+	for _, a := range coveringArticles(top) {
+		inTop[a] = true
 	}
 	unitTerms := make([][]string, len(rd.units))
 	for i := range rd.units {
