@@ -208,10 +208,11 @@ func (e *Engine) read(question, query string, context map[string]bool, prefer []
 		if rd.typed() && total > 0 {
 			// The decline evidence wants the corpus-wide measure; the
 			// choice among sentences the local one.
-			if sp := bestSpan(u.text, rd.kind, like, happened, qset, total, termsOf); sp > rd.answer && inTop[rd.passages[u.p].ArticleID] {
+			c := findCandidates(u.text, rd.kind, like, happened, termsOf)
+			if sp := c.best(qset, total); sp > rd.answer && inTop[rd.passages[u.p].ArticleID] {
 				rd.answer = sp
 			}
-			u.span = bestSpan(u.text, rd.kind, like, happened, lset, ltotal, termsOf)
+			u.span = c.best(lset, ltotal)
 		}
 	}
 	titleTerms := map[string][]string{}
@@ -330,32 +331,49 @@ func (rd *reading) addUnits(e *Engine, p int, neighbour bool) {
 	}
 }
 
-// bestSpan scores the best answer span of type kind in a sentence: spans
-// the question doesn't already hold, supported by the question's words
-// within a few words of them. 0 when there is none; else 0.4 for a span
-// alone, up to 1 with every question word beside it.
-func bestSpan(text string, kind answerType, like func(string) float64, happened bool, qset map[string]float64, total float64, termsOf func(string) []string) float64 {
+// candidates are a sentence's possible answer spans, with its words and
+// their index terms, found once and scored against several weightings of
+// the question.
+type candidates struct {
+	spans    []span
+	toks     []token
+	tokTerms [][]string
+}
+
+// findCandidates finds the answer spans of type kind in a sentence: for a
+// question about what happened, none that was only expected; for one
+// asking for a person, each weighed by how much it looks like a name.
+func findCandidates(text string, kind answerType, like func(string) float64, happened bool, termsOf func(string) []string) candidates {
 	spans := findSpans(text, kind)
 	if happened {
 		// A question about what was paid or counted is not answered by
 		// what was expected.
 		spans = slices.DeleteFunc(spans, func(sp span) bool { return hedged(text, sp.start) })
 	}
+	if len(spans) == 0 {
+		return candidates{}
+	}
 	if like != nil {
 		for i := range spans {
 			spans[i].spec *= like(text[spans[i].start:spans[i].end])
 		}
 	}
-	if len(spans) == 0 {
-		return 0
+	c := candidates{spans: spans, toks: tokenize(text)}
+	c.tokTerms = make([][]string, len(c.toks))
+	for i, tk := range c.toks {
+		c.tokTerms[i] = termsOf(tk.text)
 	}
-	toks := tokenize(text)
-	tokTerms := make([][]string, len(toks))
-	for i, tk := range toks {
-		tokTerms[i] = termsOf(tk.text)
-	}
+	return c
+}
+
+// best scores the best answer span: spans the question doesn't already
+// hold, supported by the question's words (qset, weighing total in all)
+// within a few words of them. 0 when there is none; else 0.4 for a span
+// alone, up to 1 with every question word beside it.
+func (c candidates) best(qset map[string]float64, total float64) float64 {
+	toks, tokTerms := c.toks, c.tokTerms
 	best := 0.0
-	for _, sp := range spans {
+	for _, sp := range c.spans {
 		first, last := -1, -1
 		novel, asked := 0, 0
 		for i, tk := range toks {
