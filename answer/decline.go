@@ -109,28 +109,18 @@ func (e *Engine) evidence(query string, exempt map[string]bool, passages []retri
 		ev.Agreement = float64(same) / float64(len(top))
 	}
 
-	inTop := func(term string) bool {
-		for _, a := range articles {
-			if m.InArticle(a, term) {
-				return true
-			}
+	heldBy := func(articles []string) func(term string) bool {
+		return func(term string) bool {
+			return slices.ContainsFunc(articles, func(a string) bool { return m.InArticle(a, term) })
 		}
-		return false
 	}
+	inTop := heldBy(articles)
 	// The articles about the question: the best-ranked one and those
 	// covering nearly as much of it as the best-covering one. A year
 	// asked about must be in one of them, not in any story retrieved
 	// beside them ("bought by the Barclay twins in 2013" against a story
 	// on the twins and another that mentions 2013).
-	covering := coveringArticles(top)
-	inCovering := func(term string) bool {
-		for _, a := range covering {
-			if m.InArticle(a, term) {
-				return true
-			}
-		}
-		return false
-	}
+	inCovering := heldBy(coveringArticles(top))
 	var content int
 	var unknown, rareWeight, missingWeight, total float64
 	for _, t := range terms {
