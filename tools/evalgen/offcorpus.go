@@ -19,7 +19,8 @@ type offQuestion struct {
 	put string
 	// nouns are the words of a mix no two of which meet in a sentence;
 	// slot and keys are a general-knowledge filler and the template words
-	// it never meets.
+	// it never meets; for an event template, keys are the words the year
+	// never meets.
 	nouns []string
 	slot  string
 	keys  []string
@@ -353,7 +354,7 @@ func (g *offGen) yearQuestions(n int) []offQuestion {
 		}
 		form := t.forms[g.rng.IntN(len(t.forms))]
 		q := g.casual(strings.ReplaceAll(form, "{y}", ys))
-		g.add(&out, offQuestion{q: question{Question: q}, sub: "year", put: ys})
+		g.add(&out, offQuestion{q: question{Question: q}, sub: "year", put: ys, keys: t.keys})
 	}
 	// Products and deals that came after the corpus: their names never
 	// occur in it.
