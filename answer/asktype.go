@@ -165,3 +165,31 @@ func askTypeOf(question string) answerType {
 	}
 	return best
 }
+
+// relationRE finds the verb of a question that asks who did something:
+// "who directed the film", "who actually scored".
+var relationRE = regexp.MustCompile(clause + `who\s+(?:(?:actually|really|exactly|first|originally|just|eventually|finally|ever|else|then|now|also)\s+)*([a-z]+)`)
+
+// vagueRelations are verbs after "who" that say nothing about what was
+// done: auxiliaries, and verbs any story has ("who got", "who said").
+var vagueRelations = map[string]bool{
+	"is": true, "was": true, "are": true, "were": true, "be": true, "been": true, "has": true, "had": true, "have": true,
+	"did": true, "does": true, "do": true, "will": true, "would": true, "could": true, "should": true, "can": true,
+	"may": true, "might": true, "must": true, "shall": true, "got": true, "gets": true, "get": true, "made": true,
+	"makes": true, "make": true, "took": true, "takes": true, "take": true, "went": true, "goes": true, "came": true,
+	"comes": true, "said": true, "says": true, "say": true, "the": true, "a": true, "an": true, "he": true, "she": true,
+	"they": true, "it": true, "you": true, "we": true, "i": true, "to": true, "in": true, "of": true, "on": true,
+	"for": true, "and": true, "or": true, "not": true, "isn": true, "wasn": true, "didn": true, "doesn": true,
+}
+
+// askedRelation returns the verb of a "who did it" question ("directed"
+// in "who directed the 1964 film that Jim Morrison acted in?"), or "".
+// The person asked for is the one the articles say did that: a story
+// that never says it (no "directed", "director") names other people.
+func askedRelation(question string) string {
+	m := relationRE.FindStringSubmatch(strings.ToLower(question))
+	if m == nil || vagueRelations[m[1]] || len(m[1]) < 3 {
+		return ""
+	}
+	return m[1]
+}

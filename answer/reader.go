@@ -24,6 +24,7 @@ const (
 	readPassages       = 5   // retrieved passages read
 	readNeighbours     = 3   // of these, the best few have their neighbours read too
 	proximityWords     = 10  // question words this close to a span support it
+	relationWords      = 4   // the verb of "who did it" this close to a span says it did
 	answerArticleShare = 0.8 // the decline's answer span is sought in articles covering this share of the best
 	minUnitRunes       = 25  // shorter sentences are merged with their neighbour
 	maxUnitRunes       = 600 // longer ones are not quoted
@@ -126,6 +127,30 @@ func (e *Engine) read(question, query string, context map[string]bool, prefer []
 			}
 		}
 	}
+	// "Who directed the film": the person asked for stands next to
+	// "directed" or "director", whatever else the sentence holds.
+	var relation map[string]bool
+	if rel := askedRelation(question); rel != "" && rd.kind == askPerson {
+		relation = map[string]bool{}
+		for _, t := range e.r.Analyze(rel) {
+			if t.Term == "" {
+				continue
+			}
+			relation[t.Term] = true
+			for _, a := range t.Alternatives {
+				if len(a.Terms) == 1 {
+					relation[a.Terms[0]] = true
+				}
+			}
+			// The one who did it: "director", "scorer", "winner".
+			last := t.Term[len(t.Term)-1:]
+			for _, agent := range []string{t.Term + "or", t.Term + "er", t.Term + "r", t.Term + last + "er"} {
+				for _, a := range e.r.Terms(agent) {
+					relation[a] = true
+				}
+			}
+		}
+	}
 	years := map[string]bool{}
 	for _, t := range qterms {
 		if t.Year {
@@ -209,10 +234,10 @@ func (e *Engine) read(question, query string, context map[string]bool, prefer []
 			// The decline evidence wants the corpus-wide measure; the
 			// choice among sentences the local one.
 			c := findCandidates(u.text, rd.kind, like, happened, termsOf)
-			if sp := c.best(qset, total); sp > rd.answer && inTop[rd.passages[u.p].ArticleID] {
+			if sp := c.best(qset, total, relation); sp > rd.answer && inTop[rd.passages[u.p].ArticleID] {
 				rd.answer = sp
 			}
-			u.span = c.best(lset, ltotal)
+			u.span = c.best(lset, ltotal, relation)
 		}
 	}
 	titleTerms := map[string][]string{}
@@ -370,7 +395,7 @@ func findCandidates(text string, kind answerType, like func(string) float64, hap
 // hold, supported by the question's words (qset, weighing total in all)
 // within a few words of them. 0 when there is none; else 0.4 for a span
 // alone, up to 1 with every question word beside it.
-func (c candidates) best(qset map[string]float64, total float64) float64 {
+func (c candidates) best(qset map[string]float64, total float64, relation map[string]bool) float64 {
 	toks, tokTerms := c.toks, c.tokTerms
 	best := 0.0
 	for _, sp := range c.spans {
@@ -413,7 +438,23 @@ func (c candidates) best(qset map[string]float64, total float64) float64 {
 		for _, w := range got {
 			sum += w
 		}
-		best = max(best, sp.spec*(0.4+0.6*min(1, sum/total)))
+		support := min(1, sum/total)
+		if relation != nil {
+			// Half the support is the relation asked about, next to the
+			// span ("directed by", "its director,").
+			near := 0.0
+			for i := max(0, first-relationWords); i < min(len(toks), last+relationWords+1); i++ {
+				if i >= first && i <= last {
+					continue
+				}
+				if slices.ContainsFunc(tokTerms[i], func(t string) bool { return relation[t] }) {
+					near = 1
+					break
+				}
+			}
+			support = 0.5*support + 0.5*near
+		}
+		best = max(best, sp.spec*(0.4+0.6*support))
 	}
 	return best
 }

@@ -175,3 +175,48 @@ func FuzzQuestionClause(f *testing.F) {
 		_ = withoutAskForm(q)
 	})
 }
+
+func TestWhoDidTheAskedThing(t *testing.T) {
+	archive := "Lost campus film found\n\n" +
+		"Archivists in Ohio have found a 1968 promotional film in which a young Rex Holloway plays a rejected student. " +
+		"\"It's incredible,\" said state archivist Jody Marsh, who found the reel in a basement.\n"
+	tests := []struct {
+		name, story, question, want string
+	}{
+		{"said by the verb", archive + "\nThe film was directed by Ana Kowalczyk, then a lecturer.\n", "who directed the 1968 campus promo film that rex holloway acted in?", "Ana Kowalczyk"},
+		{"said by a derivation", archive + "\nIts director, Ana Kowalczyk, was then a lecturer.\n", "who directed the 1968 campus promo film that rex holloway acted in?", "Ana Kowalczyk"},
+		{"another verb, another person", archive + "\nThe film was directed by Ana Kowalczyk, then a lecturer.\n", "who found the 1968 film rex holloway acted in?", "Jody Marsh"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			eng, err := New(seedIndex(t, map[string]string{"film.txt": tt.story}), Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := eng.Answer(context.Background(), Question{Text: tt.question}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Declined || !strings.Contains(res.Text, tt.want) {
+				t.Errorf("declined=%v, want %q quoted: %s", res.Declined, tt.want, res.Text)
+			}
+		})
+	}
+}
+
+func TestAskedRelation(t *testing.T) {
+	for q, want := range map[string]string{
+		"who directed the film?":                       "directed",
+		"who actually scored in her last game?":        "scored",
+		"the film jim morrison was in - who made it?":  "",
+		"who is the new coach?":                        "",
+		"who's the new coach?":                         "",
+		"who did sania mirza beat in the final?":       "",
+		"the guy who spied for the kgb - who was he?":  "",
+		"what did the bloke who chucked manure shout?": "",
+	} {
+		if got := askedRelation(q); got != want {
+			t.Errorf("askedRelation(%q) = %q, want %q", q, got, want)
+		}
+	}
+}
