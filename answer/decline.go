@@ -420,4 +420,3 @@ func foreign(question string, terms []retrieval.QueryTerm) bool {
 
 // foreignReply is what an offline bot says to a question it can't read.
 const foreignReply = "I can only read questions in English, the language the articles are indexed in. Ask in English, or configure a model (OPENAI_*), which answers in your language."
-
