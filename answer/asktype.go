@@ -48,7 +48,9 @@ var askRules = []struct {
 	// sentence that says it is the answer, whatever it holds.
 	{regexp.MustCompile(`\b(which|what|any) (article|articles|story|stories|report|reports|piece|source|sources)\b|\bis it true\b|\bdid (any|the) (article|story|report)`), askSource},
 	{regexp.MustCompile(`\bhow old\b|\bwhat age\b|\bat what age\b`), askAge},
-	{regexp.MustCompile(`\bhow much\b.*\b(cost|costs|pay|paid|pays|price|worth|money|spend|spent|fetch|fetched|sell|sold|go for|went for|earn|earned|earns|raise|raised|offer|offering|offered|bill|fine|fined|charge|charged|pull in|pulled in|prize|fee|fees|salary|wage|budget|invest|invested|bid|value|valued|set .* back|put up|lost|lose|make|made|owe|owed)\b`), askMoney},
+	{regexp.MustCompile(`\bhow much\b.*\b(` + moneyWords + `|go for|went for|set .* back|put up|lost|lose|losing|make|made|making|owe|owed|owes|owing)\b` +
+		`|\b(` + moneyWords + `)\b.*\band how much\b` +
+		`|\bwhat(?:'s|’s| is| was| were| are| will be| would be)\b[^?]*\b(fee|fees|salary|wage|wages|price|cost|bill|fine|payout|pay|prize money|budget|damages|compensation|ransom|bonus|valuation|transfer fee|asking price)\b`), askMoney},
 	{regexp.MustCompile(`\bhow (many|much)\b|\bwhat (share|percentage|proportion|fraction|number)\b|\bhow (far|big|large|tall|long is|high|fast)\b`), askNumber},
 	{regexp.MustCompile(`\bwhen\s*` + aux + `\b|\bwhen\s*\?|\b(what|which) (year|month|day|date|time|season)\b|\b(till|until|since) when\b|\bhow long (can|will|until|till)\b`), askDate},
 	{regexp.MustCompile(`\bwhy\b|\bwhat (caused|causes|dragged|drove|prompted|led to|made)\b|\breason\b|\bblame[sd]?\b.*\bfor\b|\bwhat (does|did|do) .* want\b`), askReason},
@@ -57,6 +59,12 @@ var askRules = []struct {
 	{regexp.MustCompile(`\bwhat (did|does|do|has|had|was|is|were) .*\b(say|said|says|call|shout|shouted|tell|told|describe|described|sum up|reckon|claim|claimed|warn|warned|admit|admitted|comeback|reply|replied|respond|responded)\b|\bhow did .* (sum up|describe|put it|react|respond)\b|\bwhat was .*\b(comeback|reply|response|message|warning)\b`), askQuote},
 	{regexp.MustCompile(`\bcalled\b|\bthe name of\b|\bwhat('s| is| was) the name\b|` + clause + `which\b|\bwhat (game|film|movie|show|album|song|book|play|drug|substance|treatment|style|product|model|town|city|country|place|plant|factory|studio|stadium)\b`), askName},
 }
+
+// moneyWords are the words of a "how much" question that asks for an
+// amount of money, in their forms.
+const moneyWords = `cost|costs|costing|pay|paid|pays|paying|price|priced|worth|money|spend|spends|spending|spent|fetch|fetched|fetching|` +
+	`sell|sold|selling|earn|earned|earns|earning|raise|raised|raising|offer|offering|offered|bill|billed|fine|fined|charge|charged|charging|` +
+	`pull in|pulled in|prize|fee|fees|salary|wage|wages|budget|invest|invested|investing|bid|value|valued|damages|compensation|ransom|bonus|payout`
 
 // pastRE and lookingAheadRE tell a question about what happened ("how
 // much did it go for") from one about what was expected ("how much is it
@@ -192,4 +200,17 @@ func askedRelation(question string) string {
 		return ""
 	}
 	return m[1]
+}
+
+// countRE matches a question that asks how many, not what share.
+var (
+	countRE    = regexp.MustCompile(`\bhow many\b`)
+	notCountRE = regexp.MustCompile(`\b(per ?cent|percent|percentage|share|proportion|fraction|rate)\b|%`)
+)
+
+// asksCount reports whether a question asks for a count ("how many votes
+// did he get"), which a share does not answer.
+func asksCount(question string) bool {
+	q := strings.ToLower(question)
+	return countRE.MatchString(q) && !notCountRE.MatchString(q)
 }

@@ -86,6 +86,7 @@ const preferredRead = 0.1
 func (e *Engine) read(question, query string, context map[string]bool, prefer []string, passages []retrieval.Result) *reading {
 	rd := &reading{kind: askTypeOf(question)}
 	happened := (rd.kind == askMoney || rd.kind == askNumber) && asksWhatHappened(question)
+	count := rd.kind == askNumber && asksCount(question)
 	var like func(string) float64
 	if rd.kind == askPerson && asksPerson(question) {
 		like = e.personLike()
@@ -233,7 +234,7 @@ func (e *Engine) read(question, query string, context map[string]bool, prefer []
 		if rd.typed() && total > 0 {
 			// The decline evidence wants the corpus-wide measure; the
 			// choice among sentences the local one.
-			c := findCandidates(u.text, rd.kind, like, happened, termsOf)
+			c := findCandidates(u.text, rd.kind, like, happened, count, termsOf)
 			if sp := c.best(qset, total, relation); sp > rd.answer && inTop[rd.passages[u.p].ArticleID] {
 				rd.answer = sp
 			}
@@ -366,14 +367,26 @@ type candidates struct {
 }
 
 // findCandidates finds the answer spans of type kind in a sentence: for a
-// question about what happened, none that was only expected; for one
-// asking for a person, each weighed by how much it looks like a name.
-func findCandidates(text string, kind answerType, like func(string) float64, happened bool, termsOf func(string) []string) candidates {
+// question about what happened, none that was only expected; for one that
+// counts, no share; for one asking for a person, each weighed by how much
+// it looks like a name.
+func findCandidates(text string, kind answerType, like func(string) float64, happened, count bool, termsOf func(string) []string) candidates {
 	spans := findSpans(text, kind)
 	if happened {
 		// A question about what was paid or counted is not answered by
 		// what was expected.
 		spans = slices.DeleteFunc(spans, func(sp span) bool { return hedged(text, sp.start) })
+	}
+	if count {
+		// "How many votes did he get" is not answered by "31% of the
+		// vote".
+		spans = slices.DeleteFunc(spans, func(sp span) bool { return shareSpan.MatchString(text[sp.start:]) })
+	}
+	if kind == askNumber {
+		// Nor by "until 1997": a year after a preposition is a date.
+		spans = slices.DeleteFunc(spans, func(sp span) bool {
+			return yearOnly.MatchString(strings.TrimRight(text[sp.start:sp.end], ",.")) && datePreposition.MatchString(text[:sp.start])
+		})
 	}
 	if len(spans) == 0 {
 		return candidates{}

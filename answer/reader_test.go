@@ -2,6 +2,7 @@ package answer
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -217,6 +218,55 @@ func TestAskedRelation(t *testing.T) {
 	} {
 		if got := askedRelation(q); got != want {
 			t.Errorf("askedRelation(%q) = %q, want %q", q, got, want)
+		}
+	}
+}
+
+func TestAskTypeOf(t *testing.T) {
+	tests := []struct {
+		question string
+		want     answerType
+	}{
+		{"how much is universal paying jay-z to run def jam?", askMoney},
+		{"how much did the sax go for?", askMoney},
+		{"did the airline win damages over the visit, and how much?", askMoney},
+		{"what was dustin hoffman's fee for the film?", askMoney},
+		{"what's the asking price for the club?", askMoney},
+		{"how much did the shares rise?", askNumber},
+		{"how many votes did he get?", askNumber},
+		{"what was the name of the student?", askName},
+		{"when did marley die?", askDate},
+		{"why did the projects stop?", askReason},
+		{"how old is margaret hassan?", askAge},
+		{"who directed the film?", askPerson},
+	}
+	for _, tc := range tests {
+		if got := askTypeOf(tc.question); got != tc.want {
+			t.Errorf("askTypeOf(%q) = %v, want %v", tc.question, got, tc.want)
+		}
+	}
+}
+
+func TestCountIsNoShareNorYear(t *testing.T) {
+	words := func(w string) []string { return []string{strings.ToLower(w)} }
+	tests := []struct {
+		question, sentence string
+		want               []string // the number spans left, in order
+	}{
+		{"how many votes did he get?", "UKIP won 31% of the vote in Erewash, or 12,000 votes.", []string{"12,000"}},
+		{"how many votes did he get?", "He won 40 per cent of the vote.", nil},
+		{"what percentage of the vote did he get?", "He won 40 per cent of the vote.", []string{"40 per cent"}},
+		{"how many votes did he get?", "Until 1997, the seat had been held by the Tories since 1970.", nil},
+		{"how many jobs will go?", "The firm will cut 1,998 jobs from 2006.", []string{"1,998"}},
+	}
+	for _, tc := range tests {
+		c := findCandidates(tc.sentence, askTypeOf(tc.question), nil, false, asksCount(tc.question), words)
+		var got []string
+		for _, sp := range c.spans {
+			got = append(got, strings.TrimRight(tc.sentence[sp.start:sp.end], ",."))
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%q in %q: spans %q, want %q", tc.question, tc.sentence, got, tc.want)
 		}
 	}
 }

@@ -55,6 +55,14 @@ var (
 	quoteSpan = regexp.MustCompile(`“[^”]{3,}”|"[^"]{3,}"|‘[^’]{8,}’`)
 )
 
+// shareSpan is a number span that is a share, not a count; yearOnly one
+// that may be a year, which it is after datePreposition.
+var (
+	shareSpan       = regexp.MustCompile(`(?i)^[\d,.]+\s?(%|per ?cent\b)`)
+	yearOnly        = regexp.MustCompile(`^(1[89]|20)\d\d$`)
+	datePreposition = regexp.MustCompile(`(?i)\b(in|since|until|till|by|from|before|after|during|of|between|and)\s+$`)
+)
+
 // hedgeRE ends the text before an amount that was expected, not paid:
 // "expected to fetch up to $1m", "could cost £5bn". An estimate of what
 // happened ("an estimated 10,000 people died", "a deal valued at $2bn") is

@@ -74,13 +74,15 @@ var metaWords = func() map[string]bool {
 	return m
 }()
 
-// fillers are the placeholders of questions typed in chat ("what banned
-// stuff was she said to have had", "the bloke who threw it"): written in
-// lower case they name nothing a passage must hold, and count as meta
-// words. Capitalised they may be a name ("Guy Ritchie").
+// fillers are the placeholders and shorthands of questions typed in chat
+// ("what banned stuff was she said to have had", "the bloke who threw it",
+// "30 projects incl. the dam"): written in lower case they name nothing a
+// passage must hold, and count as meta words. Capitalised they may be a
+// name ("Guy Ritchie").
 var fillers = func() map[string]bool {
 	m := map[string]bool{}
-	for _, w := range strings.Fields("stuff thing things guy guys bloke blokes chap chaps fella fellas dude dudes actually apparently basically exactly really") {
+	for _, w := range strings.Fields("stuff thing things guy guys bloke blokes chap chaps fella fellas dude dudes actually apparently basically exactly really " +
+		"incl etc approx esp btw tbh imo imho iirc afaik pls plz thx ppl lol hey hmm") {
 		m[english.Stem(w, true)] = true
 	}
 	return m

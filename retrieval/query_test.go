@@ -76,6 +76,7 @@ func TestMetaAndFillerWords(t *testing.T) {
 		{"what banned stuff was in her sample?", map[string]bool{"stuff": true, "banned": false, "sample": false}},
 		{"which film did Guy Ritchie direct?", map[string]bool{"Guy": false, "Ritchie": false, "film": false}},
 		{"the guy who actually sold the things", map[string]bool{"guy": true, "actually": true, "things": true, "sold": false}},
+		{"why did china stop 30 projects incl. the xiluodu dam btw", map[string]bool{"incl": true, "btw": true, "xiluodu": false, "projects": false}},
 	}
 	for _, tc := range tests {
 		got := map[string]bool{}
