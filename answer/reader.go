@@ -25,6 +25,7 @@ const (
 	readNeighbours     = 3   // of these, the best few have their neighbours read too
 	proximityWords     = 10  // question words this close to a span support it
 	relationWords      = 4   // the verb of "who did it" this close to a span says it did
+	clauseTokens       = 4   // a reason span this many words longer than one is a clause
 	answerArticleShare = 0.8 // the decline's answer span is sought in articles covering this share of the best
 	minUnitRunes       = 25  // shorter sentences are merged with their neighbour
 	maxUnitRunes       = 600 // longer ones are not quoted
@@ -364,6 +365,7 @@ type candidates struct {
 	spans    []span
 	toks     []token
 	tokTerms [][]string
+	clauses  bool // the spans are reason clauses
 }
 
 // findCandidates finds the answer spans of type kind in a sentence: for a
@@ -396,7 +398,7 @@ func findCandidates(text string, kind answerType, like func(string) float64, hap
 			spans[i].spec *= like(text[spans[i].start:spans[i].end])
 		}
 	}
-	c := candidates{spans: spans, toks: tokenize(text)}
+	c := candidates{spans: spans, toks: tokenize(text), clauses: kind == askReason}
 	c.tokTerms = make([][]string, len(c.toks))
 	for i, tk := range c.toks {
 		c.tokTerms[i] = termsOf(tk.text)
@@ -430,10 +432,12 @@ func (c candidates) best(qset map[string]float64, total float64, relation map[st
 				}
 			}
 		}
-		if first < 0 || novel <= asked {
+		if first < 0 || novel <= asked && !(c.clauses && last-first >= clauseTokens && 2*novel > asked) {
 			// The span is mostly the question's own: "John Lennon" when
 			// the question names Lennon is what is asked about, not the
-			// answer.
+			// answer. A reason may repeat more of the question and still
+			// say what it asks ("cancelled when a format could not be
+			// agreed" for "why did it get called off").
 			continue
 		}
 		got := map[string]float64{}

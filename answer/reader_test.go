@@ -270,3 +270,23 @@ func TestCountIsNoShareNorYear(t *testing.T) {
 		}
 	}
 }
+
+func TestReasonThatRepeatsTheQuestion(t *testing.T) {
+	eng, err := New(seedIndex(t, map[string]string{
+		"debate.txt": "No election TV debate, says Blair\n\n" +
+			"Tony Blair has said he will not take part in a televised debate with his rivals before the election. " +
+			"The prime minister said voters could see the leaders argue every week in the Commons.\n\n" +
+			"In 1997 a debate between Mr Blair and John Major was also cancelled when a format could not be agreed. " +
+			"Broadcasters have pressed for debates at every election.\n",
+	}), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.Answer(context.Background(), Question{Text: "blair won't do a tv debate - why did the planned 1997 one with john major get called off?"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Declined || !strings.Contains(res.Text, "a format could not be agreed") {
+		t.Errorf("declined=%v (answer span %.2f), want the reason quoted: %s", res.Declined, res.Evidence.Answer, res.Text)
+	}
+}
