@@ -175,6 +175,12 @@ func (e *Engine) evidence(query string, exempt map[string]bool, passages []retri
 			// says ("think" from a handful of articles, against
 			// "octopus").
 			r := rarity(t) * (1 - said)
+			if verbForm(t.Word) {
+				// "Chucked", "torched", "grilled", "bragging": how the
+				// question tells what happened; the article tells it in
+				// its own verbs (thrown, arson, questioned, said).
+				r *= inflectedWeight
+			}
 			missingWeight += t.Weight * r
 			if r >= 0.5 {
 				ev.MissingWords = append(ev.MissingWords, t.Word)
@@ -203,6 +209,17 @@ func (e *Engine) evidence(query string, exempt map[string]bool, passages []retri
 // alternatives (retrieval's familyWeight): one the articles hold stands
 // for the word.
 const derivedWeight = 0.8
+
+// inflectedWeight is what a missing word in a verb's -ed or -ing form
+// counts for, against its rarity.
+const inflectedWeight = 0.3
+
+// verbForm reports whether a question word, as typed, is a past or -ing
+// form ("chucked", "bragging"), not a name.
+func verbForm(word string) bool {
+	return utf8.RuneCountInString(word) >= 5 && word == strings.ToLower(word) &&
+		(strings.HasSuffix(word, "ed") || strings.HasSuffix(word, "ing"))
+}
 
 // coveringArticles returns the articles of the top passages that are
 // about the question: the best-ranked one, and those whose best passage
