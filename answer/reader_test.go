@@ -290,3 +290,26 @@ func TestReasonThatRepeatsTheQuestion(t *testing.T) {
 		t.Errorf("declined=%v (answer span %.2f), want the reason quoted: %s", res.Declined, res.Evidence.Answer, res.Text)
 	}
 }
+
+func TestSpanShapes(t *testing.T) {
+	tests := []struct {
+		kind     answerType
+		sentence string
+		want     string // a span found
+	}{
+		{askDate, "The system inspectors use dates from the 1970s.", "the 1970s"},
+		{askDate, "Sales peaked in the late 1990s.", "the late 1990s"},
+		{askReason, "Baywatch rose to the top of the list for having mind-numbingly predictable scripts.", "for having mind-numbingly predictable scripts"},
+		{askReason, "An injury crisis in the Annadale Striders squad led to Donnelly being entered.", "An injury crisis in the Annadale Striders squad led to"},
+		{askReason, "In 1997 a debate was also cancelled when a format could not be agreed.", "cancelled when a format could not be agreed"},
+	}
+	for _, tc := range tests {
+		var got []string
+		for _, sp := range findSpans(tc.sentence, tc.kind) {
+			got = append(got, tc.sentence[sp.start:sp.end])
+		}
+		if !slices.Contains(got, tc.want) {
+			t.Errorf("%v spans of %q: %q, want %q among them", tc.kind, tc.sentence, got, tc.want)
+		}
+	}
+}

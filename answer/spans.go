@@ -41,6 +41,7 @@ var (
 		`|` + monthRE + `\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?` +
 		`|(?:early|mid|late|end of|beginning of)?\s*` + monthRE + `\s+\d{4}` +
 		`|(?:until|till|by|since|in|from)\s+(?:1\d|20)\d\d` +
+		`|(?:the\s+)?(?:(?:early|mid|late)[- ])?(?:1\d|20)\d0s` +
 		`|(?:1\d|20)\d\d` +
 		`|(?:next|last|this)\s+(?:week|month|year|spring|summer|autumn|winter|season|` + weekdayRE + `)` +
 		`|(?:on\s+)?` + weekdayRE +
@@ -51,7 +52,10 @@ var (
 		`|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|a dozen|dozens|hundreds|thousands|millions|half|a third|a quarter)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?(?:\s(?:hundred|thousand|million|billion))?\b`)
 	ageSpan    = regexp.MustCompile(`(?i)\baged\s+\d{1,3}\b|\b\d{1,3}-year-old\b|\b\d{1,3}\s+years?\s+old\b|,\s\d{1,3},|\b\d{1,3}\s+years?\s+ago\b|\bat\s+(?:the\s+)?age\s+(?:of\s+)?\d{1,3}\b`)
 	reasonSpan = regexp.MustCompile(`(?i)\b(?:because(?: of)?|due to (?:the|a|an|his|her|its|their|this|that|these|those|lack|poor|high|low|rising|falling|concerns?|fears?|problems?|[a-z]+(?:ion|ness|ment|ity|ies|ure|nce))\b|owing to|as (?:it|they|he|she|we)\b|as a result of|after|following|amid|over|citing|in protest|to protest|blam(?:e|ed|ing)\b[^,.;]*\bon|saying|since|so that|in order to|for fear|fearing|wants?|wanted|calling for|demand(?:s|ing)?|urg(?:e|ed|ing)\b[^,.;]{0,60}?\bto|asking for|(?:needed|designed|intended|meant|aimed|trying|seeking|want(?:s|ed)?)? ?to (?:secure|get|avoid|help|make|allow|stop|prevent|cut|boost|raise|fund|pay for|finance|save|reduce|protect|meet|cover|replace|ensure|keep|win|force)` +
-		`|on the grounds|(?:[a-z]+ed|off|down|through|apart) when|(?:is|are|was|were) to blame|blamed (?:for|on)|on suspicion of|suspected of|accused of|charged with|convicted of|in protest (?:at|against)|in response to|in the wake of|as part of|against a background of|on the back of|thanks to|the reason)\b[^.;:!?]*`)
+		`|on the grounds|(?:[a-z]+ed|off|down|through|apart) when|for (?:having|being|[a-z]{3,}ing)|(?:is|are|was|were) to blame|blamed (?:for|on)|on suspicion of|suspected of|accused of|charged with|convicted of|in protest (?:at|against)|in response to|in the wake of|as part of|against a background of|on the back of|thanks to|the reason)\b[^.;:!?]*`)
+	// causeSpan is a cause told before what it did: "An injury crisis
+	// in the squad led to Donnelly being entered".
+	causeSpan = regexp.MustCompile(`(?i)\b[a-z][^.;:!?"“”]{3,80}?\b(?:led to|leads to|prompted|caused|causes|forced|triggered|sparked|resulted in|was behind|were behind|is behind|are behind)\b`)
 	quoteSpan = regexp.MustCompile(`“[^”]{3,}”|"[^"]{3,}"|‘[^’]{8,}’`)
 )
 
@@ -99,7 +103,7 @@ func findSpans(sentence string, t answerType) []span {
 	case askDate:
 		res = []*regexp.Regexp{dateSpan}
 	case askReason:
-		res = []*regexp.Regexp{reasonSpan}
+		res = []*regexp.Regexp{reasonSpan, causeSpan}
 	case askQuote:
 		res = []*regexp.Regexp{quoteSpan}
 	default:
