@@ -76,6 +76,11 @@ const carriedWeight = 0.3
 // is starving himself near Downing Street - what does he want?").
 const describedWeight = 0.1
 
+// describedArticle is how much of a sentence's score rests on its
+// article fitting the question's description: a sentence of an article
+// holding none of the description's words keeps 1 - describedArticle.
+const describedArticle = 0.4
+
 // preferredRead is what a sentence of an article the conversation has
 // cited adds to its score: a follow-up asks about the story under
 // discussion.
@@ -98,6 +103,7 @@ func (e *Engine) read(question, query string, context map[string]bool, prefer []
 			qterms[i].Weight *= carriedWeight
 		}
 	}
+	var described []retrieval.QueryTerm
 	if clause := questionClause(question); clause != "" {
 		// The words describing the story found it; the answer is what the
 		// asking clause wants of it.
@@ -107,6 +113,9 @@ func (e *Engine) read(question, query string, context map[string]bool, prefer []
 		}
 		for i := range qterms {
 			if !asking[qterms[i].Term] {
+				if !qterms[i].Meta && !context[qterms[i].Term] {
+					described = append(described, qterms[i])
+				}
 				qterms[i].Weight *= describedWeight
 			}
 		}
@@ -242,6 +251,31 @@ func (e *Engine) read(question, query string, context map[string]bool, prefer []
 			u.span = c.best(lset, ltotal, relation)
 		}
 	}
+	// The description picks the story out: a sentence of an article it
+	// doesn't fit ("directors guild of great britain awards - who's
+	// getting the lifetime achievement award?" against another awards
+	// story) counts for less.
+	describes := map[string]float64{}
+	if len(described) > 0 {
+		m := e.r.Matcher(query)
+		dtotal := 0.0
+		for _, t := range described {
+			dtotal += t.Weight
+		}
+		for _, p := range rd.passages {
+			a := p.ArticleID
+			if _, ok := describes[a]; ok {
+				continue
+			}
+			held := 0.0
+			for _, t := range described {
+				if m.InArticle(a, t.Term) {
+					held += t.Weight
+				}
+			}
+			describes[a] = held / dtotal
+		}
+	}
 	titleTerms := map[string][]string{}
 	for i := range rd.units {
 		u := &rd.units[i]
@@ -275,6 +309,9 @@ func (e *Engine) read(question, query string, context map[string]bool, prefer []
 		u.score += 0.04 / float64(rd.rank[u.p]+1)
 		if slices.Contains(prefer, rd.passages[u.p].ArticleID) {
 			u.score += preferredRead
+		}
+		if f, ok := describes[rd.passages[u.p].ArticleID]; ok {
+			u.score *= 1 - describedArticle + describedArticle*f
 		}
 		if u.neighbour {
 			u.score -= 0.03
