@@ -313,3 +313,28 @@ func TestSpanShapes(t *testing.T) {
 		}
 	}
 }
+
+func TestDescriptionPicksTheStory(t *testing.T) {
+	eng, err := New(seedIndex(t, map[string]string{
+		"guild.txt": "Scorsese up for directors' award\n\n" +
+			"Martin Scorsese and Clint Eastwood are among the nominees for the top prize at the Directors Guild of Great Britain awards. " +
+			"The winners will be named at a ceremony in London next month.\n\n" +
+			"American Beauty's Sam Mendes will receive a lifetime achievement award for his work in film and theatre.\n",
+		"soaps.txt": "Soap stars honoured at TV awards\n\n" +
+			"Coronation Street creator Tony Warren won a lifetime achievement award on Tuesday, and Emmerdale took the prize for best soap. " +
+			"The lifetime achievement award was presented by Ken Morley.\n",
+	}), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.Answer(context.Background(), Question{Text: "directors guild of great britain awards - who's getting the lifetime achievement award?"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Declined || !strings.Contains(res.Text, "Sam Mendes") {
+		t.Errorf("declined=%v, want Sam Mendes quoted: %s", res.Declined, res.Text)
+	}
+	if i, j := strings.Index(res.Text, "Sam Mendes"), strings.Index(res.Text, "Tony Warren"); j >= 0 && j < i {
+		t.Errorf("the other story's winner is quoted first: %s", res.Text)
+	}
+}
