@@ -165,7 +165,9 @@ func (e *Engine) evidence(query string, exempt map[string]bool, passages []retri
 		switch {
 		case said >= derivedWeight:
 			// Written otherwise, but the same word ("French", "France").
-		case hasDigit(t.Term), !t.Vocabulary:
+		case !t.Vocabulary && !hasDigit(t.Term) && initialsIn(t.Word, top):
+			// Typed as initials ("lotr" for The Lord of the Rings).
+		case hasDigit(t.Term), !t.Vocabulary && !verbForm(t.Word):
 			// A number or a name: the closest articles are about
 			// something else, or the corpus doesn't know it at all.
 			ev.Missing = append(ev.Missing, t.Word)
@@ -209,6 +211,44 @@ func (e *Engine) evidence(query string, exempt map[string]bool, passages []retri
 // alternatives (retrieval's familyWeight): one the articles hold stands
 // for the word.
 const derivedWeight = 0.8
+
+// initialsIn reports whether a word typed in lower case is the initials
+// of words written out in the passages: "lotr" for "Lord of the Rings",
+// "wmd" for "weapons of mass destruction" (small words may be skipped).
+func initialsIn(word string, passages []retrieval.Result) bool {
+	n := utf8.RuneCountInString(word)
+	if n < 3 || n > 6 || word != strings.ToLower(word) {
+		return false
+	}
+	for _, p := range passages {
+		words := strings.FieldsFunc(p.Title+" "+p.Text, func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' && r != '’' })
+		for i := range words {
+			if initialsFrom([]rune(word), words[i:]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// initialsFrom reports whether words, from the first, spell the initials
+// of word, each word of it or, for a small word ("of", "the"), none.
+func initialsFrom(word []rune, words []string) bool {
+	if len(word) == 0 {
+		return true
+	}
+	if len(words) == 0 {
+		return false
+	}
+	w := strings.ToLower(words[0])
+	first, _ := utf8.DecodeRuneInString(w)
+	if first == word[0] && initialsFrom(word[1:], words[1:]) {
+		return true
+	}
+	return smallWords[w] && initialsFrom(word, words[1:])
+}
+
+var smallWords = map[string]bool{"of": true, "the": true, "and": true, "for": true, "a": true, "an": true, "in": true, "on": true, "to": true}
 
 // inflectedWeight is what a missing word in a verb's -ed or -ing form
 // counts for, against its rarity.

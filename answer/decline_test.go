@@ -347,3 +347,39 @@ func TestToldInOtherVerbs(t *testing.T) {
 		t.Errorf("missing share: chucked %.2f, octopus %.2f: want the verb form at most half", verb.MissingSoft, thing.MissingSoft)
 	}
 }
+
+func TestInitialsAndSlangAreNoMissingName(t *testing.T) {
+	eng, err := New(seedIndex(t, map[string]string{
+		"rings.txt": "Rings musical promises no hobbits on stilts\n\n" +
+			"The producer of the stage version of The Lord of the Rings has promised there will be no hobbits on stilts. " +
+			"Kevin Wallace said the musical would open in Toronto next year.\n",
+		"souness.txt": "Souness attacks Bellamy\n\n" +
+			"Newcastle manager Graeme Souness has criticised striker Craig Bellamy, saying he averages only nine goals a season.\n",
+	}), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		question string
+		missing  bool // hard evidence expected
+	}{
+		{"the producer of the lotr stage musical - what did he promise there won't be in it?", false},
+		{"souness slagging off bellamy - how many goals a season did he say bellamy averages?", false},
+		{"the producer of the lotr stage musical - what did kowalczyk promise?", true},
+	}
+	for _, tc := range tests {
+		res, err := eng.Answer(context.Background(), Question{Text: tc.question}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(res.Evidence.Missing) > 0; got != tc.missing {
+			t.Errorf("%q: missing %q, want hard evidence %v: %s", tc.question, res.Evidence.Missing, tc.missing, res.Text)
+		}
+	}
+	for word, want := range map[string]bool{"lotr": true, "wmd": false, "lordr": false} {
+		p := []retrieval.Result{{Passage: retrieval.Passage{Title: "Rings", Text: "The Lord of the Rings opens."}}}
+		if got := initialsIn(word, p); got != want {
+			t.Errorf("initialsIn(%q) = %v, want %v", word, got, want)
+		}
+	}
+}
