@@ -418,8 +418,10 @@ func findCandidates(text string, kind answerType, like func(string) float64, hap
 	}
 	if count {
 		// "How many votes did he get" is not answered by "31% of the
-		// vote".
-		spans = slices.DeleteFunc(spans, func(sp span) bool { return shareSpan.MatchString(text[sp.start:]) })
+		// vote", nor "how many people work there" by "$11.5bn".
+		spans = slices.DeleteFunc(spans, func(sp span) bool {
+			return shareSpan.MatchString(text[sp.start:]) || moneyAt(text, sp.start)
+		})
 	}
 	if kind == askNumber {
 		// Nor by "until 1997": a year after a preposition is a date.

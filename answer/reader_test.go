@@ -255,6 +255,7 @@ func TestCountIsNoShareNorYear(t *testing.T) {
 	}{
 		{"how many votes did he get?", "UKIP won 31% of the vote in Erewash, or 12,000 votes.", []string{"12,000"}},
 		{"how many votes did he get?", "He won 40 per cent of the vote.", nil},
+		{"how many people work there?", "Citigroup sold it for $11.5bn (£6.1bn); it employs 12,000 people.", []string{"12,000"}},
 		{"what percentage of the vote did he get?", "He won 40 per cent of the vote.", []string{"40 per cent"}},
 		{"how many votes did he get?", "Until 1997, the seat had been held by the Tories since 1970.", nil},
 		{"how many jobs will go?", "The firm will cut 1,998 jobs from 2006.", []string{"1,998"}},

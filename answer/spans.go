@@ -67,6 +67,18 @@ var (
 	datePreposition = regexp.MustCompile(`(?i)\b(in|since|until|till|by|from|before|after|during|of|between|and)\s+$`)
 )
 
+// moneyAt reports whether a money amount starts at or just before start
+// (a number span may leave out its currency sign: "$11.5bn").
+func moneyAt(sentence string, start int) bool {
+	from := max(0, start-4)
+	for _, m := range moneySpan.FindAllStringIndex(sentence[from:], 2) {
+		if m[0] <= start-from && m[1] > start-from {
+			return true
+		}
+	}
+	return false
+}
+
 // hedgeRE ends the text before an amount that was expected, not paid:
 // "expected to fetch up to $1m", "could cost £5bn". An estimate of what
 // happened ("an estimated 10,000 people died", "a deal valued at $2bn") is
