@@ -13,7 +13,7 @@ import (
 // can be invented, and every sentence carries its citation.
 const (
 	extractSentences  = 3 // at most this many sentences are quoted
-	perPassageQuotes  = 2 // and at most this many from one passage
+	perPassageQuotes  = 3 // and from one passage as many: the answer often follows the sentence restating the question
 	offlinePreamble   = "Quoted from the indexed articles (no model is configured, so these are the most relevant sentences, not a summary):"
 	fallbackPreamble  = "The answer model is unavailable right now, so here are the most relevant sentences quoted from the articles:"
 	extractMinOverlap = 0.15
