@@ -51,7 +51,7 @@ var askRules = []struct {
 	{regexp.MustCompile(`\bhow much\b.*\b(` + moneyWords + `|go for|went for|set .* back|put up|lost|lose|losing|make|made|making|owe|owed|owes|owing)\b` +
 		`|\b(` + moneyWords + `)\b.*\band how much\b` +
 		`|\bwhat(?:'s|’s| is| was| were| are| will be| would be)\b[^?]*\b(fee|fees|salary|wage|wages|price|cost|bill|fine|payout|pay|prize money|budget|damages|compensation|ransom|bonus|valuation|transfer fee|asking price)\b`), askMoney},
-	{regexp.MustCompile(`\bhow (many|much)\b|\bwhat (share|percentage|proportion|fraction|number)\b|\bhow (far|big|large|tall|long is|high|fast)\b`), askNumber},
+	{regexp.MustCompile(`\bhow (many|much)\b|\bwhat (share|percentage|proportion|fraction|number|odds)\b|\bwhat are the odds\b|\bhow (far|big|large|tall|long is|high|fast)\b`), askNumber},
 	{regexp.MustCompile(`\bwhen\s*` + aux + `\b|\bwhen\s*\?|\b(what|which) (year|month|day|date|time|season)\b|\b(till|until|since) when\b|\bhow long (can|will|until|till)\b`), askDate},
 	{regexp.MustCompile(`\bwhy\b|\bwhat (caused|causes|dragged|drove|prompted|led to|made)\b|\breason\b|\bblame[sd]?\b.*\bfor\b|\bwhat (does|did|do) .* want\b`), askReason},
 	{regexp.MustCompile(clause + `who(m|se|'s|’s)?\b`), askPerson},

@@ -234,6 +234,7 @@ func TestAskTypeOf(t *testing.T) {
 		{"what's the asking price for the club?", askMoney},
 		{"how much did the shares rise?", askNumber},
 		{"how many votes did he get?", askNumber},
+		{"what odds did william hill give the novel?", askNumber},
 		{"what was the name of the student?", askName},
 		{"when did marley die?", askDate},
 		{"why did the projects stop?", askReason},
@@ -299,6 +300,7 @@ func TestSpanShapes(t *testing.T) {
 		want     string // a span found
 	}{
 		{askDate, "The system inspectors use dates from the 1970s.", "the 1970s"},
+		{askNumber, "William Hill has placed the novel as the 6/4 favourite to win.", "6/4"},
 		{askDate, "Sales peaked in the late 1990s.", "the late 1990s"},
 		{askReason, "Baywatch rose to the top of the list for having mind-numbingly predictable scripts.", "for having mind-numbingly predictable scripts"},
 		{askReason, "An injury crisis in the Annadale Striders squad led to Donnelly being entered.", "An injury crisis in the Annadale Striders squad led to"},
