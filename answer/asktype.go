@@ -56,7 +56,7 @@ var askRules = []struct {
 	{regexp.MustCompile(`\bwhy\b|\bwhat (caused|causes|dragged|drove|prompted|led to|made)\b|\breason\b|\bblame[sd]?\b.*\bfor\b|\bwhat (does|did|do) .* want\b`), askReason},
 	{regexp.MustCompile(clause + `who(m|se|'s|’s)?\b`), askPerson},
 	{regexp.MustCompile(`\b(which|what) (company|firm|group|team|club|band|party|channel|network|bank|studio|organisation|organization|agency|outfit|airline|carmaker|brand|label|business|retailer|newspaper|magazine|broadcaster|player|manager|coach|man|woman|person|singer|actor|actress|director|minister|leader)\b`), askPerson},
-	{regexp.MustCompile(`\bwhat (did|does|do|has|had|was|is|were) .*\b(say|said|says|call|shout|shouted|tell|told|describe|described|sum up|reckon|claim|claimed|warn|warned|admit|admitted|comeback|reply|replied|respond|responded)\b|\bhow did .* (sum up|describe|put it|react|respond)\b|\bwhat was .*\b(comeback|reply|response|message|warning)\b`), askQuote},
+	{regexp.MustCompile(`\bwhat (did|does|do|has|had|was|is|were) .*\b(say|said|says|call|shout|shouted|tell|told|describe|described|sum up|reckon|claim|claimed|warn|warned|admit|admitted|comeback|reply|replied|respond|responded)\b|\bhow did .* (sum up|describe|put it|react|respond)\b|\bwhat (was|is|were|are|'s)\b.*\b(comeback|reply|response|message|warning|excuse|explanation|defence|defense|justification|verdict|advice)\b`), askQuote},
 	{regexp.MustCompile(`\bcalled\b|\bthe name of\b|\bwhat('s| is| was) the name\b|` + clause + `which\b|\bwhat (game|film|movie|show|album|song|book|play|drug|substance|treatment|style|product|model|town|city|country|place|plant|factory|studio|stadium)\b`), askName},
 }
 

@@ -235,6 +235,7 @@ func TestAskTypeOf(t *testing.T) {
 		{"how much did the shares rise?", askNumber},
 		{"how many votes did he get?", askNumber},
 		{"what odds did william hill give the novel?", askNumber},
+		{"five sent out fake dossiers - what was five's excuse?", askQuote},
 		{"what was the name of the student?", askName},
 		{"when did marley die?", askDate},
 		{"why did the projects stop?", askReason},
