@@ -383,3 +383,23 @@ func TestInitialsAndSlangAreNoMissingName(t *testing.T) {
 		}
 	}
 }
+
+func TestNumbersTypedInShorthand(t *testing.T) {
+	eng, err := New(seedIndex(t, map[string]string{
+		"phones.txt": "Phone maker recalls handsets\n\n" +
+			"Nokia is recalling its 7610 handset after a fault with the battery. " +
+			"The firm paid £150,000 in compensation to customers, a spokesman said.\n",
+	}), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"whats wrong with the nokia 7610s?", "who got the 150k nokia paid out?"} {
+		res, err := eng.Answer(context.Background(), Question{Text: q}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Evidence.Missing) > 0 {
+			t.Errorf("%q: %q counted missing: %s", q, res.Evidence.Missing, res.Text)
+		}
+	}
+}

@@ -1,7 +1,10 @@
 package retrieval
 
 import (
+	"math"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/kljensen/snowball/english"
@@ -82,7 +85,10 @@ var metaWords = func() map[string]bool {
 var fillers = func() map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields("stuff thing things guy guys bloke blokes chap chaps fella fellas dude dudes actually apparently basically exactly really " +
-		"incl etc approx esp btw tbh imo imho iirc afaik pls plz thx ppl lol hey hmm") {
+		"incl etc approx esp btw tbh imo imho iirc afaik pls plz thx ppl lol hey hmm " +
+		// Contractions typed without the apostrophe.
+		"whats hows whos wheres whens whys thats dont doesnt didnt isnt wasnt arent werent cant wont " +
+		"wouldnt couldnt shouldnt hasnt havent im ive youre theyre gonna wanna gotta kinda dunno") {
 		m[english.Stem(w, true)] = true
 	}
 	return m
@@ -102,6 +108,26 @@ var shorthands = map[string][]string{
 	"q1": {"first", "quarter"}, "q2": {"second", "quarter"}, "q3": {"third", "quarter"},
 	"q4": {"fourth", "quarter"}, "h1": {"first", "half"}, "h2": {"second", "half"},
 }
+
+// numberShorthand returns the index term of a number as articles write
+// it, for a number as chat types it: "150k" is 150,000 (indexed 150000),
+// "7610s" the 7610 model in the plural; "" for anything else.
+func numberShorthand(term string) string {
+	if m := thousandsRE.FindStringSubmatch(term); m != nil {
+		if f, err := strconv.ParseFloat(m[1], 64); err == nil && f*1000 == math.Trunc(f*1000) {
+			return strconv.FormatFloat(f*1000, 'f', -1, 64)
+		}
+	}
+	if m := pluralNumberRE.FindStringSubmatch(term); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+var (
+	thousandsRE    = regexp.MustCompile(`^(\d+(?:\.\d+)?)k$`)
+	pluralNumberRE = regexp.MustCompile(`^(\d+)s$`)
+)
 
 // analyze analyses a query against snapshot s.
 func (ix *Index) analyze(s *snapshot, query string) *queryInfo {
@@ -127,6 +153,9 @@ func (ix *Index) analyze(s *snapshot, query string) *queryInfo {
 		}
 		if sh, ok := shorthands[w.Term]; ok {
 			qw.alts = append(qw.alts, Alternative{Terms: sh, Weight: 1})
+		}
+		if n := numberShorthand(w.Term); n != "" {
+			qw.alts = append(qw.alts, Alternative{Terms: []string{n}, Weight: 1})
 		}
 		folded := text.Fold(w.Surface)
 		qw.alts = append(qw.alts, ix.alternatives(folded, w.Term)...)

@@ -77,6 +77,7 @@ func TestMetaAndFillerWords(t *testing.T) {
 		{"which film did Guy Ritchie direct?", map[string]bool{"Guy": false, "Ritchie": false, "film": false}},
 		{"the guy who actually sold the things", map[string]bool{"guy": true, "actually": true, "things": true, "sold": false}},
 		{"why did china stop 30 projects incl. the xiluodu dam btw", map[string]bool{"incl": true, "btw": true, "xiluodu": false, "projects": false}},
+		{"whats the name of the dam, dont know it", map[string]bool{"whats": true, "dont": true, "dam": false}},
 	}
 	for _, tc := range tests {
 		got := map[string]bool{}
@@ -119,6 +120,16 @@ func TestPhrasalVerbAlternatives(t *testing.T) {
 		}
 		if found != tc.has {
 			t.Errorf("%q: %q has alternative %q: %v, want %v", tc.query, tc.verb, tc.want, found, tc.has)
+		}
+	}
+}
+
+func TestNumberShorthand(t *testing.T) {
+	for term, want := range map[string]string{
+		"150k": "150000", "2.5k": "2500", "7610s": "7610", "1990s": "1990", "150": "", "k": "", "q1": "", "2.0005k": "",
+	} {
+		if got := numberShorthand(term); got != want {
+			t.Errorf("numberShorthand(%q) = %q, want %q", term, got, want)
 		}
 	}
 }
