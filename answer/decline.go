@@ -74,6 +74,10 @@ type Evidence struct {
 	Span retrieval.YearSpan `json:"-"`
 	// yearInTop is set when a year of the question is in the top articles.
 	yearInTop bool
+	// NamedInTitle is set when a rare name of the question is in the best
+	// passage's headline: a short question about that story, not general
+	// knowledge the articles brush ("who runs ericsson?").
+	NamedInTitle bool `json:"named_in_title,omitempty"`
 }
 
 // evidenceDepth is how many top passages the evidence looks at.
@@ -120,7 +124,12 @@ func (e *Engine) evidence(query string, exempt map[string]bool, passages []retri
 	// asked about must be in one of them, not in any story retrieved
 	// beside them ("bought by the Barclay twins in 2013" against a story
 	// on the twins and another that mentions 2013).
-	inCovering := heldBy(coveringArticles(top))
+	covers := coveringArticles(top)
+	inCovering := heldBy(covers)
+	covering := map[string]bool{}
+	for _, a := range covers {
+		covering[a] = true
+	}
 	var content int
 	var unknown, rareWeight, missingWeight, total float64
 	for _, t := range terms {
@@ -129,6 +138,11 @@ func (e *Engine) evidence(query string, exempt map[string]bool, passages []retri
 		}
 		content++
 		total += t.Weight
+		if !t.Vocabulary && !t.Year && t.Known && !hasDigit(t.Term) && !exempt[t.Term] && slices.ContainsFunc(top, func(p retrieval.Result) bool {
+			return covering[p.ArticleID] && slices.Contains(e.r.Terms(p.Title), t.Term)
+		}) {
+			ev.NamedInTitle = true
+		}
 		// A derivation or synonym the top articles hold says the word
 		// otherwise ("lobbies" for "lobbyists"), for as much as it counts
 		// in retrieval.
@@ -354,7 +368,9 @@ var DeclineFeatures = []string{"coverage", "window", "unknown", "missing_soft", 
 // died" against an obituary without his age). A short question that no
 // window covers whole is more often general knowledge the articles only
 // brush ("the capital of Mongolia" against "Inner Mongolia"): short is 1/words
-// then, 0 for a question a window covers (nearly) whole, however short.
+// then, 0 for a question a window covers (nearly) whole, however short, and
+// for one asking for a kind of answer about a name the headline of an
+// article about it holds ("who runs ericsson?", "why did emi shares tank?").
 func (ev Evidence) Features() []float64 {
 	noSpan, weak := 0.0, 0.0
 	if ev.Typed {
@@ -365,7 +381,7 @@ func (ev Evidence) Features() []float64 {
 		}
 	}
 	short := 0.0
-	if ev.Words > 0 && ev.Window < 0.8 {
+	if ev.Words > 0 && ev.Window < 0.8 && !(ev.NamedInTitle && ev.Typed) {
 		short = 1 / float64(ev.Words)
 	}
 	return []float64{ev.Coverage, ev.Window, ev.Unknown, ev.MissingSoft, ev.Similarity, ev.Agreement, noSpan, weak, short}

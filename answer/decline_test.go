@@ -403,3 +403,36 @@ func TestNumbersTypedInShorthand(t *testing.T) {
 		}
 	}
 }
+
+func TestShortQuestionAboutANamedStory(t *testing.T) {
+	eng, err := New(seedIndex(t, map[string]string{
+		"ericsson.txt": "Ericsson sees earnings improve\n\n" +
+			"Telecoms equipment supplier Ericsson has posted a rise in fourth quarter profits. " +
+			"Chief executive Carl-Henric Svanberg said growth drivers of the industry remain solid.\n",
+		"peru.txt": "Peru rejects mining tax\n\n" +
+			"Peru has rejected a tax on its copper mines, its finance minister said on Sunday.\n",
+	}), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		question string
+		declined bool
+	}{
+		// Two words, one of them not in the story: a question about the
+		// story its headline names, asking for a person.
+		{"who heads ericsson now?", false},
+		// General knowledge about a place a headline names: nothing the
+		// story says.
+		{"what's the main language in peru?", true},
+	}
+	for _, tc := range tests {
+		res, err := eng.Answer(context.Background(), Question{Text: tc.question}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Declined != tc.declined {
+			t.Errorf("%q: declined=%v, want %v: %s", tc.question, res.Declined, tc.declined, res.Text)
+		}
+	}
+}
