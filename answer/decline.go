@@ -74,10 +74,11 @@ type Evidence struct {
 	Span retrieval.YearSpan `json:"-"`
 	// yearInTop is set when a year of the question is in the top articles.
 	yearInTop bool
-	// NamedInTitle is set when a rare name of the question is in the best
-	// passage's headline: a short question about that story, not general
-	// knowledge the articles brush ("who runs ericsson?").
-	NamedInTitle bool `json:"named_in_title,omitempty"`
+	// NamesStory is set when a name of the question is in the headline of
+	// an article about it, or is rare and in one: a short question about
+	// that story ("who runs ericsson?", "how many staff does brightlock
+	// have?"), not general knowledge the articles brush.
+	NamesStory bool `json:"names_story,omitempty"`
 }
 
 // evidenceDepth is how many top passages the evidence looks at.
@@ -138,10 +139,10 @@ func (e *Engine) evidence(query string, exempt map[string]bool, passages []retri
 		}
 		content++
 		total += t.Weight
-		if !t.Vocabulary && !t.Year && t.Known && !hasDigit(t.Term) && !exempt[t.Term] && slices.ContainsFunc(top, func(p retrieval.Result) bool {
+		if !t.Vocabulary && !t.Year && t.Known && !hasDigit(t.Term) && !exempt[t.Term] && (t.Rare && inCovering(t.Term) || slices.ContainsFunc(top, func(p retrieval.Result) bool {
 			return covering[p.ArticleID] && slices.Contains(e.r.Terms(p.Title), t.Term)
-		}) {
-			ev.NamedInTitle = true
+		})) {
+			ev.NamesStory = true
 		}
 		// A derivation or synonym the top articles hold says the word
 		// otherwise ("lobbies" for "lobbyists"), for as much as it counts
@@ -369,8 +370,8 @@ var DeclineFeatures = []string{"coverage", "window", "unknown", "missing_soft", 
 // window covers whole is more often general knowledge the articles only
 // brush ("the capital of Mongolia" against "Inner Mongolia"): short is 1/words
 // then, 0 for a question a window covers (nearly) whole, however short, and
-// for one asking for a kind of answer about a name the headline of an
-// article about it holds ("who runs ericsson?", "why did emi shares tank?").
+// for one asking for a kind of answer about a story it names (NamesStory:
+// "who runs ericsson?", "why did emi shares tank?").
 func (ev Evidence) Features() []float64 {
 	noSpan, weak := 0.0, 0.0
 	if ev.Typed {
@@ -381,7 +382,7 @@ func (ev Evidence) Features() []float64 {
 		}
 	}
 	short := 0.0
-	if ev.Words > 0 && ev.Window < 0.8 && !(ev.NamedInTitle && ev.Typed) {
+	if ev.Words > 0 && ev.Window < 0.8 && !(ev.NamesStory && ev.Typed) {
 		short = 1 / float64(ev.Words)
 	}
 	return []float64{ev.Coverage, ev.Window, ev.Unknown, ev.MissingSoft, ev.Similarity, ev.Agreement, noSpan, weak, short}

@@ -2,6 +2,7 @@ package answer
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -405,13 +406,22 @@ func TestNumbersTypedInShorthand(t *testing.T) {
 }
 
 func TestShortQuestionAboutANamedStory(t *testing.T) {
-	eng, err := New(seedIndex(t, map[string]string{
+	stories := map[string]string{
 		"ericsson.txt": "Ericsson sees earnings improve\n\n" +
 			"Telecoms equipment supplier Ericsson has posted a rise in fourth quarter profits. " +
 			"Chief executive Carl-Henric Svanberg said growth drivers of the industry remain solid.\n",
+		"lock.txt": "Glasgow firm unveils solar bike lock\n\n" +
+			"A Glasgow start-up has unveiled a bicycle lock that charges itself from the sun. " +
+			"Brightlock, founded by engineer Morag Finlay, has raised £250,000 and employs 12 people.\n",
 		"peru.txt": "Peru rejects mining tax\n\n" +
 			"Peru has rejected a tax on its copper mines, its finance minister said on Sunday.\n",
-	}), Config{})
+	}
+	// Enough other stories that a name one article holds is rare (at most
+	// 1% of the passages).
+	for i := range 120 {
+		stories[fmt.Sprintf("other%03d.txt", i)] = fmt.Sprintf("Council report %d\n\nThe council published report number %d on local roads and parks on Monday.\n", i, i)
+	}
+	eng, err := New(seedIndex(t, stories), Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -422,6 +432,8 @@ func TestShortQuestionAboutANamedStory(t *testing.T) {
 		// Two words, one of them not in the story: a question about the
 		// story its headline names, asking for a person.
 		{"who heads ericsson now?", false},
+		// A name only one story holds, not in its headline.
+		{"how many staff does brightlock have?", false},
 		// General knowledge about a place a headline names: nothing the
 		// story says.
 		{"what's the main language in peru?", true},
