@@ -192,8 +192,8 @@ var vagueRelations = map[string]bool{
 
 // askedRelation returns the verb of a "who did it" question ("directed"
 // in "who directed the 1964 film that Jim Morrison acted in?"), or "".
-// The person asked for is the one the articles say did that: a story
-// that never says it (no "directed", "director") names other people.
+// The person asked for stands next to it in the articles ("directed by",
+// "its director,"), whoever else the sentence names.
 func askedRelation(question string) string {
 	m := relationRE.FindStringSubmatch(strings.ToLower(question))
 	if m == nil || vagueRelations[m[1]] || len(m[1]) < 3 {
