@@ -342,3 +342,20 @@ func TestDescriptionPicksTheStory(t *testing.T) {
 		t.Errorf("the other story's winner is quoted first: %s", res.Text)
 	}
 }
+
+func TestLooseReasonIsLessSpecific(t *testing.T) {
+	spec := func(sentence, want string) float64 {
+		for _, sp := range findSpans(sentence, askReason) {
+			if strings.HasPrefix(sentence[sp.start:], want) {
+				return sp.spec
+			}
+		}
+		t.Fatalf("no reason span %q in %q", want, sentence)
+		return 0
+	}
+	because := spec("The match was called off because the pitch was frozen.", "because")
+	after := spec("The match was called off after a meeting on Sunday.", "after")
+	if after >= because {
+		t.Errorf("'after a meeting' spec %.2f, 'because the pitch was frozen' %.2f: want the loose reason less specific", after, because)
+	}
+}

@@ -59,6 +59,14 @@ var (
 	quoteSpan = regexp.MustCompile(`“[^”]{3,}”|"[^"]{3,}"|‘[^’]{8,}’`)
 )
 
+// looseReason opens a reason span that may only say when ("after the
+// match", "over the weekend", "since 2001", "amid"): a weaker answer to
+// "why" than "because" or "due to".
+var looseReason = regexp.MustCompile(`(?i)^(?:after|following|over|amid|since|as (?:it|they|he|she|we)|saying|wants?|wanted)\b`)
+
+// looseReasonSpec is how specific a loose reason span is.
+const looseReasonSpec = 0.7
+
 // shareSpan is a number span that is a share, not a count; yearOnly one
 // that may be a year, which it is after datePreposition.
 var (
@@ -128,8 +136,13 @@ func findSpans(sentence string, t answerType) []span {
 				continue // a year is a date, not a count
 			}
 			spec := 1.0
-			if t == askDate {
+			switch t {
+			case askDate:
 				spec = dateSpecificity(sentence[m[0]:m[1]])
+			case askReason:
+				if looseReason.MatchString(sentence[m[0]:m[1]]) {
+					spec = looseReasonSpec
+				}
 			}
 			out = append(out, span{m[0], m[1], spec})
 		}
