@@ -403,6 +403,7 @@ type candidates struct {
 	toks     []token
 	tokTerms [][]string
 	clauses  bool // the spans are reason clauses
+	quotes   bool // the spans are quotations: the words inside say what they are about
 }
 
 // findCandidates finds the answer spans of type kind in a sentence: for a
@@ -437,7 +438,7 @@ func findCandidates(text string, kind answerType, like func(string) float64, hap
 			spans[i].spec *= like(text[spans[i].start:spans[i].end])
 		}
 	}
-	c := candidates{spans: spans, toks: tokenize(text), clauses: kind == askReason}
+	c := candidates{spans: spans, toks: tokenize(text), clauses: kind == askReason, quotes: kind == askQuote}
 	c.tokTerms = make([][]string, len(c.toks))
 	for i, tk := range c.toks {
 		c.tokTerms[i] = termsOf(tk.text)
@@ -447,8 +448,9 @@ func findCandidates(text string, kind answerType, like func(string) float64, hap
 
 // best scores the best answer span: spans the question doesn't already
 // hold, supported by the question's words (qset, weighing total in all)
-// within a few words of them. 0 when there is none; else 0.4 for a span
-// alone, up to 1 with every question word beside it.
+// within a few words of them, or for a quotation inside it too. 0 when
+// there is none; else 0.4 for a span alone, up to 1 with every question
+// word beside it.
 func (c candidates) best(qset map[string]float64, total float64, relation map[string]bool) float64 {
 	toks, tokTerms := c.toks, c.tokTerms
 	best := 0.0
@@ -481,7 +483,7 @@ func (c candidates) best(qset map[string]float64, total float64, relation map[st
 		}
 		got := map[string]float64{}
 		for i := max(0, first-proximityWords); i < min(len(toks), last+proximityWords+1); i++ {
-			if i >= first && i <= last {
+			if i >= first && i <= last && !c.quotes {
 				continue
 			}
 			for _, t := range tokTerms[i] {

@@ -359,3 +359,19 @@ func TestLooseReasonIsLessSpecific(t *testing.T) {
 		t.Errorf("'after a meeting' spec %.2f, 'because the pitch was frozen' %.2f: want the loose reason less specific", after, because)
 	}
 }
+
+func TestQuotationAboutTheTopic(t *testing.T) {
+	words := func(w string) []string { return []string{strings.ToLower(strings.Trim(w, `",.`))} }
+	q := map[string]float64{"referee": 1, "mcclaren": 1}
+	score := func(sentence string) float64 {
+		return findCandidates(sentence, askQuote, nil, false, false, words).best(q, 2, nil)
+	}
+	about := score(`"The referee had a poor game," said McClaren.`)
+	other := score(`"It should have been more convincing," said McClaren.`)
+	// The words inside a quotation say what it is about: asked what
+	// McClaren said about the referee, the quote about the referee is
+	// supported by both words, the other by his name alone.
+	if about <= other {
+		t.Errorf("quote about the referee %.2f, other quote %.2f: want the first higher", about, other)
+	}
+}
