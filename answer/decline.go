@@ -131,6 +131,15 @@ func (e *Engine) evidence(query string, exempt map[string]bool, passages []retri
 	for _, a := range covers {
 		covering[a] = true
 	}
+	// The words of the covering articles' headlines, once.
+	headlines := map[string]bool{}
+	for _, p := range top {
+		if covering[p.ArticleID] {
+			for _, w := range e.r.Terms(p.Title) {
+				headlines[w] = true
+			}
+		}
+	}
 	var content int
 	var unknown, rareWeight, missingWeight, total float64
 	for _, t := range terms {
@@ -139,9 +148,7 @@ func (e *Engine) evidence(query string, exempt map[string]bool, passages []retri
 		}
 		content++
 		total += t.Weight
-		if !t.Vocabulary && !t.Year && t.Known && !hasDigit(t.Term) && !exempt[t.Term] && (t.Rare && inCovering(t.Term) || slices.ContainsFunc(top, func(p retrieval.Result) bool {
-			return covering[p.ArticleID] && slices.Contains(e.r.Terms(p.Title), t.Term)
-		})) {
+		if !t.Vocabulary && !t.Year && t.Known && !hasDigit(t.Term) && !exempt[t.Term] && (t.Rare && inCovering(t.Term) || headlines[t.Term]) {
 			ev.NamesStory = true
 		}
 		// A derivation or synonym the top articles hold says the word
